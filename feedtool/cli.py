@@ -1,0 +1,170 @@
+"""The command line: parse options, call the library, map outcomes to exit codes.
+
+Exit codes: 0 success; 1 the posts (or dates) have errors; 2 usage, configuration or I/O problems.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import FeedtoolError
+
+DEFAULT_CONFIG = Path("feedtool.toml")
+
+
+def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn feedtool's own errors into a one-line message and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FeedtoolError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _load_site(config: Path | None):
+    from . import config as config_module
+
+    if config is None:
+        if not DEFAULT_CONFIG.exists():
+            raise FeedtoolError(
+                f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with `feedtool init`"
+            )
+        config = DEFAULT_CONFIG
+    return config_module.load(config)
+
+
+config_option = click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path),
+    help="Site config file.  [default: ./feedtool.toml]",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedtool")
+def cli() -> None:
+    """feedtool: Markdown blog posts to Atom, RSS and JSON feeds and a weekly email digest.
+
+    Run `feedtool COMMAND --help` for the options of a command.
+    """
+
+
+@cli.command()
+@click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of Markdown posts.  [default: posts/, or 'posts' in the config]")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.  [default: public/, or 'out' in the config]")
+@config_option
+@click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
+@_reports_errors
+def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None) -> None:
+    """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
+
+    Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
+    If any post has an error, each problem is printed as path:line:col, nothing is written
+    and the exit code is 1, so a good feed is never replaced by a broken one.
+    """
+    from .build import build as build_feeds
+    from .output import write_files
+
+    site = _load_site(config)
+    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit)
+    for diagnostic in result.report.diagnostics:
+        click.echo(diagnostic.text(), err=True)
+    if not result.report.ok:
+        errors = sum(d.severity == "error" for d in result.report.diagnostics)
+        click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+        sys.exit(1)
+    out = out_dir or site.out
+    write_files(out, result.files)
+    click.echo(
+        f"Built {len(result.entries)} post{'s' if len(result.entries) != 1 else ''} into {out}/: "
+        + ", ".join(result.files)
+        + (f" ({len(result.future)} future-dated left out)" if result.future else "")
+    )
+
+
+@cli.command()
+@click.argument("text", nargs=-1)
+@click.option("--tz", default="Asia/Shanghai", show_default=True, help="Site time zone (IANA name) for dates without one.")
+@click.option("--now", "now_text", metavar="DATETIME",
+              help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]")
+def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
+    """Parse dates the way feedtool reads post dates, and print them in RFC 3339.
+
+    Reads each TEXT argument, or each line of stdin when there are none, and prints
+    `input<TAB>2025-08-24T00:00:00+08:00` or `input<TAB>error: reason`. Exits 1 if any failed.
+
+    \b
+    Example:
+      feedtool dates "八月 24, 2025" "2025年8月24日 下午3:04" "3小时前"
+    """
+    from .dates import DateError, format_rfc3339, parse_date
+
+    try:
+        parse_date("2000-01-01", tz=tz)
+    except DateError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tz") from None
+    now = None
+    if now_text is not None:
+        try:
+            now = parse_date(now_text, tz=tz)
+        except DateError as exc:
+            raise click.BadParameter(str(exc), param_hint="--now") from None
+    lines = text or (line.rstrip("\r\n") for line in sys.stdin)
+    failed = False
+    for line in lines:
+        if not text and not line.strip():
+            continue
+        try:
+            click.echo(f"{line}\t{format_rfc3339(parse_date(line, tz=tz, now=now))}")
+        except DateError as exc:
+            failed = True
+            click.echo(f"{line}\terror: {exc}")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="text: path:line:col lines and a count; json: an array; github: Actions annotations.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@_reports_errors
+def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool) -> None:
+    """Check posts and report every problem as path:line:col: severity CODE message.
+
+    PATHS are post files or folders (default: the configured posts folder). Exit 0 when there
+    are no errors (warnings allowed unless --strict), 1 when there are, 2 for usage problems.
+    """
+    from . import diagnostics as diag
+    from .validate import check, collect
+
+    site = _load_site(config)
+    report = check(collect(paths or [site.posts]), site, now=datetime.now(site.zone))
+    if output_format == "json":
+        click.echo(diag.to_json(report.diagnostics))
+    else:
+        for d in report.diagnostics:
+            if output_format == "github":
+                click.echo(d.github())
+            else:
+                colour = "red" if d.severity == "error" else "yellow"
+                click.echo(f"{click.style(d.path, bold=True)}:{d.line}:{d.column}: "
+                           f"{click.style(d.severity, fg=colour)} {d.code} {d.message}")
+        click.echo(diag.summary_line(report.diagnostics, report.checked),
+                   err=output_format == "github")
+    failing = not report.ok or (strict and report.diagnostics)
+    sys.exit(1 if failing else 0)

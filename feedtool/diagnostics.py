@@ -1,0 +1,87 @@
+"""Diagnostics: one finding about one place in one post, and how they are printed.
+
+>>> d = Diagnostic("posts/a.md", 3, 7, "error", "FT201", 'date "二月 30, 2025": February 2025 has 28 days')
+>>> d.text()
+'posts/a.md:3:7: error FT201 date "二月 30, 2025": February 2025 has 28 days'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+# Stable codes; the README documents each one.
+CODES: dict[str, str] = {
+    "FT101": "empty file",
+    "FT102": "not UTF-8",
+    "FT103": "binary content",
+    "FT104": "cannot read file",
+    "FT110": "no front matter",
+    "FT111": "front matter not closed",
+    "FT112": "front matter syntax error",
+    "FT113": "front matter is not a mapping",
+    "FT114": "duplicate front matter key",
+    "FT115": "unknown front matter key",
+    "FT200": "missing or empty title",
+    "FT201": "unreadable date",
+    "FT202": "missing date",
+    "FT203": "date in the future",
+    "FT204": "updated earlier than date",
+    "FT205": "tags/categories not a list of strings",
+    "FT206": "character that XML forbids",
+    "FT207": "unsafe slug",
+    "FT208": "same slug, permalink or id in two posts",
+    "FT209": "wrong type for a field",
+    "FT301": "empty body",
+    "FT302": "nothing before the <!--more--> marker",
+    "FT303": "link to a missing local file",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A finding at path:line:column (1-based; column 1 when only the line is known)."""
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    code: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command, shown as an annotation on the file."""
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        kind = "error" if self.severity == "error" else "warning"
+        return f"::{kind} file={self.path},line={self.line},col={self.column},title={self.code}::{message}"
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([asdict(d) for d in diagnostics], ensure_ascii=False, indent=2)
+
+
+def summary_line(diagnostics: list[Diagnostic], post_count: int) -> str:
+    """`Found 3 errors and 1 warning in 2 of 41 posts.`, or `No problems in 41 posts.`"""
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    if not diagnostics:
+        return f"No problems in {count(post_count, 'post')}."
+    errors = sum(d.severity == "error" for d in diagnostics)
+    files = len({d.path for d in diagnostics})
+    return (
+        f"Found {count(errors, 'error')} and {count(len(diagnostics) - errors, 'warning')} "
+        f"in {files} of {count(post_count, 'post')}."
+    )

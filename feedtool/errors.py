@@ -1,0 +1,15 @@
+"""feedtool's own exceptions; only cli.py turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class FeedtoolError(Exception):
+    """Base class: a problem the user can fix, reported without a traceback."""
+
+
+class ConfigError(FeedtoolError):
+    """feedtool.toml is missing, unreadable or has a wrong key (exit 2)."""
+
+
+class OutputError(FeedtoolError):
+    """An output could not be written (exit 2); nothing was replaced."""

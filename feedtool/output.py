@@ -1,0 +1,52 @@
+"""The only module that writes files: atomically, all or nothing.
+
+Every new file is written in full to a temporary file beside its target and flushed to disk
+before any target is replaced, so a reader (or a crash) sees the old file or the new one,
+never a truncated mix.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write `files` (paths relative to `out_dir`) atomically; returns the paths written."""
+    root = out_dir.resolve()
+    targets = {}
+    for relative, data in files.items():
+        target = (root / relative).resolve()
+        if root != target and root not in target.parents:
+            raise OutputError(f"{relative}: refusing to write outside {out_dir}")
+        targets[target] = data
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in targets.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_stage(target, data), target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as exc:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    return list(targets)
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)

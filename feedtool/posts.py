@@ -1,0 +1,372 @@
+"""Posts: a Markdown file with YAML (`---`) or TOML (`+++`) front matter -> a frozen `Post`.
+
+Reading a post and checking that it can be published are one step: `load` returns the
+`Post` (or None) together with every problem found on the way, each with its line and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date as Date, datetime, time as Time, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import yaml
+
+from .config import Site
+from .dates import DateError, parse_date
+from .diagnostics import Diagnostic, Severity
+
+POST_SUFFIXES = (".md", ".markdown")
+# Front matter keys feedtool reads; others are kept for the validator's unknown-key warning.
+KNOWN_KEYS = (
+    "title", "date", "updated", "author", "tags", "categories", "summary", "draft", "slug", "id",
+    "description", "lastmod", "image", "cover", "keywords", "weight", "toc", "comments", "url",
+    "aliases", "layout", "permalink", "math", "series",
+)
+# U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Post:
+    """A publishable post. `body` is the Markdown after the front matter."""
+
+    path: Path
+    slug: str
+    title: str
+    date: datetime
+    permalink: str
+    id: str
+    body: str
+    body_line: int  # line of the file where `body` starts
+    updated: datetime | None = None
+    author: str = ""
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    summary: str | None = None
+    draft: bool = False
+
+    @property
+    def modified(self) -> datetime:
+        """When the post last changed: `updated`, else `date`."""
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Parsed front matter: values, where each key's value sits in the file, and the body."""
+
+    kind: str  # "yaml" or "toml"
+    values: dict[str, Any]
+    texts: dict[str, str]  # scalars exactly as written (so `title: 1.10` stays "1.10")
+    positions: dict[str, tuple[int, int]]  # key -> (line, column) of its value
+    key_positions: dict[str, tuple[int, int]]
+    body: str
+    body_line: int
+
+
+class Loaded(NamedTuple):
+    """The result of reading one file: the post if it is publishable, and all findings."""
+
+    path: Path
+    post: Post | None
+    front_matter: FrontMatter | None
+    diagnostics: list[Diagnostic]
+
+
+class _Problem(Exception):
+    """A file-level problem that stops reading: (line, column, code, message)."""
+
+    def __init__(self, line: int, column: int, code: str, message: str):
+        super().__init__(message)
+        self.line, self.column, self.code, self.message = line, column, code, message
+
+
+def find(folder: Path) -> list[Path]:
+    """Every post file under `folder`, sorted, so outputs never depend on directory order."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in POST_SUFFIXES and p.is_file())
+
+
+def load(path: Path, site: Site, *, display: str | None = None) -> Loaded:
+    """Read one post file; never raises for anything the file contains."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Loaded(path, None, None, [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")])
+    return loads(data, site, path=path, display=name)
+
+
+def loads(data: bytes | str, site: Site, *, path: Path = Path("post.md"), display: str | None = None) -> Loaded:
+    """Parse post content (bytes as on disk, or text) into a Post plus findings."""
+    name = display or str(path)
+    try:
+        text = decode(data) if isinstance(data, bytes) else data
+        front = split(text)
+    except _Problem as p:
+        return Loaded(path, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
+    diagnostics: list[Diagnostic] = []
+    post = _make_post(front, site, path, name, diagnostics)
+    return Loaded(path, post, front, diagnostics)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a BOM is fine) -> str, with CRLF turned into LF; else a _Problem naming the encoding."""
+    if not data.strip():
+        raise _Problem(1, 1, "FT101", "empty file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _Problem(1, 1, "FT102", "file is UTF-16; save it as UTF-8")
+    if b"\x00" in data[:8192]:
+        raise _Problem(1, 1, "FT103", "binary content (NUL bytes); not a Markdown post")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _Problem(line, column, "FT102", f"not UTF-8{_guess_encoding(data)}; save it as UTF-8") from None
+    return text.replace("\r\n", "\n")
+
+
+def _guess_encoding(data: bytes) -> str:
+    """Name the legacy encoding a non-UTF-8 file most likely uses (Chinese blogs: GBK, Big5)."""
+    for encoding, label in (("gb18030", "GBK/GB18030"), ("big5", "Big5"), ("shift_jis", "Shift_JIS")):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return f" (it looks like {label})"
+    return ""
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_YAML_LOADER):  # type: ignore[misc, valid-type]
+    """Safe loader that leaves timestamps as text: feedtool's own date parser reads them."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _YAML_LOADER.yaml_implicit_resolvers.items()
+}
+
+
+def split(text: str) -> FrontMatter:
+    """Separate and parse the front matter block; positions are 1-based lines of the whole file."""
+    lines = text.split("\n")
+    opener = lines[0].strip()
+    if opener not in ("---", "+++"):
+        raise _Problem(1, 1, "FT110", "no front matter: the file must start with a '---' (YAML) or '+++' (TOML) line")
+    closers = ("---", "...") if opener == "---" else ("+++",)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in closers), None)
+    if end is None:
+        raise _Problem(1, 1, "FT111", f"front matter opened with '{opener}' on line 1 is never closed")
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:])
+    if opener == "---":
+        return _parse_yaml(block, body, end + 2)
+    return _parse_toml(block, body, end + 2)
+
+
+def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
+    loader = _YamlLoader(block)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return FrontMatter("yaml", {}, {}, {}, {}, body, body_line)
+        if not isinstance(node, yaml.MappingNode):
+            raise _Problem(2 + node.start_mark.line, 1 + node.start_mark.column, "FT113",
+                           "front matter must be a mapping of keys to values (e.g. 'title: ...')")
+        values: dict[str, Any] = {}
+        texts: dict[str, str] = {}
+        positions: dict[str, tuple[int, int]] = {}
+        key_positions: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            where = (2 + key_node.start_mark.line, 1 + key_node.start_mark.column)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Problem(*where, "FT113", "front matter keys must be plain names")
+            key = key_node.value
+            if key in values:
+                first = key_positions[key][0]
+                raise _Problem(*where, "FT114", f"duplicate key '{key}' (first set on line {first})")
+            values[key] = loader.construct_object(value_node, deep=True)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:null":
+                texts[key] = value_node.value
+            positions[key] = (2 + value_node.start_mark.line, 1 + value_node.start_mark.column)
+            key_positions[key] = where
+        return FrontMatter("yaml", values, texts, positions, key_positions, body, body_line)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (2 + mark.line, 1 + mark.column) if mark else (2, 1)
+        raise _Problem(line, column, "FT112", f"YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise _Problem(2, 1, "FT112", f"YAML error: {exc}") from None
+    except RecursionError:
+        raise _Problem(2, 1, "FT112", "YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
+    try:
+        values = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.search(str(exc))
+        if match:
+            line, column = 1 + int(match[1]), int(match[2])
+        else:  # "(at end of document)": the last line of the block
+            last = block.rsplit("\n", 1)[-1]
+            line, column = 1 + block.count("\n") + 1, len(last) + 1
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)).strip()
+        raise _Problem(line, column, "FT112", f"TOML syntax error: {reason}") from None
+    except RecursionError:
+        raise _Problem(2, 1, "FT112", "TOML nested too deeply") from None
+    texts: dict[str, str] = {}
+    positions: dict[str, tuple[int, int]] = {}
+    key_positions: dict[str, tuple[int, int]] = {}
+    block_lines = block.split("\n")
+    for key, value in values.items():
+        # TOML dates become text so that one parser (with the site zone) reads every date.
+        if isinstance(value, (Date, Time)):
+            texts[key] = value.isoformat()
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            texts[key] = str(value)
+        pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=\s*""")
+        for number, line in enumerate(block_lines, start=2):
+            if match := pattern.match(line):
+                positions[key] = (number, match.end() + 1)
+                key_positions[key] = (number, len(line) - len(line.lstrip()) + 1)
+                break
+    return FrontMatter("toml", values, texts, positions, key_positions, body, body_line)
+
+
+def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[Diagnostic]) -> Post | None:
+    """Read the fields a feed needs; append a Diagnostic for every problem; None if any is an error."""
+
+    def report(key: str | None, code: str, message: str, severity: Severity = "error") -> None:
+        line, column = front.positions.get(key, (1, 1)) if key else (1, 1)
+        out.append(Diagnostic(name, line, column, severity, code, message))
+
+    def text(key: str) -> str | None:
+        if key not in front.values or front.values[key] is None:
+            return None
+        if key not in front.texts:
+            report(key, "FT209", f"'{key}' must be text, got {_describe(front.values[key])}")
+            return None
+        return front.texts[key]
+
+    title = text("title")
+    if title is None or not title.strip():
+        report("title" if "title" in front.values else None, "FT200",
+               "missing title" if "title" not in front.values else "empty title")
+
+    date = _read_date(front, "date", site, report)
+    if date is None and "date" not in front.values:
+        report(None, "FT202", "missing date (add e.g. 'date: 2025-08-24')")
+    updated = _read_date(front, "updated", site, report)
+    if date and updated and updated < date:
+        report("updated", "FT204", f"updated ({front.texts['updated']}) is earlier than date ({front.texts['date']})")
+
+    slug = text("slug")
+    if slug is None:
+        slug = path.stem
+    if not _is_safe_slug(slug):
+        report("slug" if "slug" in front.values else None, "FT207",
+               f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..' or control characters)")
+
+    tags = _read_list(front, "tags", report)
+    categories = _read_list(front, "categories", report)
+    draft = front.values.get("draft", False)
+    if not isinstance(draft, bool):
+        report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
+    summary = text("summary")
+    author = text("author")
+    post_id = text("id")
+
+    fields = {"title": title, "slug": slug, "summary": summary, "author": author, "id": post_id}
+    for key, value in fields.items():
+        if value and (bad := XML_FORBIDDEN.search(value)):
+            report(key if key in front.values else None, "FT206", f"{key} contains {_codepoint(bad[0])}, which XML forbids")
+    for value in (*tags, *categories):
+        if bad := XML_FORBIDDEN.search(value):
+            report("tags" if value in tags else "categories", "FT206", f"tag {value!r} contains {_codepoint(bad[0])}, which XML forbids")
+    if bad := XML_FORBIDDEN.search(front.body):
+        line = front.body_line + front.body.count("\n", 0, bad.start())
+        column = bad.start() - (front.body.rfind("\n", 0, bad.start()) + 1) + 1
+        out.append(Diagnostic(name, line, column, "error", "FT206",
+                              f"body contains {_codepoint(bad[0])}, which XML forbids"))
+
+    if any(d.severity == "error" for d in out) or title is None or date is None:
+        return None
+    permalink = site.permalink_for(quote(slug, safe=""), date)
+    return Post(
+        path=path, slug=slug, title=title.strip(), date=date, permalink=permalink,
+        id=post_id or permalink, body=front.body, body_line=front.body_line, updated=updated,
+        author=author or site.author, tags=tags, categories=categories, summary=summary,
+        draft=bool(draft),
+    )
+
+
+# Two reference clocks far apart: a date that reads differently against them is relative
+# (昨天, 3天前) or has no year (8月24日), so the post would change date as time passes.
+_CLOCKS = (datetime(2100, 1, 1), datetime(2100, 1, 1) + timedelta(days=400))
+
+
+def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:
+    if front.values.get(key) is None:
+        return None
+    written = front.texts.get(key)
+    if written is None:
+        report(key, "FT201", f"'{key}' must be a date such as 2025-08-24, got {_describe(front.values[key])}")
+        return None
+    try:
+        first, second = (parse_date(written, tz=site.timezone, now=clock.replace(tzinfo=site.zone)) for clock in _CLOCKS)
+    except DateError as exc:
+        report(key, "FT201", f'{key} "{written}": {_reason(exc, written)}')
+        return None
+    if first != second:
+        report(key, "FT201", f'{key} "{written}" is relative or has no year; write the full date, e.g. {first:%Y-%m-%d}')
+        return None
+    return first
+
+
+def _reason(exc: DateError, written: str) -> str:
+    """DateError messages start with the input; the diagnostic already quotes it."""
+    message = str(exc)
+    prefix = f"{written}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tuple[str, ...]:
+    value = front.values.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        report(key, "FT205", f"'{key}' should be a list, e.g. [{value!r}]", "warning")
+        return (value,) if value.strip() else ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        report(key, "FT205", f"'{key}' must be a list of strings, got {_describe(value)}")
+        return ()
+    return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+
+def _is_safe_slug(slug: str) -> bool:
+    return bool(slug.strip()) and slug not in (".", "..") and not re.search(r"[/\\\x00-\x1f\x7f]", slug)
+
+
+def _describe(value: Any) -> str:
+    kinds = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"

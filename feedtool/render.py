@@ -1,0 +1,200 @@
+"""Markdown -> safe HTML with absolute URLs, and summaries cut at a sentence end.
+
+>>> to_html("[a](../b/) ![x](c.png)", "https://example.com/posts/a/")
+'<p><a href="https://example.com/posts/b/">a</a> <img src="https://example.com/posts/a/c.png" alt="x"></p>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import markdown
+import nh3
+
+from .config import Site
+from .posts import Post
+
+# Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
+MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
+SENTENCE_ENDS = "。！？；!?;"
+CLAUSE_ENDS = "，、：,:"
+SAFE_SCHEMES = {"http", "https", "mailto"}
+_URL_ATTRIBUTES = {"href", "src", "cite"}
+_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "img": {"src", "srcset", "alt", "title", "width", "height"},
+    "a": {"href", "hreflang", "title"},
+    "code": {"class"},  # language-python etc., from fenced code blocks
+}
+_VOID = {"area", "br", "col", "hr", "img", "wbr"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post with its HTML: the whole body and the summary, both safe and absolute."""
+
+    post: Post
+    content_html: str
+    summary_html: str
+
+    @property
+    def summary_text(self) -> str:
+        return html_to_text(self.summary_html)
+
+
+_markdown = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+
+
+def to_html(source: str, base_url: str) -> str:
+    """Render Markdown, sanitize it, and make every link and image absolute against `base_url`."""
+    _markdown.reset()
+    return sanitize(_markdown.convert(source), base_url)
+
+
+def sanitize(raw_html: str, base_url: str) -> str:
+    """Drop scripts, event handlers, styles, iframes, forms and unsafe URLs; resolve relative URLs."""
+
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in _URL_ATTRIBUTES:
+            return _safe_url(urljoin(base_url, value.strip()))
+        if attribute == "srcset":
+            candidates = []
+            for candidate in value.split(","):
+                url, _, descriptor = candidate.strip().partition(" ")
+                resolved = _safe_url(urljoin(base_url, url)) if url else None
+                if resolved is None:
+                    return None
+                candidates.append(f"{resolved} {descriptor.strip()}".strip())
+            return ", ".join(candidates)
+        return value
+
+    return nh3.clean(
+        raw_html,
+        attributes=_ATTRIBUTES,
+        url_schemes=SAFE_SCHEMES,
+        attribute_filter=absolute,
+        link_rel=None,
+    ).strip()
+
+
+def _safe_url(url: str) -> str | None:
+    scheme = urlsplit(url).scheme.lower()
+    return url if scheme in SAFE_SCHEMES else None
+
+
+def split_more(body: str) -> tuple[str, str | None]:
+    """(text before the first more marker, text after it); (body, None) without a marker."""
+    match = MORE_MARKER.search(body)
+    if not match:
+        return body, None
+    return body[: match.start()], body[match.end():]
+
+
+def render(post: Post, site: Site) -> Rendered:
+    """The content and summary HTML of a post, as feeds and the digest show them."""
+    content = to_html(MORE_MARKER.sub("", post.body), post.permalink)
+    before, after = split_more(post.body)
+    if post.summary:
+        summary = to_html(post.summary, post.permalink)
+    elif after is not None and before.strip():
+        summary = to_html(before, post.permalink)
+    else:
+        summary = truncate_html(content, site.summary_length)
+    return Rendered(post, content, summary)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed (for JSON Feed `summary`)."""
+    text = html.unescape(nh3.clean(fragment, tags=set()))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def truncate_html(fragment: str, limit: int) -> str:
+    """Cut HTML to about `limit` characters of text, preferably at 。！？；, closing open tags.
+
+    Text is counted after entities are decoded, so a cut never lands inside a tag or an entity.
+    """
+    text = html_to_text(fragment)
+    if len(text) <= limit:
+        return fragment
+    cut = _cut_point(text, limit)
+    return _HtmlCutter(cut).run(fragment)
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """How many characters of `text` to keep: through the last sentence end within the limit,
+    else up to the last clause break (，、：), if that keeps at least half; else the limit,
+    backing off a half Latin word."""
+    window = text[:limit]
+    for marks, keep_mark in ((SENTENCE_ENDS, 1), (CLAUSE_ENDS, 0)):
+        end = max(window.rfind(mark) for mark in marks)
+        if end + 1 >= limit // 2:
+            return end + keep_mark
+    if text[limit].isascii() and text[limit].isalnum():
+        space = window.rfind(" ")
+        if space >= limit // 2:
+            return space
+    return limit
+
+
+class _HtmlCutter(HTMLParser):
+    """Re-emits HTML until `budget` characters of (whitespace-collapsed) text are written,
+    then closes what is open and ends with an ellipsis."""
+
+    def __init__(self, budget: int):
+        super().__init__(convert_charrefs=True)
+        self.budget = budget
+        self.parts: list[str] = []
+        self.open: list[str] = []
+        self.done = False
+        self.last_space = True  # mirrors html_to_text's collapsing of leading whitespace
+
+    def run(self, fragment: str) -> str:
+        self.feed(fragment)
+        self.close()
+        # The ellipsis goes inside the last open element, so it stays in the paragraph.
+        return "".join(self.parts).rstrip() + "…" + "".join(f"</{tag}>" for tag in reversed(self.open))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.done = self.done or self.budget == 0
+        if self.done:
+            return
+        rendered = "".join(f' {k}="{html.escape(v or "", quote=True)}"' for k, v in attrs)
+        self.parts.append(f"<{tag}{rendered}>")
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.done or tag not in self.open:
+            return
+        while self.open:
+            closed = self.open.pop()
+            self.parts.append(f"</{closed}>")
+            if closed == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.done:
+            return
+        kept = []
+        for char in data:
+            if char.isspace():
+                if self.last_space:
+                    kept.append(char)
+                    continue
+                self.last_space = True
+            else:
+                self.last_space = False
+            if self.budget == 0:
+                self.done = True
+                break
+            kept.append(char)
+            self.budget -= 1
+        self.parts.append(html.escape("".join(kept), quote=False))

@@ -1,0 +1,105 @@
+"""Checks over a set of post files -> publishable posts plus every finding.
+
+`build`, `digest` and `validate` all go through `check`, so a post that validates always builds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .config import Site
+from .dates import format_rfc3339
+from .diagnostics import Diagnostic
+from .errors import FeedtoolError
+from .posts import KNOWN_KEYS, Loaded, Post, find, load
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `check` found: the posts that can be published and the sorted diagnostics."""
+
+    posts: list[Post]
+    diagnostics: list[Diagnostic]
+    checked: int  # number of files read
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def collect(paths: Iterable[Path]) -> list[Path]:
+    """Post files named by `paths` (files, or folders searched recursively), each once, sorted."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if not path.exists():
+            raise FeedtoolError(f"{path}: no such file or folder")
+        for file in find(path) if path.is_dir() else [path]:
+            found.setdefault(file, None)
+    return sorted(found)
+
+
+def check(files: Sequence[Path], site: Site, *, now: datetime) -> Report:
+    """Read and check every file; `now` decides which dates are in the future."""
+    loaded = [load(path, site, display=_display(path)) for path in files]
+    diagnostics = [d for item in loaded for d in item.diagnostics]
+    for item in loaded:
+        diagnostics += _lint(item, now)
+    diagnostics += _duplicates([item for item in loaded if item.post])
+    failed = {d.path for d in diagnostics if d.severity == "error"}
+    posts = [item.post for item in loaded if item.post and _display(item.path) not in failed]
+    return Report(posts, sorted(diagnostics), len(files))
+
+
+def _lint(item: Loaded, now: datetime) -> list[Diagnostic]:
+    """Findings that do not stop a post from building: unknown keys, dates in the future."""
+    front, name = item.front_matter, _display(item.path)
+    if front is None:
+        return []
+    found = []
+    for key, (line, column) in front.key_positions.items():
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.7)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            found.append(Diagnostic(name, line, column, "warning", "FT115", f"unknown key '{key}'{hint}"))
+    post = item.post
+    if post and not post.draft and post.date > now:
+        line, column = front.positions.get("date", (1, 1))
+        found.append(Diagnostic(name, line, column, "warning", "FT203",
+                                f"date {format_rfc3339(post.date)} is in the future; the post stays out of the feeds until then"))
+    return found
+
+
+def _duplicates(loaded: list[Loaded]) -> list[Diagnostic]:
+    """The same slug, permalink or id in two posts: an error in each file, naming the other."""
+    found = []
+    reported: set[tuple[str, str]] = set()
+    for label, key in (("slug", lambda p: p.slug), ("permalink", lambda p: p.permalink), ("id", lambda p: p.id)):
+        owners: dict[str, list[Loaded]] = defaultdict(list)
+        for item in loaded:
+            owners[key(item.post)].append(item)
+        for value, items in owners.items():
+            for item in items if len(items) > 1 else ():
+                name = _display(item.path)
+                others = ", ".join(_display(other.path) for other in items if other is not item)
+                # A slug clash is usually a permalink and id clash too: say it once per pair.
+                if (name, others) in reported:
+                    continue
+                reported.add((name, others))
+                line, column = item.front_matter.positions.get(label, (1, 1))
+                found.append(Diagnostic(name, line, column, "error", "FT208",
+                                        f"{label} {value!r} is also used by {others}"))
+    return found
+
+
+def _display(path: Path) -> str:
+    """The path as the user should see it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,76 @@
+"""The command line as a user meets it: help, exit codes, `python -m feedtool`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedtool.cli import cli
+
+
+def test_every_command_has_help(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    for name, command in cli.commands.items():
+        assert command.help and len(command.help) > 40, name
+        sub = run(name, "--help")
+        assert sub.exit_code == 0 and "Usage: " in sub.output, name
+
+
+def test_python_m_feedtool_runs(blog: Path):
+    result = subprocess.run([sys.executable, "-m", "feedtool", "build", "--out", "site"],
+                            capture_output=True, text=True, cwd=blog)
+    assert result.returncode == 0, result.stderr
+    assert (blog / "site" / "atom.xml").is_file()
+    assert "Built 5 posts" in result.stdout
+
+
+def test_build_reports_what_it_wrote(blog: Path, run):
+    result = run("build")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Built 5 posts into public/: atom.xml, rss.xml, feed.json")
+
+
+def test_missing_posts_folder_is_exit_2(blog: Path, run):
+    result = run("build", "--posts", "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: nowhere: no such file or folder"
+
+
+def test_unwritable_output_is_exit_2_without_traceback(blog: Path, run):
+    (blog / "public").write_text("a file where the folder should be", encoding="utf-8")
+    result = run("build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot write to public")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["build", "--limit", "0"], ["validate", "--format", "xml"], ["nope"]])
+def test_usage_errors_are_exit_2(blog: Path, run, args):
+    assert run(*args).exit_code == 2
+
+
+def test_dates_command_prints_rfc3339_and_errors(run):
+    result = run("dates", "八月 24, 2025", "二月 30, 2025")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "八月 24, 2025\t2025-08-24T00:00:00+08:00"
+    assert lines[1].startswith("二月 30, 2025\terror: ") and "28" in lines[1]
+
+
+def test_dates_command_reads_stdin_with_tz_and_now(run):
+    result = run("dates", "--tz", "Asia/Tokyo", "--now", "2025-08-24T12:00:00+09:00",
+                 input="十二月 1, 2024\n3小时前\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "十二月 1, 2024\t2024-12-01T00:00:00+09:00",
+        "3小时前\t2025-08-24T09:00:00+09:00",
+    ]
+
+
+def test_dates_command_rejects_a_bad_zone(run):
+    result = run("dates", "--tz", "Mars/Base", "2025-08-24")
+    assert result.exit_code == 2 and "--tz" in result.output

@@ -1,0 +1,71 @@
+"""feedtool.toml: defaults, and a clear error (exit 2) for every missing or wrong key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedtool import config
+from feedtool.errors import ConfigError
+
+MINIMAL = 'title = "博客"\nbase_url = "https://example.com/"\n'
+
+
+def test_defaults_and_normalization():
+    site = config.loads(MINIMAL)
+    assert site.base_url == "https://example.com"  # trailing slash dropped
+    assert (site.language, site.timezone, site.feed_limit) == ("zh-CN", "Asia/Shanghai", 20)
+    assert site.permalink_for("glm-vl", None) == "https://example.com/posts/glm-vl/"
+
+
+def test_sample_config_loads():
+    site = config.load(Path(__file__).resolve().parents[1] / "feedtool.toml")
+    assert site.title == "pan 的博客" and site.author == "pan" and site.language == "zh-CN"
+    assert site.posts.name == "posts" and site.posts.is_absolute()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('base_url = "https://example.com"\n', "missing required key 'title'"),
+        ('title = "t"\n', "missing required key 'base_url'"),
+        (MINIMAL + 'titel = "x"\n', "feedtool.toml:3: unknown key 'titel' (did you mean 'title'?)"),
+        (MINIMAL + 'language = "zh_CN"\n', "feedtool.toml:3: language: expected a BCP 47 language tag such as zh-CN, got 'zh_CN' (did you mean 'zh-CN'?)"),
+        (MINIMAL + 'timezone = "Asia/Beijing"\n', "unknown IANA time zone 'Asia/Beijing'"),
+        (MINIMAL + "feed_limit = 0\n", "feed_limit: expected a whole number of at least 1, got 0"),
+        (MINIMAL + 'feed_limit = "20"\n', "feed_limit: expected a whole number"),
+        (MINIMAL + "summary_length = true\n", "summary_length: expected a whole number"),
+        ('title = "t"\nbase_url = "example.com"\n', "expected an absolute http(s) URL"),
+        ('title = ""\nbase_url = "https://e.com"\n', "title: must not be empty"),
+        (MINIMAL + 'permalink = "{base_url}/p/{name}/"\n', "permalink: bad pattern"),
+        (MINIMAL + 'permalink = "{base_url}/p/"\n', "pattern must contain {slug}"),
+        ('title = "t"\nbase_url = \n', "invalid TOML"),
+    ],
+)
+def test_wrong_config_is_a_clear_error(text: str, message: str):
+    with pytest.raises(ConfigError) as caught:
+        config.loads(text)
+    assert message in str(caught.value)
+
+
+def test_permalink_pattern_uses_the_site_zone():
+    from datetime import datetime, timezone
+
+    site = config.loads(MINIMAL + 'permalink = "{base_url}/{year}/{month}/{day}/{slug}/"\n')
+    # 2025-08-23 16:30 UTC is already the 24th in Shanghai.
+    when = datetime(2025, 8, 23, 16, 30, tzinfo=timezone.utc)
+    assert site.permalink_for("a", when) == "https://example.com/2025/08/24/a/"
+
+
+def test_cli_reports_config_errors_with_exit_2(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("build")
+    assert result.exit_code == 2
+    assert "no feedtool.toml" in result.stderr and "Traceback" not in result.output
+    (tmp_path / "bad.toml").write_text(MINIMAL + "feed_limit = -3\n", encoding="utf-8")
+    result = run("build", "--config", "bad.toml")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: bad.toml:3: feed_limit: expected a whole number of at least 1, got -3"
+    result = run("build", "--config", "missing.toml")
+    assert result.exit_code == 2 and "config file not found" in result.stderr

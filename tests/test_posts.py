@@ -1,0 +1,111 @@
+"""Reading posts: front matter, fields, and a diagnostic with the right line for each problem."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedtool import config, posts
+from feedtool.validate import check
+
+SITE = config.loads('title = "t"\nbase_url = "https://pan.example.com"\nauthor = "站长"')
+NOW = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def load(text: str | bytes, name: str = "p.md") -> posts.Loaded:
+    return posts.loads(text, SITE, path=Path(name))
+
+
+def findings(text: str | bytes) -> list[str]:
+    return [d.text() for d in load(text).diagnostics]
+
+
+def test_yaml_post_fields():
+    post = load('---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\ntags: [多模态, VLM]\n---\n\n正文。\n', "glm-vl.md").post
+    assert post.title == "GLM-VL系列论文解析"
+    assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
+    assert (post.slug, post.permalink, post.id) == ("glm-vl", "https://pan.example.com/posts/glm-vl/", post.permalink)
+    assert (post.author, post.tags, post.body_line) == ("pan", ("多模态", "VLM"), 7)
+    assert post.body == "\n正文。\n"
+
+
+def test_toml_post_and_defaults():
+    post = load('+++\ntitle = "标题"\ndate = 2025-08-24T10:00:00+08:00\nslug = "自定义"\n+++\n正文\n').post
+    assert post.date.isoformat() == "2025-08-24T10:00:00+08:00"
+    assert post.author == "站长"  # from the site config
+    assert post.permalink == "https://pan.example.com/posts/%E8%87%AA%E5%AE%9A%E4%B9%89/"
+
+
+def test_unquoted_yaml_dates_are_read_in_the_site_zone():
+    post = load("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-25 10:00\n---\n").post
+    assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
+    assert post.updated.isoformat() == "2025-08-25T10:00:00+08:00"
+
+
+def test_bom_and_crlf_are_accepted():
+    post = load("\ufeff---\r\ntitle: t\r\ndate: 2025-08-24\r\n---\r\n第一行\r\n".encode("utf-8")).post
+    assert post is not None and post.body == "第一行\n"
+
+
+def test_numbers_in_titles_stay_as_written():
+    assert load("---\ntitle: 1.10\ndate: 2025-08-24\n---\n").post.title == "1.10"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (b"", "p.md:1:1: error FT101 empty file"),
+        ("---\ntitle: 标题\n".encode("gbk") + "日期".encode("gbk"), "error FT102 not UTF-8 (it looks like GBK/GB18030)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "error FT103 binary content"),
+        ("# 标题\n\n正文", "p.md:1:1: error FT110 no front matter"),
+        ("---\ntitle: t\ndate: 2025-08-24\n", "p.md:1:1: error FT111 front matter opened with '---' on line 1 is never closed"),
+        ("---\ntitle: t\ndate: [2025\n---\n", "p.md:4:1: error FT112 YAML syntax error"),
+        ("+++\ntitle = \"t\"\ndate = \n+++\n", "p.md:3:8: error FT112 TOML syntax error"),
+        ("---\n- a\n- b\n---\n", "p.md:2:1: error FT113 front matter must be a mapping"),
+        ("---\ntitle: a\ndate: 2025-08-24\ntitle: b\n---\n", "p.md:4:1: error FT114 duplicate key 'title' (first set on line 2)"),
+        ("---\ndate: 2025-08-24\n---\n", "p.md:1:1: error FT200 missing title"),
+        ("---\ntitle: ''\ndate: 2025-08-24\n---\n", "p.md:2:8: error FT200 empty title"),
+        ("---\ntitle: t\n---\n", "p.md:1:1: error FT202 missing date"),
+        ('---\ntitle: t\ndate: "二月 30, 2025"\n---\n', 'p.md:3:7: error FT201 date "二月 30, 2025": '),
+        ("---\ntitle: t\ndate: 昨天\n---\n", 'p.md:3:7: error FT201 date "昨天" is relative or has no year'),
+        ("---\ntitle: t\ndate: 8月24日\n---\n", 'p.md:3:7: error FT201 date "8月24日" is relative or has no year'),
+        ("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-01\n---\n", "p.md:4:10: error FT204 updated (2025-08-01) is earlier than date (2025-08-24)"),
+        ("---\ntitle: t\ndate: 2025-08-24\ntags: 单个\n---\n", "p.md:4:7: warning FT205 'tags' should be a list"),
+        ("---\ntitle: t\ndate: 2025-08-24\ntags: {a: 1}\n---\n", "p.md:4:7: error FT205 'tags' must be a list of strings"),
+        ('---\ntitle: "a\\x01b"\ndate: 2025-08-24\n---\n', "p.md:2:8: error FT206 title contains U+0001, which XML forbids"),
+        ("---\ntitle: t\ndate: 2025-08-24\n---\n\n正文\x0b有控制符\n", "p.md:6:3: error FT206 body contains U+000B"),
+        ("---\ntitle: t\ndate: 2025-08-24\nslug: ../etc\n---\n", "p.md:4:7: error FT207 slug '../etc' must be a single URL path segment"),
+        ('---\ntitle: t\ndate: 2025-08-24\ndraft: "yes"\n---\n', "p.md:4:8: error FT209 'draft' must be true or false"),
+        ("---\ntitle: [a, b]\ndate: 2025-08-24\n---\n", "p.md:2:8: error FT209 'title' must be text, got a list"),
+    ],
+)
+def test_each_problem_is_reported_with_its_place(text, expected):
+    loaded = load(text)
+    found = [d.text() for d in loaded.diagnostics]
+    assert any(expected in line for line in found), found
+    if "error" in expected:
+        assert loaded.post is None
+
+
+def test_several_problems_in_one_file_are_all_reported():
+    found = findings('---\ntitle: ""\ndate: "十三月 1, 2025"\ndraft: 1\n---\n')
+    assert [line.split()[2] for line in found] == ["FT200", "FT201", "FT209"]
+
+
+def test_check_across_files(tmp_path: Path):
+    (tmp_path / "a.md").write_text("---\ntitle: a\ndate: 2025-08-24\nslug: same\n---\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("---\ntitle: b\ndate: 2025-08-25\nslug: same\ntitel: x\n---\n", encoding="utf-8")
+    (tmp_path / "c.md").write_text("---\ntitle: c\ndate: 2999-01-01\n---\n", encoding="utf-8")
+    report = check(sorted(tmp_path.glob("*.md")), SITE, now=NOW)
+    texts = [d.text().replace(str(tmp_path) + "/", "") for d in report.diagnostics]
+    names = {Path(t.split(":")[0]).name for t in texts}
+    assert names == {"a.md", "b.md", "c.md"}
+    assert any("a.md:4:7: error FT208 slug 'same' is also used by" in t and "b.md" in t for t in texts)
+    assert any("b.md:4:7: error FT208 slug 'same' is also used by" in t and "a.md" in t for t in texts)
+    assert any("b.md:5:1: warning FT115 unknown key 'titel' (did you mean 'title'?)" in t for t in texts)
+    assert any("c.md:3:7: warning FT203 date 2999-01-01T00:00:00+08:00 is in the future" in t for t in texts)
+    assert [p.title for p in report.posts] == ["c"]
+    assert not report.ok

@@ -1,0 +1,141 @@
+"""Markdown rendering: sanitizing, absolute URLs, summaries."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from lxml import html as lxml_html
+
+from feedtool import config, posts
+from feedtool.render import html_to_text, render, to_html, truncate_html
+
+BASE = "https://pan.example.com/posts/glm-vl/"
+SITE = config.loads('title = "t"\nbase_url = "https://pan.example.com"\nsummary_length = 40')
+
+
+def parse(fragment: str):
+    return lxml_html.fragment_fromstring(fragment, create_parent="div")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>正文",
+        '<img src="x.png" onerror="alert(1)">',
+        "[点我](javascript:alert(1))",
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<iframe src="https://evil.example/"></iframe>',
+        '<form action="https://evil.example/"><input name="q"></form>',
+        '<p style="color:red">红</p><style>p{}</style>',
+        '<img srcset="javascript:alert(1) 1x" src="a.png">',
+    ],
+)
+def test_dangerous_markup_is_removed(source: str):
+    tree = parse(to_html(source, BASE))
+    assert not tree.xpath("//script|//iframe|//form|//input|//style")
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            assert not name.startswith("on"), (name, value)
+            assert name != "style"
+            assert "javascript:" not in value.lower()
+
+
+def test_relative_urls_become_absolute_against_the_permalink():
+    source = (
+        "[同目录](notes.html) [上级](../qwen-vl/) [根](/about/) [锚点](#top) [外链](https://example.org/x)\n\n"
+        '![图](images/fig1.png)\n\n<img src="/img/a.png" srcset="/img/a.png 1x, b@2x.png 2x" alt="a">'
+    )
+    tree = parse(to_html(source, BASE))
+    hrefs = [a.get("href") for a in tree.iter("a")]
+    assert hrefs == [
+        "https://pan.example.com/posts/glm-vl/notes.html",
+        "https://pan.example.com/posts/qwen-vl/",
+        "https://pan.example.com/about/",
+        "https://pan.example.com/posts/glm-vl/#top",
+        "https://example.org/x",
+    ]
+    images = list(tree.iter("img"))
+    assert images[0].get("src") == "https://pan.example.com/posts/glm-vl/images/fig1.png"
+    assert images[0].get("alt") == "图"
+    assert images[1].get("src") == "https://pan.example.com/img/a.png"
+    assert images[1].get("srcset") == "https://pan.example.com/img/a.png 1x, https://pan.example.com/posts/glm-vl/b@2x.png 2x"
+
+
+def test_markdown_extras_render():
+    out = to_html("```python\nprint(1)\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", BASE)
+    tree = parse(out)
+    assert tree.xpath("//pre/code[@class='language-python']")[0].text == "print(1)\n"
+    assert tree.xpath("//table//td/text()") == ["1", "2"]
+
+
+def _post(body: str, **front: str) -> posts.Post:
+    lines = ["---", "title: 标题", "date: 2025-08-24", *[f"{k}: {v}" for k, v in front.items()], "---", body]
+    loaded = posts.loads("\n".join(lines), SITE, path=Path("glm-vl.md"))
+    assert loaded.post, loaded.diagnostics
+    return loaded.post
+
+
+def test_summary_from_front_matter_wins():
+    rendered = render(_post("正文第一句。\n\n<!--more-->\n\n后文。", summary="手写的**摘要**"), SITE)
+    assert rendered.summary_html == "<p>手写的<strong>摘要</strong></p>"
+
+
+@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--  MORE -->"])
+def test_summary_is_the_text_before_the_more_marker(marker: str):
+    rendered = render(_post(f"第一段。\n\n第二段[链接](x/)。\n\n{marker}\n\n隐藏的后文。"), SITE)
+    assert rendered.summary_html == '<p>第一段。</p>\n<p>第二段<a href="https://pan.example.com/posts/glm-vl/x/">链接</a>。</p>'
+    assert "隐藏的后文" in rendered.content_html and "more" not in rendered.content_html
+
+
+def test_summary_is_cut_at_a_sentence_end_with_an_ellipsis():
+    body = "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。一个是往小的方向发展：参数量比较小但是性能好。"
+    rendered = render(_post(body), SITE)
+    assert rendered.summary_text == "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。…"
+    assert rendered.summary_html.endswith("…</p>")
+
+
+def test_short_bodies_are_not_cut():
+    rendered = render(_post("很短的正文。"), SITE)
+    assert rendered.summary_html == rendered.content_html == "<p>很短的正文。</p>"
+
+
+def test_cut_never_splits_an_entity_or_a_tag():
+    fragment = "<p>" + "甲" * 8 + "&amp;&lt;<em>" + "乙" * 10 + "</em>丙丙</p>"
+    out = truncate_html(fragment, 12)
+    assert out == "<p>" + "甲" * 8 + "&amp;&lt;<em>乙乙…</em></p>"
+
+
+_texts = st.text(st.sampled_from(list("中文字句。！？；ab c&<>\"'")), min_size=0, max_size=60)
+
+
+@st.composite
+def html_fragments(draw) -> str:
+    """Paragraphs of text with inline elements and entities, as Markdown produces them."""
+    paragraphs = []
+    for _ in range(draw(st.integers(1, 5))):
+        runs = []
+        for _ in range(draw(st.integers(1, 3))):
+            text = html.escape(draw(_texts), quote=False)
+            tag = draw(st.sampled_from(["", "em", "strong", "code"]))
+            runs.append(f"<{tag}>{text}</{tag}>" if tag else text)
+        paragraphs.append("<p>" + "".join(runs) + "</p>")
+    return "\n".join(paragraphs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_fragments(), st.integers(1, 80))
+def test_truncation_properties(fragment: str, limit: int):
+    out = truncate_html(fragment, limit)
+    full_text, cut_text = html_to_text(fragment), html_to_text(out)
+    # Well-formed: lxml's serialization of the parsed fragment has the same text.
+    assert html_to_text(lxml_html.tostring(parse(out), encoding="unicode")) == cut_text
+    if len(full_text) <= limit:
+        assert out == fragment
+    else:
+        assert cut_text.endswith("…")
+        kept = cut_text[:-1].rstrip()
+        assert full_text.startswith(kept)
+        assert len(kept) <= limit
