@@ -142,18 +142,39 @@ def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="text: path:line:col lines and a count; json: an array; github: Actions annotations.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Rewrite what needs no guessing (dates to RFC 3339, a single tag string to a list); "
+                   "files with other errors are left alone.")
 @_reports_errors
-def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool) -> None:
+def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool, apply_fixes: bool) -> None:
     """Check posts and report every problem as path:line:col: severity CODE message.
 
-    PATHS are post files or folders (default: the configured posts folder). Exit 0 when there
-    are no errors (warnings allowed unless --strict), 1 when there are, 2 for usage problems.
+    PATHS are post files or folders (default: the configured posts folder). Prints one line
+    per finding, sorted by file and line, then a count. Exit 0 when there are no errors
+    (warnings allowed unless --strict), 1 when there are, 2 for usage or config problems.
+    The codes are listed in the README.
     """
     from . import diagnostics as diag
-    from .validate import check, collect
+    from .validate import check, collect, display_path
 
     site = _load_site(config)
-    report = check(collect(paths or [site.posts]), site, now=datetime.now(site.zone))
+    files = collect(paths or [site.posts])
+    now = datetime.now(site.zone)
+    report = check(files, site, now=now)
+    if apply_fixes:
+        from .fix import fix_files
+        from .output import write_file
+
+        repaired = fix_files(files, site, report.failed)
+        for fixed in repaired:
+            write_file(fixed.path, fixed.data)
+            for f in fixed.fixes:
+                click.echo(f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True)
+        if repaired:
+            count = sum(len(f.fixes) for f in repaired)
+            click.echo(f"Fixed {count} problem{'s' if count != 1 else ''} in {len(repaired)} "
+                       f"file{'s' if len(repaired) != 1 else ''}.", err=True)
+            report = check(files, site, now=now)
     if output_format == "json":
         click.echo(diag.to_json(report.diagnostics))
     else:

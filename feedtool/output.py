@@ -38,14 +38,24 @@ def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     return list(targets)
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """Replace one file atomically, keeping its permissions (e.g. a post fixed by --fix)."""
+    write_files(path.parent, {path.name: data})
+
+
 def _stage(target: Path, data: bytes) -> Path:
+    """Write `data` to a flushed temporary file beside `target`, with target's permissions."""
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(name, 0o644)
+        os.chmod(name, mode)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -29,6 +29,8 @@ KNOWN_KEYS = (
     "description", "lastmod", "image", "cover", "keywords", "weight", "toc", "comments", "url",
     "aliases", "layout", "permalink", "math", "series",
 )
+# Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
+MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -67,6 +69,7 @@ class FrontMatter:
     texts: dict[str, str]  # scalars exactly as written (so `title: 1.10` stays "1.10")
     positions: dict[str, tuple[int, int]]  # key -> (line, column) of its value
     key_positions: dict[str, tuple[int, int]]
+    ends: dict[str, tuple[int, int]]  # key -> (line, column) just after its value
     body: str
     body_line: int
 
@@ -78,6 +81,14 @@ class Loaded(NamedTuple):
     post: Post | None
     front_matter: FrontMatter | None
     diagnostics: list[Diagnostic]
+
+
+def split_more(body: str) -> tuple[str, str | None]:
+    """(text before the first more marker, text after it); (body, None) without a marker."""
+    match = MORE_MARKER.search(body)
+    if not match:
+        return body, None
+    return body[: match.start()], body[match.end():]
 
 
 class _Problem(Exception):
@@ -179,7 +190,7 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
     try:
         node = loader.get_single_node()
         if node is None:
-            return FrontMatter("yaml", {}, {}, {}, {}, body, body_line)
+            return FrontMatter("yaml", {}, {}, {}, {}, {}, body, body_line)
         if not isinstance(node, yaml.MappingNode):
             raise _Problem(2 + node.start_mark.line, 1 + node.start_mark.column, "FT113",
                            "front matter must be a mapping of keys to values (e.g. 'title: ...')")
@@ -187,6 +198,7 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
         texts: dict[str, str] = {}
         positions: dict[str, tuple[int, int]] = {}
         key_positions: dict[str, tuple[int, int]] = {}
+        ends: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             where = (2 + key_node.start_mark.line, 1 + key_node.start_mark.column)
             if not isinstance(key_node, yaml.ScalarNode):
@@ -199,8 +211,9 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
             if isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:null":
                 texts[key] = value_node.value
             positions[key] = (2 + value_node.start_mark.line, 1 + value_node.start_mark.column)
+            ends[key] = (2 + value_node.end_mark.line, 1 + value_node.end_mark.column)
             key_positions[key] = where
-        return FrontMatter("yaml", values, texts, positions, key_positions, body, body_line)
+        return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (2 + mark.line, 1 + mark.column) if mark else (2, 1)
@@ -214,6 +227,8 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+# A one-line TOML value: a quoted string, or a bare value up to a comment.
+_TOML_VALUE = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|[^#]*?(?=\s*(?:#|$))""")
 
 
 def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
@@ -233,6 +248,7 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
     texts: dict[str, str] = {}
     positions: dict[str, tuple[int, int]] = {}
     key_positions: dict[str, tuple[int, int]] = {}
+    ends: dict[str, tuple[int, int]] = {}
     block_lines = block.split("\n")
     for key, value in values.items():
         # TOML dates become text so that one parser (with the site zone) reads every date.
@@ -244,9 +260,10 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
         for number, line in enumerate(block_lines, start=2):
             if match := pattern.match(line):
                 positions[key] = (number, match.end() + 1)
+                ends[key] = (number, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
                 key_positions[key] = (number, len(line) - len(line.lstrip()) + 1)
                 break
-    return FrontMatter("toml", values, texts, positions, key_positions, body, body_line)
+    return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line)
 
 
 def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[Diagnostic]) -> Post | None:

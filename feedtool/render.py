@@ -16,10 +16,8 @@ import markdown
 import nh3
 
 from .config import Site
-from .posts import Post
+from .posts import MORE_MARKER, Post, split_more
 
-# Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
-MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 SENTENCE_ENDS = "。！？；!?;"
 CLAUSE_ENDS = "，、：,:"
 SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -84,14 +82,6 @@ def sanitize(raw_html: str, base_url: str) -> str:
 def _safe_url(url: str) -> str | None:
     scheme = urlsplit(url).scheme.lower()
     return url if scheme in SAFE_SCHEMES else None
-
-
-def split_more(body: str) -> tuple[str, str | None]:
-    """(text before the first more marker, text after it); (body, None) without a marker."""
-    match = MORE_MARKER.search(body)
-    if not match:
-        return body, None
-    return body[: match.start()], body[match.end():]
 
 
 def render(post: Post, site: Site) -> Rendered:

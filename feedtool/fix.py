@@ -1,0 +1,95 @@
+"""`validate --fix`: repairs that need no guessing, as small edits to the file's own text.
+
+Only the edited values change; every other byte (BOM, CRLF, comments, key order, quoting of
+other keys) stays as it was. A file with an error that cannot be fixed is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Site
+from .dates import format_rfc3339
+from .posts import Loaded, loads
+
+# Dates already written the ISO way are left as they are.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One repair at line:column of the file."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """The repaired content of a file, and what was repaired."""
+
+    path: Path
+    data: bytes
+    fixes: list[Fix]
+
+
+def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
+    """The repaired bytes of a post, or None when there is nothing to fix or it has other errors."""
+    front, post = loaded.front_matter, loaded.post
+    if front is None or post is None or any(d.severity == "error" for d in loaded.diagnostics):
+        return None
+    edits: list[tuple[str, str, str]] = []  # (key, new value text, message)
+    for key, value in (("date", post.date), ("updated", post.updated)):
+        written = front.texts.get(key)
+        if value is not None and written is not None and not _ISO_DATE.fullmatch(written.strip()):
+            new = format_rfc3339(value)
+            edits.append((key, new, f'{key} "{written}" -> {new}'))
+    for key in ("tags", "categories"):
+        value = front.values.get(key)
+        if isinstance(value, str) and value.strip():
+            new = json.dumps([value.strip()], ensure_ascii=False)
+            edits.append((key, new, f"{key} {value!r} -> {new}"))
+    edits = [e for e in edits if front.positions[e[0]][0] == front.ends[e[0]][0]]  # one-line values only
+    if not edits:
+        return None
+
+    bom = original.startswith(b"\xef\xbb\xbf")
+    text = original.decode("utf-8-sig")
+    lines = text.split("\n")
+    fixes = []
+    for key, new, message in sorted(edits, key=lambda e: front.positions[e[0]], reverse=True):
+        line, start = front.positions[key]
+        end = front.ends[key][1]
+        current = lines[line - 1]
+        lines[line - 1] = current[: start - 1] + new + current[end - 1:]
+        fixes.append(Fix(line, start, message))
+    data = ("\ufeff" if bom else "").encode() + "\n".join(lines).encode("utf-8")
+
+    # Belt and braces: the repaired file must read back as the same post, with no errors.
+    again = loads(data, site, path=loaded.path)
+    if again.post is None or any(d.severity == "error" for d in again.diagnostics) or (
+        (again.post.date, again.post.updated, again.post.tags, again.post.categories)
+        != (post.date, post.updated, post.tags, post.categories)
+    ):
+        return None
+    return Fixed(loaded.path, data, sorted(fixes, key=lambda f: (f.line, f.column)))
+
+
+def fix_files(files: list[Path], site: Site, failed: set[Path]) -> list[Fixed]:
+    """Repairs for every file not in `failed` (files with errors, which are left alone)."""
+    repaired = []
+    for path in files:
+        if path in failed:
+            continue
+        try:
+            original = path.read_bytes()
+        except OSError:
+            continue
+        result = fix(loads(original, site, path=path), original, site)
+        if result:
+            repaired.append(result)
+    return repaired
