@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 
 run: $(VENV)/.installed
 	$(BIN)/feedtool build
+	$(BIN)/feedtool digest --latest
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q

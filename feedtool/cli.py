@@ -30,6 +30,9 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except FeedtoolError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except _InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -189,3 +192,160 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
                    err=output_format == "github")
     failing = not report.ok or (strict and report.diagnostics)
     sys.exit(1 if failing else 0)
+
+
+@cli.command()
+@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2025-W34 (Monday 00:00 to Sunday 24:00 in the site zone).")
+@click.option("--last-week", is_flag=True, help="The last complete week before today (for a Monday cron job).")
+@click.option("--latest", is_flag=True, help="The newest week that has posts.  [the default]")
+@click.option("--since", metavar="DATE", help="Start of a custom range (with --until), e.g. 2025-08-18.")
+@click.option("--until", metavar="DATE", help="End of a custom range, inclusive.")
+@click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of Markdown posts.  [default: from the config]")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder; the digest goes to OUT/digest/.  [default: from the config]")
+@config_option
+@click.option("--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]")
+@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file (each address once, ever).")
+@click.option("--to", "to_addresses", multiple=True, metavar="ADDR", help="A recipient (repeatable).")
+@click.option("--to-file", "to_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A file of recipients, one per line (# comments allowed).")
+@click.option("--smtp-host", help="SMTP server.  [default: [smtp] host, localhost]")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="SMTP port.  [default: 587, 465 for ssl, 25 for none]")
+@click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]),
+              help="starttls (default), ssl, or none (only for a relay on localhost).")
+@click.option("--dry-run", is_flag=True, help="With --send: show who would get it, send nothing.")
+@_reports_errors
+def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, limit, send, to_addresses,
+           to_files, smtp_host, smtp_port, smtp_security, dry_run) -> None:
+    """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
+
+    The window is one of --week, --last-week, --latest (default) or --since/--until.
+    The .eml is multipart/alternative (plain text, then HTML with inlined CSS).
+    OUT/digest/index.html lists every digest written so far.
+
+    A window with no posts writes nothing, sends nothing, says so and exits 0, so a cron
+    job can run it every Monday. With --send, a ledger ([digest] ledger in the config)
+    records each address that got each digest: running again sends only to those that
+    have not got it yet. SMTP user and password come from FEEDTOOL_SMTP_USER and
+    FEEDTOOL_SMTP_PASSWORD.
+
+    \b
+    Examples:
+      feedtool digest --week 2025-W34
+      feedtool digest --last-week --send --to-file subscribers.txt
+    """
+    from . import digest as dg
+    from .build import publishable
+    from .dates import DateError, parse_date
+    from .output import write_files
+    from .render import render
+    from .validate import check, collect
+
+    chosen = [flag for flag, on in (("--week", week), ("--last-week", last_week), ("--latest", latest),
+                                    ("--since/--until", since or until)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
+    if bool(since) != bool(until):
+        raise click.UsageError("--since and --until go together")
+    if (to_addresses or to_files or dry_run) and not send:
+        raise click.UsageError("--to, --to-file and --dry-run go with --send")
+    site = _load_site(config)
+    now = datetime.now(site.zone)
+    report = check(collect([posts_dir or site.posts]), site, now=now)
+    for d in report.diagnostics:
+        click.echo(d.text(), err=True)
+    if not report.ok:
+        raise _InputError("digest not written: fix the errors above")
+
+    if week:
+        window = dg.iso_week(week, site)
+    elif last_week:
+        window = dg.last_week(now, site)
+    elif since:
+        try:
+            start, end = (parse_date(text, tz=site.timezone, now=now).date() for text in (since, until))
+        except DateError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since/--until") from None
+        window = dg.date_range(start, end, site)
+    else:
+        window = dg.latest(report.posts, now, site)
+        if window is None:
+            click.echo("No published posts; nothing written, nothing sent.")
+            return
+    chosen_posts = dg.select(report.posts, window, now)[: limit or site.digest.limit]
+    if not chosen_posts:
+        click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
+        return
+
+    recipients = []
+    if send:  # check addresses and server settings before writing anything
+        from .send import read_recipients
+
+        recipients = read_recipients(to_addresses, to_files)
+        if not recipients:
+            raise click.UsageError("--send needs --to ADDR or --to-file FILE")
+        server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
+        server.check()
+
+    letter = dg.compose(site, window, [render(p, site) for p in chosen_posts])
+    out = out_dir or site.out
+    index = out / dg.DIGEST_DIR / "index.json"
+    existing = index.read_bytes() if index.is_file() else None
+    write_files(out, dg.files(site, letter, now, existing))
+    count = len(letter.items)
+    click.echo(f"Wrote {out}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
+               f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
+    if send:
+        _send(site, letter, recipients, server, dry_run)
+
+
+class _InputError(Exception):
+    """The posts have errors: exit 1."""
+
+
+def _smtp_server(site, host: str | None, port: int | None, security: str | None):
+    import os
+
+    from .send import Server
+
+    return Server(
+        host=host or site.smtp.host,
+        port=port or site.smtp.port,
+        security=security or site.smtp.security,
+        user=os.environ.get("FEEDTOOL_SMTP_USER", ""),
+        password=os.environ.get("FEEDTOOL_SMTP_PASSWORD", ""),
+    )
+
+
+def _send(site, letter, recipients: list[str], server, dry_run: bool) -> None:
+    from . import digest as dg
+    from .send import Ledger, deliver
+
+    ledger = Ledger(site.digest.ledger)
+    if dry_run:
+        already = ledger.sent(letter.name)
+        for address in recipients:
+            click.echo(f"{'already sent' if address.lower() in already else 'would send'}\t{address}")
+        todo = sum(a.lower() not in already for a in recipients)
+        click.echo(f"Dry run: {todo} of {len(recipients)} would get {letter.name} via "
+                   f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent.")
+        return
+
+    def build(recipient: str):
+        return dg.message(site, letter, date=datetime.now(site.zone), recipient=recipient)
+
+    step = max(1, min(100, len(recipients) // 20))
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            click.echo(f"sending {letter.name}: {done}/{total}", err=True)
+
+    outcome = deliver(letter.name, recipients, build, server, ledger, progress=progress if len(recipients) > 1 else None)
+    click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
+               + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "") + ".")
+    for address, reason in {**outcome.failed, **outcome.deferred}.items():
+        kind = "failed" if address in outcome.failed else "not sent (temporary failure; run again later)"
+        click.echo(f"{kind}\t{address}\t{reason}", err=True)
+    if not outcome.ok:
+        sys.exit(1)

@@ -11,8 +11,11 @@ import dataclasses
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from email.headerregistry import Address
+from email.utils import parseaddr
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +25,32 @@ from .errors import ConfigError
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
 PERMALINK_FIELDS = ("base_url", "slug", "year", "month", "day")
+SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The `[digest]` table: how the weekly newsletter is addressed and titled."""
+
+    subject: str = "{title}周报 · {label}"
+    sender: str = field(default="", metadata={"key": "from"})  # "pan <news@example.com>"
+    reply_to: str = ""
+    unsubscribe_url: str = ""  # https page; each recipient's link adds ?email=ADDRESS
+    unsubscribe_mailto: str = ""  # address for mailto: unsubscribe
+    limit: int = 20  # posts per digest
+    ledger: Path = Path(".feedtool/sent.jsonl")  # who has received which digest (private)
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """The `[smtp]` table; user and password only ever come from the environment."""
+
+    host: str = "localhost"
+    port: int = 0  # 0: the default for the security mode (587, 465, 25)
+    security: str = "starttls"
 
 
 @dataclass(frozen=True)
@@ -41,10 +68,16 @@ class Site:
     summary_length: int = 150
     posts: Path = Path("posts")
     out: Path = Path("public")
+    digest: Digest = Digest()
+    smtp: Smtp = Smtp()
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None) -> str:
         """The public URL of a post, from the configured pattern."""
@@ -62,12 +95,12 @@ class Site:
         return f"{self.base_url}/{path.lstrip('/')}"
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Site)}
+_SECTIONS = {"digest": Digest, "smtp": Smtp}
 _REQUIRED = ("title", "base_url")
 
 
 def load(path: str | Path) -> Site:
-    """Read a feedtool.toml; relative `posts`/`out` are taken from its folder."""
+    """Read a feedtool.toml; relative paths in it are taken from its folder."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -84,51 +117,69 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-
-    def where(key: str) -> str:
-        match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
-        return f"{source}:{text.count(chr(10), 0, match.start()) + 1}" if match else source
-
-    for key in data:
-        if key not in _FIELDS:
-            close = difflib.get_close_matches(key, _FIELDS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{where(key)}: unknown key '{key}'{hint}")
     for key in _REQUIRED:
         if key not in data:
             raise ConfigError(f"{source}: missing required key '{key}'")
+    site = _build(Site, data, _Locator(text, source), "")
+    if base_dir is not None:  # relative paths are relative to the config file, not the working folder
+        digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
+        site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out, digest=digest)
+    return site
 
+
+class _Locator:
+    """Finds the line of a key (tomllib gives values, not positions) for error messages."""
+
+    def __init__(self, text: str, source: str):
+        self.text, self.source = text, source
+
+    def __call__(self, key: str, section: str) -> str:
+        start = 0
+        if section:
+            header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(section)}[ \t]*\]", self.text, re.MULTILINE)
+            start = header.end() if header else 0
+        match = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(self.text, start)
+        return f"{self.source}:{self.text.count(chr(10), 0, match.start()) + 1}" if match else self.source
+
+
+def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> Any:
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}
+    prefix = f"{section}." if section else ""
     values: dict[str, Any] = {}
     for key, raw in data.items():
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+            raise ConfigError(f"{where(key, section)}: unknown key '{prefix}{key}'{hint}")
+        name = fields[key].name
+        if key in _SECTIONS and not section:
+            if not isinstance(raw, dict):
+                raise ConfigError(f"{where(key, section)}: '{key}' must be a table ([{key}])")
+            values[name] = _build(_SECTIONS[key], raw, where, key)
+            continue
         try:
-            values[key] = _check(key, raw)
+            values[name] = _check(prefix + key, fields[key].type, raw)
         except ValueError as exc:
-            raise ConfigError(f"{where(key)}: {key}: {exc}") from None
-    for key in ("posts", "out"):
-        if key in values and base_dir is not None and not values[key].is_absolute():
-            values[key] = base_dir / values[key]
-    if base_dir is not None:
-        values.setdefault("posts", base_dir / "posts")
-        values.setdefault("out", base_dir / "public")
-    return Site(**values)
+            raise ConfigError(f"{where(key, section)}: {prefix}{key}: {exc}") from None
+    return cls(**values)
 
 
-def _check(key: str, value: Any) -> Any:
+def _check(key: str, expected: str, value: Any) -> Any:
     """Validate and normalize one config value; ValueError says what is wrong."""
-    expected = _FIELDS[key].type
     if expected == "int":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"expected a whole number of at least 1, got {value!r}")
+        least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(f"expected a whole number of at least {least}, got {value!r}")
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
-    if key == "base_url":
+    if key in ("base_url", "digest.unsubscribe_url") and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"expected an absolute http(s) URL such as https://example.com, got {value!r}")
-        return value.rstrip("/")
+        return value.rstrip("/") if key == "base_url" else value
     if key == "language" and not _BCP47.match(value):
         hint = f" (did you mean '{value.replace('_', '-')}'?)" if "_" in value else ""
         raise ValueError(f"expected a BCP 47 language tag such as zh-CN, got {value!r}{hint}")
@@ -138,15 +189,37 @@ def _check(key: str, value: Any) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)") from None
     if key == "permalink":
-        try:
-            value.format(**{name: "x" for name in PERMALINK_FIELDS})
-        except (KeyError, IndexError, ValueError) as exc:
-            allowed = ", ".join("{" + name + "}" for name in PERMALINK_FIELDS)
-            raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed}") from None
+        _check_pattern(value, PERMALINK_FIELDS)
         if "{slug}" not in value:
             raise ValueError("pattern must contain {slug}")
         if not value.startswith("{base_url}") and not urlsplit(value).scheme:
             raise ValueError("pattern must start with {base_url} or an absolute URL")
-    if key in ("posts", "out"):
+    if key == "digest.subject":
+        _check_pattern(value, SUBJECT_FIELDS)
+    if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
+        if not _is_address(value):
+            raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
+    if key == "smtp.security" and value not in SECURITY:
+        raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
+    if expected == "Path":
         return Path(value)
     return value
+
+
+def _check_pattern(value: str, names: tuple[str, ...]) -> None:
+    try:
+        value.format(**{name: "x" for name in names})
+    except (KeyError, IndexError, ValueError) as exc:
+        allowed = ", ".join("{" + name + "}" for name in names)
+        raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed}") from None
+
+
+def _is_address(value: str) -> bool:
+    name, address = parseaddr(value)
+    if "@" not in address:
+        return False
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        return False
+    return True

@@ -60,3 +60,26 @@ def _stage(target: Path, data: bytes) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line and flush it to disk before returning (the send ledger).
+
+    A kill mid-write can leave at most a torn last line, which readers skip.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:
+            if handle.tell() and not _ends_with_newline(path):
+                handle.write(b"\n")  # never glue a new record onto a torn one
+            handle.write(line.encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"

@@ -26,7 +26,7 @@ POST_SUFFIXES = (".md", ".markdown")
 # Front matter keys feedtool reads; others are kept for the validator's unknown-key warning.
 KNOWN_KEYS = (
     "title", "date", "updated", "author", "tags", "categories", "summary", "draft", "slug", "id",
-    "description", "lastmod", "image", "cover", "keywords", "weight", "toc", "comments", "url",
+    "description", "lastmod", "image", "cover", "featured_image", "keywords", "weight", "toc", "comments", "url",
     "aliases", "layout", "permalink", "math", "series",
 )
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
@@ -53,6 +53,7 @@ class Post:
     categories: tuple[str, ...] = ()
     summary: str | None = None
     draft: bool = False
+    cover: str | None = None  # cover image as written (relative to the permalink, or absolute)
 
     @property
     def modified(self) -> datetime:
@@ -306,6 +307,7 @@ def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
     summary = text("summary")
+    cover = _read_cover(front, report)
     author = text("author")
     post_id = text("id")
 
@@ -329,7 +331,7 @@ def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[
         path=path, slug=slug, title=title.strip(), date=date, permalink=permalink,
         id=post_id or permalink, body=front.body, body_line=front.body_line, updated=updated,
         author=author or site.author, tags=tags, categories=categories, summary=summary,
-        draft=bool(draft),
+        draft=bool(draft), cover=cover,
     )
 
 
@@ -361,6 +363,24 @@ def _reason(exc: DateError, written: str) -> str:
     message = str(exc)
     prefix = f"{written}: "
     return message[len(prefix):] if message.startswith(prefix) else message
+
+
+COVER_KEYS = ("cover", "image", "featured_image")
+
+
+def _read_cover(front: FrontMatter, report: Callable[..., None]) -> str | None:
+    """The cover image: `cover`, `image` or `featured_image`, as text or as Hugo's `cover: {image: ...}`."""
+    for key in COVER_KEYS:
+        value = front.values.get(key)
+        if isinstance(value, dict):
+            value = value.get("image")
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            report(key, "FT209", f"'{key}' must be an image path or URL, got {_describe(value)}")
+            return None
+        return value.strip()
+    return None
 
 
 def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tuple[str, ...]:

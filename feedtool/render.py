@@ -38,6 +38,7 @@ class Rendered:
     post: Post
     content_html: str
     summary_html: str
+    cover_url: str | None = None  # absolute, safe
 
     @property
     def summary_text(self) -> str:
@@ -94,7 +95,8 @@ def render(post: Post, site: Site) -> Rendered:
         summary = to_html(before, post.permalink)
     else:
         summary = truncate_html(content, site.summary_length)
-    return Rendered(post, content, summary)
+    cover = _safe_url(urljoin(post.permalink, post.cover)) if post.cover else None
+    return Rendered(post, content, summary, cover)
 
 
 def html_to_text(fragment: str) -> str:

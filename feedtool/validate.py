@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -141,7 +140,8 @@ def _duplicates(loaded: list[Loaded]) -> list[Diagnostic]:
 
 def display_path(path: Path) -> str:
     """The path as the user should see it: relative to the working folder when inside it."""
+    absolute = path.absolute()
     try:
-        return os.path.relpath(path)
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(path)

@@ -1,0 +1,386 @@
+"""The weekly digest: which posts (a window in the site zone), and the newsletter itself:
+HTML (Jinja2, CSS inlined), plain text from its own template, and the MIME message.
+
+Nothing here writes files or talks to a server: `cli.py` writes with `output.py`, and
+`send.py` delivers.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from urllib.parse import quote, urlencode, urlsplit
+
+from .config import Site
+from .errors import FeedtoolError
+from .posts import Post
+from .render import Rendered, html_to_text
+
+DIGEST_DIR = "digest"
+MAX_HTML_BYTES = 90 * 1024  # Gmail clips messages at about 102 KB
+CONTENT_WIDTH = 552  # 600px table minus 24px padding each side
+# Hugo's reading speeds: 500 CJK characters or 213 words a minute.
+CJK_PER_MINUTE, WORDS_PER_MINUTE = 500, 213
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f]")
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.-][A-Za-z0-9\u00c0-\u024f]+)*")
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+class DigestError(FeedtoolError):
+    """A digest cannot be made as asked (bad week, bad range, oversized message)."""
+
+
+# Windows ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """A span of time in the site zone: [start, end). `name` names the output files."""
+
+    name: str  # "2025-W34", or "2025-08-18_2025-08-24" for a custom range
+    label: str  # "2025 第 34 周", or "2025-08-18 至 2025-08-24"
+    start: datetime
+    end: datetime
+    year: int
+    week: int
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def _midnight(day: date, site: Site) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=site.zone)
+
+
+def iso_week(text: str, site: Site) -> Window:
+    """'2025-W34' -> Monday 00:00 to the next Monday 00:00 in the site zone."""
+    match = _WEEK.match(text.strip())
+    if not match:
+        raise DigestError(f"week {text!r}: expected an ISO week such as 2025-W34")
+    year, week = int(match[1]), int(match[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise DigestError(f"week {text!r}: {year} has no week {week}") from None
+    return _week_from(monday, site)
+
+
+def _week_from(monday: date, site: Site) -> Window:
+    year, week, _ = monday.isocalendar()
+    return Window(f"{year}-W{week:02d}", f"{year} 第 {week} 周", _midnight(monday, site),
+                  _midnight(monday + timedelta(days=7), site), year, week)
+
+
+def week_of(moment: datetime, site: Site) -> Window:
+    """The ISO week (in the site zone) that contains `moment`."""
+    day = moment.astimezone(site.zone).date()
+    return _week_from(day - timedelta(days=day.weekday()), site)
+
+
+def last_week(now: datetime, site: Site) -> Window:
+    """The last complete ISO week before today in the site zone (the Monday cron case)."""
+    this_monday = week_of(now, site).start.date()
+    return _week_from(this_monday - timedelta(days=7), site)
+
+
+def date_range(since: date, until: date, site: Site) -> Window:
+    """From `since` 00:00 to the end of `until` (inclusive), in the site zone."""
+    if until < since:
+        raise DigestError(f"--until {until} is before --since {since}")
+    year, week, _ = since.isocalendar()
+    return Window(f"{since}_{until}", f"{since} 至 {until}", _midnight(since, site),
+                  _midnight(until + timedelta(days=1), site), year, week)
+
+
+def select(posts: Sequence[Post], window: Window, now: datetime) -> list[Post]:
+    """Published posts in the window, newest first (drafts and future posts never)."""
+    chosen = [p for p in posts if not p.draft and p.date <= now and window.contains(p.date)]
+    return sorted(chosen, key=lambda p: (p.date, p.slug), reverse=True)
+
+
+def latest(posts: Sequence[Post], now: datetime, site: Site) -> Window | None:
+    """The newest week that has a published post."""
+    published = [p.date for p in posts if not p.draft and p.date <= now]
+    return week_of(max(published), site) if published else None
+
+
+# Content ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """One post as the digest shows it."""
+
+    title: str
+    url: str
+    date: str  # 2025年8月24日
+    minutes: int
+    author: str
+    tags: tuple[str, ...]
+    cover: str | None
+    summary_html: str
+    summary_text: str
+
+    @property
+    def meta(self) -> str:
+        parts = [self.date, f"{self.minutes} 分钟", self.author]
+        return " · ".join(p for p in parts if p)
+
+
+def reading_minutes(text: str) -> int:
+    """Minutes to read: CJK counted in characters, Latin text in words; at least 1."""
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(_CJK.sub(" ", text)))
+    return max(1, math.ceil(cjk / CJK_PER_MINUTE + words / WORDS_PER_MINUTE))
+
+
+def item(entry: Rendered, site: Site) -> Item:
+    post = entry.post
+    local = post.date.astimezone(site.zone)
+    return Item(
+        title=post.title,
+        url=post.permalink,
+        date=f"{local.year}年{local.month}月{local.day}日",
+        minutes=reading_minutes(html_to_text(entry.content_html)),
+        author=post.author,
+        tags=post.tags,
+        cover=entry.cover_url,
+        summary_html=_email_ready(entry.summary_html),
+        summary_text=entry.summary_text,
+    )
+
+
+def _email_ready(fragment: str) -> str:
+    """Images in a summary get alt, a width that fits the 600px layout, and fluid height."""
+    def fix(match: re.Match[str]) -> str:
+        tag = match[0]
+        if " alt=" not in tag:
+            tag = tag.replace("<img", '<img alt=""', 1)
+        width = re.search(r' width="(\d+)"', tag)
+        if width is None or int(width[1]) > CONTENT_WIDTH:
+            tag = re.sub(r' (width|height)="[^"]*"', "", tag).replace("<img", f'<img width="{CONTENT_WIDTH}"', 1)
+        return tag.replace("<img", '<img class="fluid"', 1)
+
+    # nh3 writes attributes double-quoted with quotes escaped, so a tag ends at the first '>'
+    # outside quotes; this pattern honours that.
+    return re.sub(r'<img(?:[^>"]|"[^"]*")*>', fix, fragment)
+
+
+# The newsletter --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Newsletter:
+    """A rendered digest: what every recipient gets, but for their own unsubscribe link."""
+
+    window: Window
+    subject: str
+    preheader: str
+    items: tuple[Item, ...]
+
+    @property
+    def name(self) -> str:
+        return self.window.name
+
+
+def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newsletter:
+    """Subject, preheader and items of the digest for `window`."""
+    items = tuple(item(e, site) for e in entries)
+    subject = site.digest.subject.format(
+        title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
+    )
+    preheader = "、".join(i.title for i in items[:3]) + ("等" if len(items) > 3 else "")
+    return Newsletter(window, subject, f"本期 {len(items)} 篇：{preheader}", items)
+
+
+def unsubscribe_link(site: Site, recipient: str | None) -> str:
+    """The https unsubscribe page; a recipient's own link carries their address."""
+    base = site.digest.unsubscribe_url
+    if not base or not recipient:
+        return base
+    return base + ("&" if urlsplit(base).query else "?") + urlencode({"email": recipient})
+
+
+def archive_url(site: Site) -> str:
+    return site.url(f"{DIGEST_DIR}/")
+
+
+# Invisible filler after the preheader so clients don't pull body text into the preview.
+_PREHEADER_PADDING = "\u034f\u200c\u00a0" * 40
+
+
+@functools.cache
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("feedtool", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap_cjk"] = wrap_cjk
+    return env
+
+
+def render_html(site: Site, letter: Newsletter, recipient: str | None = None) -> str:
+    """The HTML part: Jinja2 with autoescape, then CSS inlined (only @media rules stay in <style>)."""
+    import css_inline
+
+    page = _environment().get_template("digest.html.j2").render(
+        site=site, letter=letter, archive_url=archive_url(site),
+        unsubscribe=unsubscribe_link(site, recipient), width=CONTENT_WIDTH, padding=_PREHEADER_PADDING,
+    )
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+    return inliner.inline(page)
+
+
+def render_text(site: Site, letter: Newsletter, recipient: str | None = None) -> str:
+    """The plain-text part, from its own template."""
+    return _environment().get_template("digest.txt.j2").render(
+        site=site, letter=letter, archive_url=archive_url(site), unsubscribe=unsubscribe_link(site, recipient),
+    )
+
+
+def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | None = None,
+            html: str | None = None, text: str | None = None) -> EmailMessage:
+    """The MIME message: multipart/alternative, text first and HTML last, UTF-8, RFC 2047 headers.
+
+    Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
+    """
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = letter.subject
+    msg["From"] = site.digest.sender or f"{site.title} <noreply@{site.domain}>"
+    msg["To"] = recipient or "undisclosed-recipients:;"
+    if site.digest.reply_to:
+        msg["Reply-To"] = site.digest.reply_to
+    msg["Date"] = format_datetime(date.astimezone(site.zone))
+    msg["Message-ID"] = message_id(site, letter, recipient)
+    msg["List-Id"] = f"{site.title} <digest.{site.domain}>"
+    msg["List-Archive"] = f"<{archive_url(site)}>"
+    unsubscribe = []
+    if site.digest.unsubscribe_url:
+        unsubscribe.append(f"<{unsubscribe_link(site, recipient)}>")
+    if site.digest.unsubscribe_mailto:
+        subject = quote(f"unsubscribe {recipient}" if recipient else "unsubscribe")
+        unsubscribe.append(f"<mailto:{site.digest.unsubscribe_mailto}?subject={subject}>")
+    if unsubscribe:
+        msg["List-Unsubscribe"] = ", ".join(unsubscribe)
+    if site.digest.unsubscribe_url:
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text = text if text is not None else render_text(site, letter, recipient)
+    html = html if html is not None else render_html(site, letter, recipient)
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # belongs on the top level only
+    # A boundary from the content keeps the .eml byte-identical across runs; "=_" cannot occur
+    # in base64 or quoted-printable bodies.
+    msg.set_boundary("=_feedtool_" + hashlib.sha256((text + html).encode()).hexdigest()[:32])
+    return msg
+
+
+def message_id(site: Site, letter: Newsletter, recipient: str | None) -> str:
+    """Stable per digest and recipient, so a retried send carries the same id (clients dedupe)."""
+    who = hashlib.sha256(recipient.lower().encode()).hexdigest()[:16] if recipient else "archive"
+    return f"<digest.{letter.name}.{who}@{site.domain}>"
+
+
+def issue_date(window: Window, now: datetime) -> datetime:
+    """The archive copy's Date: the end of its window, or now for a window still running."""
+    return min(window.end, now)
+
+
+# Plain-text wrapping for CJK -------------------------------------------------------------------
+
+_NO_LINE_START = set("，。、；：！？）》」』】〕…·,.;:!?)]}%")
+
+
+def _columns(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
+    """Wrap to `width` display columns: CJK may break between any two characters, Latin words
+    and URLs only at spaces; a line never starts with closing punctuation."""
+    lines: list[str] = []
+    tokens = re.findall(r"https?://\S+|[A-Za-z0-9\u00c0-\u024f'’.\-_/@]+|\s+|.", text)
+    line, used = "", 0
+    for token in tokens:
+        if token.isspace():
+            token = " "
+            if not line:
+                continue
+        size = sum(_columns(c) for c in token)
+        if used + size > width - len(indent) and line.strip() and not token.isspace() and token[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            if token.isspace():
+                continue
+        line += token
+        used += size
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(indent + line for line in lines)
+
+
+# The archive -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One line of the public archive (no personal data)."""
+
+    name: str
+    subject: str
+    label: str
+    count: int
+    titles: list[str]
+
+
+def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict[str, bytes]:
+    """index.json and index.html of OUT/digest/, with `letter` added or replaced."""
+    entries: dict[str, ArchiveEntry] = {}
+    if existing_json:
+        try:
+            for raw in json.loads(existing_json):
+                entries[raw["name"]] = ArchiveEntry(**raw)
+        except (ValueError, TypeError, KeyError):
+            entries = {}  # a damaged index is rebuilt from what is written from now on
+    entries[letter.name] = ArchiveEntry(
+        letter.name, letter.subject, letter.window.label, len(letter.items), [i.title for i in letter.items]
+    )
+    ordered = [entries[k] for k in sorted(entries, reverse=True)]
+    page = _environment().get_template("archive.html.j2").render(site=site, entries=ordered)
+    return {
+        f"{DIGEST_DIR}/index.json": (json.dumps([asdict(e) for e in ordered], ensure_ascii=False, indent=2) + "\n").encode(),
+        f"{DIGEST_DIR}/index.html": page.encode(),
+    }
+
+
+def files(site: Site, letter: Newsletter, now: datetime, existing_index: bytes | None) -> dict[str, bytes]:
+    """Everything `digest` writes: <name>.html, .txt, .eml and the archive index."""
+    html = render_html(site, letter)
+    text = render_text(site, letter)
+    size = len(html.encode())
+    if size > MAX_HTML_BYTES:
+        raise DigestError(
+            f"the HTML of {letter.name} is {size // 1024} KB, over the {MAX_HTML_BYTES // 1024} KB "
+            "that mail clients show unclipped; lower [digest] limit or --limit"
+        )
+    msg = message(site, letter, date=issue_date(letter.window, now), html=html, text=text)
+    return {
+        f"{DIGEST_DIR}/{letter.name}.html": html.encode(),
+        f"{DIGEST_DIR}/{letter.name}.txt": text.encode(),
+        f"{DIGEST_DIR}/{letter.name}.eml": msg.as_bytes(),
+        **archive(site, existing_index, letter),
+    }
+
