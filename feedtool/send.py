@@ -112,7 +112,7 @@ def deliver(
     ledger: Ledger,
     *,
     retries: int = 3,
-    backoff: float = 2.0,
+    backoff: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Send `build(recipient)` to each recipient not in the ledger; retry temporary failures."""
@@ -128,8 +128,10 @@ def deliver(
             message = build(recipient)
             sender = parseaddr(str(message["From"]))[1]
             for attempt in range(retries + 1):
+                connected = connection is not None
                 try:
                     connection = connection or _connect(server)
+                    connected = True
                     connection.send_message(message, from_addr=sender, to_addrs=[recipient])
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, reply = exc.recipients.get(recipient, (550, b"refused"))
@@ -153,10 +155,14 @@ def deliver(
                 if permanent:
                     outcome.failed[recipient] = error
                     break
-                if attempt == retries:
-                    outcome.deferred[recipient] = error
-                else:
+                if attempt < retries:
                     time.sleep(backoff * 2 ** attempt)
+                    continue
+                if not connected:  # the server can't be reached at all: the rest wait for the next run
+                    for waiting in pending[number - 1:]:
+                        outcome.deferred[waiting] = error
+                    return outcome
+                outcome.deferred[recipient] = error
             if progress:
                 progress(number, len(pending))
     finally:

@@ -48,3 +48,52 @@ def write_post(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler that records messages and can misbehave on request."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse: set[str] = set()  # addresses answered 550 at RCPT
+        self.tempfail: dict[str, int] = {}  # address -> how many 451 answers at RCPT first
+        self.drop_data = 0  # hang up on the next N messages mid-DATA, without a reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such user here"
+        if self.tempfail.get(address, 0) > 0:
+            self.tempfail[address] -= 1
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.drop_data > 0:
+            self.drop_data -= 1
+            server.transport.close()
+            return "421 4.4.2 gone"  # never reaches the client: the connection is closed
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 queued"
+
+    def recipients(self) -> list[str]:
+        return [rcpt for _, rcpts, _ in self.messages for rcpt in rcpts]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields (recorder, port)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recorder = SmtpRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield recorder, port
+    finally:
+        controller.stop()

@@ -1,0 +1,260 @@
+"""`feedtool digest`: windows, the .eml read back with the standard library, and sending."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import unicodedata
+from datetime import datetime
+from email import policy
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from lxml import html as lxml_html
+
+from conftest import write_post
+from feedtool import config, digest
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SUBJECT = "pan 的博客周报 · 2025 第 34 周"
+
+
+@pytest.fixture
+def w34(blog: Path, run) -> Path:
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    return blog / "public" / "digest"
+
+
+def parse_eml(path: Path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def test_eml_structure_and_headers(w34: Path):
+    raw = (w34 / "2025-W34.eml").read_bytes()
+    msg = parse_eml(w34 / "2025-W34.eml")
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    assert msg["Subject"] == SUBJECT
+    assert re.search(rb"^Subject: .*=\?utf-8\?", raw, re.MULTILINE)  # RFC 2047 on the wire
+    assert msg["From"] == "pan 的博客 <newsletter@pan.example.com>"
+    assert msg["Reply-To"] == "pan@pan.example.com"
+    assert msg["Date"].datetime.utcoffset().total_seconds() == 8 * 3600
+    assert msg["Date"].datetime == datetime(2025, 8, 25, tzinfo=SHANGHAI)
+    assert re.fullmatch(r"<[^@<>]+@pan\.example\.com>", msg["Message-ID"])
+    assert msg["List-Unsubscribe"] == "<https://pan.example.com/unsubscribe>, <mailto:unsubscribe@pan.example.com?subject=unsubscribe>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    lines = raw.split(b"\r\n")
+    assert b"\n" not in b"".join(lines), "every line ends with CRLF"
+    assert max(len(line) for line in lines) <= 998
+    assert raw.isascii()
+
+
+def test_html_part_is_email_ready(w34: Path):
+    msg = parse_eml(w34 / "2025-W34.eml")
+    body = msg.get_body(("html",)).get_content()
+    # The same HTML as the .html file, but for the CRLF line ends of the message.
+    assert body.replace("\r\n", "\n").rstrip() == (w34 / "2025-W34.html").read_text(encoding="utf-8").rstrip()
+    assert len(body.encode()) < 90 * 1024
+    doc = lxml_html.document_fromstring(body)
+    assert doc.get("lang") == "zh-CN"
+    metas = {m.get("name") or "charset": m.get("content") or m.get("charset") for m in doc.iter("meta")}
+    assert metas["charset"].lower() == "utf-8"
+    assert "width=device-width" in metas["viewport"]
+    assert metas["color-scheme"] == "light dark"
+    # Only @media rules stay in <style>; everything else is inlined.
+    for style in doc.iter("style"):
+        css = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", style.text or "")
+        assert css.strip() == "", css
+    assert "@media only screen and (max-width: 620px)" in body
+    assert not doc.xpath("//script|//form|//iframe|//link|//object|//embed")
+    card = doc.xpath("//table[@role='presentation'][@width='600']")
+    assert card and "max-width: 600px" in card[0].get("style")
+    assert "PingFang SC" in doc.find("body").get("style")
+    for a in doc.iter("a"):
+        href = a.get("href")
+        assert href.startswith(("https://", "mailto:")), href
+    for img in doc.iter("img"):
+        assert img.get("alt") is not None and img.get("width"), lxml_html.tostring(img)
+    preheader = doc.xpath("//div[contains(@class, 'preheader')]")[0]
+    assert "display: none" in preheader.get("style")
+    assert "GLM-VL系列论文解析" in preheader.text_content()
+    text = doc.text_content()
+    assert "2025年8月24日 · 1 分钟 · pan" in text
+    assert "阅读全文" in text and "往期周报" in text and "退订" in text
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert "https://pan.example.com/posts/glm-vl/" in hrefs
+    assert "https://pan.example.com/digest/" in hrefs
+    assert "https://pan.example.com/unsubscribe" in hrefs
+    assert [t.text for t in doc.xpath("//span[contains(@class, 'tag')]")] == ["多模态", "VLM", "GLM", "强化学习", "论文解析"]
+
+
+def test_text_part_has_titles_and_urls_wrapped(w34: Path):
+    msg = parse_eml(w34 / "2025-W34.eml")
+    text = msg.get_body(("plain",)).get_content()
+    assert text.replace("\r\n", "\n").rstrip() == (w34 / "2025-W34.txt").read_text(encoding="utf-8").rstrip()
+    assert text.startswith(SUBJECT)
+    assert "1. GLM-VL系列论文解析" in text
+    assert "2025年8月24日 · 1 分钟 · pan" in text
+    assert "阅读全文：https://pan.example.com/posts/glm-vl/" in text
+    assert "本期" not in text  # no preheader in the text part
+    for line in text.splitlines():
+        columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        assert columns <= 80 or "https://" in line, line
+
+
+def test_digest_files_are_deterministic(blog: Path, run, tmp_path: Path):
+    for out in ("a", "b"):
+        assert run("digest", "--week", "2025-W34", "--out", str(tmp_path / out)).exit_code == 0
+    for name in ("2025-W34.html", "2025-W34.txt", "2025-W34.eml", "index.html"):
+        assert (tmp_path / "a" / "digest" / name).read_bytes() == (tmp_path / "b" / "digest" / name).read_bytes()
+
+
+def test_week_runs_monday_to_sunday_in_the_site_zone(blog: Path, run):
+    write_post(blog / "posts", "sunday-late.md", "---\ntitle: 周日深夜\ndate: 2025-08-31 23:59\n---\n正文。\n")
+    write_post(blog / "posts", "monday.md", "---\ntitle: 周一零点\ndate: 2025-09-01 00:00\n---\n正文。\n")
+    # 2025-08-31T16:30Z is Monday 00:30 in Shanghai: next week.
+    write_post(blog / "posts", "utc.md", "---\ntitle: UTC写的\ndate: 2025-08-31T16:30:00Z\n---\n正文。\n")
+    assert run("digest", "--week", "2025-W35").exit_code == 0
+    text = (blog / "public" / "digest" / "2025-W35.txt").read_text(encoding="utf-8")
+    assert "周日深夜" in text and "周一零点" not in text and "UTC写的" not in text
+    assert run("digest", "--latest").exit_code == 0
+    text = (blog / "public" / "digest" / "2025-W36.txt").read_text(encoding="utf-8")
+    assert "周一零点" in text and "UTC写的" in text
+
+
+def test_an_empty_week_writes_and_sends_nothing(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    result = run("digest", "--week", "2025-W30", "--send", "--to", "a@example.com",
+                 "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none")
+    assert result.exit_code == 0
+    assert "No posts in 2025-W30" in result.stdout and "nothing written, nothing sent" in result.stdout
+    assert not (blog / "public").exists()
+    assert recorder.messages == []
+
+
+def test_custom_range_and_archive_index(blog: Path, run):
+    assert run("digest", "--since", "2025-06-01", "--until", "2025-06-30").exit_code == 0
+    assert run("digest", "--latest").exit_code == 0
+    folder = blog / "public" / "digest"
+    text = (folder / "2025-06-01_2025-06-30.txt").read_text(encoding="utf-8")
+    assert "Seed-VL系列论文解析" in text and "Reinforcement Learning With Vision Language Models" in text
+    assert "GLM-VL" not in text
+    index = lxml_html.document_fromstring((folder / "index.html").read_text(encoding="utf-8"))
+    assert [a.get("href") for a in index.xpath("//ul//a")] == ["2025-W34.html", "2025-06-01_2025-06-30.html"]
+    listed = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert [e["count"] for e in listed] == [1, 2]
+    assert "@" not in (folder / "index.html").read_text(encoding="utf-8")  # no addresses in public files
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--week", "2025-W60"], "2025 has no week 60"),
+        (["--week", "34"], "expected an ISO week"),
+        (["--week", "2025-W34", "--latest"], "choose one of"),
+        (["--since", "2025-06-01"], "--since and --until go together"),
+        (["--since", "2025-06-30", "--until", "2025-06-01"], "is before --since"),
+        (["--to", "a@example.com"], "go with --send"),
+        (["--send"], "--send needs --to"),
+    ],
+)
+def test_digest_usage_errors(blog: Path, run, args, message):
+    result = run("digest", *args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_windows_in_the_library():
+    site = config.loads('title = "t"\nbase_url = "https://e.com"')
+    monday_morning = datetime(2025, 9, 1, 8, 0, tzinfo=SHANGHAI)
+    assert digest.last_week(monday_morning, site).name == "2025-W35"
+    sunday_night = datetime(2025, 8, 31, 23, 0, tzinfo=SHANGHAI)
+    assert digest.last_week(sunday_night, site).name == "2025-W34"
+    w1 = digest.iso_week("2026-W01", site)
+    assert (w1.start.isoformat(), w1.end.isoformat()) == ("2025-12-29T00:00:00+08:00", "2026-01-05T00:00:00+08:00")
+    assert digest.reading_minutes("字" * 500) == 1 and digest.reading_minutes("字" * 501) == 2
+    assert digest.reading_minutes("word " * 214) == 2
+
+
+# Sending ---------------------------------------------------------------------------------------
+
+def send_args(port: int, *extra: str) -> list[str]:
+    return ["digest", "--week", "2025-W34", "--send", "--smtp-host", "127.0.0.1",
+            "--smtp-port", str(port), "--smtp-security", "none", *extra]
+
+
+def test_send_once_per_recipient_with_their_own_message(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    (blog / "list.txt").write_text("# subscribers\nb@example.com\n\nA@example.com\n", encoding="utf-8")
+    result = run(*send_args(port, "--to", "a@example.com", "--to-file", "list.txt"))
+    assert result.exit_code == 0, result.output
+    assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com"]
+    for _, (rcpt,), data in recorder.messages:
+        msg = email.message_from_bytes(data, policy=policy.default)
+        assert msg["To"] == rcpt and msg["Subject"] == SUBJECT
+        https, mailto = [u.strip(" <>") for u in str(msg["List-Unsubscribe"]).split(",")]
+        assert parse_qs(urlsplit(https).query) == {"email": [rcpt]}
+        assert mailto.startswith("mailto:unsubscribe@pan.example.com")
+        html = msg.get_body(("html",)).get_content()
+        assert f"unsubscribe?email={rcpt.replace('@', '%40')}" in html
+    assert "Sent 2025-W34 to 2 recipients." in result.stdout
+    # A second run sends nothing twice.
+    again = run(*send_args(port, "--to", "a@example.com", "--to-file", "list.txt"))
+    assert again.exit_code == 0
+    assert len(recorder.messages) == 2
+    assert "Sent 2025-W34 to 0 recipients; 2 already had it." in again.stdout
+    ledger = (blog / ".feedtool" / "sent.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(ledger) == 2 and all(json.loads(line)["digest"] == "2025-W34" for line in ledger)
+
+
+def test_a_dropped_connection_is_retried_and_nobody_gets_two(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    recorder.drop_data = 1
+    result = run(*send_args(port, "--to", "a@example.com", "--to", "b@example.com", "--to", "c@example.com"))
+    assert result.exit_code == 0, result.output
+    assert recorder.drop_data == 0  # the server did hang up once
+    assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com", "c@example.com"]
+
+
+def test_a_permanent_refusal_is_reported_and_the_rest_go_out(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    recorder.refuse.add("gone@example.com")
+    result = run(*send_args(port, "--to", "a@example.com", "--to", "gone@example.com", "--to", "c@example.com"))
+    assert result.exit_code == 1
+    assert sorted(recorder.recipients()) == ["a@example.com", "c@example.com"]
+    assert "failed\tgone@example.com\t550 5.1.1 no such user here" in result.stderr
+
+
+def test_dry_run_sends_nothing(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    assert run(*send_args(port, "--to", "a@example.com")).exit_code == 0
+    result = run(*send_args(port, "--to", "a@example.com", "--to", "new@example.com", "--dry-run"))
+    assert result.exit_code == 0
+    assert "already sent\ta@example.com" in result.stdout and "would send\tnew@example.com" in result.stdout
+    assert recorder.recipients() == ["a@example.com"]
+
+
+def test_clear_text_only_to_localhost_and_secrets_never_printed(blog: Path, run, monkeypatch, smtp_server):
+    result = run("digest", "--week", "2025-W34", "--send", "--to", "a@example.com",
+                 "--smtp-host", "smtp.example.com", "--smtp-security", "none")
+    assert result.exit_code == 2 and "only allowed for a relay on this machine" in result.stderr
+    assert not (blog / "public").exists()  # settings are checked before anything is written
+    recorder, port = smtp_server
+    monkeypatch.setenv("FEEDTOOL_SMTP_USER", "pan")
+    monkeypatch.setenv("FEEDTOOL_SMTP_PASSWORD", "s3cret-pa55")
+    result = run(*send_args(port, "--to", "a@example.com"))
+    assert "s3cret-pa55" not in result.output
+    assert result.exit_code in (1, 2)  # this test server offers no AUTH
+
+
+def test_bad_recipient_is_a_clear_error(blog: Path, run):
+    (blog / "list.txt").write_text("ok@example.com\nnot an address\n", encoding="utf-8")
+    result = run("digest", "--week", "2025-W34", "--send", "--to-file", "list.txt")
+    assert result.exit_code == 2
+    assert "list.txt:2: not an email address: 'not an address'" in result.stderr
