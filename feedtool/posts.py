@@ -79,6 +79,7 @@ class Loaded(NamedTuple):
     """The result of reading one file: the post if it is publishable, and all findings."""
 
     path: Path
+    name: str  # the path as diagnostics show it
     post: Post | None
     front_matter: FrontMatter | None
     diagnostics: list[Diagnostic]
@@ -111,7 +112,7 @@ def load(path: Path, site: Site, *, display: str | None = None) -> Loaded:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Loaded(path, None, None, [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")])
+        return Loaded(path, name, None, None, [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")])
     return loads(data, site, path=path, display=name)
 
 
@@ -122,10 +123,10 @@ def loads(data: bytes | str, site: Site, *, path: Path = Path("post.md"), displa
         text = decode(data) if isinstance(data, bytes) else data
         front = split(text)
     except _Problem as p:
-        return Loaded(path, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
+        return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
     diagnostics: list[Diagnostic] = []
     post = _make_post(front, site, path, name, diagnostics)
-    return Loaded(path, post, front, diagnostics)
+    return Loaded(path, name, post, front, diagnostics)
 
 
 def decode(data: bytes) -> str:
@@ -350,19 +351,12 @@ def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., N
     try:
         first, second = (parse_date(written, tz=site.timezone, now=clock.replace(tzinfo=site.zone)) for clock in _CLOCKS)
     except DateError as exc:
-        report(key, "FT201", f'{key} "{written}": {_reason(exc, written)}')
+        report(key, "FT201", f'{key} "{written}": {exc.reason}')
         return None
     if first != second:
         report(key, "FT201", f'{key} "{written}" is relative or has no year; write the full date, e.g. {first:%Y-%m-%d}')
         return None
     return first
-
-
-def _reason(exc: DateError, written: str) -> str:
-    """DateError messages start with the input; the diagnostic already quotes it."""
-    message = str(exc)
-    prefix = f"{written}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 COVER_KEYS = ("cover", "image", "featured_image")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -48,20 +49,21 @@ def collect(paths: Iterable[Path]) -> list[Path]:
 
 def check(files: Sequence[Path], site: Site, *, now: datetime) -> Report:
     """Read and check every file; `now` decides which dates are in the future."""
-    loaded = [load(path, site, display=display_path(path)) for path in files]
+    cwd = os.getcwd()
+    loaded = [load(path, site, display=display_path(path, cwd)) for path in files]
     diagnostics = [d for item in loaded for d in item.diagnostics]
     for item in loaded:
         diagnostics += _lint(item, now)
     diagnostics += _duplicates([item for item in loaded if item.post])
     failed_names = {d.path for d in diagnostics if d.severity == "error"}
-    failed = {item.path for item in loaded if display_path(item.path) in failed_names}
+    failed = {item.path for item in loaded if item.name in failed_names}
     posts = [item.post for item in loaded if item.post and item.path not in failed]
     return Report(posts, sorted(diagnostics), len(files), failed)
 
 
 def _lint(item: Loaded, now: datetime) -> list[Diagnostic]:
     """Findings that do not stop a post from building: unknown keys, dates in the future."""
-    front, name = item.front_matter, display_path(item.path)
+    front, name = item.front_matter, item.name
     if front is None:
         return []
     found = []
@@ -126,8 +128,8 @@ def _duplicates(loaded: list[Loaded]) -> list[Diagnostic]:
             owners[key(item.post)].append(item)
         for value, items in owners.items():
             for item in items if len(items) > 1 else ():
-                name = display_path(item.path)
-                others = ", ".join(display_path(other.path) for other in items if other is not item)
+                name = item.name
+                others = ", ".join(other.name for other in items if other is not item)
                 # A slug clash is usually a permalink and id clash too: say it once per pair.
                 if (name, others) in reported:
                     continue
@@ -138,10 +140,10 @@ def _duplicates(loaded: list[Loaded]) -> list[Diagnostic]:
     return found
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: str | None = None) -> str:
     """The path as the user should see it: relative to the working folder when inside it."""
-    absolute = path.absolute()
-    try:
-        return str(absolute.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    cwd = cwd or os.getcwd()
+    text = os.fspath(path)
+    absolute = text if os.path.isabs(text) else os.path.join(cwd, text)
+    prefix = cwd.rstrip(os.sep) + os.sep
+    return os.path.normpath(absolute[len(prefix):]) if absolute.startswith(prefix) else text
