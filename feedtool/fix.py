@@ -42,6 +42,8 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     front, post = loaded.front_matter, loaded.post
     if front is None or post is None or any(d.severity == "error" for d in loaded.diagnostics):
         return None
+    if front.kind == "json":  # values would need JSON quoting; left to the author
+        return None
     edits: list[tuple[str, str, str]] = []  # (key, new value text, message)
     for key, value in (("date", post.date), ("updated", post.updated)):
         written = front.texts.get(key)

@@ -7,6 +7,7 @@ Reading a post and checking that it can be published are one step: `load` return
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -23,12 +24,25 @@ from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity
 
 POST_SUFFIXES = (".md", ".markdown")
-# Front matter keys feedtool reads; others are kept for the validator's unknown-key warning.
-KNOWN_KEYS = (
+# Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
+# define; anything else gets the validator's unknown-key warning (a typo, most often).
+KNOWN_KEYS = frozenset((
     "title", "date", "updated", "author", "tags", "categories", "summary", "draft", "slug", "id",
-    "description", "lastmod", "image", "cover", "featured_image", "keywords", "weight", "toc", "comments", "url",
-    "aliases", "layout", "permalink", "math", "series",
-)
+    "cover", "image", "featured_image",
+    # Hugo
+    "description", "lastmod", "publishDate", "expiryDate", "keywords", "weight", "url", "aliases",
+    "layout", "type", "linkTitle", "isCJKLanguage", "markup", "outputs", "params", "resources",
+    "series", "toc", "math", "images", "audio", "videos", "headless", "translationKey", "authors",
+    "build", "cascade", "sitemap", "menu",
+    # PaperMod and other common themes
+    "ShowToc", "TocOpen", "ShowReadingTime", "ShowWordCount", "ShowBreadCrumbs", "ShowPostNavLinks",
+    "ShowCodeCopyButtons", "ShowRssButtonInSectionTermList", "UseHugoToc", "disableShare",
+    "disableHLJS", "hideSummary", "hidemeta", "searchHidden", "comments", "canonicalURL", "editPost",
+    "showToc", "tocOpen", "mermaid", "katex", "featured", "thumbnail", "subtitle",
+    # Hexo and Jekyll
+    "permalink", "excerpt", "excerpt_separator", "published", "sticky", "top", "copyright",
+    "mathjax", "password", "photos", "lang", "language", "redirect_from", "sidebar",
+))
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
@@ -65,7 +79,7 @@ class Post:
 class FrontMatter:
     """Parsed front matter: values, where each key's value sits in the file, and the body."""
 
-    kind: str  # "yaml" or "toml"
+    kind: str  # "yaml", "toml" or "json"
     values: dict[str, Any]
     texts: dict[str, str]  # scalars exactly as written (so `title: 1.10` stays "1.10")
     positions: dict[str, tuple[int, int]]  # key -> (line, column) of its value
@@ -170,21 +184,55 @@ _YamlLoader.yaml_implicit_resolvers = {
 }
 
 
+_CLOSERS = {
+    "---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE),
+    "+++": re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE),
+}
+
+
 def split(text: str) -> FrontMatter:
     """Separate and parse the front matter block; positions are 1-based lines of the whole file."""
-    lines = text.split("\n")
-    opener = lines[0].strip()
-    if opener not in ("---", "+++"):
+    newline = text.find("\n")
+    first_line = text if newline < 0 else text[:newline]
+    opener = first_line.strip()
+    if opener.startswith("{"):
+        return _parse_json(text)
+    if opener not in _CLOSERS:
         raise _Problem(1, 1, "FT110", "no front matter: the file must start with a '---' (YAML) or '+++' (TOML) line")
-    closers = ("---", "...") if opener == "---" else ("+++",)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in closers), None)
-    if end is None:
+    closer = _CLOSERS[opener].search(text, newline + 1) if newline >= 0 else None
+    if closer is None:
         raise _Problem(1, 1, "FT111", f"front matter opened with '{opener}' on line 1 is never closed")
-    block = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1:])
+    block = text[newline + 1: max(newline + 1, closer.start() - 1)]
+    body = text[closer.end() + 1:]
+    body_line = text.count("\n", 0, closer.start()) + 2
     if opener == "---":
-        return _parse_yaml(block, body, end + 2)
-    return _parse_toml(block, body, end + 2)
+        return _parse_yaml(block, body, body_line)
+    return _parse_toml(block, body, body_line)
+
+
+def _parse_json(text: str) -> FrontMatter:
+    """Hugo's JSON front matter: an object at the top of the file, then the body."""
+    try:
+        values, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as exc:
+        raise _Problem(exc.lineno, exc.colno, "FT112", f"JSON syntax error: {exc.msg}") from None
+    except RecursionError:
+        raise _Problem(1, 1, "FT112", "JSON nested too deeply") from None
+    if not isinstance(values, dict):
+        raise _Problem(1, 1, "FT113", "front matter must be a mapping of keys to values")
+    texts = {k: str(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    positions, key_positions, ends = {}, {}, {}
+    block = text[:end]
+    for key in values:
+        match = re.search(rf'"{re.escape(key)}"\s*:\s*', block)
+        if match:
+            line = block.count("\n", 0, match.start()) + 1
+            column = match.start() - (block.rfind("\n", 0, match.start()) + 1) + 1
+            key_positions[key] = (line, column)
+            positions[key] = (line, column + match.end() - match.start())
+    newline = text.find("\n", end)
+    body = "" if newline < 0 else text[newline + 1:]
+    return FrontMatter("json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2)
 
 
 def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
@@ -312,13 +360,9 @@ def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[
     author = text("author")
     post_id = text("id")
 
-    fields = {"title": title, "slug": slug, "summary": summary, "author": author, "id": post_id}
-    for key, value in fields.items():
-        if value and (bad := XML_FORBIDDEN.search(value)):
-            report(key if key in front.values else None, "FT206", f"{key} contains {_codepoint(bad[0])}, which XML forbids")
-    for value in (*tags, *categories):
-        if bad := XML_FORBIDDEN.search(value):
-            report("tags" if value in tags else "categories", "FT206", f"tag {value!r} contains {_codepoint(bad[0])}, which XML forbids")
+    for key, value in front.values.items():
+        if bad := _forbidden_character(key, value):
+            report(key, "FT206", f"'{key}' contains {_codepoint(bad)}, which XML forbids")
     if bad := XML_FORBIDDEN.search(front.body):
         line = front.body_line + front.body.count("\n", 0, bad.start())
         column = bad.start() - (front.body.rfind("\n", 0, bad.start()) + 1) + 1
@@ -388,6 +432,23 @@ def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tup
         report(key, "FT205", f"'{key}' must be a list of strings, got {_describe(value)}")
         return ()
     return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+
+def _forbidden_character(*values: Any) -> str | None:
+    """The first character XML forbids in any text inside `values` (each container visited once,
+    so YAML alias "bombs" cost nothing)."""
+    stack, seen = list(values), set()
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if bad := XML_FORBIDDEN.search(value):
+                return bad[0]
+        elif isinstance(value, (list, dict)) and id(value) not in seen:
+            seen.add(id(value))
+            stack.extend(value.items() if isinstance(value, dict) else value)
+        elif isinstance(value, tuple):
+            stack.extend(value)
+    return None
 
 
 def _is_safe_slug(slug: str) -> bool:

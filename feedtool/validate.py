@@ -69,7 +69,7 @@ def _lint(item: Loaded, now: datetime) -> list[Diagnostic]:
     found = []
     for key, (line, column) in front.key_positions.items():
         if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.7)
+            close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             found.append(Diagnostic(name, line, column, "warning", "FT115", f"unknown key '{key}'{hint}"))
     post = item.post

@@ -75,7 +75,7 @@ def test_numbers_in_titles_stay_as_written():
         ("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-01\n---\n", "p.md:4:10: error FT204 updated (2025-08-01) is earlier than date (2025-08-24)"),
         ("---\ntitle: t\ndate: 2025-08-24\ntags: 单个\n---\n", "p.md:4:7: warning FT205 'tags' should be a list"),
         ("---\ntitle: t\ndate: 2025-08-24\ntags: {a: 1}\n---\n", "p.md:4:7: error FT205 'tags' must be a list of strings"),
-        ('---\ntitle: "a\\x01b"\ndate: 2025-08-24\n---\n', "p.md:2:8: error FT206 title contains U+0001, which XML forbids"),
+        ('---\ntitle: "a\\x01b"\ndate: 2025-08-24\n---\n', "p.md:2:8: error FT206 'title' contains U+0001, which XML forbids"),
         ("---\ntitle: t\ndate: 2025-08-24\n---\n\n正文\x0b有控制符\n", "p.md:6:3: error FT206 body contains U+000B"),
         ("---\ntitle: t\ndate: 2025-08-24\nslug: ../etc\n---\n", "p.md:4:7: error FT207 slug '../etc' must be a single URL path segment"),
         ('---\ntitle: t\ndate: 2025-08-24\ndraft: "yes"\n---\n', "p.md:4:8: error FT209 'draft' must be true or false"),
@@ -109,3 +109,34 @@ def test_check_across_files(tmp_path: Path):
     assert any("c.md:3:7: warning FT203 date 2999-01-01T00:00:00+08:00 is in the future" in t for t in texts)
     assert [p.title for p in report.posts] == ["c"]
     assert not report.ok
+
+
+def test_json_front_matter():
+    loaded = load('{\n  "title": "JSON 写的",\n  "date": "2025-08-24",\n  "tags": ["a"]\n}\n\n正文。\n')
+    assert loaded.post is not None, loaded.diagnostics
+    assert (loaded.post.title, loaded.post.tags, loaded.post.body_line) == ("JSON 写的", ("a",), 6)
+    assert loaded.post.body == "\n正文。\n"
+    found = findings('{\n  "title": "t",\n  "date": "二月 30, 2025"\n}\n')
+    assert found[0].startswith('p.md:3:11: error FT201 date "二月 30, 2025"')
+    assert findings('{"title": "t",\n "date": }\n')[0].startswith("p.md:2:10: error FT112 JSON syntax error")
+
+
+def test_any_field_with_a_forbidden_character_is_reported():
+    found = findings('---\ntitle: t\ndate: 2025-08-24\ndescription: "bad\\x1fchar"\n---\n')
+    assert found == ["p.md:4:14: error FT206 'description' contains U+001F, which XML forbids"]
+
+
+def test_theme_keys_are_known(tmp_path: Path):
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: a\ndate: 2025-08-24\nShowToc: true\nTocOpen: false\nlastmod: 2025-08-25\n"
+        "cover:\n  image: cover.png\n---\n正文\n", encoding="utf-8")
+    report = check([tmp_path / "a.md"], SITE, now=NOW)
+    assert report.diagnostics == [] and report.posts[0].cover == "cover.png"
+
+
+def test_yaml_alias_bomb_is_cheap():
+    bomb = "---\ntitle: t\ndate: 2025-08-24\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)) + "tags: *i\n---\n"
+    loaded = load(bomb)  # 9**9 strings if anything walked the aliases naively
+    assert any("FT205" in d.text() for d in loaded.diagnostics)
