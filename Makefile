@@ -23,5 +23,9 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Side by side with Hugo on synthetic 1,000- and 10,000-post blogs; writes BENCHMARKS.md.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
 clean:
-	rm -rf $(VENV) public .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) public .pytest_cache .hypothesis build *.egg-info bench/.work

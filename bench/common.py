@@ -1,0 +1,105 @@
+"""What bench/run.py measures and bench/report.py presents: shared constants and records."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from run import Corpus
+
+REPO = Path(__file__).resolve().parent.parent
+FEED_LIMIT = 50  # entries per feed, for feedtool (feed_limit) and Hugo (services.rss.limit)
+CACHE_DIRS = (".feedtool-cache",)  # feedtool's own cache next to feedtool.toml, if it has one
+HUGO = "hugo RSS build"
+HUGO_DATES = "posts Hugo dates 0001-01-01, by date form"  # a check
+COLD, WARM = "cold", "warm, 1 post edited"
+DROPPED, CACHED = "dropped", "warm"  # page-cache states
+FEEDTOOL_COMMANDS = ("build", "validate", "digest --latest")
+
+
+def shown(path: str | Path) -> str:
+    """A path as the report shows it: relative to the repository when inside it."""
+    path = Path(path)
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One run of a command: wall-clock seconds, the child's peak RSS in KiB, how it ended."""
+
+    seconds: float
+    peak_kib: int
+    returncode: int
+    stderr: str = ""
+
+
+@dataclass
+class Result:
+    """The runs of one command at one N in one state (status "ok", or why there are no figures)."""
+
+    command: str  # "build", "validate", "digest --latest", HUGO, ...
+    mode: str  # COLD, WARM, or "" for Hugo and start-up
+    page_cache: str  # DROPPED or CACHED
+    n: int | None
+    samples: list[Sample] = field(default_factory=list)
+    status: str = "ok"
+
+    @property
+    def label(self) -> str:
+        return f"{self.command} ({self.mode})" if self.mode else self.command
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and bool(self.samples)
+
+    @property
+    def is_feedtool(self) -> bool:
+        return self.command in FEEDTOOL_COMMANDS
+
+    @property
+    def times(self) -> list[float]:
+        return [s.seconds for s in self.samples]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def peak_mb(self) -> float:
+        """The largest peak over the runs, in MiB (ru_maxrss is KiB on Linux)."""
+        return max(s.peak_kib for s in self.samples) / 1024
+
+
+@dataclass
+class SizeReport:
+    """Everything measured and checked at one N."""
+
+    corpus: Corpus
+    results: list[Result] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+
+    def get(self, command: str, mode: str = "", page_cache: str = CACHED) -> Result | None:
+        return next((r for r in self.results
+                     if (r.command, r.mode, r.page_cache) == (command, mode, page_cache)), None)
+
+
+@dataclass
+class Run:
+    """Everything one benchmark run found, for the console and BENCHMARKS.md."""
+
+    args: Any  # argparse.Namespace: runs, startup_runs, seed, ...
+    tool: Any  # run.Feedtool
+    feedtool_version: str
+    hugo: str | None
+    hugo_note: str
+    hugo_version: str
+    cache: Any  # run.PageCache
+    reports: list[SizeReport]
+    startup: list[Result]
+    started: Any  # datetime, UTC
+    seconds: float
+    memory: str  # how peak memory was read
+    load: str  # the 1-minute load average before and after, to judge noise from other work
