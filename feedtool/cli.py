@@ -53,6 +53,14 @@ config_option = click.option(
     "--config", type=click.Path(dir_okay=False, path_type=Path),
     help="Site config file.  [default: ./feedtool.toml]",
 )
+posts_option = click.option(
+    "--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of Markdown posts.  [default: 'posts' in the config, posts/]",
+)
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.  [default: 'out' in the config, public/]",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,10 +73,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of Markdown posts.  [default: posts/, or 'posts' in the config]")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder.  [default: public/, or 'out' in the config]")
+@posts_option
+@out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
 @_reports_errors
@@ -200,10 +206,8 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @click.option("--latest", is_flag=True, help="The newest week that has posts.  [the default]")
 @click.option("--since", metavar="DATE", help="Start of a custom range (with --until), e.g. 2025-08-18.")
 @click.option("--until", metavar="DATE", help="End of a custom range, inclusive.")
-@click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of Markdown posts.  [default: from the config]")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder; the digest goes to OUT/digest/.  [default: from the config]")
+@posts_option
+@out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]")
 @click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file (each address once, ever).")
