@@ -909,11 +909,14 @@ class _Grammar:
                           f"{next(z[2] for z in chosen if z[1] != chosen[0][1])}")
         return chosen[0][1], chosen[0][2]
 
-    def build(self, site: tzinfo, now: datetime | None) -> datetime:
+    def build(self, site: tzinfo, now: datetime | None, absolute: bool = False) -> datetime:
         zone = self._zone()
         reading = _fixed(zone[0]) if zone else (self.bracket or site)
 
         def local_now() -> datetime:
+            if absolute:  # only called when the answer depends on today's date
+                raise _Reject("it has no year or is relative to today, so its meaning changes "
+                              "over time; write the full date, e.g. 2025-08-24")
             if now is None:
                 return datetime.now(reading)
             return (now if now.tzinfo else now.replace(tzinfo=site)).astimezone(reading)
@@ -1098,7 +1101,7 @@ _HUGO_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七
 
 
 def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
-               now: datetime | None = None) -> datetime:
+               now: datetime | None = None, absolute: bool = False) -> datetime:
     """Read a date as blogs write it and return an aware datetime (DATES.md).
 
     >>> parse_date("2025年8月24日 下午3:04", tz="Asia/Shanghai").isoformat()
@@ -1106,6 +1109,8 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
 
     ``tz`` is the site's IANA zone name (or a tzinfo); ``now`` (aware; naive means in
     ``tz``; default: the current time) anchors relative phrases and dates without a year.
+    With ``absolute=True`` those are refused instead (a post's date must not change
+    meaning as time passes).
     The result carries the input's own offset when it has one, else the site zone.
 
     Decisions where DATES.md is silent:
@@ -1151,7 +1156,7 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
         tokens = _tokenize(cleaned)
         if not any(tok[0] in _DATE_WORDS for tok in tokens):
             raise _Reject("no date found")
-        return _Grammar(tokens).read().build(site, now)
+        return _Grammar(tokens).read().build(site, now, absolute)
     except _Reject as e:
         raise DateError(text, str(e)) from None
     except OverflowError:

@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, time as Time, timedelta
+from datetime import date as Date, datetime, time as Time
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -380,11 +380,6 @@ def _make_post(front: FrontMatter, site: Site, path: Path, name: str, out: list[
     )
 
 
-# Two reference clocks far apart: a date that reads differently against them is relative
-# (昨天, 3天前) or has no year (8月24日), so the post would change date as time passes.
-_CLOCKS = (datetime(2100, 1, 1), datetime(2100, 1, 1) + timedelta(days=400))
-
-
 def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:
     if front.values.get(key) is None:
         return None
@@ -393,14 +388,10 @@ def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., N
         report(key, "FT201", f"'{key}' must be a date such as 2025-08-24, got {_describe(front.values[key])}")
         return None
     try:
-        first, second = (parse_date(written, tz=site.timezone, now=clock.replace(tzinfo=site.zone)) for clock in _CLOCKS)
+        return parse_date(written, tz=site.zone, absolute=True)
     except DateError as exc:
         report(key, "FT201", f'{key} "{written}": {exc.reason}')
         return None
-    if first != second:
-        report(key, "FT201", f'{key} "{written}" is relative or has no year; write the full date, e.g. {first:%Y-%m-%d}')
-        return None
-    return first
 
 
 COVER_KEYS = ("cover", "image", "featured_image")

@@ -838,3 +838,15 @@ def test_property_random_text_never_raises_anything_but_date_error(text, site, n
 @given(st.lists(st.sampled_from(VOCABULARY), max_size=10).map("".join), site_zones, nows)
 def test_property_token_soup_never_raises_anything_but_date_error(text, site, now):
     parses_or_refuses(text, site, now)
+
+
+@pytest.mark.parametrize("text", ["昨天", "3小时前", "8月24日", "周日", "10:30", "刚刚", "今年8月24日", "08-24"])
+def test_absolute_refuses_what_depends_on_today(text):
+    parse_date(text, tz="Asia/Shanghai", now=datetime(2025, 8, 24, 12, tzinfo=ZoneInfo("Asia/Shanghai")))
+    with pytest.raises(DateError, match="relative to today"):
+        parse_date(text, tz="Asia/Shanghai", absolute=True)
+
+
+@pytest.mark.parametrize("text", ["八月 24, 2025", "2025年8月24日 下午3:04", "Sun, 24 Aug 2025 10:00:00 +0800", "民國114年8月24日"])
+def test_absolute_accepts_full_dates(text):
+    assert parse_date(text, tz="Asia/Shanghai", absolute=True).year == 2025
