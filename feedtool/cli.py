@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 the posts (or dates) have errors; 2 usage, configuratio
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -70,6 +71,9 @@ def cli() -> None:
 
     Run `feedtool COMMAND --help` for the options of a command.
     """
+    # A large blog is ~100,000 small objects that live for the whole run; the default
+    # thresholds make the collector walk them over and over (a third of a warm build).
+    gc.set_threshold(100_000, 50, 100)
 
 
 @cli.command()
@@ -87,9 +91,12 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     """
     from .build import build as build_feeds
     from .output import write_files
+    from .validate import display_path
 
     site = _load_site(config)
-    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit)
+    cache = _open_cache(site)
+    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit, cache=cache)
+    _save_cache(cache)
     for diagnostic in result.report.diagnostics:
         click.echo(diagnostic.text(), err=True)
     if not result.report.ok:
@@ -99,7 +106,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     out = out_dir or site.out
     write_files(out, result.files)
     click.echo(
-        f"Built {len(result.entries)} post{'s' if len(result.entries) != 1 else ''} into {out}/: "
+        f"Built {len(result.entries)} post{'s' if len(result.entries) != 1 else ''} into {display_path(out)}/: "
         + ", ".join(result.files)
         + (f" ({len(result.future)} future-dated left out)" if result.future else "")
     )
@@ -169,21 +176,23 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
     site = _load_site(config)
     files = collect(paths or [site.posts])
     now = datetime.now(site.zone)
-    report = check(files, site, now=now)
+    cache = _open_cache(site)
+    report = check(files, site, now=now, cache=cache)
     if apply_fixes:
         from .fix import fix_files
         from .output import write_file
 
         repaired = fix_files(files, site, report.failed)
         for fixed in repaired:
-            write_file(fixed.path, fixed.data)
+            write_file(Path(fixed.path), fixed.data)
             for f in fixed.fixes:
                 click.echo(f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True)
         if repaired:
             count = sum(len(f.fixes) for f in repaired)
             click.echo(f"Fixed {count} problem{'s' if count != 1 else ''} in {len(repaired)} "
                        f"file{'s' if len(repaired) != 1 else ''}.", err=True)
-            report = check(files, site, now=now)
+            report = check(files, site, now=now, cache=cache)
+    _save_cache(cache)
     if output_format == "json":
         click.echo(diag.to_json(report.diagnostics))
     else:
@@ -240,11 +249,10 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
       feedtool digest --last-week --send --to-file subscribers.txt
     """
     from . import digest as dg
-    from .build import publishable
+    from .build import render_posts
     from .dates import DateError, parse_date
     from .output import write_files
-    from .render import render
-    from .validate import check, collect
+    from .validate import check, collect, display_path
 
     chosen = [flag for flag, on in (("--week", week), ("--last-week", last_week), ("--latest", latest),
                                     ("--since/--until", since or until)) if on]
@@ -256,7 +264,8 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         raise click.UsageError("--to, --to-file and --dry-run go with --send")
     site = _load_site(config)
     now = datetime.now(site.zone)
-    report = check(collect([posts_dir or site.posts]), site, now=now)
+    cache = _open_cache(site)
+    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False)
     for d in report.diagnostics:
         click.echo(d.text(), err=True)
     if not report.ok:
@@ -292,16 +301,35 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
         server.check()
 
-    letter = dg.compose(site, window, [render(p, site) for p in chosen_posts])
+    letter = dg.compose(site, window, render_posts(chosen_posts, site, report, cache))
+    _save_cache(cache)
     out = out_dir or site.out
     index = out / dg.DIGEST_DIR / "index.json"
     existing = index.read_bytes() if index.is_file() else None
     write_files(out, dg.files(site, letter, now, existing))
     count = len(letter.items)
-    click.echo(f"Wrote {out}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
+    click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
     if send:
         _send(site, letter, recipients, server, dry_run)
+
+
+def _open_cache(site):
+    from .validate import open_cache
+
+    return open_cache(site)
+
+
+def _save_cache(cache) -> None:
+    """Write the cache if it changed; failing to is only a warning (it is an optimization)."""
+    from .output import write_files
+
+    if cache.folder is None:
+        return
+    try:
+        write_files(cache.folder, cache.to_write())
+    except FeedtoolError as exc:
+        click.echo(f"warning: cache not saved: {exc}", err=True)
 
 
 class _InputError(Exception):

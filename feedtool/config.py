@@ -13,8 +13,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
-from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -68,6 +66,7 @@ class Site:
     summary_length: int = 150
     posts: Path = Path("posts")
     out: Path = Path("public")
+    cache: Path = Path(".feedtool-cache")  # safe to delete; never inside `out`
     digest: Digest = Digest()
     smtp: Smtp = Smtp()
 
@@ -108,7 +107,7 @@ def load(path: str | Path) -> Site:
         raise ConfigError(f"{path}: config file not found (create one with `feedtool init`)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    return loads(text, source=str(path), base_dir=path.parent)
+    return loads(text, source=str(path), base_dir=path.absolute().parent)
 
 
 def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = None) -> Site:
@@ -123,7 +122,8 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     site = _build(Site, data, _Locator(text, source), "")
     if base_dir is not None:  # relative paths are relative to the config file, not the working folder
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
-        site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out, digest=digest)
+        site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out,
+                                   cache=base_dir / site.cache, digest=digest)
     return site
 
 
@@ -215,6 +215,9 @@ def _check_pattern(value: str, names: tuple[str, ...]) -> None:
 
 
 def _is_address(value: str) -> bool:
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
     name, address = parseaddr(value)
     if "@" not in address:
         return False

@@ -14,6 +14,7 @@ raises :class:`DateError`; nothing is ever guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -157,20 +158,23 @@ _ALPHA_WORDS: dict[str, tuple[str, object]] = {
              "created", "written"),
 }
 
-_TOKEN_RE = re.compile(
-    "|".join((
-        r"(?P<S> +)",
-        r"(?P<N>[0-9]+)",
-        r"(?P<AP>[ap]\.m\.?)",
-        "(?P<W>" + "|".join(map(re.escape, sorted(_CJK_WORDS, key=len, reverse=True))) + ")",
-        "(?P<C>[" + "".join(_CN_DIGITS) + "".join(_CN_TENS) + "".join(_CN_UNITS) + "]+)",
-        r"(?P<A>[a-z]+)",
-        r"(?P<B>\[[^\]]*\])",
-        r"(?P<P>[-+/.:,()@。])",
-        r"(?P<X>.)",
-    )),
-    re.IGNORECASE | re.ASCII | re.DOTALL,
-)
+@functools.cache
+def _token_re() -> re.Pattern[str]:
+    """The tokenizer, compiled on first use: it is large, and the seed form never needs it."""
+    return re.compile(
+        "|".join((
+            r"(?P<S> +)",
+            r"(?P<N>[0-9]+)",
+            r"(?P<AP>[ap]\.m\.?)",
+            "(?P<W>" + "|".join(map(re.escape, sorted(_CJK_WORDS, key=len, reverse=True))) + ")",
+            "(?P<C>[" + "".join(_CN_DIGITS) + "".join(_CN_TENS) + "".join(_CN_UNITS) + "]+)",
+            r"(?P<A>[a-z]+)",
+            r"(?P<B>\[[^\]]*\])",
+            r"(?P<P>[-+/.:,()@。])",
+            r"(?P<X>.)",
+        )),
+        re.IGNORECASE | re.ASCII | re.DOTALL,
+    )
 
 # After NFKC: the minus sign and hyphens some editors use, and invisible characters
 # that copy-paste leaves behind.
@@ -208,7 +212,7 @@ def _cn_number(text: str) -> int | None:
 def _tokenize(text: str) -> list[Token]:
     """Cut normalised text into (kind, text, value) tokens; spaces only separate."""
     tokens: list[Token] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _token_re().finditer(text):
         kind, s = m.lastgroup, m.group()
         if kind == "S":
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from .config import Site
 from .dates import format_rfc3339
@@ -32,7 +31,7 @@ class Fix:
 class Fixed:
     """The repaired content of a file, and what was repaired."""
 
-    path: Path
+    path: str
     data: bytes
     fixes: list[Fix]
 
@@ -81,14 +80,15 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     return Fixed(loaded.path, data, sorted(fixes, key=lambda f: (f.line, f.column)))
 
 
-def fix_files(files: list[Path], site: Site, failed: set[Path]) -> list[Fixed]:
+def fix_files(files: list[str], site: Site, failed: set[str]) -> list[Fixed]:
     """Repairs for every file not in `failed` (files with errors, which are left alone)."""
     repaired = []
     for path in files:
         if path in failed:
             continue
         try:
-            original = path.read_bytes()
+            with open(path, "rb") as handle:
+                original = handle.read()
         except OSError:
             continue
         result = fix(loads(original, site, path=path), original, site)

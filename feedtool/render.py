@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import markdown
 import nh3
 
 from .config import Site
@@ -45,13 +46,19 @@ class Rendered:
         return html_to_text(self.summary_html)
 
 
-_markdown = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+@functools.cache
+def _markdown() -> Any:
+    """One reusable Markdown converter, made on first use (warm builds render nothing)."""
+    import markdown
+
+    return markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
 
 
 def to_html(source: str, base_url: str) -> str:
     """Render Markdown, sanitize it, and make every link and image absolute against `base_url`."""
-    _markdown.reset()
-    return sanitize(_markdown.convert(source), base_url)
+    converter = _markdown()
+    converter.reset()
+    return sanitize(converter.convert(source), base_url)
 
 
 def sanitize(raw_html: str, base_url: str) -> str:

@@ -11,6 +11,8 @@ import pytest
 from feedtool import config, posts
 from feedtool.validate import check
 
+REPO_POSTS = Path(__file__).resolve().parents[1] / "posts"
+
 SITE = config.loads('title = "t"\nbase_url = "https://pan.example.com"\nauthor = "站长"')
 NOW = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -140,3 +142,69 @@ def test_yaml_alias_bomb_is_cheap():
         for i in range(8)) + "tags: *i\n---\n"
     loaded = load(bomb)  # 9**9 strings if anything walked the aliases naively
     assert any("FT205" in d.text() for d in loaded.diagnostics)
+
+
+# The flat front matter reader must agree with PyYAML wherever it answers ----------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_scalar_texts = st.one_of(
+    st.sampled_from(["yes", "No", "on", "OFF", "true", "False", "null", "~", "Null", "y", "n", "0", "12",
+                     "1.5", "0x1F", "10:30", "2025-08-24", "八月 24, 2025", "-1", "+2", ".5", "1_000", "<<",
+                     "=", "a: b", "a:b", "a #b", "a#b", "#c", "'q'", '"q"', "[x]", "{x}", "- x", "? x",
+                     "&a", "*a", "!t", "|", ">", "%x", "@x", "`x", "a,b", "http://x.y/z", "GLM-VL [1]",
+                     "他说\"好\"", "it's", "tab\tin", " lead", "trail ", "\u2028", "\x85", "\ufeff",
+                     "a\\b", ""]),
+    st.text(st.sampled_from(list("ab 中文:#'\",[]{}-?!&*|>%@`~.0123456789\t")), max_size=12),
+)
+
+
+@st.composite
+def _flat_lines(draw) -> str:
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        key = draw(st.sampled_from(["title", "date", "tags", "draft", "slug", "ShowToc", "a_b", "x-y", "on", "1a"]))
+        text = draw(_scalar_texts)
+        style = draw(st.sampled_from(["plain", "double", "single", "flow", "comment", "blank", "indent"]))
+        if style == "plain":
+            lines.append(f"{key}: {text}")
+        elif style == "double":
+            lines.append(f'{key}: "{text}"' + draw(st.sampled_from(["", "  # c", " #c"])))
+        elif style == "single":
+            lines.append(f"{key}: '{text}'")
+        elif style == "flow":
+            items = draw(st.lists(_scalar_texts, max_size=3))
+            lines.append(f"{key}: [" + draw(st.sampled_from([", ", ",", " , "])).join(items) + "]")
+        elif style == "comment":
+            lines.append(f"# {text}")
+        elif style == "blank":
+            lines.append(draw(st.sampled_from(["", "  ", "\t"])))
+        else:
+            lines.append(f"  {key}: {text}")
+    return "\n".join(lines)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_flat_lines())
+def test_flat_reader_agrees_with_pyyaml(block: str):
+    fast = posts._parse_flat_yaml(block, "", 9)
+    if fast is None:
+        return
+    yaml, loader_class = posts._yaml()
+    loader = loader_class(block)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise AssertionError(f"fast reader accepted what PyYAML refuses: {exc}") from None
+    if node is None:
+        assert fast.values == {}
+        return
+    slow = posts.split("---\n" + block + "\n---\n")
+    assert (fast.values, fast.texts, fast.positions, fast.key_positions, fast.ends) == (
+        slow.values, slow.texts, slow.positions, slow.key_positions, slow.ends)
+
+
+def test_flat_reader_is_used_for_the_sample_posts():
+    for path in sorted(REPO_POSTS.glob("*.md")):
+        block = path.read_text(encoding="utf-8").split("---\n")[1]
+        assert posts._parse_flat_yaml(block, "", 7) is not None, path.name

@@ -1,0 +1,183 @@
+"""An on-disk cache of what each post file says and of rendered HTML (safe to delete).
+
+An entry is reused without reading the file when its size, mtime and inode are unchanged
+and the file had not been modified for a while when it was read; otherwise the file is read
+and its content hash decides. (A file edited twice within one clock tick keeps its mtime: like
+git's "racy clean" rule, files read soon after a change are always hashed.) A cache from
+another feedtool version, for other site settings, or that cannot be read is ignored and
+rebuilt.
+
+On disk: `posts.pickle` holds every entry; `journal.pickle` holds the entries changed since,
+so that editing one post rewrites a few kilobytes, not the whole cache.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Site
+
+CACHE_FORMAT = 2
+BASE, JOURNAL = "posts.pickle", "journal.pickle"
+# A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
+RACY_NS = 2_000_000_000
+# The journal is folded into the base once it holds this share of the entries.
+JOURNAL_SHARE = 0.05
+
+Entry = tuple  # (size, mtime_ns, inode, content hash, read_ns, analysis as plain tuples)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def fingerprint(site: Site) -> str:
+    """Everything that changes what a post reads or renders as: settings and libraries.
+
+    A library is identified by its installed file's path, size and mtime (an upgrade rewrites
+    it): 100 times cheaper than asking importlib.metadata for versions.
+    """
+    from importlib.util import find_spec
+
+    libraries = []
+    for name in ("markdown", "nh3", "yaml"):
+        spec = find_spec(name)
+        origin = spec.origin if spec and spec.origin else name
+        try:
+            stat = os.stat(origin)
+            libraries.append((origin, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            libraries.append((origin, 0, 0))
+    settings = (__version__, CACHE_FORMAT, tuple(libraries), site.timezone, site.base_url, site.permalink,
+                site.author, site.summary_length)
+    return hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class Cache:
+    """Entries by absolute path. `folder` None: in memory only, never saved."""
+
+    folder: Path | None
+    key: str
+    base_id: str = ""
+    files: dict[str, Entry] = field(default_factory=dict)
+    html: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
+    encode: Any = tuple  # how an analysis is stored (plain tuples unpickle fastest)
+    decode: Any = None  # and read back
+    _used_html: set[str] = field(default_factory=set)
+    _html_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.dirty) or self._html_changed or not self.base_id
+
+    def lookup(self, path: str, stat: os.stat_result) -> Any | None:
+        """The analysis for `path` if its stat proves it unchanged, else None."""
+        entry = self.files.get(path)
+        if (entry is None or entry[0] != stat.st_size or entry[1] != stat.st_mtime_ns
+                or entry[2] != stat.st_ino or entry[1] > entry[4] - RACY_NS):
+            return None
+        return self.decode(entry[5])
+
+    def digest_of(self, path: str) -> str | None:
+        """The content hash the cache holds for `path`, if any."""
+        entry = self.files.get(path)
+        return entry[3] if entry is not None else None
+
+    def lookup_hash(self, path: str, stat: os.stat_result, digest: str) -> Any | None:
+        """The analysis for `path` if its content is the same as when it was cached."""
+        entry = self.files.get(path)
+        if entry is None or entry[3] != digest:
+            return None
+        if entry[:3] != (stat.st_size, stat.st_mtime_ns, stat.st_ino) or entry[1] > entry[4] - RACY_NS:
+            self._put(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, time.time_ns(), entry[5]))
+        return self.decode(entry[5])
+
+    def store(self, path: str, stat: os.stat_result, digest: str, analysis: Any, read_ns: int) -> None:
+        self._put(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, read_ns, self.encode(analysis)))
+
+    def _put(self, path: str, entry: Entry) -> None:
+        self.files[path] = entry
+        self.dirty[path] = entry
+
+    def forget_missing(self, present: set[str]) -> None:
+        """Drop entries of files that no longer exist among those checked."""
+        for path in [p for p in self.files if p not in present]:
+            del self.files[path]
+            self.dirty[path] = None
+
+    def rendered(self, digest: str) -> tuple[str, str, str | None] | None:
+        hit = self.html.get(digest)
+        if hit is not None:
+            self._used_html.add(digest)
+        return hit
+
+    def store_rendered(self, digest: str, value: tuple[str, str, str | None]) -> None:
+        self.html[digest] = value
+        self._used_html.add(digest)
+        self._html_changed = True
+
+    def to_write(self) -> dict[str, bytes]:
+        """File name -> content for what changed: the journal, or a new base when it grew."""
+        if not self.changed:
+            return {}
+        html = {k: v for k, v in self.html.items() if k in self._used_html}
+        out = {}
+        if not self.base_id or len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1):
+            self.base_id = os.urandom(8).hex()
+            out[BASE] = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
+                                     protocol=pickle.HIGHEST_PROTOCOL)
+            self.dirty = {}
+        out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty, "html": html},
+                                    protocol=pickle.HIGHEST_PROTOCOL)
+        return out
+
+
+def open_cache(folder: Path | None, site: Site, *, encode: Any = tuple, decode: Any = None) -> Cache:
+    """The cache in `folder` for this site, or an empty one when absent, stale or unreadable."""
+    key = fingerprint(site)
+    cache = Cache(folder, key, encode=encode, decode=decode or (lambda stored: stored))
+    if folder is None:
+        return cache
+    try:
+        base = _read(folder / BASE, key)
+        cache.base_id, cache.files = base["id"], base["files"]
+    except Exception:  # absent, corrupt, truncated, or from another version: start afresh
+        return cache
+    try:
+        journal = _read(folder / JOURNAL, key)
+        if journal["base"] == cache.base_id:
+            for path, entry in journal["dirty"].items():
+                if entry is None:
+                    cache.files.pop(path, None)
+                else:
+                    cache.files[path] = entry
+            cache.dirty, cache.html = dict(journal["dirty"]), dict(journal["html"])
+    except Exception:  # a lost journal only costs re-reading the files it named
+        pass
+    return cache
+
+
+def _read(path: Path, key: str) -> dict[str, Any]:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    # The collector would walk the 100,000 new objects over and over (3x slower); they live
+    # as long as the run, so they are moved out of its sight.
+    gc.disable()
+    try:
+        state = pickle.loads(data)
+        gc.freeze()
+    finally:
+        gc.enable()
+    if not isinstance(state, dict) or state.get("key") != key:
+        raise ValueError("another version or other settings")
+    return state
