@@ -119,8 +119,10 @@ class Feedtool:
 def find_feedtool() -> Feedtool:
     """The `feedtool` beside the running Python (`make bench` runs .venv/bin/python)."""
     script = Path(sys.executable).parent / "feedtool"
+    # As on a user's machine: byte-code caching on (some sandboxes switch it off).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if script.exists():
-        return Feedtool((str(script),), None, shown(script))
+        return Feedtool((str(script),), env, shown(script))
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     return Feedtool((sys.executable, "-m", "feedtool"), dict(os.environ, PYTHONPATH=path),
                     f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)")

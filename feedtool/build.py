@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,9 +35,9 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, limit: int | None = None,
-          cache: Cache | None = None) -> Build:
+          cache: Cache | None = None, progress: Callable[[int, int], None] | None = None) -> Build:
     """Check every post, then render the newest `limit` (default: the site's feed_limit) into feeds."""
-    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False)
+    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
     if not report.ok:
         return Build(report)
     published, future = publishable(report.posts, now)

@@ -1,9 +1,10 @@
 """An on-disk cache of what each post file says and of rendered HTML (safe to delete).
 
-An entry is reused without reading the file when its size, mtime and inode are unchanged
-and the file had not been modified for a while when it was read; otherwise the file is read
-and its content hash decides. (A file edited twice within one clock tick keeps its mtime: like
-git's "racy clean" rule, files read soon after a change are always hashed.) A cache from
+An entry is reused without reading the file when its size, mtime, ctime and inode are
+unchanged and the file had not been changed for a while when it was read; otherwise the file
+is read and its content hash decides. (ctime catches edits whose mtime was set back, since
+nobody can set ctime; and, like git's "racy clean" rule, files read within a clock tick or two
+of a change are always hashed, since a second edit in that tick would leave the stat as it was.) A cache from
 another feedtool version, for other site settings, or that cannot be read is ignored and
 rebuilt.
 
@@ -25,14 +26,18 @@ from typing import Any
 from . import __version__
 from .config import Site
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 BASE, JOURNAL = "posts.pickle", "journal.pickle"
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
 RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
 JOURNAL_SHARE = 0.05
 
-Entry = tuple  # (size, mtime_ns, inode, content hash, read_ns, analysis as plain tuples)
+Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, analysis as plain tuples)
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def content_hash(data: bytes) -> str:
@@ -83,27 +88,26 @@ class Cache:
     def lookup(self, path: str, stat: os.stat_result) -> Any | None:
         """The analysis for `path` if its stat proves it unchanged, else None."""
         entry = self.files.get(path)
-        if (entry is None or entry[0] != stat.st_size or entry[1] != stat.st_mtime_ns
-                or entry[2] != stat.st_ino or entry[1] > entry[4] - RACY_NS):
+        if entry is None or entry[0] != _identity(stat) or _racy(entry):
             return None
-        return self.decode(entry[5])
+        return self.decode(entry[3])
 
     def digest_of(self, path: str) -> str | None:
         """The content hash the cache holds for `path`, if any."""
         entry = self.files.get(path)
-        return entry[3] if entry is not None else None
+        return entry[1] if entry is not None else None
 
     def lookup_hash(self, path: str, stat: os.stat_result, digest: str) -> Any | None:
         """The analysis for `path` if its content is the same as when it was cached."""
         entry = self.files.get(path)
-        if entry is None or entry[3] != digest:
+        if entry is None or entry[1] != digest:
             return None
-        if entry[:3] != (stat.st_size, stat.st_mtime_ns, stat.st_ino) or entry[1] > entry[4] - RACY_NS:
-            self._put(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, time.time_ns(), entry[5]))
-        return self.decode(entry[5])
+        if entry[0] != _identity(stat) or _racy(entry):  # refresh, so that next time stat suffices
+            self._put(path, (_identity(stat), digest, time.time_ns(), entry[3]))
+        return self.decode(entry[3])
 
     def store(self, path: str, stat: os.stat_result, digest: str, analysis: Any, read_ns: int) -> None:
-        self._put(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, read_ns, self.encode(analysis)))
+        self._put(path, (_identity(stat), digest, read_ns, self.encode(analysis)))
 
     def _put(self, path: str, entry: Entry) -> None:
         self.files[path] = entry
@@ -140,6 +144,12 @@ class Cache:
         out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty, "html": html},
                                     protocol=pickle.HIGHEST_PROTOCOL)
         return out
+
+
+def _racy(entry: Entry) -> bool:
+    """Changed (mtime or ctime) too close to the moment it was read to trust the stat."""
+    (_, mtime, ctime, _), _, read_ns, _ = entry
+    return max(mtime, ctime) > read_ns - RACY_NS
 
 
 def open_cache(folder: Path | None, site: Site, *, encode: Any = tuple, decode: Any = None) -> Cache:

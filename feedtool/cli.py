@@ -38,6 +38,34 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class _Progress:
+    """A progress bar on stderr for long runs: only on a terminal, not in CI, not with --quiet,
+    and only once the run has taken a second."""
+
+    def __init__(self, label: str, quiet: bool):
+        import os
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.label = label
+        self.shown = False
+        self.enabled = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or self.clock() - self.started < 1.0:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        click.echo("\r" + self.line, nl=False, err=True)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:  # blank the line so that what follows starts clean
+            click.echo("\r" + " " * len(self.line) + "\r", nl=False, err=True)
+
+
 def _load_site(config: Path | None):
     from . import config as config_module
 
@@ -58,6 +86,7 @@ posts_option = click.option(
     "--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Folder of Markdown posts.  [default: 'posts' in the config, posts/]",
 )
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 out_option = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Output folder.  [default: 'out' in the config, public/]",
@@ -81,8 +110,9 @@ def cli() -> None:
 @out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
+@quiet_option
 @_reports_errors
-def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None) -> None:
+def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None, quiet: bool) -> None:
     """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
 
     Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
@@ -95,7 +125,10 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
 
     site = _load_site(config)
     cache = _open_cache(site)
-    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit, cache=cache)
+    progress = _Progress("Reading posts", quiet)
+    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit, cache=cache,
+                         progress=progress)
+    progress.close()
     _save_cache(cache)
     for diagnostic in result.report.diagnostics:
         click.echo(diagnostic.text(), err=True)
@@ -105,11 +138,11 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         sys.exit(1)
     out = out_dir or site.out
     write_files(out, result.files)
-    click.echo(
-        f"Built {len(result.entries)} post{'s' if len(result.entries) != 1 else ''} into {display_path(out)}/: "
-        + ", ".join(result.files)
-        + (f" ({len(result.future)} future-dated left out)" if result.future else "")
-    )
+    if not quiet:
+        count = len(result.entries)
+        future = f" ({len(result.future)} future-dated left out)" if result.future else ""
+        click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
+                   + ", ".join(result.files) + future)
 
 
 @cli.command()
@@ -158,11 +191,13 @@ def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="text: path:line:col lines and a count; json: an array; github: Actions annotations.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@quiet_option
 @click.option("--fix", "apply_fixes", is_flag=True,
               help="Rewrite what needs no guessing (dates to RFC 3339, a single tag string to a list); "
                    "files with other errors are left alone.")
 @_reports_errors
-def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool, apply_fixes: bool) -> None:
+def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool, quiet: bool,
+             apply_fixes: bool) -> None:
     """Check posts and report every problem as path:line:col: severity CODE message.
 
     PATHS are post files or folders (default: the configured posts folder). Prints one line
@@ -177,7 +212,9 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
     files = collect(paths or [site.posts])
     now = datetime.now(site.zone)
     cache = _open_cache(site)
-    report = check(files, site, now=now, cache=cache)
+    progress = _Progress("Checking posts", quiet)
+    report = check(files, site, now=now, cache=cache, progress=progress)
+    progress.close()
     if apply_fixes:
         from .fix import fix_files
         from .output import write_file
@@ -203,8 +240,8 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
                 colour = "red" if d.severity == "error" else "yellow"
                 click.echo(f"{click.style(d.path, bold=True)}:{d.line}:{d.column}: "
                            f"{click.style(d.severity, fg=colour)} {d.code} {d.message}")
-        click.echo(diag.summary_line(report.diagnostics, report.checked),
-                   err=output_format == "github")
+        if not quiet:
+            click.echo(diag.summary_line(report.diagnostics, report.checked), err=output_format == "github")
     failing = not report.ok or (strict and report.diagnostics)
     sys.exit(1 if failing else 0)
 
@@ -228,9 +265,10 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]),
               help="starttls (default), ssl, or none (only for a relay on localhost).")
 @click.option("--dry-run", is_flag=True, help="With --send: show who would get it, send nothing.")
+@quiet_option
 @_reports_errors
 def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, limit, send, to_addresses,
-           to_files, smtp_host, smtp_port, smtp_security, dry_run) -> None:
+           to_files, smtp_host, smtp_port, smtp_security, dry_run, quiet) -> None:
     """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
 
     The window is one of --week, --last-week, --latest (default) or --since/--until.
@@ -265,7 +303,9 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     site = _load_site(config)
     now = datetime.now(site.zone)
     cache = _open_cache(site)
-    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False)
+    progress = _Progress("Reading posts", quiet)
+    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
+    progress.close()
     for d in report.diagnostics:
         click.echo(d.text(), err=True)
     if not report.ok:
@@ -308,8 +348,9 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     existing = index.read_bytes() if index.is_file() else None
     write_files(out, dg.files(site, letter, now, existing))
     count = len(letter.items)
-    click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
-               f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
+    if not quiet:
+        click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
+                   f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
     if send:
         _send(site, letter, recipients, server, dry_run)
 

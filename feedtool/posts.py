@@ -91,6 +91,7 @@ class FrontMatter:
     ends: dict[str, tuple[int, int]]  # key -> (line, column) just after its value
     body: str
     body_line: int
+    source: str = ""  # the front matter as written
 
 
 class Loaded(NamedTuple):
@@ -256,7 +257,7 @@ def _parse_json(text: str) -> FrontMatter:
             positions[key] = (line, column + match.end() - match.start())
     newline = text.find("\n", end)
     body = "" if newline < 0 else text[newline + 1:]
-    return FrontMatter("json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2)
+    return FrontMatter("json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2, block)
 
 
 def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
@@ -268,7 +269,7 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
     try:
         node = loader.get_single_node()
         if node is None:
-            return FrontMatter("yaml", {}, {}, {}, {}, {}, body, body_line)
+            return FrontMatter("yaml", {}, {}, {}, {}, {}, body, body_line, block)
         if not isinstance(node, yaml.MappingNode):
             raise _Problem(2 + node.start_mark.line, 1 + node.start_mark.column, "FT113",
                            "front matter must be a mapping of keys to values (e.g. 'title: ...')")
@@ -291,7 +292,7 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
             positions[key] = (2 + value_node.start_mark.line, 1 + value_node.start_mark.column)
             ends[key] = (2 + value_node.end_mark.line, 1 + value_node.end_mark.column)
             key_positions[key] = where
-        return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line)
+        return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line, block)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (2 + mark.line, 1 + mark.column) if mark else (2, 1)
@@ -350,7 +351,7 @@ def _parse_flat_yaml(block: str, body: str, body_line: int) -> FrontMatter | Non
         key_positions[key] = (number, 1)
         positions[key] = (number, start + 1)
         ends[key] = (number, end + 1)
-    return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line)
+    return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line, block)
 
 
 _UNSURE = object()
@@ -427,7 +428,7 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
                 ends[key] = (number, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
                 key_positions[key] = (number, len(line) - len(line.lstrip()) + 1)
                 break
-    return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line)
+    return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line, block)
 
 
 def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[Diagnostic]) -> Post | None:
@@ -474,9 +475,11 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     author = text("author")
     post_id = text("id")
 
-    for key, value in front.values.items():
-        if bad := _forbidden_character(key, value):
-            report(key, "FT206", f"'{key}' contains {_codepoint(bad)}, which XML forbids")
+    # Values can hold a forbidden character only if the text does, or an escape makes one.
+    if "\\" in front.source or XML_FORBIDDEN.search(front.source):
+        for key, value in front.values.items():
+            if bad := _forbidden_character(key, value):
+                report(key, "FT206", f"'{key}' contains {_codepoint(bad)}, which XML forbids")
     if bad := XML_FORBIDDEN.search(front.body):
         line = front.body_line + front.body.count("\n", 0, bad.start())
         column = bad.start() - (front.body.rfind("\n", 0, bad.start()) + 1) + 1

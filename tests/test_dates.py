@@ -850,3 +850,55 @@ def test_absolute_refuses_what_depends_on_today(text):
 @pytest.mark.parametrize("text", ["八月 24, 2025", "2025年8月24日 下午3:04", "Sun, 24 Aug 2025 10:00:00 +0800", "民國114年8月24日"])
 def test_absolute_accepts_full_dates(text):
     assert parse_date(text, tz="Asia/Shanghai", absolute=True).year == 2025
+
+
+# The fast path for the Hugo zh and ISO forms must answer exactly as the grammar does ---------
+
+_ZONES = ["Asia/Shanghai", "America/Los_Angeles", "Europe/London", "UTC", "Asia/Tokyo"]
+
+
+@st.composite
+def _iso_like(draw) -> str:
+    year = draw(st.integers(1, 9999))
+    month, day = draw(st.integers(0, 13)), draw(st.integers(0, 32))
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if draw(st.booleans()):
+        hour, minute = draw(st.integers(0, 25)), draw(st.integers(0, 61))
+        text += draw(st.sampled_from(["T", " "])) + f"{hour:02d}:{minute:02d}"
+        if draw(st.booleans()):
+            text += f":{draw(st.integers(0, 61)):02d}"
+            if draw(st.booleans()):
+                text += "." + str(draw(st.integers(0, 999999))).zfill(draw(st.integers(1, 6)))[:6]
+        zone = draw(st.sampled_from(["", "Z", "+08:00", "-04:00", "+00:00", "+05:45", "+25:00", "-23:59", "+14:00"]))
+        text += zone
+    return text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_iso_like(), st.sampled_from(_ZONES))
+def test_iso_fast_path_agrees_with_the_grammar(text: str, zone: str):
+    site = ZoneInfo(zone)
+    fast = dates._fast_path(text, site)
+    try:
+        slow = dates._parse_general(text, site, None, True)
+    except DateError:
+        assert fast is None, (text, fast)
+        return
+    if fast is not None:
+        assert (fast, fast.utcoffset(), fast.tzinfo) == (slow, slow.utcoffset(), slow.tzinfo)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]),
+       st.integers(0, 40), st.integers(0, 9999), st.sampled_from(_ZONES))
+def test_hugo_fast_path_agrees_with_the_grammar(month: str, day: int, year: int, zone: str):
+    text = f"{month}月 {day}, {year}"
+    site = ZoneInfo(zone)
+    fast = dates._fast_path(text, site)
+    try:
+        slow = dates._parse_general(text, site, None, True)
+    except DateError:
+        assert fast is None, (text, fast)
+        return
+    if fast is not None:
+        assert (fast, fast.utcoffset()) == (slow, slow.utcoffset())

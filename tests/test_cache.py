@@ -1,0 +1,114 @@
+"""The cache and the parallel path change nothing but speed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from conftest import write_post
+from feedtool import cache as cache_module, config, validate
+from feedtool.cli import _Progress
+
+OUTPUTS = ("atom.xml", "rss.xml", "feed.json", "digest/2025-W34.eml", "digest/2025-W34.html")
+
+
+def build_all(run, out: Path) -> dict[str, bytes]:
+    assert run("build", "--out", str(out)).exit_code == 0
+    assert run("digest", "--week", "2025-W34", "--out", str(out)).exit_code == 0
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path: Path):
+    cold = build_all(run, tmp_path / "cold")
+    assert (blog / ".feedtool-cache" / cache_module.BASE).is_file()
+    assert build_all(run, tmp_path / "warm") == cold
+    # Edit a post: the warm run must see it, and match a cold run of the edited blog.
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL 论文解析（修订）"), encoding="utf-8")
+    warm = build_all(run, tmp_path / "warm2")
+    shutil.rmtree(blog / ".feedtool-cache")
+    assert build_all(run, tmp_path / "cold2") == warm
+    assert b"GLM-VL \xe8\xae\xba" in warm["atom.xml"]
+
+
+def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
+    post = blog / "posts" / "glm-vl.md"
+    assert run("build").exit_code == 0
+    before = post.stat()
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("GLM-VL系列论文解析", "GLM-XY系列论文解析"), encoding="utf-8")
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime
+    assert post.stat().st_size == before.st_size
+    assert run("build").exit_code == 0
+    titles = [e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
+    assert titles[0] == "GLM-XY系列论文解析"
+
+
+def test_deleted_and_added_posts(blog: Path, run):
+    assert run("build").exit_code == 0
+    (blog / "posts" / "deepseek.md").unlink()
+    write_post(blog / "posts", "new.md", "---\ntitle: 新文章\ndate: 2025-09-01\n---\n\n新的。\n")
+    assert run("build").exit_code == 0
+    titles = [e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
+    assert titles[0] == "新文章" and "Deepseek系列论文解析" not in titles
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(blog: Path, run, tmp_path: Path):
+    cold = build_all(run, tmp_path / "cold")
+    folder = blog / ".feedtool-cache"
+    for name in (cache_module.BASE, cache_module.JOURNAL):
+        (folder / name).write_bytes(b"\x80\x05not a pickle at all")
+    assert build_all(run, tmp_path / "after") == cold
+    site = config.load(blog / "feedtool.toml")
+    assert len(validate.open_cache(site).files) == 5  # rewritten and readable again
+
+
+def test_cache_from_another_version_is_ignored(blog: Path, run, monkeypatch):
+    assert run("build").exit_code == 0
+    site = config.load(blog / "feedtool.toml")
+    assert len(validate.open_cache(site).files) == 5
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    assert validate.open_cache(site).files == {}
+
+
+def test_cached_errors_are_reported_again(blog: Path, run):
+    write_post(blog / "posts", "bad.md", '---\ntitle: t\ndate: "二月 30, 2025"\n---\n正文\n')
+    first, second = run("validate"), run("validate")
+    assert first.exit_code == second.exit_code == 1
+    assert first.stdout == second.stdout and "FT201" in second.stdout
+
+
+def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
+    for number in range(30):
+        write_post(blog / "posts", f"p{number:02d}.md",
+                   f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n")
+    site = config.load(blog / "feedtool.toml")
+    files = validate.collect([site.posts])
+    now = datetime(2026, 1, 1, tzinfo=site.zone)
+    serial = validate.check(files, site, now=now)
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    parallel = validate.check(files, site, now=now)
+    assert parallel == serial
+    assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second(capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    progress = _Progress("Reading posts", quiet=False)
+    progress.enabled = True  # as on a terminal
+    progress(10, 100)
+    assert capsys.readouterr().err == ""  # not yet a second
+    progress.started -= 2
+    progress(50, 100)
+    progress.close()
+    err = capsys.readouterr().err
+    line = "Reading posts [###############...............] 50/100"
+    assert err == "\r" + line + "\r" + " " * len(line) + "\r"
+    assert not _Progress("x", quiet=True).enabled
+    monkeypatch.setenv("CI", "true")
+    assert not _Progress("x", quiet=False).enabled
