@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "FT102": "not UTF-8",
     "FT103": "binary content",
     "FT104": "cannot read file",
+    "FT105": "symbolic link or special file, skipped",
     "FT110": "no front matter",
     "FT111": "front matter not closed",
     "FT112": "front matter syntax error",
@@ -39,6 +40,7 @@ CODES: dict[str, str] = {
     "FT301": "empty body",
     "FT302": "nothing before the <!--more--> marker",
     "FT303": "link to a missing local file",
+    "FT304": "body too complex to render (thousands of unclosed '[', nesting over 100 levels)",
 }
 
 

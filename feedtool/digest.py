@@ -7,6 +7,7 @@ Nothing here writes files or talks to a server: `cli.py` writes with `output.py`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -142,16 +143,22 @@ def reading_minutes(text: str) -> int:
     return max(1, math.ceil(cjk / CJK_PER_MINUTE + words / WORDS_PER_MINUTE))
 
 
+# An email shows at most this much of a title, and this many tags, whatever a post holds.
+TITLE_CHARS, TAGS_SHOWN = 200, 10
+
+
 def item(entry: Rendered, site: Site) -> Item:
     post = entry.post
     local = post.date.astimezone(site.zone)
+    title = post.title if len(post.title) <= TITLE_CHARS else post.title[: TITLE_CHARS - 1] + "…"
+    tags = post.tags if len(post.tags) <= TAGS_SHOWN else (*post.tags[:TAGS_SHOWN], f"等 {len(post.tags)} 个")
     return Item(
-        title=post.title,
+        title=title,
         url=post.permalink,
         date=f"{local.year}年{local.month}月{local.day}日",
         minutes=reading_minutes(html_to_text(entry.content_html)),
         author=post.author,
-        tags=post.tags,
+        tags=tags,
         cover=entry.cover_url,
         summary_html=_email_ready(entry.summary_html),
         summary_text=entry.summary_text,
@@ -191,13 +198,29 @@ class Newsletter:
 
 
 def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newsletter:
-    """Subject, preheader and items of the digest for `window`."""
+    """Subject, preheader and items of the digest for `window`, small enough for mail clients:
+    when the HTML would pass 90 KB, the last posts' summaries are left out (title and link stay)."""
     items = tuple(item(e, site) for e in entries)
     subject = site.digest.subject.format(
         title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
     )
     preheader = "、".join(i.title for i in items[:3]) + ("等" if len(items) > 3 else "")
-    return Newsletter(window, subject, f"本期 {len(items)} 篇：{preheader}", items)
+    letter = Newsletter(window, subject, f"本期 {len(items)} 篇：{preheader}", items)
+    for last in range(len(items) - 1, -2, -1):
+        size = len(render_html(site, letter, _LONGEST_ADDRESS).encode())
+        if size <= MAX_HTML_BYTES:
+            return letter
+        if last < 0:
+            break
+        trimmed = dataclasses.replace(items[last], summary_html="", summary_text="", cover=None)
+        items = (*items[:last], trimmed, *items[last + 1:])
+        letter = dataclasses.replace(letter, items=items)
+    raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even without summaries, over the "
+                      f"{MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; lower [digest] limit or --limit")
+
+
+# Each recipient's copy carries their address in links: size-check with a long one.
+_LONGEST_ADDRESS = "x" * 64 + "@" + "y" * 63 + ".example"
 
 
 def unsubscribe_link(site: Site, recipient: str | None) -> str:
@@ -370,12 +393,6 @@ def files(site: Site, letter: Newsletter, now: datetime, existing_index: bytes |
     """Everything `digest` writes: <name>.html, .txt, .eml and the archive index."""
     html = render_html(site, letter)
     text = render_text(site, letter)
-    size = len(html.encode())
-    if size > MAX_HTML_BYTES:
-        raise DigestError(
-            f"the HTML of {letter.name} is {size // 1024} KB, over the {MAX_HTML_BYTES // 1024} KB "
-            "that mail clients show unclipped; lower [digest] limit or --limit"
-        )
     msg = message(site, letter, date=issue_date(letter.window, now), html=html, text=text)
     return {
         f"{DIGEST_DIR}/{letter.name}.html": html.encode(),

@@ -13,3 +13,11 @@ class ConfigError(FeedtoolError):
 
 class OutputError(FeedtoolError):
     """An output could not be written (exit 2); nothing was replaced."""
+
+
+class PostError(FeedtoolError):
+    """A post fails at a later stage than checking (e.g. too complex to render): exit 1."""
+
+    def __init__(self, diagnostic: object):
+        super().__init__(str(getattr(diagnostic, "message", diagnostic)))
+        self.diagnostic = diagnostic

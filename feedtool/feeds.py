@@ -59,8 +59,9 @@ def _generator(site: Site, entries: Sequence[Rendered], self_url: str) -> FeedGe
         if post.author:
             fe.author({"name": post.author})
             fe.dc.dc_creator(post.author)
-        for term in (*post.tags, *post.categories):
-            fe.category(term=term)
+        terms = list(dict.fromkeys((*post.tags, *post.categories)))
+        if terms:  # in one call: feedgen re-checks the whole list on every call
+            fe.category([{"term": term} for term in terms])
         fe.summary(entry.summary_html, type="html")
         fe.content(entry.content_html, type="html")
     return fg

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .config import Site
 from .dates import format_rfc3339
-from .posts import Loaded, loads
+from .posts import Loaded, loads, read_regular_file
 
 # Dates already written the ISO way are left as they are.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
@@ -87,8 +87,7 @@ def fix_files(files: list[str], site: Site, failed: set[str]) -> list[Fixed]:
         if path in failed:
             continue
         try:
-            with open(path, "rb") as handle:
-                original = handle.read()
+            original = read_regular_file(path)  # never through a symbolic link
         except OSError:
             continue
         result = fix(loads(original, site, path=path), original, site)

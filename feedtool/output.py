@@ -7,8 +7,10 @@ never a truncated mix.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +30,7 @@ def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     try:
         for target, data in targets.items():
             target.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale(target)
             staged.append((_stage(target, data), target))
         for temporary, target in staged:
             os.replace(temporary, target)
@@ -36,6 +39,21 @@ def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
             temporary.unlink(missing_ok=True)
         raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     return list(targets)
+
+
+# A run killed between writing a temporary file and renaming it leaves the temporary file;
+# the next run removes it (but not one that a run going on at the same time may still need).
+STALE_SECONDS = 600
+
+
+def _remove_stale(target: Path) -> None:
+    now = time.time()
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -123,7 +123,8 @@ class _Problem(Exception):
 def find(folder: str | Path) -> list[str]:
     """Every post file under `folder`, sorted, so outputs never depend on directory order.
 
-    Symbolic links to folders are not followed (no loops, nothing outside the folder).
+    Symbolic links (to files or folders) are listed but never followed: reading one is
+    refused with a warning, so no loop can hang a run and nothing outside the folder is read.
     """
     found: list[str] = []
     pending = [os.fspath(folder)]
@@ -131,7 +132,10 @@ def find(folder: str | Path) -> list[str]:
         try:
             with os.scandir(pending.pop()) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
+                    if entry.is_symlink():
+                        if entry.name.lower().endswith(POST_SUFFIXES) or entry.is_dir():
+                            found.append(entry.path)
+                    elif entry.is_dir():
                         pending.append(entry.path)
                     elif entry.name.lower().endswith(POST_SUFFIXES) and entry.is_file():
                         found.append(entry.path)
@@ -140,13 +144,19 @@ def find(folder: str | Path) -> list[str]:
     return sorted(found)
 
 
+def read_regular_file(path: str) -> bytes:
+    """The bytes of a file, refusing to follow a symbolic link (OSError ELOOP)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:
     """Read one post file; never raises for anything the file contains."""
     path = os.fspath(path)
     name = display or path
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError as exc:
         return Loaded(path, name, None, None, [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")])
     return loads(data, site, path=path, display=name)
@@ -316,6 +326,7 @@ _FLOW = re.compile(r"\[([^\[\]{}#]*)\](?:[ \t]+#.*)?")
 # anything else is PyYAML's to read or report.
 _YAML_PRINTABLE = re.compile("[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 _PLAIN_FIRST_INVALID = set("-?:,[]{}#&*!|>'\"%@`")
+_PLAIN_BREAKS = re.compile(r":[ \t]|[ \t]#")  # a mapping value or a comment inside the text
 
 
 def _parse_flat_yaml(block: str, body: str, body_line: int) -> FrontMatter | None:
@@ -359,7 +370,7 @@ _UNSURE = object()
 
 def _flat_plain(raw: str) -> Any:
     """A plain scalar's value as YAML 1.1 reads it (text, true/false, null), or _UNSURE."""
-    if raw[0] in _PLAIN_FIRST_INVALID or ": " in raw or " #" in raw or "\t#" in raw or raw.endswith(":"):
+    if raw[0] in _PLAIN_FIRST_INVALID or _PLAIN_BREAKS.search(raw) or raw.endswith(":"):
         return _UNSURE
     yaml, loader = _yaml()
     for tag, pattern in loader.yaml_implicit_resolvers.get(raw[0], ()):

@@ -9,6 +9,9 @@ from __future__ import annotations
 import functools
 import html
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -17,7 +20,9 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from .config import Site
-from .posts import MORE_MARKER, Post, split_more
+from .diagnostics import Diagnostic
+from .errors import PostError
+from .posts import MORE_MARKER, XML_FORBIDDEN, Post, split_more
 
 SENTENCE_ENDS = "。！？；!?;"
 CLAUSE_ENDS = "，、：,:"
@@ -78,13 +83,15 @@ def sanitize(raw_html: str, base_url: str) -> str:
             return ", ".join(candidates)
         return value
 
-    return nh3.clean(
+    cleaned = nh3.clean(
         raw_html,
         attributes=_ATTRIBUTES,
         url_schemes=SAFE_SCHEMES,
         attribute_filter=absolute,
         link_rel=None,
     ).strip()
+    # Character references such as &#1; come out as the characters XML forbids: drop them.
+    return XML_FORBIDDEN.sub("", cleaned)
 
 
 def _safe_url(url: str) -> str | None:
@@ -92,8 +99,49 @@ def _safe_url(url: str) -> str | None:
     return url if scheme in SAFE_SCHEMES else None
 
 
+# No real post takes more than a second; a body built to make the Markdown parser backtrack
+# (thousands of unclosed '[') could take hours. Past this, the post is reported instead.
+RENDER_SECONDS = 10.0
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Raise _TooSlow after `seconds` (main thread on Unix; elsewhere no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render(post: Post, site: Site) -> Rendered:
-    """The content and summary HTML of a post, as feeds and the digest show them."""
+    """The content and summary HTML of a post, as feeds and the digest show them.
+
+    A body too deeply nested or too slow to render raises PostError (FT304).
+    """
+    try:
+        with _time_limit(RENDER_SECONDS):
+            return _render(post, site)
+    except (_TooSlow, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else f"takes over {RENDER_SECONDS:g} s"
+        raise PostError(Diagnostic(post.path, post.body_line, 1, "error", "FT304",
+                                   f"the body {why} to render as Markdown; simplify it")) from None
+
+
+def _render(post: Post, site: Site) -> Rendered:
     content = to_html(MORE_MARKER.sub("", post.body), post.permalink)
     before, after = split_more(post.body)
     if post.summary:
@@ -108,7 +156,7 @@ def render(post: Post, site: Site) -> Rendered:
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, whitespace collapsed (for JSON Feed `summary`)."""
-    text = html.unescape(nh3.clean(fragment, tags=set()))
+    text = XML_FORBIDDEN.sub("", html.unescape(nh3.clean(fragment, tags=set())))
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -13,6 +13,7 @@ import functools
 import os
 import re
 import time
+from stat import S_ISLNK, S_ISREG
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
-from .posts import KNOWN_KEYS, Loaded, Post, find, loads, split_more
+from .posts import KNOWN_KEYS, Loaded, Post, find, loads, read_regular_file, split_more
 
 
 class Analysis(NamedTuple):
@@ -100,9 +101,12 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     stats: dict[int, os.stat_result] = {}
     for number, (path, key) in enumerate(zip(files, keys)):
         try:
-            stat = os.stat(path)
+            stat = os.lstat(path)
         except OSError as exc:
             results[number] = _unreadable(path, exc)
+            continue
+        if not S_ISREG(stat.st_mode):
+            results[number] = _not_a_file(path, stat)
             continue
         hit = cache.lookup(key, stat) if cache else None
         if hit is not None:
@@ -169,8 +173,7 @@ def _read_one(item: tuple[int, str, str | None], site: Site) -> tuple:
     number, path, expected = item
     read_ns = time.time_ns()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError as exc:
         return number, read_ns, "", _unreadable(path, exc)
     digest = content_hash(data)
@@ -193,6 +196,12 @@ def _decode(t: tuple) -> Analysis:
 def open_cache(site: Site) -> Cache:
     """The site's cache of analyses, stored as plain tuples."""
     return cache_module.open_cache(site.cache, site, encode=_encode, decode=_decode)
+
+
+def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
+    kind = "a symbolic link" if S_ISLNK(stat.st_mode) else "not a regular file"
+    d = Diagnostic("", 1, 1, "warning", "FT105", f"{kind}; feedtool does not follow links or read special files, so it is skipped")
+    return Analysis(path, "", None, (d,), {}, ())
 
 
 def _unreadable(path: str, exc: OSError) -> Analysis:
@@ -222,9 +231,24 @@ def analyze(item: Loaded, digest: str) -> Analysis:
         elif after is not None and not before.strip():
             found.append(Diagnostic("", post.body_line + before.count("\n"), 1, "warning", "FT302",
                                     "nothing before the <!--more--> marker, so the summary would be empty"))
+        if problem := _too_complex(post.body):
+            found.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
         links = _local_links(post)
         post = post._replace(body="")
     return Analysis(item.path, digest, post, tuple(found), places, links)
+
+
+# Markdown the parser cannot render in reasonable time or depth (see render.RENDER_SECONDS).
+MAX_OPEN_BRACKETS = 1000
+_DEEP_NESTING = re.compile(r"^(?:[ \t]{400}|(?:>[ \t]*){100})", re.MULTILINE)
+
+
+def _too_complex(body: str) -> str | None:
+    if body.count("[") - body.count("]") > MAX_OPEN_BRACKETS:
+        return f"more than {MAX_OPEN_BRACKETS} unclosed '[': the body would take too long to render"
+    if _DEEP_NESTING.search(body):
+        return "lists or quotes nested more than 100 levels deep cannot be rendered"
+    return None
 
 
 def _time_and_place(a: Analysis, now: datetime, listing: _Listing | None) -> list[Diagnostic]:

@@ -1,0 +1,190 @@
+"""Hostile and broken posts: no crash, a diagnostic for each broken one, nothing dangerous out.
+
+tests/data/hostile/ holds the fixed corpus: h-*.md are valid posts full of hostile content that
+must build safely; b-*.md are broken posts that must each get an error.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import shutil
+from email import policy
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from lxml import etree, html as lxml_html
+
+from conftest import write_post
+from feedtool import config, digest, feeds, posts
+from feedtool.errors import PostError
+from feedtool.render import render
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+DANGEROUS = {"script", "iframe", "frame", "frameset", "form", "input", "button", "base", "meta", "style",
+             "object", "embed", "applet", "svg", "math", "link", "textarea", "select"}
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "cite", "background", "poster", "xlink:href"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def assert_safe_html(fragment: str) -> None:
+    """No scripting element, event handler, style, or URL other than http(s)/mailto."""
+    if not fragment.strip():
+        return
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment: inert
+        assert element.tag.lower() not in DANGEROUS, etree.tostring(element)
+        for name, value in element.attrib.items():
+            name = name.lower()
+            assert not name.startswith("on") and name != "style", (name, value)
+            if name in URL_ATTRIBUTES:
+                for candidate in value.split(",") if name == "srcset" else [value]:
+                    url = candidate.strip().split(" ")[0]
+                    assert urlsplit(url).scheme in ("http", "https", "mailto"), (name, value)
+
+
+@pytest.fixture
+def hostile_blog(tmp_path: Path, monkeypatch) -> Path:
+    root = tmp_path / "hostile"
+    shutil.copytree(HOSTILE, root / "posts")
+    (root / "feedtool.toml").write_text('title = "恶意测试"\nbase_url = "https://h.example.com"\nauthor = "站长"\n'
+                                        '[digest]\nunsubscribe_url = "https://h.example.com/unsub"\n', encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_validate_reports_every_broken_file_and_no_valid_one(hostile_blog: Path, run):
+    result = run("validate", "--format", "json")
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)
+    errors = {Path(d["path"]).name for d in found if d["severity"] == "error"}
+    broken = {p.name for p in HOSTILE.glob("b-*.md")}
+    assert errors == broken, (broken - errors, errors - broken)
+    assert all(d["line"] >= 1 and d["column"] >= 1 for d in found)
+    assert "Traceback" not in result.output
+
+
+def test_a_failed_build_leaves_public_alone(hostile_blog: Path, run):
+    public = hostile_blog / "public"
+    public.mkdir()
+    (public / "atom.xml").write_bytes(b"<old/>")
+    result = run("build")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [p.name for p in public.iterdir()] == ["atom.xml"]
+    assert (public / "atom.xml").read_bytes() == b"<old/>"
+    assert run("digest", "--week", "2025-W34").exit_code == 1
+
+
+@pytest.fixture
+def valid_hostile(hostile_blog: Path) -> Path:
+    for broken in (hostile_blog / "posts").glob("b-*.md"):
+        broken.unlink()
+    return hostile_blog
+
+
+def test_hostile_content_builds_and_nothing_dangerous_gets_out(valid_hostile: Path, run):
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    public = valid_hostile / "public"
+    atom = etree.parse(str(public / "atom.xml")).getroot()
+    entries = atom.findall(f"{ATOM}entry")
+    assert len(entries) == 5
+    for entry in entries:
+        assert_safe_html(entry.findtext(f"{ATOM}content"))
+        assert_safe_html(entry.findtext(f"{ATOM}summary"))
+    rss = etree.parse(str(public / "rss.xml")).getroot()
+    for item in rss.iter("item"):
+        assert_safe_html(item.findtext("description"))
+        assert_safe_html(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"))
+    feed = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    for item in feed["items"]:
+        assert_safe_html(item["content_html"])
+        assert "<script" not in item["summary"].lower() or "&lt;" not in item["summary"]
+    # Titles are text: feed readers get exactly what was written, never markup.
+    parsed = feedparser.parse((public / "atom.xml").read_bytes())
+    assert not parsed.bozo
+    title = '<script>alert("t")</script> & ]]> <b>不是粗体</b>'
+    assert atom.find(f"{ATOM}entry/{ATOM}title").text == title
+    assert feed["items"][0]["title"] == title
+    assert rss.find("channel/item/title").text == title
+    assert len(rss.find("channel/item").findall("category")) == 2
+    tags_item = next(i for i in rss.iter("item") if i.findtext("title") == "一万个标签")
+    assert len(tags_item.findall("category")) == 10_000
+    long_entry = next(e for e in entries if len(e.findtext(f"{ATOM}title")) == 100_000)
+    assert long_entry.findtext(f"{ATOM}title") == "长" * 100_000
+
+
+def test_hostile_digest_is_safe(valid_hostile: Path, run):
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    msg = email.message_from_bytes((valid_hostile / "public" / "digest" / "2025-W34.eml").read_bytes(),
+                                   policy=policy.default)
+    assert msg["Subject"].startswith("恶意测试周报")
+    page = msg.get_body(("html",)).get_content()
+    document = lxml_html.document_fromstring(page)
+    body = document.find("body")
+    for element in body.iter():
+        if isinstance(element.tag, str):
+            assert element.tag.lower() not in DANGEROUS
+    assert_safe_html(lxml_html.tostring(body, encoding="unicode").replace("<body", "<div").replace("</body>", "</div>")
+                     .replace(' style="', ' data-inlined-style="'))  # inlined CSS is ours, not the post's
+    titles = [a.text_content() for a in document.xpath("//h2/a")]
+    assert '<script>alert("t")</script> & ]]> <b>不是粗体</b>' in titles
+    text = msg.get_body(("plain",)).get_content()
+    assert "<script>alert(\"t\")</script>" in text  # plain text shows it as text, which is harmless
+
+
+def test_huge_body_and_title_build(tmp_path: Path, run, monkeypatch):
+    root = tmp_path / "big"
+    (root / "posts").mkdir(parents=True)
+    (root / "feedtool.toml").write_text('title = "大"\nbase_url = "https://b.example.com"\n', encoding="utf-8")
+    paragraph = "这是一个很长的段落，包含一些文字。" * 30 + "\n\n"
+    write_post(root / "posts", "big.md", "---\ntitle: 大文件\ndate: 2025-08-24\n---\n\n" + paragraph * 6600)
+    assert (root / "posts" / "big.md").stat().st_size > 10_000_000
+    monkeypatch.chdir(root)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    entry = feedparser.parse((root / "public" / "atom.xml").read_bytes()).entries[0]
+    assert entry.summary.endswith("…</p>") and len(entry.content[0].value) > 3_000_000  # characters
+
+
+def test_too_complex_body_is_refused_not_hung(tmp_path: Path, monkeypatch):
+    site = config.loads('title = "t"\nbase_url = "https://e.com"')
+    loaded = posts.loads("---\ntitle: t\ndate: 2025-08-24\n---\n\n" + "".join("  " * i + "- x\n" for i in range(600)), site)
+    with pytest.raises(PostError) as caught:
+        render(loaded.post, site)
+    assert caught.value.diagnostic.code == "FT304"
+
+
+# Random hostile input through the whole pipeline -----------------------------------------------
+
+SITE = config.loads('title = "t"\nbase_url = "https://e.com"\n[digest]\nunsubscribe_url = "https://e.com/u"')
+_fragments = st.sampled_from([
+    "<script>x</script>", "<img src=x onerror=y>", "[a](javascript:b)", "<a href='data:x'>d</a>", "]]>", "&#1;",
+    "&#xD800;", "\u202e", "\u200b", "😀", "𠀀", "<iframe>", "<!--", "-->", "<style>", "`", "```\n", "\n\n", "# h\n",
+    "- l\n", "> q\n", "|a|b|\n|-|-|\n", "[^1]\n\n[^1]: f\n", "<base href=x>", "<meta http-equiv=refresh>",
+    "<p style='x:expression(y)'>", "<svg onload=x>", "**", "_", "\\", "<", ">", "&", "\"", "'", "正文。", "x" * 50,
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_fragments, max_size=30).map("".join), st.lists(_fragments, max_size=4).map("".join))
+def test_random_hostile_posts_never_crash_the_pipeline(body: str, title: str):
+    text = "---\ntitle: " + json.dumps("t" + title, ensure_ascii=False) + "\ndate: 2025-08-24\n---\n\n" + body
+    loaded = posts.loads(text.encode("utf-8"), SITE)
+    if loaded.post is None:
+        assert loaded.diagnostics
+        return
+    entry = render(loaded.post, SITE)
+    assert_safe_html(entry.content_html)
+    assert_safe_html(entry.summary_html)
+    for produce in (feeds.atom, feeds.rss):
+        etree.fromstring(produce(SITE, [entry]))
+    json.loads(feeds.json_feed(SITE, [entry]))
+    window = digest.week_of(loaded.post.date, SITE)
+    files = digest.files(SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None)
+    email.message_from_bytes(files[f"digest/{window.name}.eml"], policy=policy.default).get_body(("html",))
