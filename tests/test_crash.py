@@ -1,0 +1,131 @@
+"""Killed at any moment, or run twice at once, feedtool leaves old or new files, never a mix.
+
+Each test runs the real command in a subprocess, SIGKILLs it at random moments in a loop, and
+checks every output (and every post, for --fix) against the complete versions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+OUTPUTS = ("atom.xml", "rss.xml", "feed.json")
+ROUNDS = int(os.environ.get("FEEDTOOL_KILL_ROUNDS", "12"))
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+
+
+def make_blog(root: Path, posts: int = 400) -> Path:
+    (root / "posts").mkdir(parents=True)
+    (root / "feedtool.toml").write_text(
+        'title = "压力测试"\nbase_url = "https://k.example.com"\nfeed_limit = 50\n', encoding="utf-8")
+    paragraph = "多模态大模型的训练需要大量数据，强化学习可以进一步提升推理能力。" * 8
+    for number in range(posts):
+        (root / "posts" / f"p{number:04d}.md").write_text(
+            f'---\ntitle: "第 {number} 篇"\ndate: "{["一", "三", "五", "八"][number % 4]}月 {number % 28 + 1}, '
+            f'{2000 + number % 25}"\ntags: [测试, t{number % 7}]\n---\n\n{paragraph}\n\n{paragraph}\n',
+            encoding="utf-8")
+    return root
+
+
+def feedtool(root: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def finish(process: subprocess.Popen) -> int:
+    _, err = process.communicate(timeout=120)
+    assert b"Traceback" not in err, err.decode()
+    return process.returncode
+
+
+def kill_at_random(process: subprocess.Popen, rng: random.Random, longest: float) -> None:
+    time.sleep(rng.uniform(0, longest))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in OUTPUTS if (folder / name).exists()}
+
+
+def set_title(root: Path, title: str) -> None:
+    post = root / "posts" / "p0399.md"
+    text = post.read_text(encoding="utf-8")
+    start = text.index('title: "') + len('title: "')
+    post.write_text(text[:start] + title + text[text.index('"', start):], encoding="utf-8")
+
+
+def test_killed_builds_leave_old_or_new_feeds(tmp_path: Path):
+    root = make_blog(tmp_path / "blog")
+    versions = []
+    for title in ("版本甲", "版本乙"):  # the two complete states the loop switches between
+        set_title(root, title)
+        assert finish(feedtool(root, "build", "--out", f"ref-{title}")) == 0
+        versions.append(outputs(root / f"ref-{title}"))
+    start = time.monotonic()
+    assert finish(feedtool(root, "build")) == 0
+    longest = (time.monotonic() - start) * 1.2
+    rng = random.Random(7)
+    for round_number in range(ROUNDS):
+        set_title(root, ("版本甲", "版本乙")[round_number % 2])
+        kill_at_random(feedtool(root, "build"), rng, longest)
+        for name, data in outputs(root / "public").items():
+            assert data in (versions[0][name], versions[1][name]), f"round {round_number}: {name} is a mix"
+        leftovers = [p.name for p in (root / "public").iterdir() if p.name not in OUTPUTS]
+        assert all(name.endswith(".tmp") for name in leftovers), leftovers
+    # Whatever was killed when, the next full run is right (the cache included).
+    assert finish(feedtool(root, "build")) == 0
+    assert outputs(root / "public") == versions[(ROUNDS - 1) % 2]
+
+
+def test_killed_fix_leaves_each_post_old_or_fixed(tmp_path: Path):
+    root = make_blog(tmp_path / "blog", posts=300)
+    originals = {p.name: p.read_bytes() for p in (root / "posts").iterdir()}
+    reference = tmp_path / "reference"
+    shutil.copytree(root, reference)
+    assert finish(feedtool(reference, "validate", "--fix")) == 0
+    fixed = {p.name: p.read_bytes() for p in (reference / "posts").iterdir()}
+    assert fixed != originals and b"T00:00:00+08:00" in fixed["p0000.md"]
+    rng = random.Random(11)
+    for _ in range(ROUNDS):
+        kill_at_random(feedtool(root, "validate", "--fix"), rng, 1.5)
+        for post in (root / "posts").glob("*.md"):
+            assert post.read_bytes() in (originals[post.name], fixed[post.name]), post.name
+    assert finish(feedtool(root, "validate", "--fix")) == 0
+    assert {p.name: p.read_bytes() for p in (root / "posts").glob("*.md")} == fixed
+
+
+def test_killed_digests_leave_old_or_new_files(tmp_path: Path):
+    root = make_blog(tmp_path / "blog")
+    assert finish(feedtool(root, "digest", "--latest", "--out", "ref")) == 0
+    names = [p.name for p in (root / "ref" / "digest").iterdir()]
+    reference = {name: (root / "ref" / "digest" / name).read_bytes() for name in names}
+    rng = random.Random(3)
+    for _ in range(ROUNDS):
+        kill_at_random(feedtool(root, "digest", "--latest"), rng, 1.0)
+        folder = root / "public" / "digest"
+        for name in names:
+            if (folder / name).exists():
+                assert (folder / name).read_bytes() == reference[name], name
+
+
+def test_two_builds_at_once_both_finish_with_valid_feeds(tmp_path: Path):
+    root = make_blog(tmp_path / "blog")
+    assert finish(feedtool(root, "build", "--out", "ref")) == 0
+    reference = outputs(root / "ref")
+    shutil.rmtree(root / ".feedtool-cache")
+    for _ in range(3):
+        first, second = feedtool(root, "build"), feedtool(root, "build")
+        assert (finish(first), finish(second)) == (0, 0)
+        assert outputs(root / "public") == reference
