@@ -416,9 +416,51 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool) -> None:
 
     outcome = deliver(letter.name, recipients, build, server, ledger, progress=progress if len(recipients) > 1 else None)
     click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
-               + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "") + ".")
+               + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
+               + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if not outcome.ok else "") + ".")
     for address, reason in {**outcome.failed, **outcome.deferred}.items():
         kind = "failed" if address in outcome.failed else "not sent (temporary failure; run again later)"
         click.echo(f"{kind}\t{address}\t{reason}", err=True)
     if not outcome.ok:
         sys.exit(1)
+
+
+@cli.command(name="import")
+@click.argument("source")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=Path("posts"), show_default=True,
+              help="Folder for the new posts (created if missing).")
+@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@_reports_errors
+def import_posts(source: str, into: Path, dry_run: bool) -> None:
+    """Create posts from a feed (RSS, Atom, JSON Feed) or a saved list page (HTML or text).
+
+    SOURCE is a local file; feedtool works offline, so download a URL first. A list page is
+    a Hugo PaperMod list saved as HTML or as text (title, summary, then a line such as
+    `八月 24, 2025 · 1 分钟 · pan`). Dates are kept as written. An existing post is never
+    overwritten: the new file gets a -2, -3, ... suffix. Prints one line per post written or
+    skipped (no title, no date, a repeated entry), then a count; exit 0 even with skips.
+
+    \b
+    Examples:
+      feedtool import saved/list.txt --into posts
+      feedtool import feed.xml --into posts --dry-run
+    """
+    from .importer import plan_import
+    from .output import write_files
+    from .validate import display_path
+
+    report = plan_import(source, into)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not dry_run and report.posts:
+        write_files(into, report.files)
+    folder = display_path(into)
+    lines = [(post.entry.position, f"{'would write' if dry_run else 'wrote'} {folder}/{post.name}: "
+                                   f"{post.entry.title} ({post.entry.date})" + "".join(f"; {n}" for n in post.notes))
+             for post in report.posts]
+    lines += [(skipped.entry.position, f"skipped {skipped.label}: {skipped.reason}") for skipped in report.skipped]
+    for _, line in sorted(lines):  # in the source's order
+        click.echo(line)
+    count = len(report.posts)
+    summary = f"{count} post{'s' if count != 1 else ''} into {folder}/ ({len(report.skipped)} skipped)"
+    click.echo(f"Dry run: would import {summary}; nothing written." if dry_run else f"Imported {summary}.")
