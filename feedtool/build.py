@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from datetime import datetime
 from pathlib import Path
 
@@ -36,18 +37,57 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, limit: int | None = None,
           cache: Cache | None = None, progress: Callable[[int, int], None] | None = None) -> Build:
-    """Check every post, then render the newest `limit` (default: the site's feed_limit) into feeds."""
+    """Check every post, then render the newest `limit` (default: the site's feed_limit) into
+    the site's feeds, and each tag's and category's feeds when enabled."""
     report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
     if not report.ok:
         return Build(report)
     published, future = publishable(report.posts, now)
-    entries = render_posts(published[: limit or site.feed_limit], site, report, cache)
-    files = {
-        feeds.ATOM_FILE: feeds.atom(site, entries),
-        feeds.RSS_FILE: feeds.rss(site, entries),
-        feeds.JSON_FILE: feeds.json_feed(site, entries),
-    }
-    return Build(report, entries, future, files)
+    limit = limit or site.feed_limit
+    channels = [(feeds.SITE, published[:limit])]
+    if site.tag_feeds.enabled:
+        channels += [(channel, chosen[:limit]) for channel, chosen in term_channels(site, published)]
+    # Render each post once, however many feeds show it.
+    unique = list({post.path: post for _, chosen in channels for post in chosen}.values())
+    rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
+    files: dict[str, bytes] = {}
+    for channel, chosen in channels:
+        entries = [rendered[post.path] for post in chosen]
+        files[channel.folder + feeds.ATOM_FILE] = feeds.atom(site, entries, channel)
+        files[channel.folder + feeds.RSS_FILE] = feeds.rss(site, entries, channel)
+        files[channel.folder + feeds.JSON_FILE] = feeds.json_feed(site, entries, channel)
+    if site.stylesheet:
+        files[feeds.STYLESHEET_FILE] = (resources.files("feedtool") / "templates" / feeds.STYLESHEET_FILE).read_bytes()
+    return Build(report, [rendered[p.path] for p in channels[0][1]], future, files)
+
+
+# Feeds for at most this many terms of each post, and this many terms in all (the most used
+# first): a post with 10,000 tags must not mean 10,000 feeds.
+TERMS_PER_POST, MAX_CHANNELS = 20, 1000
+
+
+def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel, list[Post]]]:
+    """A channel per tag (tags/<tag>/) and per category (categories/<category>/), newest first,
+    after the config's include/exclude lists (compared without regard to case)."""
+    include = {t.lower() for t in site.tag_feeds.include}
+    exclude = {t.lower() for t in site.tag_feeds.exclude}
+    groups: dict[str, tuple[str, str, list[Post]]] = {}
+    for kind, label, terms_of in (("tags", "标签", lambda p: p.tags), ("categories", "分类", lambda p: p.categories)):
+        for post in published:
+            for term in list(dict.fromkeys(terms_of(post)))[:TERMS_PER_POST]:
+                if (include and term.lower() not in include) or term.lower() in exclude:
+                    continue
+                folder = f"{kind}/{feeds.term_folder(term)}/"
+                _, _, posts = groups.setdefault(folder, (term, label, []))
+                if not posts or posts[-1] is not post:  # "AI" and "ai" share a folder: once each
+                    posts.append(post)
+    kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[:MAX_CHANNELS]
+    channels = []
+    for folder in sorted(kept):
+        term, label, posts = groups[folder]
+        title = f"{site.title} · {label}：{term}"
+        channels.append((feeds.Channel(folder, title, f"{site.title}中{label}为“{term}”的文章"), posts))
+    return channels
 
 
 def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | None) -> list[Rendered]:

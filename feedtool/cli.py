@@ -110,14 +110,19 @@ def cli() -> None:
 @out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
+@click.option("--ping", is_flag=True, help="After writing, notify the WebSub hub set as `hub` in the config.")
 @quiet_option
 @_reports_errors
-def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None, quiet: bool) -> None:
+def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None, ping: bool,
+          quiet: bool) -> None:
     """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
 
     Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
-    If any post has an error, each problem is printed as path:line:col, nothing is written
-    and the exit code is 1, so a good feed is never replaced by a broken one.
+    Also writes a feed for each tag and category (OUT/tags/<tag>/, OUT/categories/<name>/)
+    unless [tag_feeds] enabled = false, and OUT/feed.xsl, which makes browsers show the
+    feeds as a readable page. If any post has an error, each problem is printed as
+    path:line:col, nothing is written and the exit code is 1, so a good feed is never
+    replaced by a broken one.
     """
     from .build import build as build_feeds
     from .output import write_files
@@ -141,8 +146,19 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     if not quiet:
         count = len(result.entries)
         future = f" ({len(result.future)} future-dated left out)" if result.future else ""
+        channels = sum(name.endswith("/atom.xml") for name in result.files)
+        extra = f" and {channels} tag and category feed{'s' if channels != 1 else ''}" if channels else ""
         click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
-                   + ", ".join(result.files) + future)
+                   f"atom.xml, rss.xml, feed.json{extra}{future}")
+    if ping:
+        from . import feeds
+        from .websub import ping as ping_hub
+
+        if not site.hub:
+            raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
+        pinged = ping_hub(site.hub, [site.url(name) for name in (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)])
+        if not quiet:
+            click.echo(f"Pinged {site.hub} for {len(pinged)} feeds.")
 
 
 @cli.command()

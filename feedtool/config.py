@@ -52,6 +52,15 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class TagFeeds:
+    """The `[tag_feeds]` table: a feed per tag and per category, under tags/ and categories/."""
+
+    enabled: bool = True
+    include: tuple[str, ...] = ()  # only these tags and categories (empty: all)
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Site:
     """Site-wide settings, read from feedtool.toml."""
 
@@ -67,8 +76,11 @@ class Site:
     posts: Path = Path("posts")
     out: Path = Path("public")
     cache: Path = Path(".feedtool-cache")  # safe to delete; never inside `out`
+    hub: str = ""  # WebSub hub announced in the feeds and pinged by `build --ping`
+    stylesheet: bool = True  # link feed.xsl so that browsers show a readable page
     digest: Digest = Digest()
     smtp: Smtp = Smtp()
+    tag_feeds: TagFeeds = TagFeeds()
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -94,7 +106,7 @@ class Site:
         return f"{self.base_url}/{path.lstrip('/')}"
 
 
-_SECTIONS = {"digest": Digest, "smtp": Smtp}
+_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
 _REQUIRED = ("title", "base_url")
 
 
@@ -166,6 +178,14 @@ def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> An
 
 def _check(key: str, expected: str, value: Any) -> Any:
     """Validate and normalize one config value; ValueError says what is wrong."""
+    if expected == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if expected.startswith("tuple[str"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"expected a list of strings such as [\"a\", \"b\"], got {value!r}")
+        return tuple(value)
     if expected == "int":
         least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
@@ -175,7 +195,7 @@ def _check(key: str, expected: str, value: Any) -> Any:
         raise ValueError(f"expected a string, got {value!r}")
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
-    if key in ("base_url", "digest.unsubscribe_url") and value:
+    if key in ("base_url", "digest.unsubscribe_url", "hub") and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"expected an absolute http(s) URL such as https://example.com, got {value!r}")

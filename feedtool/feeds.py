@@ -1,15 +1,23 @@
 """Atom 1.0 and RSS 2.0 (via feedgen) and JSON Feed 1.1 (via json); returns bytes, never writes.
 
 Entries arrive sorted newest first. Every timestamp comes from the posts, never the clock,
-so the same posts always give byte-identical feeds.
+so the same posts always give byte-identical feeds. A `Channel` is one set of feeds: the
+site's, or a tag's or category's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import mimetypes
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from . import __version__
 from .config import Site
@@ -19,30 +27,80 @@ from .render import Rendered
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
 JSON_FILE = "feed.json"
+STYLESHEET_FILE = "feed.xsl"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-def atom(site: Site, entries: Sequence[Rendered]) -> bytes:
-    return _generator(site, entries, site.url(ATOM_FILE)).atom_str(pretty=True, encoding="UTF-8")
+@dataclass(frozen=True)
+class Channel:
+    """Where a set of feeds lives (`folder`, '' for the site's own) and what it is called."""
+
+    folder: str = ""  # on disk, relative to the output folder: "" or "tags/多模态/"
+    title: str = ""  # "" = the site's title
+    description: str = ""
+
+    def url(self, site: Site, name: str = "") -> str:
+        """The public URL of a file of this channel, percent-encoded (tags/%E5%A4%9A.../atom.xml)."""
+        return site.url(quote(self.folder + name, safe="/"))
 
 
-def rss(site: Site, entries: Sequence[Rendered]) -> bytes:
-    return _generator(site, entries, site.url(RSS_FILE)).rss_str(pretty=True, encoding="UTF-8")
+SITE = Channel()
 
 
-def _generator(site: Site, entries: Sequence[Rendered], self_url: str) -> FeedGenerator:
+def atom(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) -> bytes:
+    data = _generator(site, entries, channel, ATOM_FILE).atom_str(pretty=True, encoding="UTF-8")
+    return _with_stylesheet(site, data)
+
+
+def rss(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) -> bytes:
+    data = _generator(site, entries, channel, RSS_FILE).rss_str(pretty=True, encoding="UTF-8")
+    return _with_stylesheet(site, data)
+
+
+def _with_stylesheet(site: Site, data: bytes) -> bytes:
+    """Link feed.xsl (same origin, from the site's root) so that a browser shows a readable page."""
+    if not site.stylesheet:
+        return data
+    href = (urlsplit(site.base_url).path.rstrip("/") + "/" + STYLESHEET_FILE).encode()
+    declaration_end = data.index(b"?>") + 2
+    return data[:declaration_end] + b'\n<?xml-stylesheet type="text/xsl" href="' + href + b'"?>' + data[declaration_end:]
+
+
+class _Hub(BaseExtension):
+    """WebSub for RSS: feedgen writes only the self link there, so the hub link is added here."""
+
+    hub = ""
+
+    def extend_ns(self):
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, feed):
+        if self.hub:
+            channel = feed[0]
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
+        return feed
+
+
+def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: str) -> FeedGenerator:
     fg = FeedGenerator()
     # RSS <author> must be an email address; a name-only author goes in dc:creator instead.
     fg.load_extension("dc", atom=False, rss=True)
-    fg.id(site.url(""))
-    fg.title(site.title)
-    fg.subtitle(site.description or site.title)  # RSS requires a description
+    fg.load_extension("media", atom=True, rss=True)
+    title = channel.title or site.title
+    fg.id(channel.url(site))
+    fg.title(title)
+    fg.subtitle(channel.description or site.description or title)  # RSS requires a description
     fg.language(site.language)
     if site.author:
         fg.author({"name": site.author})
     fg.generator("feedtool", version=__version__)
     # The self link first and the alternate link last: feedgen's RSS <link> is the last one added.
-    fg.link(href=self_url, rel="self")
-    fg.link(href=site.url(""), rel="alternate")
+    fg.link(href=channel.url(site, name), rel="self")
+    if site.hub:
+        fg.link(href=site.hub, rel="hub")
+        fg.register_extension("websub", _Hub, atom=False, rss=True)
+        fg.websub.hub = site.hub
+    fg.link(href=channel.url(site), rel="alternate")
     newest = max((e.post.modified for e in entries), default=None)
     if newest is not None:
         fg.updated(newest)
@@ -62,24 +120,33 @@ def _generator(site: Site, entries: Sequence[Rendered], self_url: str) -> FeedGe
         terms = list(dict.fromkeys((*post.tags, *post.categories)))
         if terms:  # in one call: feedgen re-checks the whole list on every call
             fe.category([{"term": term} for term in terms])
+        if entry.cover_url:
+            fe.media.content({"url": entry.cover_url, "medium": "image", "type": _image_type(entry.cover_url)})
         fe.summary(entry.summary_html, type="html")
         fe.content(entry.content_html, type="html")
     return fg
 
 
-def json_feed(site: Site, entries: Sequence[Rendered]) -> bytes:
+def _image_type(url: str) -> str:
+    guessed = mimetypes.guess_type(urlsplit(url).path)[0]
+    return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
+
+
+def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) -> bytes:
     """JSON Feed 1.1, Chinese written as UTF-8 rather than \\u escapes."""
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": site.title,
-        "home_page_url": site.url(""),
-        "feed_url": site.url(JSON_FILE),
+        "title": channel.title or site.title,
+        "home_page_url": channel.url(site),
+        "feed_url": channel.url(site, JSON_FILE),
         "language": site.language,
     }
-    if site.description:
-        feed["description"] = site.description
+    if channel.description or site.description:
+        feed["description"] = channel.description or site.description
     if site.author:
         feed["authors"] = [{"name": site.author}]
+    if site.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": site.hub}]
     items = []
     for entry in entries:
         post = entry.post
@@ -92,6 +159,8 @@ def json_feed(site: Site, entries: Sequence[Rendered]) -> bytes:
             "date_published": format_rfc3339(post.date),
             "date_modified": format_rfc3339(post.modified),
         }
+        if entry.cover_url:
+            item["image"] = entry.cover_url
         if post.author:
             item["authors"] = [{"name": post.author}]
         if post.tags or post.categories:
@@ -99,3 +168,14 @@ def json_feed(site: Site, entries: Sequence[Rendered]) -> bytes:
         items.append(item)
     feed["items"] = items
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# Characters a folder name must not carry; the URL percent-encodes the rest (Chinese included).
+_UNSAFE_SEGMENT = re.compile(r"[\x00-\x1f\x7f/\\?#%*:|\"<>]+")
+
+
+def term_folder(term: str) -> str:
+    """A tag's folder name, as Hugo's urlize makes it: lower case, spaces to hyphens, Chinese
+    kept; never '', '.', '..' or anything with a path separator."""
+    segment = _UNSAFE_SEGMENT.sub("-", "-".join(term.lower().split())).strip("-.")
+    return segment[:100] or "tag-" + hashlib.sha1(term.encode()).hexdigest()[:8]

@@ -182,7 +182,7 @@ def test_feed_limit_from_config(blog: Path, run):
 
 def test_an_invalid_post_fails_the_build_and_writes_nothing(blog: Path, run):
     assert run("build").exit_code == 0
-    before = {p.name: p.read_bytes() for p in (blog / "public").iterdir()}
+    before = {p: p.read_bytes() for p in (blog / "public").rglob("*") if p.is_file()}
     write_post(blog / "posts", "broken.md", '---\ntitle: 坏日期\ndate: "二月 30, 2025"\n---\n\n正文。\n')
     write_post(blog / "posts", "notitle.md", '---\ndate: 2025-09-01\n---\n\n正文。\n')
     result = run("build")
@@ -191,7 +191,7 @@ def test_an_invalid_post_fails_the_build_and_writes_nothing(blog: Path, run):
     assert any(line.startswith("posts/broken.md:3:7: error FT201 date \"二月 30, 2025\": ") for line in lines), lines
     assert "posts/notitle.md:1:1: error FT200 missing title" in lines
     assert "nothing was written" in result.stderr
-    after = {p.name: p.read_bytes() for p in (blog / "public").iterdir()}
+    after = {p: p.read_bytes() for p in (blog / "public").rglob("*") if p.is_file()}
     assert after == before
 
 

@@ -1,0 +1,190 @@
+"""Tag and category feeds, the feed page (XSLT), WebSub and cover images."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import feedparser
+import pytest
+from lxml import etree, html as lxml_html
+
+from conftest import SCHEMAS, write_post
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+TAG = "多模态"
+TAG_URL = "https://pan.example.com/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/"
+
+
+def add_config(blog: Path, text: str) -> None:
+    config = blog / "feedtool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\n[digest]", text + "\n[digest]", 1), encoding="utf-8")
+
+
+def test_a_feed_per_tag_with_percent_encoded_urls(blog: Path, run):
+    assert run("build").exit_code == 0
+    folder = blog / "public" / "tags" / TAG
+    feed = feedparser.parse((folder / "atom.xml").read_bytes())
+    assert not feed.bozo
+    assert feed.feed.title == f"pan 的博客 · 标签：{TAG}"
+    assert [e.title for e in feed.entries] == ["GLM-VL系列论文解析", "Reinforcement Learning With Vision Language Models",
+                                               "Seed-VL系列论文解析", "Qwen-VL系列论文解析"]
+    atom = etree.parse(str(folder / "atom.xml")).getroot()
+    assert atom.find(f"{ATOM}link[@rel='self']").get("href") == TAG_URL + "atom.xml"
+    assert atom.find(f"{ATOM}link[@rel='alternate']").get("href") == TAG_URL
+    assert atom.findtext(f"{ATOM}id") == TAG_URL
+    rss = etree.parse(str(folder / "rss.xml")).getroot()
+    assert rss.findtext("channel/link") == TAG_URL
+    items = json.loads((folder / "feed.json").read_text(encoding="utf-8"))
+    assert items["feed_url"] == TAG_URL + "feed.json" and len(items["items"]) == 4
+    assert sorted(p.name for p in (blog / "public" / "tags").iterdir()) == sorted(
+        ["deepseek", "glm", "llm", "moe", "qwen", "seed", "vlm", TAG, "强化学习", "论文解析"])
+
+
+@pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/schemas is absent")
+def test_tag_feeds_pass_the_schema(blog: Path, run):
+    assert run("build").exit_code == 0
+    schema = etree.RelaxNG(etree.parse(str(SCHEMAS / "atom.rng")))
+    for atom in (blog / "public" / "tags").glob("*/atom.xml"):
+        assert schema.validate(etree.parse(str(atom))), (atom, schema.error_log)
+
+
+def test_include_exclude_and_case(blog: Path, run):
+    write_post(blog / "posts", "upper.md", "---\ntitle: 大写\ndate: 2025-01-01\ntags: [vlm, 其他]\ncategories: [笔记]\n---\n\n正文。\n")
+    add_config(blog, '[tag_feeds]\nexclude = ["其他"]\n')
+    assert run("build").exit_code == 0
+    tags = blog / "public" / "tags"
+    assert not (tags / "其他").exists()
+    vlm = feedparser.parse((tags / "vlm" / "atom.xml").read_bytes())  # "VLM" and "vlm" share one feed
+    assert len(vlm.entries) == 5 and vlm.entries[-1].title == "大写"
+    assert (blog / "public" / "categories" / "笔记" / "rss.xml").is_file()
+    config = blog / "feedtool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('exclude = ["其他"]', 'include = ["GLM"]'), encoding="utf-8")
+    shutil.rmtree(blog / "public")
+    assert run("build").exit_code == 0
+    assert [p.name for p in tags.iterdir()] == ["glm"]
+    config.write_text(config.read_text(encoding="utf-8").replace('include = ["GLM"]', "enabled = false"), encoding="utf-8")
+    shutil.rmtree(blog / "public")
+    assert run("build").exit_code == 0
+    assert not tags.exists()
+
+
+@pytest.mark.parametrize("tag", ["../../escape", "a/b", "..", ".", "C:\\x", "%2e%2e", "con", "\u202e", " "])
+def test_tag_names_never_leave_the_output_folder(blog: Path, run, tag: str):
+    write_post(blog / "posts", "evil.md", "---\ntitle: 恶意标签\ndate: 2025-01-01\ntags: " + json.dumps([tag]) + "\n---\n\n正文。\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    public = (blog / "public").resolve()
+    for path in blog.rglob("*"):
+        if path.is_file() and path.suffix in (".xml", ".json") and "tags" in path.parts:
+            assert public in path.resolve().parents, path
+    assert sorted(p.name for p in blog.iterdir()) == [".feedtool-cache", "feedtool.toml", "posts", "public"]
+
+
+def test_feed_page_stylesheet(blog: Path, run):
+    assert run("build").exit_code == 0
+    public = blog / "public"
+    for name in ("atom.xml", "rss.xml", f"tags/{TAG}/atom.xml"):
+        data = (public / name).read_bytes()
+        assert b'<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>' in data.split(b"\n")[1]
+        assert not feedparser.parse(data).bozo
+        page = etree.XSLT(etree.parse(str(public / "feed.xsl")))(etree.parse(str(public / name)))
+        text = str(page)
+        assert "这是一个订阅源" in text and "GLM-VL系列论文解析" in text
+        document = lxml_html.document_fromstring(text)
+        assert document.get("lang") == "zh-CN"
+        assert document.xpath("//code")[0].text_content().startswith("https://pan.example.com/")
+        assert len(document.xpath("//ol/li")) in (4, 5)
+    add_config(blog, "stylesheet = false\n")
+    shutil.rmtree(blog / "public")
+    assert run("build").exit_code == 0
+    assert b"xml-stylesheet" not in (public / "atom.xml").read_bytes() and not (public / "feed.xsl").exists()
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
+    assert run("build").exit_code == 0
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(blog / "public"), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/atom.xml"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"]
+        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+        subprocess.run([CHROMIUM, *flags, f"--screenshot={tmp_path / 'feed.png'}", "--window-size=800,1000", url],
+                       capture_output=True, timeout=120, check=True)
+    finally:
+        server.shutdown()
+    assert "这是一个订阅源" in dom and "GLM-VL系列论文解析" in dom  # the transformed page, not raw XML
+    assert (tmp_path / "feed.png").stat().st_size > 10_000
+
+
+class _Hub(http.server.BaseHTTPRequestHandler):
+    received: list[dict[str, list[str]]] = []
+
+    def do_POST(self):  # noqa: N802 (the http.server API)
+        length = int(self.headers["Content-Length"])
+        _Hub.received.append(parse_qs(self.rfile.read(length).decode()))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_websub_hub_link_and_ping(blog: Path, run):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub = f"http://127.0.0.1:{server.server_address[1]}/"
+    _Hub.received = []
+    try:
+        add_config(blog, f'hub = "{hub}"\n')
+        result = run("build", "--ping")
+        assert result.exit_code == 0, result.output
+        assert f"Pinged {hub} for 3 feeds." in result.stdout
+    finally:
+        server.shutdown()
+    assert [r["hub.url"][0] for r in _Hub.received] == [
+        "https://pan.example.com/atom.xml", "https://pan.example.com/rss.xml", "https://pan.example.com/feed.json"]
+    assert all(r["hub.mode"] == ["publish"] for r in _Hub.received)
+    atom = etree.parse(str(blog / "public" / "atom.xml")).getroot()
+    assert atom.find(f"{ATOM}link[@rel='hub']").get("href") == hub
+    rss = etree.parse(str(blog / "public" / "rss.xml")).getroot()
+    assert rss.find(f"channel/{ATOM}link[@rel='hub']").get("href") == hub
+    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["hubs"] == [{"type": "WebSub", "url": hub}]
+    assert not feedparser.parse((blog / "public" / "rss.xml").read_bytes()).bozo
+
+
+def test_ping_failures_are_clear(blog: Path, run):
+    assert run("build", "--ping").exit_code == 2  # no hub configured
+    add_config(blog, 'hub = "http://127.0.0.1:9/"\n')
+    result = run("build", "--ping")
+    assert result.exit_code == 2 and "cannot reach hub http://127.0.0.1:9/" in result.stderr
+    assert (blog / "public" / "atom.xml").is_file()  # the feeds were written all the same
+
+
+def test_cover_image_in_feeds_and_digest(blog: Path, run):
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover:\n  image: images/cover.png\n"),
+                    encoding="utf-8")
+    assert run("build").exit_code == 0
+    cover = "https://pan.example.com/posts/glm-vl/images/cover.png"
+    feed = feedparser.parse((blog / "public" / "rss.xml").read_bytes())
+    assert feed.entries[0].media_content[0]["url"] == cover
+    atom = feedparser.parse((blog / "public" / "atom.xml").read_bytes())
+    assert atom.entries[0].media_content[0]["url"] == cover
+    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"] == cover
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    page = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8"))
+    image = page.xpath(f"//img[@src='{cover}']")[0]
+    assert image.get("alt") == "GLM-VL系列论文解析" and image.get("width") == "552"
