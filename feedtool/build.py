@@ -28,11 +28,13 @@ class Build:
 
 
 def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post]]:
-    """(posts to publish, newest first; posts dated after `now`). Drafts are neither."""
-    live = [p for p in posts if not p.draft]
+    """(posts to publish, newest first; posts scheduled after `now`). Drafts and expired posts
+    are neither."""
+    live = [p for p in posts if not p.draft and (p.expires is None or p.expires > now)]
     # Sort on timestamps: comparing aware datetimes asks both zones for their offset every time.
-    published = sorted((p for p in live if p.date <= now), key=lambda p: (p.date.timestamp(), p.slug), reverse=True)
-    return published, [p for p in live if p.date > now]
+    published = sorted((p for p in live if p.live_from <= now), key=lambda p: (p.date.timestamp(), p.slug),
+                       reverse=True)
+    return published, [p for p in live if p.live_from > now]
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, limit: int | None = None,

@@ -26,7 +26,7 @@ from typing import Any
 from . import __version__
 from .config import Site
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 BASE, JOURNAL = "posts.pickle", "journal.pickle"
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
 RACY_NS = 2_000_000_000
@@ -61,8 +61,8 @@ def fingerprint(site: Site) -> str:
             libraries.append((origin, stat.st_size, stat.st_mtime_ns))
         except OSError:
             libraries.append((origin, 0, 0))
-    settings = (__version__, CACHE_FORMAT, tuple(libraries), site.timezone, site.base_url, site.permalink,
-                site.author, site.summary_length)
+    settings = (__version__, CACHE_FORMAT, tuple(libraries), site.source, site.timezone, site.base_url,
+                site.permalink, site.author, site.summary_length, site.excerpt_separator)
     return hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
 
 

@@ -69,13 +69,15 @@ class _Progress:
 def _load_site(config: Path | None):
     from . import config as config_module
 
-    if config is None:
-        if not DEFAULT_CONFIG.exists():
+    from .sources import detect
+
+    if config is None and not DEFAULT_CONFIG.exists():
+        if detect(Path.cwd()) == "plain":  # a Hugo, Hexo or Jekyll site needs no feedtool.toml
             raise FeedtoolError(
                 f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with `feedtool init`"
             )
-        config = DEFAULT_CONFIG
-    return config_module.load(config)
+        return config_module.load(None, Path.cwd())
+    return config_module.load(config or DEFAULT_CONFIG)
 
 
 config_option = click.option(

@@ -16,13 +16,14 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import sources
 from .errors import ConfigError
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
-PERMALINK_FIELDS = ("base_url", "slug", "year", "month", "day")
+PERMALINK_FIELDS = ("base_url", "slug", "year", "month", "day", "i_month", "i_day", "short_year", "categories")
 SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
@@ -66,6 +67,7 @@ class Site:
 
     title: str
     base_url: str  # absolute http(s) URL, no trailing slash
+    source: str = "auto"  # plain, hugo, hexo or jekyll; auto: detected from the folder
     description: str = ""
     language: str = "zh-CN"
     timezone: str = "Asia/Shanghai"
@@ -76,6 +78,7 @@ class Site:
     posts: Path = Path("posts")
     out: Path = Path("public")
     cache: Path = Path(".feedtool-cache")  # safe to delete; never inside `out`
+    excerpt_separator: str = ""  # Jekyll's summary separator (its default: the first paragraph)
     hub: str = ""  # WebSub hub announced in the feeds and pinged by `build --ping`
     stylesheet: bool = True  # link feed.xsl so that browsers show a readable page
     digest: Digest = Digest()
@@ -90,16 +93,24 @@ class Site:
     def domain(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
 
-    def permalink_for(self, slug: str, date: datetime | None) -> str:
-        """The public URL of a post, from the configured pattern."""
+    def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = ()) -> str:
+        """The public URL of a post, from the configured pattern (Jekyll's empty
+        {categories} leaves no double slash)."""
         local = date.astimezone(self.zone) if date else None
-        return self.permalink.format(
+        url = self.permalink.format(
             base_url=self.base_url,
             slug=slug,
             year=f"{local.year:04d}" if local else "",
             month=f"{local.month:02d}" if local else "",
             day=f"{local.day:02d}" if local else "",
+            i_month=str(local.month) if local else "",
+            i_day=str(local.day) if local else "",
+            short_year=f"{local.year % 100:02d}" if local else "",
+            categories="/".join(quote(c.lower(), safe="") for c in categories),
         )
+        scheme, rest = url.split("://", 1) if "://" in url else ("", url)
+        rest = re.sub(r"/{2,}", "/", rest)
+        return f"{scheme}://{rest}" if scheme else rest
 
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
@@ -110,8 +121,11 @@ _SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
 _REQUIRED = ("title", "base_url")
 
 
-def load(path: str | Path) -> Site:
-    """Read a feedtool.toml; relative paths in it are taken from its folder."""
+def load(path: str | Path | None, folder: Path | None = None) -> Site:
+    """Read a feedtool.toml (optional beside a Hugo, Hexo or Jekyll site: `path` None and the
+    site's `folder`); relative paths in it are taken from its folder."""
+    if path is None:
+        return loads("", source="(no feedtool.toml)", base_dir=(folder or Path.cwd()).absolute())
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -123,14 +137,34 @@ def load(path: str | Path) -> Site:
 
 
 def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = None) -> Site:
-    """Parse config text; raise ConfigError naming the file, line and key."""
+    """Parse config text; raise ConfigError naming the file, line and key. With `base_dir`, the
+    settings it leaves out come from the blog there (hugo.toml, _config.yml), if any."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    kind = data.get("source", "auto")
+    if kind not in ("auto", *sources.KINDS):
+        raise ConfigError(f"{_Locator(text, source)('source', '')}: source: expected one of auto, "
+                          f"{', '.join(sources.KINDS)}, got {kind!r}")
+    blog = sources.Blog("plain")
+    if base_dir is not None:
+        blog = sources.read_blog(base_dir, sources.detect(base_dir) if kind == "auto" else kind)
+        data["source"] = blog.kind
+        if blog.excerpt_separator and "excerpt_separator" not in data:
+            data["excerpt_separator"] = blog.excerpt_separator
+    elif kind == "auto":
+        data["source"] = "plain"
+    from_blog = {k: v for k, v in blog.settings.items() if k not in data}
+    if from_blog:  # checked first, so that an error names the blog's own config file
+        _build(Site, {"title": "t", "base_url": "https://x", **from_blog},
+               _Locator("", str(blog.config_file or source)), "")
+    data = {**from_blog, **data}
     for key in _REQUIRED:
         if key not in data:
-            raise ConfigError(f"{source}: missing required key '{key}'")
+            hint = {"hugo": " (or set it in hugo.toml)", "hexo": " (or set it in _config.yml)",
+                    "jekyll": " (or set it in _config.yml)"}.get(blog.kind, "")
+            raise ConfigError(f"{source}: missing required key '{key}'{hint}")
     site = _build(Site, data, _Locator(text, source), "")
     if base_dir is not None:  # relative paths are relative to the config file, not the working folder
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
@@ -219,6 +253,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
         if not _is_address(value):
             raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
+    if key == "source" and value not in sources.KINDS:
+        raise ValueError(f"expected one of auto, {', '.join(sources.KINDS)}, got {value!r}")
     if key == "smtp.security" and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":

@@ -104,13 +104,13 @@ def date_range(since: date, until: date, site: Site) -> Window:
 
 def select(posts: Sequence[Post], window: Window, now: datetime) -> list[Post]:
     """Published posts in the window, newest first (drafts and future posts never)."""
-    chosen = [p for p in posts if not p.draft and p.date <= now and window.contains(p.date)]
+    chosen = [p for p in posts if p.live_at(now) and window.contains(p.date)]
     return sorted(chosen, key=lambda p: (p.date, p.slug), reverse=True)
 
 
 def latest(posts: Sequence[Post], now: datetime, site: Site) -> Window | None:
     """The newest week that has a published post."""
-    published = [p.date for p in posts if not p.draft and p.date <= now]
+    published = [p.date for p in posts if p.live_at(now)]
     return week_of(max(published), site) if published else None
 
 

@@ -7,6 +7,7 @@ Reading a post and checking that it can be published are one step: `load` return
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import json
 import os
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time as Time
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 
+from . import sources
 from .config import Site
 from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity
@@ -42,7 +44,8 @@ KNOWN_KEYS = frozenset((
     "showToc", "tocOpen", "mermaid", "katex", "featured", "thumbnail", "subtitle",
     # Hexo and Jekyll
     "permalink", "excerpt", "excerpt_separator", "published", "sticky", "top", "copyright",
-    "mathjax", "password", "photos", "lang", "language", "redirect_from", "sidebar",
+    "mathjax", "password", "photos", "lang", "language", "redirect_from", "sidebar", "category",
+    "last_modified_at", "updated_at", "hidden", "disqusId",
 ))
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -72,6 +75,17 @@ class Post(NamedTuple):
     summary: str | None = None
     draft: bool = False
     cover: str | None = None  # cover image as written (relative to the permalink, or absolute)
+    publish: datetime | None = None  # Hugo's publishDate: not in any feed before it
+    expires: datetime | None = None  # Hugo's expiryDate: in no feed from then on
+
+    @property
+    def live_from(self) -> datetime:
+        """When the post may first appear in a feed."""
+        return self.publish or self.date
+
+    def live_at(self, now: datetime) -> bool:
+        """Published (not a draft, not scheduled later, not expired) at `now`."""
+        return not self.draft and self.live_from <= now and (self.expires is None or self.expires > now)
 
     @property
     def modified(self) -> datetime:
@@ -137,7 +151,8 @@ def find(folder: str | Path) -> list[str]:
                             found.append(entry.path)
                     elif entry.is_dir():
                         pending.append(entry.path)
-                    elif entry.name.lower().endswith(POST_SUFFIXES) and entry.is_file():
+                    elif entry.name.lower().endswith(POST_SUFFIXES) and entry.is_file() \
+                            and not entry.name.startswith("_index."):  # Hugo's list pages are not posts
                         found.append(entry.path)
         except OSError:
             continue  # an unreadable folder holds no posts we could read anyway
@@ -172,6 +187,8 @@ def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", displa
     except _Problem as p:
         return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
     diagnostics: list[Diagnostic] = []
+    if site.source not in ("plain", "auto"):
+        front = sources.adapt(site.source, front, path)
     post = _make_post(front, site, path, name, diagnostics)
     return Loaded(path, name, post, front, diagnostics)
 
@@ -471,7 +488,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
 
     slug = text("slug")
     if slug is None:
-        slug = os.path.splitext(os.path.basename(path))[0]
+        slug = sources.default_slug(site.source, path)
     if not _is_safe_slug(slug):
         report("slug" if "slug" in front.values else None, "FT207",
                f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..' or control characters)")
@@ -482,7 +499,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
     summary = text("summary")
-    cover = _read_cover(front, report)
+    cover = _read_cover(front, report) or sources.bundle_cover(site.source, path)
     author = text("author")
     post_id = text("id")
 
@@ -497,14 +514,25 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
         out.append(Diagnostic(name, line, column, "error", "FT206",
                               f"body contains {_codepoint(bad[0])}, which XML forbids"))
 
+    publish = _read_date(front, "publishDate", site, report)
+    expires = _read_date(front, "expiryDate", site, report)
+    # A post's own URL: Hugo's `url`, Hexo's and Jekyll's `permalink` (a path on the site).
+    own_url = text("permalink" if site.source in ("hexo", "jekyll") else "url")
+
     if any(d.severity == "error" for d in out) or title is None or date is None:
         return None
-    permalink = site.permalink_for(quote(slug, safe=""), date)
+    if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
+        own_url = sources.post_pattern(own_url)
+        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(quote(slug, safe=""), date, categories)
+    elif own_url:
+        permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
+    else:
+        permalink = site.permalink_for(quote(slug, safe=""), date, categories)
     return Post(
         path=path, slug=slug, title=title.strip(), date=date, permalink=permalink,
         id=post_id or permalink, body=front.body, body_line=front.body_line, updated=updated,
         author=author or site.author, tags=tags, categories=categories, summary=summary,
-        draft=bool(draft), cover=cover,
+        draft=bool(draft), cover=cover, publish=publish, expires=expires,
     )
 
 

@@ -144,6 +144,9 @@ def render(post: Post, site: Site) -> Rendered:
 def _render(post: Post, site: Site) -> Rendered:
     content = to_html(MORE_MARKER.sub("", post.body), post.permalink)
     before, after = split_more(post.body)
+    separator = site.excerpt_separator
+    if after is None and separator and separator in post.body.strip():  # Jekyll's excerpt
+        before, _, after = post.body.strip().partition(separator)
     if post.summary:
         summary = to_html(post.summary, post.permalink)
     elif after is not None and before.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from .errors import FeedtoolError
 from .output import append_line
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+_sleep = time.sleep  # the pause between retries (tests replace it)
 
 
 class SendError(FeedtoolError):
@@ -39,7 +41,11 @@ class Server:
     security: str  # starttls | ssl | none
     user: str = ""
     password: str = field(default="", repr=False)
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds to wait for the server to connect or answer, each time
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port or DEFAULT_PORTS.get(self.security, 25)}"
 
     def check(self) -> None:
         if self.security == "none" and not is_loopback(self.host):
@@ -49,6 +55,15 @@ class Server:
             )
         if bool(self.user) != bool(self.password):
             raise SendError("set both FEEDTOOL_SMTP_USER and FEEDTOOL_SMTP_PASSWORD, or neither")
+        if not (self.user + self.password).isascii():
+            # smtplib sends the login as ASCII whatever the mechanism; say so rather than fail mid-run
+            raise SendError("FEEDTOOL_SMTP_USER and FEEDTOOL_SMTP_PASSWORD must be ASCII")
+
+    def redact(self, text: str) -> str:
+        """`text` without the password (a server may echo what it was sent)."""
+        for secret in {self.password, _one_line(self.password)} - {""}:
+            text = text.replace(secret, "*****")
+        return text
 
 
 def is_loopback(host: str) -> bool:
@@ -70,15 +85,15 @@ class Ledger:
         """Lower-cased addresses that have `digest`. A torn last line (a kill mid-write) is ignored."""
         done: set[str] = set()
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().split(b"\n")
         except FileNotFoundError:
             return done
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SendError(f"{self.path}: cannot read the send ledger: {exc}") from None
+        except OSError as exc:
+            raise SendError(f"{self.path}: cannot read the send ledger: {exc.strerror or exc}") from None
         for line in lines:
             try:
-                record = json.loads(line)
-            except ValueError:
+                record = json.loads(line.decode("utf-8"))
+            except ValueError:  # a torn line, even one cut inside a character
                 continue
             if isinstance(record, dict) and record.get("digest") == digest:
                 done.add(str(record.get("recipient", "")).lower())
@@ -115,7 +130,14 @@ def deliver(
     backoff: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
-    """Send `build(recipient)` to each recipient not in the ledger; retry temporary failures."""
+    """Send `build(recipient)` to each recipient not in the ledger; retry temporary failures.
+
+    A try that fails for a reason of the server's rather than the address's (it cannot be
+    reached, hangs up, stalls past `server.timeout`, answers 421) is retried after `backoff`,
+    twice that, and so on; if the last try fails that way too, the remaining recipients are
+    not tried (deferred to the next run) instead of each waiting out its own retries.
+    Raises SendError for what no retry can fix (TLS or login settings, a refused sender).
+    """
     server.check()
     outcome = Outcome()
     already = ledger.sent(digest)
@@ -128,77 +150,168 @@ def deliver(
             message = build(recipient)
             sender = parseaddr(str(message["From"]))[1]
             for attempt in range(retries + 1):
-                connected = connection is not None
-                try:
-                    connection = connection or _connect(server)
-                    connected = True
-                    connection.send_message(message, from_addr=sender, to_addrs=[recipient])
-                except smtplib.SMTPRecipientsRefused as exc:
-                    code, reply = exc.recipients.get(recipient, (550, b"refused"))
-                    error, permanent = _reply(code, reply), code >= 500
-                except smtplib.SMTPSenderRefused as exc:
-                    if exc.smtp_code >= 500:
-                        raise SendError(f"the server refuses the sender {sender}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-                    error, permanent = _reply(exc.smtp_code, exc.smtp_error), False
-                except smtplib.SMTPAuthenticationError as exc:
-                    raise SendError(f"SMTP login refused for {server.user}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-                except smtplib.SMTPResponseException as exc:
-                    error, permanent = _reply(exc.smtp_code, exc.smtp_error), exc.smtp_code >= 500
-                    connection = _reset(connection)
-                except (smtplib.SMTPException, OSError) as exc:  # dropped, refused, timed out, TLS
-                    error, permanent = f"{type(exc).__name__}: {exc}", False
-                    connection = _close(connection)
-                else:
+                if attempt:
+                    _sleep(backoff * 2 ** (attempt - 1))
+                connection, failure = _attempt(connection, server, message, sender, recipient)
+                if failure is None:
                     ledger.record(digest, recipient, str(message["Message-ID"]))
                     outcome.sent.append(recipient)
                     break
-                if permanent:
-                    outcome.failed[recipient] = error
+                if failure.permanent:
+                    outcome.failed[recipient] = server.redact(failure.reason)
                     break
-                if attempt < retries:
-                    time.sleep(backoff * 2 ** attempt)
-                    continue
-                if not connected:  # the server can't be reached at all: the rest wait for the next run
-                    for waiting in pending[number - 1:]:
-                        outcome.deferred[waiting] = error
+            else:
+                outcome.deferred[recipient] = server.redact(failure.reason)
+                if failure.server_wide:  # the rest would only meet the same fate: next run
+                    for waiting in pending[number:]:
+                        outcome.deferred[waiting] = server.redact(f"not tried: {failure.reason}")
                     return outcome
-                outcome.deferred[recipient] = error
             if progress:
                 progress(number, len(pending))
+    except SendError as exc:
+        raise SendError(server.redact(str(exc))) from None
     finally:
         _close(connection)
     return outcome
 
 
-def _connect(server: Server) -> smtplib.SMTP:
-    port = server.port or DEFAULT_PORTS[server.security]
-    context = ssl.create_default_context()
-    if server.security == "ssl":
-        connection: smtplib.SMTP = smtplib.SMTP_SSL(server.host, port, timeout=server.timeout, context=context)
-    else:
-        connection = smtplib.SMTP(server.host, port, timeout=server.timeout)
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+    permanent: bool = False  # this address is refused: do not retry it in this run
+    server_wide: bool = False  # the server's trouble, not the address's
+
+
+class _Unavailable(Exception):
+    """The server cannot be reached or talked to right now (worth retrying later)."""
+
+
+def _attempt(connection: smtplib.SMTP | None, server: Server, message: EmailMessage, sender: str,
+             recipient: str) -> tuple[smtplib.SMTP | None, _Failure | None]:
+    """One try at one message: (the connection to go on with or None, None or why it failed)."""
+    if connection is None:
+        try:
+            connection = _connect(server)
+        except _Unavailable as exc:
+            return None, _Failure(str(exc), server_wide=True)
     try:
-        connection.ehlo()
+        connection.send_message(message, from_addr=sender, to_addrs=[recipient])
+        return connection, None
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = exc.recipients.get(recipient, (550, b"refused"))
+        failure = _refusal(code, reply, server)
+    except smtplib.SMTPSenderRefused as exc:
+        if 500 <= exc.smtp_code < 600:
+            raise SendError(f"the server refuses the sender {sender}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
+        failure = _refusal(exc.smtp_code, exc.smtp_error, server, server_wide=True)
+    except smtplib.SMTPNotSupportedError:  # raised before MAIL FROM, only for a non-ASCII address
+        failure = _Failure(f"{server.address} does not take non-ASCII addresses (no SMTPUTF8)", permanent=True)
+    except smtplib.SMTPResponseException as exc:  # SMTPDataError, or a reply smtplib could not read
+        failure = _refusal(exc.smtp_code, exc.smtp_error, server)
+    except (smtplib.SMTPException, OSError) as exc:  # hung up, reset, timed out, TLS broke
+        failure = _Failure(_trouble(exc, server), server_wide=True)
+    except ValueError as exc:  # e.g. an address that smtplib will not put on the wire
+        failure = _Failure(f"cannot send to this address: {exc}", permanent=True)
+    # smtplib closes the connection after a 421 or a lost connection; after anything else the
+    # transaction is reset (RSET), and a connection whose state is in doubt is dropped.
+    if failure.server_wide or connection.sock is None:
+        return _close(connection), failure
+    return _reset(connection), failure
+
+
+def _refusal(code: int, text: bytes | str, server: Server, server_wide: bool = False) -> _Failure:
+    """A reply to MAIL, RCPT or DATA: 5xx permanent, 4xx temporary (421: the server is closing)."""
+    if isinstance(text, str) or not 400 <= code < 600:  # str: smtplib's own, e.g. "Line too long."
+        return _Failure(f"{server.address} sent a reply that could not be understood: {_reply(code, text)}",
+                        server_wide=True)
+    return _Failure(_reply(code, text), permanent=code >= 500, server_wide=server_wide or code == 421)
+
+
+def _trouble(exc: BaseException, server: Server) -> str:
+    """What went wrong with the connection, in a line."""
+    cause = exc.__context__ if isinstance(exc, smtplib.SMTPServerDisconnected) else exc
+    if isinstance(cause, TimeoutError):
+        return f"{server.address} did not answer within {server.timeout:g} s"
+    if isinstance(cause, ConnectionRefusedError):
+        return f"cannot connect to {server.address}: connection refused"
+    if isinstance(cause, socket.gaierror):
+        return f"cannot find {server.host}: {cause.strerror}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        detail = f" ({cause.strerror or cause})" if isinstance(cause, OSError) else ""
+        return f"{server.address} closed the connection{detail}"
+    if isinstance(exc, OSError):
+        return f"cannot talk to {server.address}: {exc.strerror or exc}"
+    return f"{server.address}: {exc}"
+
+
+def _connect(server: Server) -> smtplib.SMTP:
+    """A connection ready for MAIL FROM. Raises _Unavailable for what may pass (retry later),
+    SendError for what settings must fix."""
+    port = server.port or DEFAULT_PORTS[server.security]
+    where = server.address
+    context = ssl.create_default_context()
+    connection: smtplib.SMTP | None = None
+    try:
+        try:
+            if server.security == "ssl":
+                connection = smtplib.SMTP_SSL(server.host, port, timeout=server.timeout, context=context)
+            else:
+                connection = smtplib.SMTP(server.host, port, timeout=server.timeout)
+        except UnicodeError:  # from the IDNA codec
+            raise SendError(f"{server.host!r} is not a valid host name") from None
+        connection.ehlo_or_helo_if_needed()
         if server.security == "starttls":
+            if not connection.has_extn("starttls"):
+                raise SendError(f"{where} does not offer STARTTLS; use --smtp-security ssl (usually port 465), "
+                                "or none for a relay on this machine")
             connection.starttls(context=context)
             connection.ehlo()
         if server.user:
+            if not connection.has_extn("auth"):
+                raise SendError(f"{where} does not offer AUTH; unset FEEDTOOL_SMTP_USER and "
+                                "FEEDTOOL_SMTP_PASSWORD if it needs no login")
             connection.login(server.user, server.password)
-    except BaseException:
+        return connection
+    except BaseException as exc:
         _close(connection)
+        if isinstance(exc, Exception) and not isinstance(exc, SendError):
+            _explain_connect_error(exc, server)
         raise
-    return connection
+
+
+def _explain_connect_error(exc: Exception, server: Server) -> None:
+    """Raise the _Unavailable or SendError that `exc` (met while connecting) amounts to."""
+    where = server.address
+    if isinstance(exc, smtplib.SMTPAuthenticationError) and 500 <= exc.smtp_code < 600:
+        raise SendError(f"SMTP login refused for {server.user}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
+    if isinstance(exc, smtplib.SMTPResponseException):  # the greeting, EHLO, STARTTLS or AUTH refused
+        text = _reply(exc.smtp_code, exc.smtp_error)
+        if isinstance(exc.smtp_error, str) or not 400 <= exc.smtp_code < 600:
+            raise SendError(f"{where} sent a reply that could not be understood: {text}") from None
+        if exc.smtp_code >= 500:
+            raise SendError(f"{where} refuses the connection: {text}") from None
+        raise _Unavailable(f"{where} is not available: {text}") from None
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError,
+                                                                ssl.SSLSyscallError)):
+        raise SendError(f"TLS with {where} failed: {exc.reason or exc} "
+                        f"(is --smtp-security {server.security} right for this server and port?)") from None
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+        raise _Unavailable(_trouble(exc, server)) from None
+    if isinstance(exc, smtplib.SMTPException):  # e.g. "No suitable authentication method found."
+        raise SendError(f"cannot log in to {where}: {exc}") from None
+    if isinstance(exc, ValueError):  # e.g. an AUTH challenge that is not base64
+        raise SendError(f"{where} sent a reply that could not be understood ({exc})") from None
 
 
 def _reset(connection: smtplib.SMTP | None) -> smtplib.SMTP | None:
-    """After a refused message, RSET so the connection can carry the next one."""
+    """After a refused message, RSET so the connection can carry the next one (or drop it)."""
     if connection is None:
         return None
     try:
-        connection.rset()
-        return connection
-    except (smtplib.SMTPException, OSError):
+        code, _ = connection.rset()
+    except (smtplib.SMTPException, OSError, ValueError):
         return _close(connection)
+    return connection if code == 250 else _close(connection)
 
 
 def _close(connection: smtplib.SMTP | None) -> None:
@@ -206,7 +319,7 @@ def _close(connection: smtplib.SMTP | None) -> None:
     if connection is not None:
         try:
             connection.quit()
-        except (smtplib.SMTPException, OSError):
+        except (smtplib.SMTPException, OSError, ValueError):
             try:
                 connection.close()
             except OSError:
@@ -215,9 +328,14 @@ def _close(connection: smtplib.SMTP | None) -> None:
 
 
 def _reply(code: int, text: bytes | str) -> str:
+    """A server's reply as one printable line (it may span lines and hold control characters)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return f"{code} {text}".strip()
+    return _one_line(f"{code} {text}").strip()
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str]:
@@ -235,7 +353,8 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
                 entries.append((line, f"{path}:{number}"))
     for entry, where in entries:
         name, address = parseaddr(entry)
-        if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+        if ("@" not in address or " " in address or address.startswith("@") or address.endswith("@")
+                or not address.isprintable()):
             raise SendError(f"{where}: not an email address: {entry!r}")
         found.setdefault(address.lower(), address)
     return list(found.values())

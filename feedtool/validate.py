@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
 from .cache import Cache, content_hash
+from . import sources
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
@@ -79,7 +80,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     analyses = analyze_all(files, site, cache, progress)
     cwd = os.getcwd()
     listing = _Listing() if links else None
-    found = [(a.path, d) for a in analyses for d in (*a.diagnostics, *_time_and_place(a, now, listing))]
+    found = [(a.path, d) for a in analyses for d in (*a.diagnostics, *_time_and_place(a, now, listing, site.source))]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
     posts = [a.post for a in analyses if a.post and a.path not in failed]
@@ -217,7 +218,7 @@ def analyze(item: Loaded, digest: str) -> Analysis:
     places: dict[str, tuple[int, int]] = {}
     links: tuple[tuple[str, int, int], ...] = ()
     if front is not None:
-        places = {k: front.positions[k] for k in ("date", "slug", "id") if k in front.positions}
+        places = {k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions}
         for key, (line, column) in front.key_positions.items():
             if key not in KNOWN_KEYS:
                 close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
@@ -251,16 +252,17 @@ def _too_complex(body: str) -> str | None:
     return None
 
 
-def _time_and_place(a: Analysis, now: datetime, listing: _Listing | None) -> list[Diagnostic]:
+def _time_and_place(a: Analysis, now: datetime, listing: _Listing | None, kind: str) -> list[Diagnostic]:
     """Findings that depend on the clock or the file system: future dates, missing files."""
     found = []
     post = a.post
-    if post is not None and not post.draft and post.date > now:
-        line, column = a.places.get("date", (1, 1))
+    if post is not None and not post.draft and post.live_from > now:
+        line, column = a.places.get("publishDate" if post.publish else "date", a.places.get("date", (1, 1)))
         found.append(Diagnostic("", line, column, "warning", "FT203",
-                                f"date {format_rfc3339(post.date)} is in the future; the post stays out of the feeds until then"))
+                                f"date {format_rfc3339(post.live_from)} is in the future; the post stays out of the feeds until then"))
     for target, line, column in a.links if listing else ():
-        if not listing.exists(os.path.dirname(a.path), unquote(urlsplit(target).path)):
+        relative = unquote(urlsplit(target).path)
+        if not any(listing.exists(folder, relative) for folder in sources.resource_folders(kind, a.path)):
             found.append(Diagnostic("", line, column, "warning", "FT303", f"link to a missing local file: {target}"))
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -58,6 +59,14 @@ class SmtpRecorder:
         self.refuse: set[str] = set()  # addresses answered 550 at RCPT
         self.tempfail: dict[str, int] = {}  # address -> how many 451 answers at RCPT first
         self.drop_data = 0  # hang up on the next N messages mid-DATA, without a reply
+        # More faults (tests/test_send_faults.py):
+        self.rcpt_replies: dict[str, list[str]] = {}  # address -> replies at RCPT, one per try, before accepting
+        self.data_replies: dict[str, list[str]] = {}  # address -> replies after the message, one per try, before queuing
+        self.refuse_data: dict[str, str] = {}  # address -> a reply after the message, every time
+        self.data_delay = 0.0  # a slow server: seconds before answering the end of DATA
+        self.tried: list[tuple[list[str], bytes]] = []  # every complete message the server was sent, accepted or not
+        self.login = ("", "")  # (user, password) that AUTH accepts, for a server started with auth=True
+        self.logins: list[tuple[str, bool]] = []  # (user, accepted) per AUTH attempt
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -65,35 +74,68 @@ class SmtpRecorder:
         if self.tempfail.get(address, 0) > 0:
             self.tempfail[address] -= 1
             return "451 4.3.0 try again later"
+        if self.rcpt_replies.get(address):
+            return self.rcpt_replies[address].pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.tried.append((list(envelope.rcpt_tos), envelope.original_content))
         if self.drop_data > 0:
             self.drop_data -= 1
             server.transport.close()
             return "421 4.4.2 gone"  # never reaches the client: the connection is closed
+        if self.data_delay:
+            import asyncio
+
+            await asyncio.sleep(self.data_delay)  # cancelled (nothing queued) if the client hangs up first
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.refuse_data:
+                return self.refuse_data[rcpt]
+            if self.data_replies.get(rcpt):
+                return self.data_replies[rcpt].pop(0)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 2.0.0 queued"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        user = auth_data.login.decode("utf-8", "replace")
+        ok = (user, auth_data.password.decode("utf-8", "replace")) == self.login
+        self.logins.append((user, ok))
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     def recipients(self) -> list[str]:
         return [rcpt for _, rcpts, _ in self.messages for rcpt in rcpts]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields (recorder, port)."""
+@contextlib.contextmanager
+def running_smtp_server(recorder: SmtpRecorder, port: int = 0, *, auth: bool = False):
+    """Run aiosmtpd on 127.0.0.1:`port` (0: a free one) while the block runs; yields the port.
+
+    With auth=True it offers AUTH PLAIN/LOGIN in clear text (only ever on 127.0.0.1) and
+    accepts `recorder.login`.
+    """
     import socket
 
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    recorder = SmtpRecorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    options = {"authenticator": recorder.authenticate, "auth_require_tls": False} if auth else {}
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        yield recorder, port
+        yield port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields (recorder, port)."""
+    recorder = SmtpRecorder()
+    with running_smtp_server(recorder) as port:
+        yield recorder, port
