@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 the posts (or dates) have errors; 2 usage, configuratio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import sys
@@ -16,26 +17,55 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import FeedtoolError
+from .errors import FeedtoolError, PostError
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn feedtool's own errors into a one-line message and exit 2, never a traceback."""
+    """Map outcomes to exit codes: feedtool's own errors print one line (exit 2, or 1 for a
+    post), a bug prints what to report (exit 2); only --debug shows a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except PostError as exc:
+            from .validate import display_path
+
+            diagnostic = exc.diagnostic
+            click.echo(dataclasses.replace(diagnostic, path=display_path(diagnostic.path)).text(), err=True)
+            click.echo("nothing was written.", err=True)
+            sys.exit(1)
         except FeedtoolError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {_redact(str(exc))}", err=True)
             sys.exit(2)
         except _InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except (click.ClickException, click.Abort):
+            raise  # click reports usage errors itself (exit 2)
+        except KeyboardInterrupt:
+            click.echo("interrupted; outputs are either as before or complete.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            context = click.get_current_context(silent=True)
+            if context is not None and context.meta.get("feedtool.debug"):
+                raise
+            click.echo(f"feedtool: internal error: {type(exc).__name__}: {_redact(str(exc))}\n"
+                       "This is a bug in feedtool, not in your posts. Run the same command with "
+                       "`feedtool --debug ...` and include its traceback in a report.", err=True)
+            sys.exit(2)
 
     return wrapper
+
+
+def _redact(message: str) -> str:
+    """Never show the SMTP password, whatever a library put in a message."""
+    import os
+
+    secret = os.environ.get("FEEDTOOL_SMTP_PASSWORD", "")
+    return message.replace(secret, "*****") if len(secret) >= 3 else message
 
 
 class _Progress:
@@ -97,11 +127,15 @@ out_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedtool")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for bug reports).")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
     """feedtool: Markdown blog posts to Atom, RSS and JSON feeds and a weekly email digest.
 
-    Run `feedtool COMMAND --help` for the options of a command.
+    Run `feedtool COMMAND --help` for the options of a command. Exit codes: 0 success,
+    1 the posts have errors, 2 usage, configuration or I/O problems.
     """
+    context.meta["feedtool.debug"] = debug
     # A large blog is ~100,000 small objects that live for the whole run; the default
     # thresholds make the collector walk them over and over (a third of a warm build).
     gc.set_threshold(100_000, 50, 100)
@@ -168,6 +202,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
 @click.option("--tz", default="Asia/Shanghai", show_default=True, help="Site time zone (IANA name) for dates without one.")
 @click.option("--now", "now_text", metavar="DATETIME",
               help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]")
+@_reports_errors
 def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
     """Parse dates the way feedtool reads post dates, and print them in RFC 3339.
 
@@ -482,3 +517,49 @@ def import_posts(source: str, into: Path, dry_run: bool) -> None:
     count = len(report.posts)
     summary = f"{count} post{'s' if count != 1 else ''} into {folder}/ ({len(report.skipped)} skipped)"
     click.echo(f"Dry run: would import {summary}; nothing written." if dry_run else f"Imported {summary}.")
+
+
+@cli.command()
+@click.option("--title", help="The site's title (plain posts/ folders).")
+@click.option("--base-url", help="The site's public address, e.g. https://example.com (plain posts/ folders).")
+@_reports_errors
+def init(title: str | None, base_url: str | None) -> None:
+    """Write a commented feedtool.toml for the blog in this folder.
+
+    In a Hugo, Hexo or Jekyll site it only names the source: title, address, language, time
+    zone and author are read from the site's own config. For a plain posts/ folder it asks
+    for the title and address on a terminal (and uses --title / --base-url, or placeholders
+    to edit, otherwise). It never overwrites an existing feedtool.toml.
+    """
+    import json
+
+    from jinja2 import Environment, PackageLoader
+
+    from . import config as config_module
+    from . import sources
+    from .output import write_files
+
+    if DEFAULT_CONFIG.exists():
+        raise FeedtoolError(f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again")
+    folder = Path.cwd()
+    kind = sources.detect(folder)
+    blog = sources.read_blog(folder, kind)
+    if kind == "plain":
+        interactive = sys.stdin.isatty()
+        title = title or (click.prompt("Site title", default="我的博客") if interactive else "我的博客")
+        base_url = base_url or (click.prompt("Site address", default="https://example.com") if interactive
+                                else "https://example.com")
+    environment = Environment(loader=PackageLoader("feedtool", "templates"), trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    environment.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
+    settings = sorted((k, v) for k, v in blog.settings.items() if k != "posts")
+    text = environment.get_template("feedtool.toml.j2").render(
+        kind=kind, title=title, base_url=base_url, settings=settings,
+        config_file=blog.config_file.name if blog.config_file else "its config",
+        posts=Path(blog.settings.get("posts", "posts")).relative_to(folder) if blog.settings.get("posts") else "posts",
+    )
+    config_module.loads(text, source=str(DEFAULT_CONFIG), base_dir=folder)  # what we write must load
+    write_files(folder, {DEFAULT_CONFIG.name: text.encode()})
+    click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog.")
+    if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
+        click.echo("Check title and base_url in it; then run `feedtool build`.")

@@ -77,3 +77,74 @@ def test_dates_command_reads_stdin_with_tz_and_now(run):
 def test_dates_command_rejects_a_bad_zone(run):
     result = run("dates", "--tz", "Mars/Base", "2025-08-24")
     assert result.exit_code == 2 and "--tz" in result.output
+
+
+def test_a_bug_is_reported_without_a_traceback_unless_debug(blog: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from feedtool import feeds
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(feeds, "atom", broken)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 2
+    assert "internal error: RuntimeError: something inside broke" in result.stderr
+    assert "--debug" in result.stderr and "Traceback" not in result.output
+    debug = CliRunner().invoke(cli, ["--debug", "build"])
+    assert isinstance(debug.exception, RuntimeError)  # the traceback is there for bug reports
+
+
+def test_a_post_too_slow_to_render_fails_the_build_with_exit_1(blog: Path, run, monkeypatch):
+    from feedtool import render
+
+    monkeypatch.setattr(render, "RENDER_SECONDS", 1e-6)
+    result = run("build")
+    assert result.exit_code == 1
+    assert "posts/glm-vl.md:" in result.stderr and "FT304" in result.stderr
+    assert not (blog / "public").exists()
+
+
+def test_the_smtp_password_never_shows_even_in_a_bug(blog: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from feedtool import feeds
+
+    monkeypatch.setenv("FEEDTOOL_SMTP_PASSWORD", "hunter22")
+
+    def leaky(*args, **kwargs):
+        raise RuntimeError("connection string user:hunter22@host")
+
+    monkeypatch.setattr(feeds, "atom", leaky)
+    result = CliRunner().invoke(cli, ["build"])
+    assert "hunter22" not in result.output and "user:*****@host" in result.stderr
+
+
+def test_init_for_a_plain_folder_and_never_over_an_existing_config(tmp_path: Path, run, monkeypatch):
+    from feedtool import config
+
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "--title", "新博客", "--base-url", "https://new.example.com")
+    assert result.exit_code == 0, result.output
+    site = config.load(tmp_path / "feedtool.toml")
+    assert (site.title, site.base_url, site.language, site.source) == ("新博客", "https://new.example.com", "zh-CN", "plain")
+    before = (tmp_path / "feedtool.toml").read_bytes()
+    again = run("init")
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert (tmp_path / "feedtool.toml").read_bytes() == before
+
+
+def test_init_in_a_hugo_site_reads_its_config(tmp_path: Path, run, monkeypatch):
+    import shutil
+
+    from feedtool import config
+
+    shutil.copytree(Path(__file__).parent / "data" / "sites" / "hugo", tmp_path / "hugo")
+    monkeypatch.chdir(tmp_path / "hugo")
+    assert run("init").exit_code == 0
+    text = (tmp_path / "hugo" / "feedtool.toml").read_text(encoding="utf-8")
+    assert 'source = "hugo"' in text and '# title = "Hugo 中文博客"' in text
+    site = config.load(tmp_path / "hugo" / "feedtool.toml")
+    assert site.title == "Hugo 中文博客" and site.base_url == "https://hugo.example.com"
+    assert run("build").exit_code == 0
