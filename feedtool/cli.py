@@ -499,14 +499,14 @@ def import_posts(source: str, into: Path, dry_run: bool) -> None:
       feedtool import feed.xml --into posts --dry-run
     """
     from .importer import plan_import
-    from .output import write_files
+    from .output import create_files
     from .validate import display_path
 
     report = plan_import(source, into)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not dry_run and report.posts:
-        write_files(into, report.files)
+        create_files(into, report.files)  # never over a post, even one written meanwhile
     folder = display_path(into)
     lines = [(post.entry.position, f"{'would write' if dry_run else 'wrote'} {folder}/{post.name}: "
                                    f"{post.entry.title} ({post.entry.date})" + "".join(f"; {n}" for n in post.notes))

@@ -101,3 +101,32 @@ def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as handle:
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) == b"\n"
+
+
+def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write new files atomically, never replacing one that exists (even if it appeared a moment
+    ago): each is linked into place, which fails for an existing name. Raises OutputError."""
+    root = out_dir.resolve()
+    written: list[Path] = []
+    for relative, data in files.items():
+        target = (root / relative).resolve()
+        if root != target and root not in target.parents:
+            raise OutputError(f"{relative}: refusing to write outside {out_dir}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = _stage(target, data)
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here (FAT, some network drives): create exclusively
+                with open(target, "xb") as handle:
+                    handle.write(data)
+            finally:
+                temporary.unlink(missing_ok=True)
+        except FileExistsError:
+            raise OutputError(f"{target}: already exists; not overwritten") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        written.append(target)
+    return written

@@ -338,3 +338,15 @@ def test_text_page_without_blank_lines_inside_a_post(tmp_path: Path):
         ("glm-vl.md", "GLM-VL系列论文解析", "八月 24, 2025", "发布两个模型。"),
         ("seed-vl.md", "Seed-VL系列论文解析", "六月 2, 2025", "字节的工作。"),
     ]
+
+
+def test_create_files_never_replaces_a_file_that_appeared(tmp_path: Path):
+    from feedtool.errors import OutputError
+    from feedtool.output import create_files
+
+    (tmp_path / "taken.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="already exists"):
+        create_files(tmp_path, {"taken.md": b"theirs"})
+    assert (tmp_path / "taken.md").read_text(encoding="utf-8") == "mine"
+    assert create_files(tmp_path, {"new.md": b"x"}) == [(tmp_path / "new.md").resolve()]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
