@@ -52,6 +52,11 @@ base_url = "{base_url}"
 feed_limit = {limit}
 posts = "posts"
 out = "public"
+
+# Hugo builds only the home page's RSS here (taxonomies disabled), so feedtool does the same work:
+# no per-tag feeds. (With them on, a cold build also renders each tag's newest posts.)
+[tag_feeds]
+enabled = false
 """
 
 

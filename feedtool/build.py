@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import feeds
-from .cache import Cache
+from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
 from .posts import Post, load
@@ -22,9 +22,10 @@ class Build:
     """The outcome of a build: feed files by name (empty when the posts have errors)."""
 
     report: Report
-    entries: list[Rendered] = field(default_factory=list)
+    published: list[Post] = field(default_factory=list)  # in the site's feeds, newest first
     future: list[Post] = field(default_factory=list)  # left out until their date
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # to write: unchanged files are left out
+    channels: int = 0  # tag and category feeds
 
 
 def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post]]:
@@ -37,10 +38,15 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
     return published, [p for p in live if p.live_from > now]
 
 
-def build(site: Site, *, now: datetime, posts_dir: Path | None = None, limit: int | None = None,
-          cache: Cache | None = None, progress: Callable[[int, int], None] | None = None) -> Build:
+def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,
+          limit: int | None = None, cache: Cache | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Build:
     """Check every post, then render the newest `limit` (default: the site's feed_limit) into
-    the site's feeds, and each tag's and category's feeds when enabled."""
+    the site's feeds, and each tag's and category's feeds when enabled.
+
+    With a cache, a feed whose posts and settings are the same as when the file in `out` was
+    written (and which nobody changed since) is neither rendered nor written again.
+    """
     report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
     if not report.ok:
         return Build(report)
@@ -48,19 +54,38 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, limit: in
     limit = limit or site.feed_limit
     channels = [(feeds.SITE, published[:limit])]
     if site.tag_feeds.enabled:
-        channels += [(channel, chosen[:limit]) for channel, chosen in term_channels(site, published)]
+        channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
+    settings = repr(site)
+    todo = []
+    for channel, chosen in channels:
+        key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
+        names = [channel.folder + name for name in (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)]
+        if cache is None or out is None or not all(cache.unchanged_output(n, key, _read(out / n)) for n in names):
+            todo.append((channel, chosen, key, names))
     # Render each post once, however many feeds show it.
-    unique = list({post.path: post for _, chosen in channels for post in chosen}.values())
+    unique = list({post.path: post for _, chosen, _, _ in todo for post in chosen}.values())
     rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
     files: dict[str, bytes] = {}
-    for channel, chosen in channels:
+    for channel, chosen, key, names in todo:
         entries = [rendered[post.path] for post in chosen]
-        files[channel.folder + feeds.ATOM_FILE] = feeds.atom(site, entries, channel)
-        files[channel.folder + feeds.RSS_FILE] = feeds.rss(site, entries, channel)
-        files[channel.folder + feeds.JSON_FILE] = feeds.json_feed(site, entries, channel)
+        produced = (feeds.atom(site, entries, channel), feeds.rss(site, entries, channel),
+                    feeds.json_feed(site, entries, channel))
+        for name, data in zip(names, produced):
+            files[name] = data
+            if cache is not None:
+                cache.record_output(name, key, data)
     if site.stylesheet:
-        files[feeds.STYLESHEET_FILE] = (resources.files("feedtool") / "templates" / feeds.STYLESHEET_FILE).read_bytes()
-    return Build(report, [rendered[p.path] for p in channels[0][1]], future, files)
+        stylesheet = (resources.files("feedtool") / "templates" / feeds.STYLESHEET_FILE).read_bytes()
+        if out is None or _read(out / feeds.STYLESHEET_FILE) != stylesheet:
+            files[feeds.STYLESHEET_FILE] = stylesheet
+    return Build(report, channels[0][1], future, files, len(channels) - 1)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 # Feeds for at most this many terms of each post, and this many terms in all (the most used

@@ -75,6 +75,7 @@ class Cache:
     base_id: str = ""
     files: dict[str, Entry] = field(default_factory=dict)
     html: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
     encode: Any = tuple  # how an analysis is stored (plain tuples unpickle fastest)
     decode: Any = None  # and read back
@@ -130,6 +131,16 @@ class Cache:
         self._used_html.add(digest)
         self._html_changed = True
 
+    def unchanged_output(self, name: str, key: str, existing: bytes | None) -> bool:
+        """True if the file `name` was made from the same inputs (`key`) and is still as written."""
+        recorded = self.outputs.get(name)
+        return recorded is not None and existing is not None and recorded == (key, content_hash(existing))
+
+    def record_output(self, name: str, key: str, data: bytes) -> None:
+        if self.outputs.get(name) != (key, content_hash(data)):
+            self.outputs[name] = (key, content_hash(data))
+            self._html_changed = True
+
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
         if not self.changed:
@@ -141,8 +152,8 @@ class Cache:
             out[BASE] = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
                                      protocol=pickle.HIGHEST_PROTOCOL)
             self.dirty = {}
-        out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty, "html": html},
-                                    protocol=pickle.HIGHEST_PROTOCOL)
+        out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty, "html": html,
+                                     "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
         return out
 
 
@@ -172,6 +183,7 @@ def open_cache(folder: Path | None, site: Site, *, encode: Any = tuple, decode: 
                 else:
                     cache.files[path] = entry
             cache.dirty, cache.html = dict(journal["dirty"]), dict(journal["html"])
+            cache.outputs = dict(journal.get("outputs", {}))
     except Exception:  # a lost journal only costs re-reading the files it named
         pass
     return cache

@@ -167,7 +167,8 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     site = _load_site(config)
     cache = _open_cache(site)
     progress = _Progress("Reading posts", quiet)
-    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, limit=limit, cache=cache,
+    out = out_dir or site.out
+    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit, cache=cache,
                          progress=progress)
     progress.close()
     _save_cache(cache)
@@ -177,12 +178,11 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         errors = sum(d.severity == "error" for d in result.report.diagnostics)
         click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
         sys.exit(1)
-    out = out_dir or site.out
     write_files(out, result.files)
     if not quiet:
-        count = len(result.entries)
+        count = len(result.published)
         future = f" ({len(result.future)} future-dated left out)" if result.future else ""
-        channels = sum(name.endswith("/atom.xml") for name in result.files)
+        channels = result.channels
         extra = f" and {channels} tag and category feed{'s' if channels != 1 else ''}" if channels else ""
         click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
                    f"atom.xml, rss.xml, feed.json{extra}{future}")

@@ -57,6 +57,7 @@ class TagFeeds:
     """The `[tag_feeds]` table: a feed per tag and per category, under tags/ and categories/."""
 
     enabled: bool = True
+    limit: int = 10  # entries per tag feed (the site's feeds use feed_limit)
     include: tuple[str, ...] = ()  # only these tags and categories (empty: all)
     exclude: tuple[str, ...] = ()
 

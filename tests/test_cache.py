@@ -112,3 +112,28 @@ def test_progress_bar_only_on_a_terminal_after_a_second(capsys, monkeypatch):
     assert not _Progress("x", quiet=True).enabled
     monkeypatch.setenv("CI", "true")
     assert not _Progress("x", quiet=False).enabled
+
+
+def test_unchanged_feeds_are_not_rebuilt_and_damaged_ones_are(blog: Path, run):
+    assert run("build").exit_code == 0
+    public = blog / "public"
+    deepseek = public / "tags" / "deepseek" / "atom.xml"   # only the DeepSeek post has this tag
+    glm = public / "tags" / "glm" / "atom.xml"
+    before = {p: p.stat().st_mtime_ns for p in (deepseek, glm, public / "atom.xml")}
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL系列论文解析（二）"),
+                    encoding="utf-8")
+    assert run("build").exit_code == 0
+    assert deepseek.stat().st_mtime_ns == before[deepseek]  # not touched
+    assert glm.stat().st_mtime_ns != before[glm] and "（二）" in glm.read_text(encoding="utf-8")
+    assert "（二）" in (public / "atom.xml").read_text(encoding="utf-8")
+    deepseek.write_text("damaged by hand", encoding="utf-8")
+    (public / "tags" / "moe" / "rss.xml").unlink()
+    assert run("build").exit_code == 0
+    assert deepseek.read_text(encoding="utf-8").startswith("<?xml")
+    assert (public / "tags" / "moe" / "rss.xml").is_file()
+    shutil.rmtree(blog / ".feedtool-cache")
+    fresh = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    assert run("build", "--out", "again").exit_code == 0
+    assert {p: p.read_bytes() for p in (blog / "again").rglob("*") if p.is_file()} == {
+        blog / "again" / p.relative_to(public): data for p, data in fresh.items()}
