@@ -188,3 +188,27 @@ def test_random_hostile_posts_never_crash_the_pipeline(body: str, title: str):
     window = digest.week_of(loaded.post.date, SITE)
     files = digest.files(SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None)
     email.message_from_bytes(files[f"digest/{window.name}.eml"], policy=policy.default).get_body(("html",))
+
+
+def test_a_symlink_inside_the_output_folder_cannot_redirect_writes(blog: Path, run, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (blog / "public").mkdir()
+    (blog / "public" / "tags").symlink_to(elsewhere, target_is_directory=True)
+    result = run("build")
+    assert result.exit_code == 2 and "refusing to write outside" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert not (blog / "public" / "atom.xml").exists()  # all or nothing
+
+
+def test_posts_folder_links_are_not_followed(blog: Path, run, tmp_path: Path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: 外面的文件\ndate: 2025-01-01\n---\n\n秘密。\n", encoding="utf-8")
+    (blog / "posts" / "link.md").symlink_to(outside)
+    (blog / "posts" / "loop").symlink_to(blog / "posts", target_is_directory=True)
+    result = run("validate")
+    assert result.exit_code == 0
+    assert "posts/link.md:1:1: warning FT105 a symbolic link" in result.stdout
+    assert "posts/loop:1:1: warning FT105 a symbolic link" in result.stdout
+    assert run("build").exit_code == 0
+    assert "外面的文件" not in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
