@@ -280,26 +280,15 @@ def post_text(entry: Entry) -> str:
 # Characters that must be escaped in a YAML double-quoted scalar: controls, line breaks
 # (also NEL, U+2028/9, which YAML would fold), the BOM, non-characters, and the quote and
 # backslash themselves. Everything else is written as is, so CJK and emoji stay readable.
-_YAML_ESCAPE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                          r"\U00010000-\U0010ffff]")
-_YAML_NAMED = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0"}
-
-
 def yaml_quote(text: str) -> str:
-    """A YAML double-quoted scalar that every YAML reader reads back as exactly `text`.
+    """A YAML double-quoted scalar that reads back as exactly `text` (PyYAML's own emitter).
 
     >>> yaml_quote('say "hi": #1 \\\\ 你好')
     '"say \\\\"hi\\\\": #1 \\\\\\\\ 你好"'
     """
-    return '"' + _YAML_ESCAPE.sub(_yaml_escape, text) + '"'
+    import yaml
 
-
-def _yaml_escape(match: re.Match[str]) -> str:
-    char = match[0]
-    if char in _YAML_NAMED:
-        return _YAML_NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return yaml.dump(text, Dumper=yaml.SafeDumper, allow_unicode=True, default_style='"', width=2**31).rstrip("\n")
 
 
 # A plain scalar that YAML 1.1 reads as the same text: starts with a letter, then words

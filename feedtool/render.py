@@ -1,7 +1,7 @@
 """Markdown -> safe HTML with absolute URLs, and summaries cut at a sentence end.
 
 >>> to_html("[a](../b/) ![x](c.png)", "https://example.com/posts/a/")
-'<p><a href="https://example.com/posts/b/">a</a> <img src="https://example.com/posts/a/c.png" alt="x"></p>'
+'<p><a href="https://example.com/posts/b/">a</a> <img alt="x" src="https://example.com/posts/a/c.png"></p>'
 """
 
 from __future__ import annotations

@@ -1,0 +1,16 @@
+"""The examples in the modules' docstrings are true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["config", "dates", "diagnostics", "importer", "render"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str):
+    result = doctest.testmod(importlib.import_module(f"feedtool.{name}"))
+    assert result.failed == 0
