@@ -8,7 +8,7 @@ from importlib import resources
 from datetime import datetime
 from pathlib import Path
 
-from . import feeds
+from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
@@ -122,12 +122,15 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
     entries = []
     for post in posts:
         digest = report.digests.get(post.path, "")
-        hit = cache.rendered(digest) if cache and digest else None
+        # The HTML depends on the body (digest), the post's own fields (its permalink resolves
+        # relative links) and a bundle's cover file, which is not part of the post's file.
+        key = content_hash(repr((digest, post, sources.bundle_cover(site.source, post.path))).encode())
+        hit = cache.rendered(key) if cache and digest else None
         if hit is None:
             rendered = render(_with_body(post, site), site)
             hit = (rendered.content_html, rendered.summary_html, rendered.cover_url)
             if cache and digest:
-                cache.store_rendered(digest, hit)
+                cache.store_rendered(key, hit)
         entries.append(Rendered(post, *hit))
     return entries
 

@@ -370,7 +370,8 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         window = dg.last_week(now, site)
     elif since:
         try:
-            start, end = (parse_date(text, tz=site.timezone, now=now).date() for text in (since, until))
+            start, end = (parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
+                          for text in (since, until))
         except DateError as exc:
             raise click.BadParameter(str(exc), param_hint="--since/--until") from None
         window = dg.date_range(start, end, site)

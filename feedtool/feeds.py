@@ -13,6 +13,7 @@ import mimetypes
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 from feedgen.ext.base import BaseExtension
@@ -29,6 +30,7 @@ RSS_FILE = "rss.xml"
 JSON_FILE = "feed.json"
 STYLESHEET_FILE = "feed.xsl"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,12 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         fg.register_extension("websub", _Hub, atom=False, rss=True)
         fg.websub.hub = site.hub
     fg.link(href=channel.url(site), rel="alternate")
-    newest = max((e.post.modified for e in entries), default=None)
-    if newest is not None:
-        fg.updated(newest)
-        fg.lastBuildDate(newest)
+    # RSS dates in the site's offset (+0800), as readers show them; Atom keeps each date's own.
+    when = (lambda moment: moment.astimezone(site.zone)) if name == RSS_FILE else (lambda moment: moment)
+    # Never the clock: a feed with no entries yet is dated at the epoch.
+    newest = when(max((e.post.modified for e in entries), default=EPOCH))
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
     for entry in entries:
         post = entry.post
         fe = fg.add_entry(order="append")
@@ -112,8 +116,8 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         fe.guid(post.id, permalink=post.id == post.permalink)
         fe.title(post.title)
         fe.link(href=post.permalink, rel="alternate")
-        fe.published(post.date)
-        fe.updated(post.modified)
+        fe.published(when(post.date))
+        fe.updated(when(post.modified))
         if post.author:
             fe.author({"name": post.author})
             fe.dc.dc_creator(post.author)

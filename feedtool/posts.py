@@ -499,7 +499,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
     summary = text("summary")
-    cover = _read_cover(front, report) or sources.bundle_cover(site.source, path)
+    cover = _read_cover(front, report)
     author = text("author")
     post_id = text("id")
 

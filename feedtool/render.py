@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from . import sources
 from .config import Site
 from .diagnostics import Diagnostic
 from .errors import PostError
@@ -153,8 +154,9 @@ def _render(post: Post, site: Site) -> Rendered:
         summary = to_html(before, post.permalink)
     else:
         summary = truncate_html(content, site.summary_length)
-    cover = _safe_url(urljoin(post.permalink, post.cover)) if post.cover else None
-    return Rendered(post, content, summary, cover)
+    cover = post.cover or sources.bundle_cover(site.source, post.path)
+    cover_url = _safe_url(urljoin(post.permalink, cover)) if cover else None
+    return Rendered(post, content, summary, cover_url)
 
 
 def html_to_text(fragment: str) -> str:

@@ -97,7 +97,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
                 progress: Callable[[int, int], None] | None = None) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them."""
-    keys = [path if os.path.isabs(path) else os.path.abspath(path) for path in files]
+    keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
     results: list[Analysis | None] = [None] * len(files)
     stats: dict[int, os.stat_result] = {}
     for number, (path, key) in enumerate(zip(files, keys)):
@@ -111,7 +111,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             continue
         hit = cache.lookup(key, stat) if cache else None
         if hit is not None:
-            results[number] = hit if hit.path == path else hit._replace(path=path)
+            results[number] = _as_named(hit, path)
         else:
             stats[number] = stat
     todo = [(number, files[number], cache.digest_of(keys[number]) if cache else None) for number in stats]
@@ -124,10 +124,18 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             _, read_ns, digest, analysis = _read_one((number, path, None), site)
         if cache is not None and digest:  # unreadable files (no digest) are never cached
             cache.store(key, stats[number], digest, analysis, read_ns)
-        results[number] = analysis if analysis.path == path else analysis._replace(path=path)
+        results[number] = _as_named(analysis, path)
     if cache:
         cache.forget_missing(set(keys))
     return results  # type: ignore[return-value]
+
+
+def _as_named(analysis: Analysis, path: str) -> Analysis:
+    """The analysis under the name the file has in this run (a cache may hold another spelling)."""
+    if analysis.path == path:
+        return analysis
+    post = analysis.post._replace(path=path) if analysis.post else None
+    return analysis._replace(path=path, post=post)
 
 
 def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, total: int,

@@ -212,3 +212,21 @@ def test_sample_posts_keep_the_chinese_dates_as_written():
         assert "author: pan" in front
         date_line = next(line for line in front.splitlines() if line.startswith("date:"))
         assert "月" in date_line, f"{path.name}: {date_line}"
+
+
+def test_rss_dates_use_the_site_offset_and_empty_feeds_no_clock(blog: Path, run, tmp_path: Path):
+    write_post(blog / "posts", "utc.md", "---\ntitle: UTC\ndate: 2025-08-20T20:00:00Z\n---\n\n正文。\n")
+    assert run("build").exit_code == 0
+    rss = etree.parse(str(blog / "public" / "rss.xml")).getroot()
+    item = next(i for i in rss.iter("item") if i.findtext("title") == "UTC")
+    assert item.findtext("pubDate") == "Thu, 21 Aug 2025 04:00:00 +0800"
+    atom = etree.parse(str(blog / "public" / "atom.xml")).getroot()
+    entry = next(e for e in atom.iter(f"{ATOM}entry") if e.findtext(f"{ATOM}title") == "UTC")
+    assert entry.findtext(f"{ATOM}published") == "2025-08-20T20:00:00+00:00"  # Atom keeps the written offset
+    empty = tmp_path / "empty"
+    write_post(empty, "draft.md", "---\ntitle: d\ndate: 2025-01-01\ndraft: true\n---\n\nx\n")
+    outputs = []
+    for out in ("e1", "e2"):
+        assert run("build", "--posts", str(empty), "--out", str(tmp_path / out)).exit_code == 0
+        outputs.append((tmp_path / out / "atom.xml").read_bytes())
+    assert outputs[0] == outputs[1] and b"<updated>1970-01-01T00:00:00+00:00</updated>" in outputs[0]
