@@ -26,6 +26,7 @@ class Build:
     future: list[Post] = field(default_factory=list)  # left out until their date
     files: dict[str, bytes] = field(default_factory=dict)  # to write: unchanged files are left out
     channels: int = 0  # tag and category feeds
+    stale: list[str] = field(default_factory=list)  # feeds of tags no post has any more: to delete
 
 
 def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post]]:
@@ -78,7 +79,27 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
         stylesheet = (resources.files("feedtool") / "templates" / feeds.STYLESHEET_FILE).read_bytes()
         if out is None or _read(out / feeds.STYLESHEET_FILE) != stylesheet:
             files[feeds.STYLESHEET_FILE] = stylesheet
-    return Build(report, channels[0][1], future, files, len(channels) - 1)
+    produced = {channel.folder for channel, _ in channels}
+    return Build(report, channels[0][1], future, files, len(channels) - 1, _stale_feeds(out, produced))
+
+
+FEED_FILES = (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)
+
+
+def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
+    """Tag and category feeds left from earlier builds (a tag was dropped, a post became a draft):
+    they must not keep a draft public. Only feedtool's own files, recognized by their generator."""
+    stale = []
+    for kind in ("tags", "categories"):
+        folder = out / kind if out else None
+        if folder is None or not folder.is_dir():
+            continue
+        for sub in sorted(folder.iterdir()):
+            name = f"{kind}/{sub.name}/"
+            atom = _read(sub / feeds.ATOM_FILE) if name not in produced and sub.is_dir() else None
+            if atom is not None and b">feedtool</generator>" in atom:
+                stale += [name + file for file in FEED_FILES if (sub / file).is_file()]
+    return stale
 
 
 def _read(path: Path) -> bytes | None:

@@ -115,8 +115,8 @@ class Cache:
         self.dirty[path] = entry
 
     def forget_missing(self, present: set[str]) -> None:
-        """Drop entries of files that no longer exist among those checked."""
-        for path in [p for p in self.files if p not in present]:
+        """Drop entries of files that no longer exist (not merely left out of this run)."""
+        for path in [p for p in self.files if p not in present and not os.path.lexists(p)]:
             del self.files[path]
             self.dirty[path] = None
 

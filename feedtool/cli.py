@@ -161,7 +161,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     replaced by a broken one.
     """
     from .build import build as build_feeds
-    from .output import write_files
+    from .output import remove_files, write_files
     from .validate import display_path
 
     site = _load_site(config)
@@ -179,6 +179,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
         sys.exit(1)
     write_files(out, result.files)
+    remove_files(out, result.stale)
     if not quiet:
         count = len(result.published)
         future = f" ({len(result.future)} future-dated left out)" if result.future else ""

@@ -176,10 +176,17 @@ def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) 
 
 # Characters a folder name must not carry; the URL percent-encodes the rest (Chinese included).
 _UNSAFE_SEGMENT = re.compile(r"[\x00-\x1f\x7f/\\?#%*:|\"<>]+")
+MAX_FOLDER_BYTES = 180  # file systems allow 255 bytes a name; leave room for a suffix
 
 
 def term_folder(term: str) -> str:
     """A tag's folder name, as Hugo's urlize makes it: lower case, spaces to hyphens, Chinese
-    kept; never '', '.', '..' or anything with a path separator."""
-    segment = _UNSAFE_SEGMENT.sub("-", "-".join(term.lower().split())).strip("-.")
-    return segment[:100] or "tag-" + hashlib.sha1(term.encode()).hexdigest()[:8]
+    kept. Where more had to change (C# and C, .NET and NET) or the name is long, a short hash of
+    the tag keeps different tags apart; never '', '.', '..' or anything with a separator."""
+    natural = "-".join(term.lower().split())
+    segment = _UNSAFE_SEGMENT.sub("-", natural).strip("-.")
+    if segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES:
+        return segment
+    short = segment.encode()[:MAX_FOLDER_BYTES].decode("utf-8", "ignore").strip("-.")
+    tag_hash = hashlib.sha1(term.encode()).hexdigest()[:8]
+    return f"{short}-{tag_hash}" if short else f"tag-{tag_hash}"

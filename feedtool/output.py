@@ -130,3 +130,20 @@ def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
         written.append(target)
     return written
+
+
+def remove_files(out_dir: Path, names: list[str]) -> None:
+    """Delete files (relative to `out_dir`, never outside it) and the folders they leave empty."""
+    root = out_dir.resolve()
+    for name in names:
+        target = (root / name).resolve()
+        if root not in target.parents:
+            raise OutputError(f"{name}: refusing to delete outside {out_dir}")
+        try:
+            target.unlink(missing_ok=True)
+            parent = target.parent
+            while parent != root and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        except OSError as exc:
+            raise OutputError(f"cannot remove {target}: {exc.strerror or exc}") from None

@@ -126,7 +126,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             cache.store(key, stats[number], digest, analysis, read_ns)
         results[number] = _as_named(analysis, path)
     if cache:
-        cache.forget_missing(set(keys))
+        cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
     return results  # type: ignore[return-value]
 
 
@@ -249,13 +249,15 @@ def analyze(item: Loaded, digest: str) -> Analysis:
 
 # Markdown the parser cannot render in reasonable time or depth (see render.RENDER_SECONDS).
 MAX_OPEN_BRACKETS = 1000
-_DEEP_NESTING = re.compile(r"^(?:[ \t]{400}|(?:>[ \t]*){100})", re.MULTILINE)
+_DEEP_INDENT = re.compile(r"^[ \t]{100,}", re.MULTILINE)  # 100+ columns: then count tabs as 4
+_DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){100}", re.MULTILINE)
 
 
 def _too_complex(body: str) -> str | None:
     if body.count("[") - body.count("]") > MAX_OPEN_BRACKETS:
         return f"more than {MAX_OPEN_BRACKETS} unclosed '[': the body would take too long to render"
-    if _DEEP_NESTING.search(body):
+    deep = any(len(m[0].expandtabs(4)) >= 400 for m in _DEEP_INDENT.finditer(body))
+    if deep or _DEEP_QUOTES.search(body):
         return "lists or quotes nested more than 100 levels deep cannot be rendered"
     return None
 

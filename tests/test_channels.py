@@ -188,3 +188,30 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
     page = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8"))
     image = page.xpath(f"//img[@src='{cover}']")[0]
     assert image.get("alt") == "GLM-VL系列论文解析" and image.get("width") == "552"
+
+
+def test_feeds_of_tags_no_longer_used_are_removed(blog: Path, run):
+    write_post(blog / "posts", "secret.md", "---\ntitle: 私密\ndate: 2025-01-01\ntags: [zz]\n---\n\n私密内容。\n")
+    assert run("build").exit_code == 0
+    assert (blog / "public" / "tags" / "zz" / "atom.xml").is_file()
+    (blog / "public" / "tags" / "hugo-page").mkdir()
+    (blog / "public" / "tags" / "hugo-page" / "index.html").write_text("not ours", encoding="utf-8")
+    post = blog / "posts" / "secret.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("tags: [zz]", "tags: [zz]\ndraft: true"), encoding="utf-8")
+    assert run("build").exit_code == 0
+    assert not (blog / "public" / "tags" / "zz").exists()  # a draft is not left public in a stale feed
+    assert (blog / "public" / "tags" / "hugo-page" / "index.html").is_file()  # other files are left alone
+    assert "私密内容" not in "".join(p.read_text(encoding="utf-8") for p in (blog / "public").rglob("*.xml"))
+
+
+def test_tag_folder_names(blog: Path, run):
+    from feedtool.feeds import term_folder
+
+    assert term_folder("多模态") == "多模态" and term_folder("Machine Learning") == "machine-learning"
+    assert term_folder("C#") != term_folder("C") and term_folder(".NET") != term_folder("NET")
+    long_tag = "多" * 90
+    assert len(term_folder(long_tag).encode()) <= 200 and term_folder(long_tag) != term_folder(long_tag + "x")
+    write_post(blog / "posts", "long.md", "---\ntitle: 长标签\ndate: 2025-01-01\ntags: [" + long_tag + ", C#, C]\n---\n\n正文。\n")
+    assert run("build").exit_code == 0
+    titles = {feedparser.parse(p.read_bytes()).feed.title for p in (blog / "public" / "tags").glob("*/atom.xml")}
+    assert {"pan 的博客 · 标签：C#", "pan 的博客 · 标签：C", f"pan 的博客 · 标签：{long_tag}"} <= titles

@@ -168,3 +168,11 @@ def test_any_bytes_give_a_post_or_diagnostics(data: bytes):
     assert loaded.post is not None or any(d.severity == "error" for d in loaded.diagnostics)
     for d in loaded.diagnostics:
         assert d.line >= 1 and d.column >= 1 and d.code.startswith("FT")
+
+
+def test_tab_nesting_is_refused_like_space_nesting(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
+    write_post(tmp_path, "p.md", "---\ntitle: t\ndate: 2025-08-24\n---\n\n" + "".join("\t" * i + "- x\n" for i in range(300)))
+    result = run("validate", "p.md")
+    assert result.exit_code == 1 and "FT304" in result.stdout
