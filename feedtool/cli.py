@@ -165,6 +165,8 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     from .validate import display_path
 
     site = _load_site(config)
+    if ping and not site.hub:
+        raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
     cache = _open_cache(site)
     progress = _Progress("Reading posts", quiet)
     out = out_dir or site.out
@@ -188,27 +190,31 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
                    f"atom.xml, rss.xml, feed.json{extra}{future}")
     if ping:
-        from . import feeds
+        from urllib.parse import quote
+
+        from .build import FEED_FILES
         from .websub import ping as ping_hub
 
-        if not site.hub:
-            raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
-        pinged = ping_hub(site.hub, [site.url(name) for name in (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)])
+        # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
+        changed = [site.url(quote(name, safe="/")) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES]
+        pinged = ping_hub(site.hub, changed)
         if not quiet:
-            click.echo(f"Pinged {site.hub} for {len(pinged)} feeds.")
+            click.echo(f"Pinged {site.hub} for {len(pinged)} changed feed{'s' if len(pinged) != 1 else ''}.")
 
 
 @cli.command()
 @click.argument("text", nargs=-1)
-@click.option("--tz", default="Asia/Shanghai", show_default=True, help="Site time zone (IANA name) for dates without one.")
+@click.option("--tz", help="Time zone (IANA name) for dates without one.  [default: the site's, else Asia/Shanghai]")
 @click.option("--now", "now_text", metavar="DATETIME",
               help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]")
 @_reports_errors
-def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
-    """Parse dates the way feedtool reads post dates, and print them in RFC 3339.
+def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
+    """Parse dates with feedtool's date grammar and print them in RFC 3339.
 
     Reads each TEXT argument, or each line of stdin when there are none, and prints
     `input<TAB>2025-08-24T00:00:00+08:00` or `input<TAB>error: reason`. Exits 1 if any failed.
+    Relative dates (3小时前) are read against --now; in a post's front matter they are refused,
+    since a post's date must not change as time passes.
 
     \b
     Example:
@@ -216,6 +222,11 @@ def dates(text: tuple[str, ...], tz: str, now_text: str | None) -> None:
     """
     from .dates import DateError, format_rfc3339, parse_date
 
+    if tz is None:
+        try:
+            tz = _load_site(None).timezone
+        except FeedtoolError:  # no site here: the usual zone of a Chinese blog
+            tz = "Asia/Shanghai"
     try:
         parse_date("2000-01-01", tz=tz)
     except DateError as exc:
@@ -534,6 +545,7 @@ def init(title: str | None, base_url: str | None) -> None:
     to edit, otherwise). It never overwrites an existing feedtool.toml.
     """
     import json
+    import os
 
     from jinja2 import Environment, PackageLoader
 
@@ -558,7 +570,7 @@ def init(title: str | None, base_url: str | None) -> None:
     text = environment.get_template("feedtool.toml.j2").render(
         kind=kind, title=title, base_url=base_url, settings=settings,
         config_file=blog.config_file.name if blog.config_file else "its config",
-        posts=Path(blog.settings.get("posts", "posts")).relative_to(folder) if blog.settings.get("posts") else "posts",
+        posts=os.path.relpath(blog.settings["posts"], folder) if blog.settings.get("posts") else "posts",
     )
     config_module.loads(text, source=str(DEFAULT_CONFIG), base_dir=folder)  # what we write must load
     write_files(folder, {DEFAULT_CONFIG.name: text.encode()})

@@ -228,6 +228,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
+    if any(ord(c) < 32 or c == "\x7f" for c in value) and key != "excerpt_separator":
+        raise ValueError("must be one line without control characters (it goes into feed and email headers)")
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
     if key in ("base_url", "digest.unsubscribe_url", "hub") and value:

@@ -17,9 +17,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from urllib.parse import quote, urlencode, urlsplit
 
 from .config import Site
@@ -282,7 +283,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     """
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = letter.subject
-    msg["From"] = site.digest.sender or f"{site.title} <noreply@{site.domain}>"
+    msg["From"] = sender(site)
     msg["To"] = recipient or "undisclosed-recipients:;"
     if site.digest.reply_to:
         msg["Reply-To"] = site.digest.reply_to
@@ -310,6 +311,12 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     # in base64 or quoted-printable bodies.
     msg.set_boundary("=_feedtool_" + hashlib.sha256((text + html).encode()).hexdigest()[:32])
     return msg
+
+
+def sender(site: Site) -> Address:
+    """The From address, built from its parts: a title like 'Tech: 周刊, AI' stays a name."""
+    name, address = parseaddr(site.digest.sender) if site.digest.sender else (site.title, f"noreply@{site.domain}")
+    return Address(display_name=name, addr_spec=address)
 
 
 def message_id(site: Site, letter: Newsletter, recipient: str | None) -> str:

@@ -263,26 +263,51 @@ def split(text: str) -> FrontMatter:
 
 
 def _parse_json(text: str) -> FrontMatter:
-    """Hugo's JSON front matter: an object at the top of the file, then the body."""
+    """Hugo's JSON front matter: an object at the top of the file, then the body. The object is
+    walked key by key, so that each top-level key's place is known (and a repeated key caught)."""
+    decoder = json.JSONDecoder()
+    values: dict[str, Any] = {}
+    positions: dict[str, tuple[int, int]] = {}
+    key_positions: dict[str, tuple[int, int]] = {}
+    ends: dict[str, tuple[int, int]] = {}
+
+    def place(index: int) -> tuple[int, int]:
+        return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+    def skip(index: int) -> int:
+        while index < len(text) and text[index] in " \t\r\n":
+            index += 1
+        return index
+
+    index = skip(text.index("{") + 1)
     try:
-        values, end = json.JSONDecoder().raw_decode(text)
+        while index < len(text) and text[index] != "}":
+            if text[index] != '"':
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+            key, after = json.decoder.scanstring(text, index + 1)
+            if key in values:
+                line, column = place(index)
+                raise _Problem(line, column, "FT114", f"duplicate key '{key}' (first set on line {key_positions[key][0]})")
+            colon = skip(after)
+            if text[colon:colon + 1] != ":":
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, colon)
+            start = skip(colon + 1)
+            values[key], end = decoder.raw_decode(text, start)
+            key_positions[key], positions[key], ends[key] = place(index), place(start), place(end)
+            index = skip(end)
+            if text[index:index + 1] == ",":
+                index = skip(index + 1)
+            elif text[index:index + 1] != "}":
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        if index >= len(text):
+            raise json.JSONDecodeError("Expecting '}'", text, index)
     except json.JSONDecodeError as exc:
         raise _Problem(exc.lineno, exc.colno, "FT112", f"JSON syntax error: {exc.msg}") from None
     except RecursionError:
         raise _Problem(1, 1, "FT112", "JSON nested too deeply") from None
-    if not isinstance(values, dict):
-        raise _Problem(1, 1, "FT113", "front matter must be a mapping of keys to values")
     texts = {k: str(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
-    positions, key_positions, ends = {}, {}, {}
-    block = text[:end]
-    for key in values:
-        match = re.search(rf'"{re.escape(key)}"\s*:\s*', block)
-        if match:
-            line = block.count("\n", 0, match.start()) + 1
-            column = match.start() - (block.rfind("\n", 0, match.start()) + 1) + 1
-            key_positions[key] = (line, column)
-            positions[key] = (line, column + match.end() - match.start())
-    newline = text.find("\n", end)
+    block = text[: index + 1]
+    newline = text.find("\n", index)
     body = "" if newline < 0 else text[newline + 1:]
     return FrontMatter("json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2, block)
 

@@ -202,12 +202,15 @@ def _bcp47(value: Any) -> str | None:
 # Front matter -----------------------------------------------------------------------------------
 
 def default_slug(kind: str, path: str) -> str:
-    """The slug a generator gives a file: a Hugo bundle's folder, a Jekyll name without its date."""
+    """The slug a generator gives a file: a Hugo bundle's folder, urlized as Hugo does; a Jekyll
+    name without its date."""
     stem = os.path.splitext(os.path.basename(path))[0]
     if stem in ("index", "_index") and kind in ("hugo", "hexo"):
-        return os.path.basename(os.path.dirname(path)) or stem
+        stem = os.path.basename(os.path.dirname(path)) or stem
     if kind == "jekyll" and (match := _JEKYLL_NAME.match(stem)):
         return match[4]
+    if kind == "hugo":  # Hugo's paths are lower case, with hyphens for spaces ("Hello World" -> hello-world)
+        return "-".join(stem.lower().split())
     return stem
 
 

@@ -151,12 +151,17 @@ def test_websub_hub_link_and_ping(blog: Path, run):
         add_config(blog, f'hub = "{hub}"\n')
         result = run("build", "--ping")
         assert result.exit_code == 0, result.output
-        assert f"Pinged {hub} for 3 feeds." in result.stdout
+        assert f"Pinged {hub} for 33 changed feeds." in result.stdout
+        pinged = [r["hub.url"][0] for r in _Hub.received]
+        assert all(r["hub.mode"] == ["publish"] for r in _Hub.received)
+        _Hub.received = []
+        again = run("build", "--ping")  # nothing changed: nothing to tell the hub
     finally:
         server.shutdown()
-    assert [r["hub.url"][0] for r in _Hub.received] == [
+    assert pinged[:3] == [
         "https://pan.example.com/atom.xml", "https://pan.example.com/rss.xml", "https://pan.example.com/feed.json"]
-    assert all(r["hub.mode"] == ["publish"] for r in _Hub.received)
+    assert "https://pan.example.com/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/atom.xml" in pinged  # tag feeds too
+    assert again.exit_code == 0 and "for 0 changed feeds" in again.stdout and _Hub.received == []
     atom = etree.parse(str(blog / "public" / "atom.xml")).getroot()
     assert atom.find(f"{ATOM}link[@rel='hub']").get("href") == hub
     rss = etree.parse(str(blog / "public" / "rss.xml")).getroot()

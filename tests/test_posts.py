@@ -208,3 +208,11 @@ def test_flat_reader_is_used_for_the_sample_posts():
     for path in sorted(REPO_POSTS.glob("*.md")):
         block = path.read_text(encoding="utf-8").split("---\n")[1]
         assert posts._parse_flat_yaml(block, "", 7) is not None, path.name
+
+
+def test_json_positions_are_of_top_level_keys():
+    text = '{\n  "title": "t",\n  "params": {"date": "2025-01-01"},\n  "date": "二月 30, 2025"\n}\n正文\n'
+    assert findings(text)[0].startswith('p.md:4:11: error FT201 date "二月 30, 2025"')
+    assert "FT114 duplicate key 'title'" in findings('{"title": "a",\n "title": "b", "date": "2025-01-01"}\n')[0]
+    assert "FT112 JSON syntax error" in findings('{"title": "a" "date": 1}\n')[0]
+    assert "FT112 JSON syntax error" in findings('{"title": "a",\n')[0]
