@@ -8,8 +8,9 @@ of a change are always hashed, since a second edit in that tick would leave the 
 another feedtool version, for other site settings, or that cannot be read is ignored and
 rebuilt.
 
-On disk: `posts.pickle` holds every entry; `journal.pickle` holds the entries changed since,
-so that editing one post rewrites a few kilobytes, not the whole cache.
+On disk: `posts.pickle` holds every entry; `journal.pickle` holds the entries changed since
+(and which output files were made from what), so that editing one post rewrites a few
+kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most recently used first.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from typing import Any
 from . import __version__
 from .config import Site
 
-CACHE_FORMAT = 4
-BASE, JOURNAL = "posts.pickle", "journal.pickle"
+CACHE_FORMAT = 5
+BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
+HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
 RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
@@ -74,17 +76,17 @@ class Cache:
     key: str
     base_id: str = ""
     files: dict[str, Entry] = field(default_factory=dict)
-    html: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
     encode: Any = tuple  # how an analysis is stored (plain tuples unpickle fastest)
     decode: Any = None  # and read back
-    _used_html: set[str] = field(default_factory=set)
     _html_changed: bool = False
+    _outputs_changed: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.dirty) or self._html_changed or not self.base_id
+        return bool(self.dirty) or self._html_changed or self._outputs_changed or not self.base_id
 
     def lookup(self, path: str, stat: os.stat_result) -> Any | None:
         """The analysis for `path` if its stat proves it unchanged, else None."""
@@ -120,15 +122,18 @@ class Cache:
             del self.files[path]
             self.dirty[path] = None
 
-    def rendered(self, digest: str) -> tuple[str, str, str | None] | None:
-        hit = self.html.get(digest)
-        if hit is not None:
-            self._used_html.add(digest)
-        return hit
+    def rendered(self, key: str) -> tuple[str, str, str | None] | None:
+        hit = self.html.get(key)
+        if hit is None:
+            return None
+        now = time.time_ns()
+        if now - hit[3] > 3600 * 10**9:  # refresh "last used" hourly, not on every read
+            self.html[key] = (*hit[:3], now)
+            self._html_changed = True
+        return hit[:3]
 
-    def store_rendered(self, digest: str, value: tuple[str, str, str | None]) -> None:
-        self.html[digest] = value
-        self._used_html.add(digest)
+    def store_rendered(self, key: str, value: tuple[str, str, str | None]) -> None:
+        self.html[key] = (*value, time.time_ns())
         self._html_changed = True
 
     def unchanged_output(self, name: str, key: str, existing: bytes | None) -> bool:
@@ -139,21 +144,24 @@ class Cache:
     def record_output(self, name: str, key: str, data: bytes) -> None:
         if self.outputs.get(name) != (key, content_hash(data)):
             self.outputs[name] = (key, content_hash(data))
-            self._html_changed = True
+            self._outputs_changed = True
 
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
         if not self.changed:
             return {}
-        html = {k: v for k, v in self.html.items() if k in self._used_html}
         out = {}
-        if not self.base_id or len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1):
-            self.base_id = os.urandom(8).hex()
-            out[BASE] = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
-                                     protocol=pickle.HIGHEST_PROTOCOL)
-            self.dirty = {}
-        out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty, "html": html,
-                                     "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._html_changed:
+            recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]
+            out[HTML] = pickle.dumps({"key": self.key, "html": dict(recent)}, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.dirty or self._outputs_changed or not self.base_id:
+            if not self.base_id or len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1):
+                self.base_id = os.urandom(8).hex()
+                out[BASE] = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
+                                         protocol=pickle.HIGHEST_PROTOCOL)
+                self.dirty = {}
+            out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
+                                         "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
         return out
 
 
@@ -182,9 +190,12 @@ def open_cache(folder: Path | None, site: Site, *, encode: Any = tuple, decode: 
                     cache.files.pop(path, None)
                 else:
                     cache.files[path] = entry
-            cache.dirty, cache.html = dict(journal["dirty"]), dict(journal["html"])
-            cache.outputs = dict(journal.get("outputs", {}))
+            cache.dirty, cache.outputs = dict(journal["dirty"]), dict(journal["outputs"])
     except Exception:  # a lost journal only costs re-reading the files it named
+        pass
+    try:
+        cache.html = dict(_read(folder / HTML, key)["html"])
+    except Exception:  # lost rendered HTML is rendered again
         pass
     return cache
 

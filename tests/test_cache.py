@@ -137,3 +137,16 @@ def test_unchanged_feeds_are_not_rebuilt_and_damaged_ones_are(blog: Path, run):
     assert run("build", "--out", "again").exit_code == 0
     assert {p: p.read_bytes() for p in (blog / "again").rglob("*") if p.is_file()} == {
         blog / "again" / p.relative_to(public): data for p, data in fresh.items()}
+
+
+def test_validate_keeps_the_rendered_html(blog: Path, run):
+    assert run("build").exit_code == 0
+    site = config.load(blog / "feedtool.toml")
+    rendered = len(validate.open_cache(site).html)
+    assert rendered == 5
+    post = blog / "posts" / "qwen-vl.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    assert run("validate").exit_code == 0
+    assert run("validate", "posts/glm-vl.md").exit_code == 0  # a partial run forgets nothing
+    cache = validate.open_cache(site)
+    assert len(cache.html) == 5 and len(cache.files) == 5
