@@ -12,7 +12,7 @@ from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
-from .posts import Post, load
+from .posts import Post, load, newest_first
 from .render import Rendered, render
 from .validate import Report, check, collect
 
@@ -32,11 +32,9 @@ class Build:
 def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post]]:
     """(posts to publish, newest first; posts scheduled after `now`). Drafts and expired posts
     are neither."""
-    live = [p for p in posts if not p.draft and (p.expires is None or p.expires > now)]
-    # Sort on timestamps: comparing aware datetimes asks both zones for their offset every time.
-    published = sorted((p for p in live if p.live_from <= now), key=lambda p: (p.date.timestamp(), p.slug),
-                       reverse=True)
-    return published, [p for p in live if p.live_from > now]
+    published = newest_first(p for p in posts if p.live_at(now))
+    # Scheduled: live from their own start (not drafts, not expired by then), which is after now.
+    return published, [p for p in posts if p.live_at(p.live_from) and p.live_from > now]
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import FeedtoolError, PostError
+from .errors import FeedtoolError, InputError, PostError
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 
@@ -37,12 +37,12 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(dataclasses.replace(diagnostic, path=display_path(diagnostic.path)).text(), err=True)
             click.echo("nothing was written.", err=True)
             sys.exit(1)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
         except FeedtoolError as exc:
             click.echo(f"error: {_redact(str(exc))}", err=True)
             sys.exit(2)
-        except _InputError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
         except (click.ClickException, click.Abort):
             raise  # click reports usage errors itself (exit 2)
         except KeyboardInterrupt:
@@ -374,7 +374,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     for d in report.diagnostics:
         click.echo(d.text(), err=True)
     if not report.ok:
-        raise _InputError("digest not written: fix the errors above")
+        raise InputError("digest not written: fix the errors above")
 
     if week:
         window = dg.iso_week(week, site)
@@ -410,9 +410,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     letter = dg.compose(site, window, render_posts(chosen_posts, site, report, cache))
     _save_cache(cache)
     out = out_dir or site.out
-    index = out / dg.DIGEST_DIR / "index.json"
-    existing = index.read_bytes() if index.is_file() else None
-    write_files(out, dg.files(site, letter, now, existing))
+    write_files(out, dg.files(site, letter, now, out))
     count = len(letter.items)
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
@@ -437,10 +435,6 @@ def _save_cache(cache) -> None:
         write_files(cache.folder, cache.to_write())
     except FeedtoolError as exc:
         click.echo(f"warning: cache not saved: {exc}", err=True)
-
-
-class _InputError(Exception):
-    """The posts have errors: exit 1."""
 
 
 def _smtp_server(site, host: str | None, port: int | None, security: str | None):
@@ -544,36 +538,21 @@ def init(title: str | None, base_url: str | None) -> None:
     for the title and address on a terminal (and uses --title / --base-url, or placeholders
     to edit, otherwise). It never overwrites an existing feedtool.toml.
     """
-    import json
-    import os
-
-    from jinja2 import Environment, PackageLoader
-
     from . import config as config_module
     from . import sources
-    from .output import write_files
+    from .output import create_files
 
     if DEFAULT_CONFIG.exists():
         raise FeedtoolError(f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again")
     folder = Path.cwd()
     kind = sources.detect(folder)
-    blog = sources.read_blog(folder, kind)
     if kind == "plain":
         interactive = sys.stdin.isatty()
         title = title or (click.prompt("Site title", default="我的博客") if interactive else "我的博客")
         base_url = base_url or (click.prompt("Site address", default="https://example.com") if interactive
                                 else "https://example.com")
-    environment = Environment(loader=PackageLoader("feedtool", "templates"), trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
-    environment.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
-    settings = sorted((k, v) for k, v in blog.settings.items() if k != "posts")
-    text = environment.get_template("feedtool.toml.j2").render(
-        kind=kind, title=title, base_url=base_url, settings=settings,
-        config_file=blog.config_file.name if blog.config_file else "its config",
-        posts=os.path.relpath(blog.settings["posts"], folder) if blog.settings.get("posts") else "posts",
-    )
-    config_module.loads(text, source=str(DEFAULT_CONFIG), base_dir=folder)  # what we write must load
-    write_files(folder, {DEFAULT_CONFIG.name: text.encode()})
+    text = config_module.template(folder, kind, title=title, base_url=base_url)
+    create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
     click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog.")
     if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
         click.echo("Check title and base_url in it; then run `feedtool build`.")

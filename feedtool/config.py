@@ -78,7 +78,7 @@ class Site:
     summary_length: int = 150
     posts: Path = Path("posts")
     out: Path = Path("public")
-    cache: Path = Path(".feedtool-cache")  # safe to delete; never inside `out`
+    cache: Path = Path(".feedtool-cache")  # safe to delete; refused inside `out`
     excerpt_separator: str = ""  # Jekyll's summary separator (its default: the first paragraph)
     hub: str = ""  # WebSub hub announced in the feeds and pinged by `build --ping`
     stylesheet: bool = True  # link feed.xsl so that browsers show a readable page
@@ -171,6 +171,12 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
         site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out,
                                    cache=base_dir / site.cache, digest=digest)
+    # The output folder is published: the subscriber ledger and the cache must never be in it.
+    out = site.out.absolute()
+    for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache)):
+        if out == path.absolute() or out in path.absolute().parents:
+            raise ConfigError(f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
+                              "published; put it outside (the default is beside feedtool.toml)")
     return site
 
 
@@ -285,3 +291,24 @@ def _is_address(value: str) -> bool:
     except (ValueError, IndexError):
         return False
     return True
+
+
+def template(folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None) -> str:
+    """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it loads."""
+    import json
+    import os
+
+    from jinja2 import Environment, PackageLoader
+
+    blog = sources.read_blog(folder, kind)
+    environment = Environment(loader=PackageLoader("feedtool", "templates"), trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+    environment.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
+    text = environment.get_template("feedtool.toml.j2").render(
+        kind=kind, title=title, base_url=base_url,
+        settings=sorted((k, v) for k, v in blog.settings.items() if k != "posts"),
+        config_file=blog.config_file.name if blog.config_file else "its config",
+        posts=os.path.relpath(blog.settings["posts"], folder) if blog.settings.get("posts") else "posts",
+    )
+    loads(text, source="feedtool.toml", base_dir=folder)  # what init writes must load
+    return text

@@ -14,36 +14,6 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
-# Stable codes; the README documents each one.
-CODES: dict[str, str] = {
-    "FT101": "empty file",
-    "FT102": "not UTF-8",
-    "FT103": "binary content",
-    "FT104": "cannot read file",
-    "FT105": "symbolic link or special file, skipped",
-    "FT110": "no front matter",
-    "FT111": "front matter not closed",
-    "FT112": "front matter syntax error",
-    "FT113": "front matter is not a mapping",
-    "FT114": "duplicate front matter key",
-    "FT115": "unknown front matter key",
-    "FT200": "missing or empty title",
-    "FT201": "unreadable date",
-    "FT202": "missing date",
-    "FT203": "date in the future",
-    "FT204": "updated earlier than date",
-    "FT205": "tags/categories not a list of strings",
-    "FT206": "character that XML forbids",
-    "FT207": "unsafe slug",
-    "FT208": "same slug, permalink or id in two posts",
-    "FT209": "wrong type for a field",
-    "FT301": "empty body",
-    "FT302": "nothing before the <!--more--> marker",
-    "FT303": "link to a missing local file",
-    "FT304": "body too complex to render (thousands of unclosed '[', nesting over 100 levels)",
-}
-
-
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A finding at path:line:column (1-based; column 1 when only the line is known)."""

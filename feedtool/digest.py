@@ -21,11 +21,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 from .config import Site
 from .errors import FeedtoolError
-from .posts import Post
+from .posts import Post, newest_first
 from .render import Rendered, html_to_text
 
 DIGEST_DIR = "digest"
@@ -105,8 +106,7 @@ def date_range(since: date, until: date, site: Site) -> Window:
 
 def select(posts: Sequence[Post], window: Window, now: datetime) -> list[Post]:
     """Published posts in the window, newest first (drafts and future posts never)."""
-    chosen = [p for p in posts if p.live_at(now) and window.contains(p.date)]
-    return sorted(chosen, key=lambda p: (p.date, p.slug), reverse=True)
+    return newest_first(p for p in posts if p.live_at(now) and window.contains(p.date))
 
 
 def latest(posts: Sequence[Post], now: datetime, site: Site) -> Window | None:
@@ -396,8 +396,13 @@ def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict
     }
 
 
-def files(site: Site, letter: Newsletter, now: datetime, existing_index: bytes | None) -> dict[str, bytes]:
-    """Everything `digest` writes: <name>.html, .txt, .eml and the archive index."""
+def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> dict[str, bytes]:
+    """Everything `digest` writes: <name>.html, .txt, .eml and the archive index (adding to
+    the one already in `out`, if any)."""
+    try:
+        existing_index = (out / DIGEST_DIR / "index.json").read_bytes() if out else None
+    except OSError:
+        existing_index = None
     html = render_html(site, letter)
     text = render_text(site, letter)
     msg = message(site, letter, date=issue_date(letter.window, now), html=html, text=text)

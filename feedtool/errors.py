@@ -15,7 +15,11 @@ class OutputError(FeedtoolError):
     """An output could not be written (exit 2); nothing was replaced."""
 
 
-class PostError(FeedtoolError):
+class InputError(FeedtoolError):
+    """The posts have errors (already reported as diagnostics): exit 1."""
+
+
+class PostError(InputError):
     """A post fails at a later stage than checking (e.g. too complex to render): exit 1."""
 
     def __init__(self, diagnostic: object):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .config import Site
 from .dates import format_rfc3339
+from .diagnostics import has_errors
 from .posts import Loaded, loads, read_regular_file
 
 # Dates already written the ISO way are left as they are.
@@ -39,7 +40,7 @@ class Fixed:
 def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     """The repaired bytes of a post, or None when there is nothing to fix or it has other errors."""
     front, post = loaded.front_matter, loaded.post
-    if front is None or post is None or any(d.severity == "error" for d in loaded.diagnostics):
+    if front is None or post is None or has_errors(loaded.diagnostics):
         return None
     if front.kind == "json":  # values would need JSON quoting; left to the author
         return None
@@ -72,7 +73,7 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
 
     # Belt and braces: the repaired file must read back as the same post, with no errors.
     again = loads(data, site, path=loaded.path)
-    if again.post is None or any(d.severity == "error" for d in again.diagnostics) or (
+    if again.post is None or has_errors(again.diagnostics) or (
         (again.post.date, again.post.updated, again.post.tags, again.post.categories)
         != (post.date, post.updated, post.tags, post.categories)
     ):

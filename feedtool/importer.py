@@ -13,7 +13,8 @@ SOURCE is a local file (feedtool runs offline; a URL is refused). Its kind is de
 - the same page saved as text: blocks of title, summary, then `八月 24, 2025 · 1 分钟 · pan`.
 
 This module only reads: `plan_import` returns every post file it would write and what it
-skipped; the CLI prints the report and hands `report.files` to `output.write_files`.
+skipped; the CLI prints the report and hands `report.files` to `output.create_files`, which
+never replaces a file.
 
 Decisions:
 
@@ -132,7 +133,7 @@ class ImportReport:
 
     @property
     def files(self) -> dict[str, bytes]:
-        """File name (inside `into`) -> content, for `output.write_files(into, ...)`."""
+        """File name (inside `into`) -> content, for `output.create_files(into, ...)`."""
         return {post.name: post.data for post in self.posts}
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time as Time
 from pathlib import Path
@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 from . import sources
 from .config import Site
 from .dates import DateError, parse_date
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, has_errors
 
 POST_SUFFIXES = (".md", ".markdown")
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
@@ -116,6 +116,12 @@ class Loaded(NamedTuple):
     post: Post | None
     front_matter: FrontMatter | None
     diagnostics: list[Diagnostic]
+
+
+def newest_first(posts: Iterable[Post]) -> list[Post]:
+    """Newest first, then by slug (on timestamps: comparing aware datetimes asks both zones for
+    their offset on every comparison)."""
+    return sorted(posts, key=lambda p: (p.date.timestamp(), p.slug), reverse=True)
 
 
 def split_more(body: str) -> tuple[str, str | None]:
@@ -544,7 +550,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     # A post's own URL: Hugo's `url`, Hexo's and Jekyll's `permalink` (a path on the site).
     own_url = text("permalink" if site.source in ("hexo", "jekyll") else "url")
 
-    if any(d.severity == "error" for d in out) or title is None or date is None:
+    if has_errors(out) or title is None or date is None:
         return None
     if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
         own_url = sources.post_pattern(own_url)

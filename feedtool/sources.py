@@ -110,11 +110,9 @@ def _hugo(folder: Path) -> Blog:
 
 
 def _hugo_pattern(pattern: str, section: str) -> str:
-    tokens = {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{slug}", ":title": "{slug}",
-              ":filename": "{slug}", ":contentbasename": "{slug}", ":section": section, ":sections": section}
-    out = _escape_braces(pattern)
-    for token in sorted(tokens, key=len, reverse=True):
-        out = out.replace(token, tokens[token])
+    out = _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{slug}",
+                             ":title": "{slug}", ":filename": "{slug}", ":contentbasename": "{slug}",
+                             ":section": section, ":sections": section})
     return out if out.startswith("/") else "/" + out
 
 
@@ -155,11 +153,15 @@ _JEKYLL_STYLES = {
 
 
 def _hexo_jekyll_pattern(pattern: str, kind: str) -> str:
-    tokens = {":year": "{year}", ":month": "{month}", ":day": "{day}", ":i_month": "{i_month}", ":i_day": "{i_day}",
-              ":title": "{slug}", ":slug": "{slug}", ":name": "{slug}", ":post_title": "{slug}",
-              ":categories": "{categories}", ":category": "{categories}", ":output_ext": ".html",
-              ":short_year": "{short_year}"}
-    out = _escape_braces(pattern)
+    return _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":i_month": "{i_month}",
+                              ":i_day": "{i_day}", ":title": "{slug}", ":slug": "{slug}", ":name": "{slug}",
+                              ":post_title": "{slug}", ":categories": "{categories}", ":category": "{categories}",
+                              ":output_ext": ".html", ":short_year": "{short_year}"})
+
+
+def _pattern(pattern: str, tokens: dict[str, str]) -> str:
+    """A generator's permalink (:year/:slug/) as feedtool's ({year}/{slug}/); longest tokens first."""
+    out = pattern.replace("{", "{{").replace("}", "}}")
     for token in sorted(tokens, key=len, reverse=True):
         out = out.replace(token, tokens[token])
     return out
@@ -168,10 +170,6 @@ def _hexo_jekyll_pattern(pattern: str, kind: str) -> str:
 def post_pattern(pattern: str) -> str:
     """A post's own Jekyll/Hexo permalink with placeholders, as a feedtool pattern."""
     return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern, "jekyll")
-
-
-def _escape_braces(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _put(settings: dict[str, Any], key: str, value: Any) -> None:

@@ -69,3 +69,17 @@ def test_cli_reports_config_errors_with_exit_2(tmp_path: Path, run, monkeypatch)
     assert result.stderr.strip() == "error: bad.toml:3: feed_limit: expected a whole number of at least 1, got -3"
     result = run("build", "--config", "missing.toml")
     assert result.exit_code == 2 and "config file not found" in result.stderr
+
+
+@pytest.mark.parametrize("line", ['[digest]\nledger = "public/sent.jsonl"\n', 'cache = "public/.cache"\n'])
+def test_private_files_may_not_be_published(tmp_path: Path, line: str):
+    (tmp_path / "feedtool.toml").write_text(MINIMAL + line, encoding="utf-8")
+    with pytest.raises(ConfigError, match="inside the output folder"):
+        config.load(tmp_path / "feedtool.toml")
+
+
+def test_config_text_may_not_break_headers():
+    with pytest.raises(ConfigError, match="one line"):
+        config.loads('title = "Tech\\nBlog"\nbase_url = "https://e.com"\n')
+    with pytest.raises(ConfigError, match="one line"):
+        config.loads(MINIMAL + '[digest]\nsubject = "x\\r\\nBcc: a@b.c"\n')

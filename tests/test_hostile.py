@@ -186,7 +186,7 @@ def test_random_hostile_posts_never_crash_the_pipeline(body: str, title: str):
         etree.fromstring(produce(SITE, [entry]))
     json.loads(feeds.json_feed(SITE, [entry]))
     window = digest.week_of(loaded.post.date, SITE)
-    files = digest.files(SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None)
+    files = digest.files(SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None)  # no archive yet
     email.message_from_bytes(files[f"digest/{window.name}.eml"], policy=policy.default).get_body(("html",))
 
 
