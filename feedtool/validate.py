@@ -140,23 +140,31 @@ def _as_named(analysis: Analysis, path: str) -> Analysis:
 
 def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, total: int,
               progress: Callable[[int, int], None] | None):
-    """Yield (index, read_ns, digest, analysis or None when the digest is as expected)."""
+    """Yield (index, read_ns, digest, analysis or None when the digest is as expected). With
+    many files, forked workers read their shares while this process reads its own."""
     workers = _cores() if len(todo) >= PARALLEL_MIN else 1
+    pool = None
     if workers > 1:
         import multiprocessing
 
-        chunks = [todo[i::workers * 8] for i in range(workers * 8)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap_unordered(functools.partial(_read_chunk, site=site), chunks):
+        share = len(todo) // workers
+        theirs, todo = todo[share:], todo[:share]
+        pool = multiprocessing.get_context("fork").Pool(workers - 1)
+        chunks = [theirs[i::(workers - 1) * 4] for i in range((workers - 1) * 4)]
+        pending = pool.map_async(functools.partial(_read_chunk, site=site), chunks)
+    try:
+        for number, item in enumerate(todo, start=1):
+            yield _read_one(item, site)
+            if progress and number % 200 == 0:
+                progress(done + number * workers, total)
+        if pool is not None:
+            for chunk in pending.get():
                 yield from ((n, t, d, None if a is None else _decode(a)) for n, t, d, a in chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        return
-    for number, item in enumerate(todo, start=1):
-        yield _read_one(item, site)
-        if progress and number % 200 == 0:
-            progress(done + number, total)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    if progress:
+        progress(total, total)
 
 
 def _cores() -> int:
@@ -256,8 +264,10 @@ _DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){100}", re.MULTILINE)
 def _too_complex(body: str) -> str | None:
     if body.count("[") - body.count("]") > MAX_OPEN_BRACKETS:
         return f"more than {MAX_OPEN_BRACKETS} unclosed '[': the body would take too long to render"
-    deep = any(len(m[0].expandtabs(4)) >= 400 for m in _DEEP_INDENT.finditer(body))
-    if deep or _DEEP_QUOTES.search(body):
+    # 400 columns need 200 spaces or 50 tabs somewhere: cheap tests first, regexes only then.
+    deep = (" " * 200 in body or body.count("\t") >= 50) and any(
+        len(m[0].expandtabs(4)) >= 400 for m in _DEEP_INDENT.finditer(body))
+    if deep or body.count(">") >= 100 and _DEEP_QUOTES.search(body):
         return "lists or quotes nested more than 100 levels deep cannot be rendered"
     return None
 
