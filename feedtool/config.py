@@ -23,7 +23,8 @@ from . import sources
 from .errors import ConfigError
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
-PERMALINK_FIELDS = ("base_url", "slug", "year", "month", "day", "i_month", "i_day", "short_year", "categories")
+PERMALINK_FIELDS = ("base_url", "slug", "title", "year", "month", "day", "i_month", "i_day", "short_year",
+                    "categories")
 SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
@@ -94,13 +95,15 @@ class Site:
     def domain(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
 
-    def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = ()) -> str:
+    def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
+                      title: str = "") -> str:
         """The public URL of a post, from the configured pattern (Jekyll's empty
-        {categories} leaves no double slash)."""
+        {categories} leaves no double slash; {title} is the title as Hugo urlizes it)."""
         local = date.astimezone(self.zone) if date else None
         url = self.permalink.format(
             base_url=self.base_url,
             slug=slug,
+            title=quote(urlize(title), safe="") if title else slug,
             year=f"{local.year:04d}" if local else "",
             month=f"{local.month:02d}" if local else "",
             day=f"{local.day:02d}" if local else "",
@@ -120,6 +123,13 @@ class Site:
 
 _SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
 _REQUIRED = ("title", "base_url")
+
+
+def urlize(text: str) -> str:
+    """A title as a URL path segment, the way Hugo makes one: lower case, spaces to hyphens,
+    letters (Chinese too), digits and -._~+ kept, other punctuation dropped."""
+    words = "-".join(text.lower().split())
+    return "".join(c for c in words if c.isalnum() or c in "-._~+")
 
 
 def load(path: str | Path | None, folder: Path | None = None) -> Site:
@@ -253,8 +263,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)") from None
     if key == "permalink":
         _check_pattern(value, PERMALINK_FIELDS)
-        if "{slug}" not in value:
-            raise ValueError("pattern must contain {slug}")
+        if "{slug}" not in value and "{title}" not in value:
+            raise ValueError("pattern must contain {slug} (or {title})")
         if not value.startswith("{base_url}") and not urlsplit(value).scheme:
             raise ValueError("pattern must start with {base_url} or an absolute URL")
     if key == "digest.subject":

@@ -554,11 +554,12 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
         return None
     if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
         own_url = sources.post_pattern(own_url)
-        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(quote(slug, safe=""), date, categories)
+        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(
+            quote(slug, safe=""), date, categories, title.strip())
     elif own_url:
         permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
     else:
-        permalink = site.permalink_for(quote(slug, safe=""), date, categories)
+        permalink = site.permalink_for(quote(slug, safe=""), date, categories, title.strip())
     return Post(
         path=path, slug=slug, title=title.strip(), date=date, permalink=permalink,
         id=post_id or permalink, body=front.body, body_line=front.body_line, updated=updated,

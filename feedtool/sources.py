@@ -110,8 +110,9 @@ def _hugo(folder: Path) -> Blog:
 
 
 def _hugo_pattern(pattern: str, section: str) -> str:
+    # Hugo's :title is the urlized title; its :slug is the slug (front matter or file name).
     out = _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{slug}",
-                             ":title": "{slug}", ":filename": "{slug}", ":contentbasename": "{slug}",
+                             ":title": "{title}", ":filename": "{slug}", ":contentbasename": "{slug}",
                              ":section": section, ":sections": section})
     return out if out.startswith("/") else "/" + out
 
