@@ -125,7 +125,9 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         if terms:  # in one call: feedgen re-checks the whole list on every call
             fe.category([{"term": term} for term in terms])
         if entry.cover_url:
-            fe.media.content({"url": entry.cover_url, "medium": "image", "type": _image_type(entry.cover_url)})
+            # Straight under the entry: a media:group needs several media:content (feed validator).
+            fe.media.content({"url": entry.cover_url, "medium": "image", "type": _image_type(entry.cover_url)},
+                             group=None)
         fe.summary(entry.summary_html, type="html")
         fe.content(entry.content_html, type="html")
     return fg

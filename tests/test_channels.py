@@ -189,6 +189,10 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
     atom = feedparser.parse((blog / "public" / "atom.xml").read_bytes())
     assert atom.entries[0].media_content[0]["url"] == cover
     assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"] == cover
+    media = "{http://search.yahoo.com/mrss/}"
+    item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
+    assert item.find(f"{media}content").get("url") == cover  # directly in the item: a lone media:group is invalid
+    assert item.find(f"{media}group") is None
     assert run("digest", "--week", "2025-W34").exit_code == 0
     page = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8"))
     image = page.xpath(f"//img[@src='{cover}']")[0]
