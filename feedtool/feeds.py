@@ -93,8 +93,8 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
     fg.title(title)
     fg.subtitle(channel.description or site.description or title)  # RSS requires a description
     fg.language(site.language)
-    if site.author:
-        fg.author({"name": site.author})
+    # Atom needs an author for the feed or for every entry: the site's, else the site's title.
+    fg.author({"name": site.author or site.title})
     fg.generator("feedtool", version=__version__)
     # The self link first and the alternate link last: feedgen's RSS <link> is the last one added.
     fg.link(href=channel.url(site, name), rel="self")

@@ -36,6 +36,7 @@ _ATTRIBUTES = {
     "code": {"class"},  # language-python etc., from fenced code blocks
 }
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
+_UNWANTED = re.compile(XML_FORBIDDEN.pattern[:-1] + "\x80-\x9f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ def sanitize(raw_html: str, base_url: str) -> str:
         attribute_filter=absolute,
         link_rel=None,
     ).strip()
-    # Character references such as &#1; come out as the characters XML forbids: drop them.
-    return XML_FORBIDDEN.sub("", cleaned)
+    # Character references such as &#1; come out as the characters XML forbids, and &#xD800;
+    # or &#0; as U+FFFD; C1 controls are never text. Feed validators reject all of them: drop them.
+    return _UNWANTED.sub("", cleaned)
 
 
 def _safe_url(url: str) -> str | None:

@@ -230,3 +230,12 @@ def test_rss_dates_use_the_site_offset_and_empty_feeds_no_clock(blog: Path, run,
         assert run("build", "--posts", str(empty), "--out", str(tmp_path / out)).exit_code == 0
         outputs.append((tmp_path / out / "atom.xml").read_bytes())
     assert outputs[0] == outputs[1] and b"<updated>1970-01-01T00:00:00+00:00</updated>" in outputs[0]
+
+
+def test_atom_has_an_author_even_when_none_is_configured(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "无名博客"\nbase_url = "https://n.example.com"\n', encoding="utf-8")
+    write_post(tmp_path / "posts", "a.md", "---\ntitle: a\ndate: 2025-01-01\n---\n\n正文。\n")
+    assert run("build").exit_code == 0
+    atom = etree.parse(str(tmp_path / "public" / "atom.xml")).getroot()
+    assert atom.find(f"{ATOM}author/{ATOM}name").text == "无名博客"
