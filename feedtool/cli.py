@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import os
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -62,8 +64,6 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _redact(message: str) -> str:
     """Never show the SMTP password, whatever a library put in a message."""
-    import os
-
     secret = os.environ.get("FEEDTOOL_SMTP_PASSWORD", "")
     return message.replace(secret, "*****") if len(secret) >= 3 else message
 
@@ -73,9 +73,6 @@ class _Progress:
     and only once the run has taken a second."""
 
     def __init__(self, label: str, quiet: bool):
-        import os
-        import time
-
         self.clock = time.monotonic
         self.started = self.clock()
         self.label = label

@@ -607,10 +607,27 @@ def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tup
     if isinstance(value, str):
         report(key, "FT205", f"'{key}' should be a list, e.g. [{value!r}]", "warning")
         return (value,) if value.strip() else ()
-    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+    leaves = _leaves(value) if isinstance(value, list) else None  # Hexo nests: [[技术, Python], 生活]
+    if leaves is None or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in leaves):
         report(key, "FT205", f"'{key}' must be a list of strings, got {_describe(value)}")
         return ()
-    return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+    return tuple(dict.fromkeys(str(v).strip() for v in leaves if str(v).strip()))
+
+
+def _leaves(items: list[Any], depth: int = 0) -> list[Any] | None:
+    """The items of a list, nested lists flattened (three levels at most; None beyond)."""
+    if depth > 3:
+        return None
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, list):
+            inner = _leaves(item, depth + 1)
+            if inner is None:
+                return None
+            out += inner
+        else:
+            out.append(item)
+    return out
 
 
 def _forbidden_character(*values: Any) -> str | None:
