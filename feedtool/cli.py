@@ -435,8 +435,6 @@ def _save_cache(cache) -> None:
 
 
 def _smtp_server(site, host: str | None, port: int | None, security: str | None):
-    import os
-
     from .send import Server
 
     return Server(
