@@ -37,6 +37,13 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
     return published, [p for p in posts if p.live_at(p.live_from) and p.live_from > now]
 
 
+def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cache: Cache | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Report:
+    """Every post, checked as build and digest need them (the missing-file warnings, which
+    never stop a build, are validate's)."""
+    return check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
+
+
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,
           limit: int | None = None, cache: Cache | None = None,
           progress: Callable[[int, int], None] | None = None) -> Build:
@@ -46,7 +53,7 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     With a cache, a feed whose posts and settings are the same as when the file in `out` was
     written (and which nobody changed since) is neither rendered nor written again.
     """
-    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
+    report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
     if not report.ok:
         return Build(report)
     published, future = publishable(report.posts, now)
@@ -141,12 +148,14 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
     entries = []
     for post in posts:
         digest = report.digests.get(post.path, "")
-        # The HTML depends on the body (digest), the post's own fields (its permalink resolves
-        # relative links) and a bundle's cover file, which is not part of the post's file.
-        key = content_hash(repr((digest, post, sources.bundle_cover(site.source, post.path))).encode())
+        # A Hugo bundle's cover.* is beside the post, not in it: looked up here, once.
+        cover = post.cover or sources.bundle_cover(site.source, post.path)
+        # The HTML depends on the body (digest) and the post's own fields (its permalink
+        # resolves relative links; its cover).
+        key = content_hash(repr((digest, post, cover)).encode())
         hit = cache.rendered(key) if cache and digest else None
         if hit is None:
-            rendered = render(_with_body(post, site), site)
+            rendered = render(_with_body(post, site)._replace(cover=cover), site)
             hit = (rendered.content_html, rendered.summary_html, rendered.cover_url)
             if cache and digest:
                 cache.store_rendered(key, hit)

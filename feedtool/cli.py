@@ -349,10 +349,10 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
       feedtool digest --last-week --send --to-file subscribers.txt
     """
     from . import digest as dg
-    from .build import render_posts
+    from .build import read_posts, render_posts
     from .dates import DateError, parse_date
     from .output import write_files
-    from .validate import check, collect, display_path
+    from .validate import display_path
 
     chosen = [flag for flag, on in (("--week", week), ("--last-week", last_week), ("--latest", latest),
                                     ("--since/--until", since or until)) if on]
@@ -366,7 +366,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     now = datetime.now(site.zone)
     cache = _open_cache(site)
     progress = _Progress("Reading posts", quiet)
-    report = check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
+    report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
     progress.close()
     for d in report.diagnostics:
         click.echo(d.text(), err=True)

@@ -270,7 +270,7 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key == "digest.subject":
         _check_pattern(value, SUBJECT_FIELDS)
     if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
-        if not _is_address(value):
+        if address_of(value) is None:
             raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
     if key == "source" and value not in sources.KINDS:
         raise ValueError(f"expected one of auto, {', '.join(sources.KINDS)}, got {value!r}")
@@ -289,19 +289,20 @@ def _check_pattern(value: str, names: tuple[str, ...]) -> None:
         raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed}") from None
 
 
-def _is_address(value: str) -> bool:
+def address_of(value: str) -> str | None:
+    """The email address in 'Name <a@b.example>' or 'a@b.example', if it is one; else None.
+    One rule for config addresses and for recipients."""
     from email.headerregistry import Address
     from email.utils import parseaddr
 
-    name, address = parseaddr(value)
-    if "@" not in address:
-        return False
+    _, address = parseaddr(value)
+    if "@" not in address or not address.isprintable() or any(c.isspace() for c in address):
+        return None
     try:
         Address(addr_spec=address)
     except (ValueError, IndexError):
-        return False
-    return True
-
+        return None
+    return address
 
 def template(folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None) -> str:
     """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it loads."""

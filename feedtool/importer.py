@@ -59,6 +59,7 @@ from urllib.parse import unquote, urlsplit
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
 from .posts import XML_FORBIDDEN, find
+from .render import html_to_text
 
 __all__ = [
     "Entry", "ImportReport", "PlannedPost", "SkippedEntry", "Source", "SourceError",
@@ -419,7 +420,7 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
         content, summary = summary, ""
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
-        title = _html_text(title)
+        title = html_to_text(title)
     return Entry(
         position=number,
         title=_line(title),
@@ -465,41 +466,8 @@ _CUT_TAIL = re.compile(r"\s*(?:\[?(?:…|\.\.\.)\]?)\s*$")
 
 def _is_own_summary(summary: str, content: str) -> bool:
     """True when the summary says something of its own, not just the content's opening."""
-    text = _CUT_TAIL.sub("", _html_text(summary))
-    return bool(text) and not _html_text(content).startswith(text)
-
-
-class _TextOf(HTMLParser):
-    """Text of an HTML fragment; scripts and styles dropped."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:
-            self.hidden += 1
-        elif tag in _BREAKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in _BREAKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def _html_text(fragment: str) -> str:
-    """Plain text of HTML, whitespace collapsed."""
-    parser = _TextOf()
-    parser.feed(fragment)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
+    text = _CUT_TAIL.sub("", html_to_text(summary))
+    return bool(text) and not html_to_text(content).startswith(text)
 
 
 # --------------------------------------------------------------------------- JSON Feed
@@ -655,10 +623,10 @@ def _title_and_summary(paragraphs: list[str]) -> tuple[str, str]:
 
 
 _HIDDEN = {"script", "style", "svg", "noscript", "template"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}
 _BREAKS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
            "table", "tr"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
 _HEADINGS = {"h1", "h2", "h3"}
 
 

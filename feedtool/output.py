@@ -19,13 +19,7 @@ from .errors import OutputError
 
 def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write `files` (paths relative to `out_dir`) atomically; returns the paths written."""
-    root = out_dir.resolve()
-    targets = {}
-    for relative, data in files.items():
-        target = (root / relative).resolve()
-        if root != target and root not in target.parents:
-            raise OutputError(f"{relative}: refusing to write outside {out_dir}")
-        targets[target] = data
+    targets = {_inside(out_dir, relative): data for relative, data in files.items()}
     staged: list[tuple[Path, Path]] = []
     try:
         for target, data in targets.items():
@@ -54,6 +48,15 @@ def _remove_stale(target: Path) -> None:
                 leftover.unlink()
         except OSError:
             pass
+
+
+def _inside(out_dir: Path, relative: str) -> Path:
+    """The real path of `relative` under `out_dir`; OutputError if it (or a link on the way) leaves it."""
+    root = out_dir.resolve()
+    target = (root / relative).resolve()
+    if root not in target.parents:
+        raise OutputError(f"{relative}: refusing to write outside {out_dir}")
+    return target
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -106,12 +109,9 @@ def _ends_with_newline(path: Path) -> bool:
 def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write new files atomically, never replacing one that exists (even if it appeared a moment
     ago): each is linked into place, which fails for an existing name. Raises OutputError."""
-    root = out_dir.resolve()
     written: list[Path] = []
     for relative, data in files.items():
-        target = (root / relative).resolve()
-        if root != target and root not in target.parents:
-            raise OutputError(f"{relative}: refusing to write outside {out_dir}")
+        target = _inside(out_dir, relative)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = _stage(target, data)
@@ -136,9 +136,7 @@ def remove_files(out_dir: Path, names: list[str]) -> None:
     """Delete files (relative to `out_dir`, never outside it) and the folders they leave empty."""
     root = out_dir.resolve()
     for name in names:
-        target = (root / name).resolve()
-        if root not in target.parents:
-            raise OutputError(f"{name}: refusing to delete outside {out_dir}")
+        target = _inside(out_dir, name)
         try:
             target.unlink(missing_ok=True)
             parent = target.parent

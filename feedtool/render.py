@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from . import sources
 from .config import Site
 from .diagnostics import Diagnostic
 from .errors import PostError
@@ -156,8 +155,7 @@ def _render(post: Post, site: Site) -> Rendered:
         summary = to_html(before, post.permalink)
     else:
         summary = truncate_html(content, site.summary_length)
-    cover = post.cover or sources.bundle_cover(site.source, post.path)
-    cover_url = _safe_url(urljoin(post.permalink, cover)) if cover else None
+    cover_url = _safe_url(urljoin(post.permalink, post.cover)) if post.cover else None
     return Rendered(post, content, summary, cover_url)
 
 

@@ -21,6 +21,7 @@ from email.utils import parseaddr
 from ipaddress import ip_address
 from pathlib import Path
 
+from .config import address_of
 from .errors import FeedtoolError
 from .output import append_line
 
@@ -352,9 +353,8 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
             if line:
                 entries.append((line, f"{path}:{number}"))
     for entry, where in entries:
-        name, address = parseaddr(entry)
-        if ("@" not in address or " " in address or address.startswith("@") or address.endswith("@")
-                or not address.isprintable()):
+        address = address_of(entry)
+        if address is None:
             raise SendError(f"{where}: not an email address: {entry!r}")
         found.setdefault(address.lower(), address)
     return list(found.values())
