@@ -1151,12 +1151,17 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
     return _parse_general(text, site, now, absolute)
 
 
+# 2025/08/24 15:04 (Hexo's and WordPress's exports) and 2025年8月24日 下午3:04 (Chinese CMSs).
+_CLOCK = r"(?: (?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?"
+_SLASH = re.compile(r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})(?P<half>)" + _CLOCK)
+_ZH_FULL = re.compile(r"(?P<year>[0-9]{4})年(?P<month>[0-9]{1,2})月(?P<day>[0-9]{1,2})日"
+                      r"(?: (?P<half>上午|下午)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?")
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
                   r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
 
 
 def _fast_path(text: str, site: tzinfo) -> datetime | None:
-    """The two forms most posts use, read directly; None for anything else, including
+    """The forms most posts use, read directly; None for anything else, including
     anything invalid (the grammar then explains what is wrong). Tests prove it agrees
     with the grammar."""
     m = _HUGO_ZH.fullmatch(text)
@@ -1165,6 +1170,18 @@ def _fast_path(text: str, site: tzinfo) -> datetime | None:
         if year and 1 <= day <= _month_length(year, month):
             return _localize(datetime(year, month, day), site)
         return None
+    m = _SLASH.fullmatch(text) or _ZH_FULL.fullmatch(text)
+    if m:
+        year, month, day, hour = int(m["year"]), int(m["month"]), int(m["day"]), int(m["hour"] or 0)
+        minute, second = int(m["minute"] or 0), int(m["second"] or 0)
+        if m["half"]:  # 上午1-11 and 下午1-11 only: the grammar decides 12, 0 and 13+
+            if not 1 <= hour <= 11:
+                return None
+            hour += 12 if m["half"] == "下午" else 0
+        if not (year and 1 <= month <= 12 and 1 <= day <= _month_length(year, month)
+                and hour <= 23 and minute <= 59 and second <= 59):
+            return None
+        return _localize(datetime(year, month, day, hour, minute, second), site)
     if _ISO.fullmatch(text):
         try:
             parsed = datetime.fromisoformat(text)

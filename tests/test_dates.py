@@ -902,3 +902,34 @@ def test_hugo_fast_path_agrees_with_the_grammar(month: str, day: int, year: int,
         return
     if fast is not None:
         assert (fast, fast.utcoffset()) == (slow, slow.utcoffset())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
+       st.one_of(st.none(), st.tuples(st.sampled_from(["", "上午", "下午"]), st.integers(0, 25), st.integers(0, 61),
+                                       st.one_of(st.none(), st.integers(0, 61)))),
+       st.booleans(), st.booleans(), st.sampled_from(_ZONES))
+def test_slash_and_chinese_fast_paths_agree_with_the_grammar(year, month, day, clock, chinese, padded, zone):
+    width = 2 if padded else 1
+    if chinese:
+        text = f"{year:04d}年{month:0{width}d}月{day:0{width}d}日"
+    else:
+        text = f"{year:04d}/{month:0{width}d}/{day:0{width}d}"
+    if clock is not None:
+        half, hour, minute, second = clock
+        text += f" {half}{hour:0{width}d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
+    site = ZoneInfo(zone)
+    fast = dates._fast_path(text, site)
+    try:
+        slow = dates._parse_general(text, site, None, True)
+    except DateError:
+        assert fast is None, (text, fast)
+        return
+    if fast is not None:
+        assert (fast, fast.utcoffset(), fast.tzinfo) == (slow, slow.utcoffset(), slow.tzinfo)
+
+
+def test_the_benchmark_forms_take_the_fast_path():
+    site = ZoneInfo("Asia/Shanghai")
+    for text in ("2025/08/24 15:04", "2025年8月24日 下午3:04", "2025年8月24日 上午11:59", "2025年08月24日"):
+        assert dates._fast_path(text, site) == dates._parse_general(text, site, None, True), text
