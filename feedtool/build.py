@@ -12,9 +12,9 @@ from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
-from .posts import Post, load, newest_first
+from .posts import Post, loads, newest_first, read_regular_file
 from .render import Rendered, render
-from .validate import Report, check, collect
+from .validate import Report, check, check_bodies, collect
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
 
 def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cache: Cache | None = None,
                progress: Callable[[int, int], None] | None = None) -> Report:
-    """Every post, checked as build and digest need them (the missing-file warnings, which
-    never stop a build, are validate's)."""
-    return check(collect([posts_dir or site.posts]), site, now=now, cache=cache, links=False, progress=progress)
+    """Every post, checked as build and digest need them: their front matter. (The bodies
+    they render are checked by `check_bodies`; the rest, and links to missing files, which
+    never stop a build, are validate's.)"""
+    return check(collect([posts_dir or site.posts]), site, now=now, cache=cache, bodies=False, progress=progress)
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,
@@ -70,6 +71,9 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             todo.append((channel, chosen, key, names))
     # Render each post once, however many feeds show it.
     unique = list({post.path: post for _, chosen, _, _ in todo for post in chosen}.values())
+    report = report.adding(check_bodies(unique, site, cache))
+    if not report.ok:
+        return Build(report)
     rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
     files: dict[str, bytes] = {}
     for channel, chosen, key, names in todo:
@@ -155,7 +159,7 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
         key = content_hash(repr((digest, post, cover)).encode())
         hit = cache.rendered(key) if cache and digest else None
         if hit is None:
-            rendered = render(_with_body(post, site)._replace(cover=cover), site)
+            rendered = render(_with_body(post, site, digest)._replace(cover=cover), site)
             hit = (rendered.content_html, rendered.summary_html, rendered.cover_url)
             if cache and digest:
                 cache.store_rendered(key, hit)
@@ -163,8 +167,13 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
     return entries
 
 
-def _with_body(post: Post, site: Site) -> Post:
-    loaded = load(post.path, site)
-    if loaded.post is None or loaded.post._replace(body="") != post:
+def _with_body(post: Post, site: Site, digest: str) -> Post:
+    """The post read again, with its body: the same content that was checked, or an error."""
+    try:
+        data = read_regular_file(post.path)
+    except OSError:
+        data = b""
+    loaded = loads(data, site, path=post.path) if content_hash(data) == digest else None
+    if loaded is None or loaded.post is None or loaded.post._replace(body="") != post:
         raise FeedtoolError(f"{post.path} changed while feedtool was running; run it again")
     return loaded.post

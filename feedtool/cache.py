@@ -27,7 +27,7 @@ from typing import Any
 from . import __version__
 from .config import Site
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
@@ -95,10 +95,10 @@ class Cache:
             return None
         return self.decode(entry[3])
 
-    def digest_of(self, path: str) -> str | None:
-        """The content hash the cache holds for `path`, if any."""
+    def entry(self, path: str) -> Any | None:
+        """The analysis the cache holds for `path`, current or not."""
         entry = self.files.get(path)
-        return entry[1] if entry is not None else None
+        return self.decode(entry[3]) if entry is not None else None
 
     def lookup_hash(self, path: str, stat: os.stat_result, digest: str) -> Any | None:
         """The analysis for `path` if its content is the same as when it was cached."""

@@ -352,7 +352,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     from .build import read_posts, render_posts
     from .dates import DateError, parse_date
     from .output import write_files
-    from .validate import display_path
+    from .validate import check_bodies, display_path
 
     chosen = [flag for flag, on in (("--week", week), ("--last-week", last_week), ("--latest", latest),
                                     ("--since/--until", since or until)) if on]
@@ -393,6 +393,12 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     if not chosen_posts:
         click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
         return
+    found = sorted(d for _, d in check_bodies(chosen_posts, site, cache))
+    for d in found:
+        click.echo(d.text(), err=True)
+    if any(d.severity == "error" for d in found):
+        _save_cache(cache)
+        raise InputError("digest not written: fix the errors above")
 
     recipients = []
     if send:  # check addresses and server settings before writing anything

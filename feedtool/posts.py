@@ -183,12 +183,20 @@ def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:
     return loads(data, site, path=path, display=name)
 
 
-def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", display: str | None = None) -> Loaded:
-    """Parse post content (bytes as on disk, or text) into a Post plus findings."""
+def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", display: str | None = None,
+          body: bool = True) -> Loaded:
+    """Parse post content (bytes as on disk, or text) into a Post plus findings.
+
+    `body=False` reads only the front matter of bytes: the post's body is left empty and
+    unchecked (what build and digest need of the many posts they do not render).
+    """
     path = os.fspath(path)
     name = display if display is not None else path
     try:
-        text = decode(data) if isinstance(data, bytes) else data
+        if isinstance(data, bytes):
+            text = decode(data if body else _front_matter_bytes(data))
+        else:
+            text = data
         front = split(text)
     except _Problem as p:
         return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
@@ -197,6 +205,23 @@ def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", displa
         front = sources.adapt(site.source, front, path)
     post = _make_post(front, site, path, name, diagnostics)
     return Loaded(path, name, post, front, diagnostics)
+
+
+# The line that closes YAML or TOML front matter, in the file's bytes (CRLF or LF).
+_BYTE_CLOSERS = {
+    b"---": re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE),
+    b"+++": re.compile(rb"^\+\+\+[ \t]*\r?$", re.MULTILINE),
+}
+
+
+def _front_matter_bytes(data: bytes) -> bytes:
+    """The file up to the end of its front matter's closing line; all of it when unsure
+    (JSON front matter, no closer, an unusual first line): then `split` decides."""
+    newline = data.find(b"\n")
+    opener = data[:newline].removeprefix(codecs.BOM_UTF8).strip()
+    closers = _BYTE_CLOSERS.get(opener) if newline >= 0 else None
+    closer = closers.search(data, newline + 1) if closers else None
+    return data[:closer.end() + 1] if closer else data  # + 1: the line's "\n" (or nothing at the end)
 
 
 def decode(data: bytes) -> str:
@@ -538,12 +563,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     if "\\" in front.source or XML_FORBIDDEN.search(front.source):
         for key, value in front.values.items():
             if bad := _forbidden_character(key, value):
-                report(key, "FT206", f"'{key}' contains {_codepoint(bad)}, which XML forbids")
-    if bad := XML_FORBIDDEN.search(front.body):
-        line = front.body_line + front.body.count("\n", 0, bad.start())
-        column = bad.start() - (front.body.rfind("\n", 0, bad.start()) + 1) + 1
-        out.append(Diagnostic(name, line, column, "error", "FT206",
-                              f"body contains {_codepoint(bad[0])}, which XML forbids"))
+                report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids")
 
     publish = _read_date(front, "publishDate", site, report)
     expires = _read_date(front, "expiryDate", site, report)
@@ -656,5 +676,5 @@ def _describe(value: Any) -> str:
     return kinds.get(type(value), type(value).__name__)
 
 
-def _codepoint(char: str) -> str:
+def codepoint(char: str) -> str:
     return f"U+{ord(char):04X}"

@@ -28,7 +28,7 @@ from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
-from .posts import KNOWN_KEYS, Loaded, Post, find, loads, read_regular_file, split_more
+from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, find, loads, read_regular_file, split_more
 
 
 class Analysis(NamedTuple):
@@ -43,6 +43,11 @@ class Analysis(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]  # with path "" (the display name depends on the cwd)
     places: dict[str, tuple[int, int]]  # line, column of date / slug / id
     links: tuple[tuple[str, int, int], ...]  # relative links to local files: target, line, column
+    body_findings: tuple[Diagnostic, ...] | None = None  # None: only the front matter was read
+
+    @property
+    def complete(self) -> bool:
+        return self.body_findings is not None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,14 @@ class Report:
     def ok(self) -> bool:
         return not self.failed
 
+    def adding(self, found: Sequence[tuple[str, Diagnostic]]) -> Report:
+        """This report with more findings (path, diagnostic with its display path)."""
+        if not found:
+            return self
+        failed = self.failed | {path for path, d in found if d.severity == "error"}
+        return Report([p for p in self.posts if p.path not in failed], sorted([*self.diagnostics, *(d for _, d in found)]),
+                      self.checked, failed, self.digests)
+
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
     """Post files named by `paths` (files, or folders searched recursively), each once, sorted."""
@@ -72,15 +85,19 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
 
 
 def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | None = None,
-          links: bool = True, progress: Callable[[int, int], None] | None = None) -> Report:
+          bodies: bool = True, progress: Callable[[int, int], None] | None = None) -> Report:
     """Read and check every file; `now` decides which dates are in the future.
 
-    `links=False` skips the missing-local-file warnings (FT303), which never stop a build.
+    `bodies=False` reads and checks only the front matter (what build and digest need of
+    every post); `check_bodies` then checks the bodies they render.
     """
-    analyses = analyze_all(files, site, cache, progress)
+    analyses = analyze_all(files, site, cache, progress, complete=bodies)
+    if cache:
+        cache.forget_missing({os.path.abspath(path) for path in files})  # a partial run keeps the rest
     cwd = os.getcwd()
-    listing = _Listing() if links else None
-    found = [(a.path, d) for a in analyses for d in (*a.diagnostics, *_time_and_place(a, now, listing, site.source))]
+    listing = _Listing() if bodies else None
+    found = [(a.path, d) for a in analyses
+             for d in (*a.diagnostics, *(a.body_findings if bodies else ()), *_time_and_place(a, now, listing, site.source))]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
     posts = [a.post for a in analyses if a.post and a.path not in failed]
@@ -89,14 +106,23 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
 
 
+def check_bodies(posts: Sequence[Post], site: Site, cache: Cache | None) -> list[tuple[str, Diagnostic]]:
+    """What the bodies of `posts` (the ones about to be rendered) add to a check that read
+    only front matter: (path, diagnostic) pairs, for `Report.adding`."""
+    cwd = os.getcwd()
+    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
+            for a in analyze_all([post.path for post in posts], site, cache, complete=True) for d in a.body_findings]
+
+
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_MIN = 400
 
 
 def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
-                progress: Callable[[int, int], None] | None = None) -> list[Analysis]:
+                progress: Callable[[int, int], None] | None = None, *, complete: bool = True) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
-    read on every core when there are many of them."""
+    read on every core when there are many of them. `complete=False`: front matter only
+    (a cached complete analysis serves too)."""
     keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
     results: list[Analysis | None] = [None] * len(files)
     stats: dict[int, os.stat_result] = {}
@@ -110,24 +136,29 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             results[number] = _not_a_file(path, stat)
             continue
         hit = cache.lookup(key, stat) if cache else None
-        if hit is not None:
+        if hit is not None and (hit.complete or not complete):
             results[number] = _as_named(hit, path)
         else:
             stats[number] = stat
-    todo = [(number, files[number], cache.digest_of(keys[number]) if cache else None) for number in stats]
+    todo = [(number, files[number], _expected_digest(cache, keys[number], complete)) for number in stats]
     done = len(files) - len(todo)
-    for number, read_ns, digest, analysis in _read_all(todo, site, done, len(files), progress):
+    for number, read_ns, digest, analysis in _read_all(todo, site, done, len(files), progress, complete):
         path, key = files[number], keys[number]
         if analysis is None and cache is not None:  # same content as cached: only the stat changed
             analysis = cache.lookup_hash(key, stats[number], digest)
         if analysis is None:  # defensive: the cache no longer had it
-            _, read_ns, digest, analysis = _read_one((number, path, None), site)
+            _, read_ns, digest, analysis = _read_one((number, path, None), site, complete)
         if cache is not None and digest:  # unreadable files (no digest) are never cached
             cache.store(key, stats[number], digest, analysis, read_ns)
         results[number] = _as_named(analysis, path)
-    if cache:
-        cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
     return results  # type: ignore[return-value]
+
+
+def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:
+    """The content hash whose cached analysis serves this run (so a file with that content
+    need not be analyzed again), if any."""
+    cached = cache.entry(key) if cache else None
+    return cached.digest if cached is not None and (cached.complete or not complete) else None
 
 
 def _as_named(analysis: Analysis, path: str) -> Analysis:
@@ -139,7 +170,7 @@ def _as_named(analysis: Analysis, path: str) -> Analysis:
 
 
 def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, total: int,
-              progress: Callable[[int, int], None] | None):
+              progress: Callable[[int, int], None] | None, complete: bool):
     """Yield (index, read_ns, digest, analysis or None when the digest is as expected). With
     many files, forked workers read their shares while this process reads its own."""
     workers = _cores() if len(todo) >= PARALLEL_MIN else 1
@@ -151,10 +182,10 @@ def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, to
         theirs, todo = todo[share:], todo[:share]
         pool = multiprocessing.get_context("fork").Pool(workers - 1)
         chunks = [theirs[i::(workers - 1) * 4] for i in range((workers - 1) * 4)]
-        pending = pool.map_async(functools.partial(_read_chunk, site=site), chunks)
+        pending = pool.map_async(functools.partial(_read_chunk, site=site, complete=complete), chunks)
     try:
         for number, item in enumerate(todo, start=1):
-            yield _read_one(item, site)
+            yield _read_one(item, site, complete)
             if progress and number % 200 == 0:
                 progress(done + number * workers, total)
         if pool is not None:
@@ -179,13 +210,13 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site) -> list[tuple]:
+def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: bool) -> list[tuple]:
     """A worker's share, its analyses as plain tuples (they cross the pipe 5x cheaper)."""
     return [(n, t, d, None if a is None else _encode(a))
-            for n, t, d, a in (_read_one(item, site) for item in chunk)]
+            for n, t, d, a in (_read_one(item, site, complete) for item in chunk)]
 
 
-def _read_one(item: tuple[int, str, str | None], site: Site) -> tuple:
+def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = True) -> tuple:
     """(index, read time, content hash, analysis; None when the hash is the expected one)."""
     number, path, expected = item
     read_ns = time.time_ns()
@@ -196,17 +227,28 @@ def _read_one(item: tuple[int, str, str | None], site: Site) -> tuple:
     digest = content_hash(data)
     if digest == expected:
         return number, read_ns, digest, None
-    return number, read_ns, digest, analyze(loads(data, site, path=path, display=""), digest)
+    return number, read_ns, digest, analyze_bytes(data, site, path, digest, complete)
+
+
+def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: bool = True) -> Analysis:
+    """The analysis of a file's content. Its front matter findings are the same whether or
+    not the body is read: a body that is not UTF-8 text is a finding about the body."""
+    loaded = loads(data, site, path=path, display="", body=complete)
+    if complete and loaded.front_matter is None:  # unreadable: the front matter, or only the body?
+        head = loads(data, site, path=path, display="", body=False)
+        body = () if head.diagnostics == loaded.diagnostics else tuple(loaded.diagnostics)
+        return analyze(head, digest, complete=False)._replace(body_findings=body)
+    return analyze(loaded, digest, complete)
 
 
 def _encode(a: Analysis) -> tuple:
     """An analysis as plain tuples: they pickle and unpickle several times faster."""
-    return (a.path, a.digest, tuple(a.post) if a.post else None, a.diagnostics, a.places, a.links)
+    return (a.path, a.digest, tuple(a.post) if a.post else None, a.diagnostics, a.places, a.links, a.body_findings)
 
 
 def _decode(t: tuple) -> Analysis:
     post = tuple.__new__(Post, t[2]) if t[2] is not None else None
-    return tuple.__new__(Analysis, (t[0], t[1], post, t[3], t[4], t[5]))
+    return tuple.__new__(Analysis, (t[0], t[1], post, t[3], t[4], t[5], t[6]))
 
 
 
@@ -218,21 +260,23 @@ def open_cache(site: Site) -> Cache:
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
     kind = "a symbolic link" if S_ISLNK(stat.st_mode) else "not a regular file"
     d = Diagnostic("", 1, 1, "warning", "FT105", f"{kind}; feedtool does not follow links or read special files, so it is skipped")
-    return Analysis(path, "", None, (d,), {}, ())
+    return Analysis(path, "", None, (d,), {}, (), ())
 
 
 def _unreadable(path: str, exc: OSError) -> Analysis:
     d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read file: {exc.strerror or exc}")
-    return Analysis(path, "", None, (d,), {}, ())
+    return Analysis(path, "", None, (d,), {}, (), ())
 
 
 
-def analyze(item: Loaded, digest: str) -> Analysis:
-    """File-local findings (beyond those of reading it): unknown keys, body warnings, links."""
+def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
+    """File-local findings (beyond those of reading it): unknown keys, and with `complete`
+    (the item was read with its body) the body's findings and links."""
     found = list(item.diagnostics)
     front, post = item.front_matter, item.post
     places: dict[str, tuple[int, int]] = {}
     links: tuple[tuple[str, int, int], ...] = ()
+    body: list[Diagnostic] = []
     if front is not None:
         places = {k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions}
         for key, (line, column) in front.key_positions.items():
@@ -240,19 +284,25 @@ def analyze(item: Loaded, digest: str) -> Analysis:
                 close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 found.append(Diagnostic("", line, column, "warning", "FT115", f"unknown key '{key}'{hint}"))
-    if post is not None:
-        before, after = split_more(post.body)
+    if post is not None and complete:
+        text = post.body
+        if bad := XML_FORBIDDEN.search(text):
+            line = post.body_line + text.count("\n", 0, bad.start())
+            column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+            body.append(Diagnostic("", line, column, "error", "FT206", f"body contains {codepoint(bad[0])}, which XML forbids"))
+        before, after = split_more(text)
         if not (before + (after or "")).strip():
             if not post.draft:
-                found.append(Diagnostic("", post.body_line - 1, 1, "warning", "FT301", "empty body"))
+                body.append(Diagnostic("", post.body_line - 1, 1, "warning", "FT301", "empty body"))
         elif after is not None and not before.strip():
-            found.append(Diagnostic("", post.body_line + before.count("\n"), 1, "warning", "FT302",
-                                    "nothing before the <!--more--> marker, so the summary would be empty"))
-        if problem := _too_complex(post.body):
-            found.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
+            body.append(Diagnostic("", post.body_line + before.count("\n"), 1, "warning", "FT302",
+                                   "nothing before the <!--more--> marker, so the summary would be empty"))
+        if problem := _too_complex(text):
+            body.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
         links = _local_links(post)
-        post = post._replace(body="")
-    return Analysis(item.path, digest, post, tuple(found), places, links)
+    if post is not None:
+        post = post._replace(body="")  # re-read to render: 10,000 bodies would fill the cache
+    return Analysis(item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None)
 
 
 # Markdown the parser cannot render in reasonable time or depth (see render.RENDER_SECONDS).

@@ -150,3 +150,57 @@ def test_validate_keeps_the_rendered_html(blog: Path, run):
     assert run("validate", "posts/glm-vl.md").exit_code == 0  # a partial run forgets nothing
     cache = validate.open_cache(site)
     assert len(cache.html) == 5 and len(cache.files) == 5
+
+
+# Build and digest read only front matter, and check the bodies they render -------------------
+
+TOO_DEEP = "\n".join("  " * level + "- 层" for level in range(210)) + "\n"  # FT304: cannot be rendered
+
+
+def test_a_body_error_stops_build_and_digest_only_when_that_post_is_published(blog: Path, run):
+    old = write_post(blog / "posts", "old.md", f"---\ntitle: 旧文\ndate: 2001-01-01\n---\n\n{TOO_DEEP}")
+    # Not among the newest posts: the feeds and the digest are good, validate still fails.
+    build = run("build", "--limit", "2")
+    assert build.exit_code == 0, build.output
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    validated = run("validate")
+    assert validated.exit_code == 1 and "old.md" in validated.stdout and "FT304" in validated.stdout
+    # In the feed: the build stops at the body's error, with its place, and writes nothing.
+    (blog / "public" / "atom.xml").unlink()
+    old.write_text(f"---\ntitle: 旧文\ndate: 2099-01-01\npublishDate: 2001-01-01\n---\n\n{TOO_DEEP}", encoding="utf-8")
+    build = run("build", "--limit", "2")
+    assert build.exit_code == 1 and "old.md:6:1: error FT304" in build.stderr
+    assert not (blog / "public" / "atom.xml").exists()
+
+
+def test_a_digest_stops_at_a_body_error_in_its_week(blog: Path, run):
+    write_post(blog / "posts", "bad.md", b"---\ntitle: t\ndate: 2025-08-20\n---\n\nbad \x01 byte\n")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 1 and "bad.md:6:5: error FT206" in result.stderr
+    assert not (blog / "public" / "digest" / "2025-W34.eml").exists()
+
+
+def test_a_cache_written_by_build_still_lets_validate_see_every_body(blog: Path, run):
+    write_post(blog / "posts", "old.md", f"---\ntitle: 旧文\ndate: 2001-01-01\n---\n\n{TOO_DEEP}")
+    write_post(blog / "posts", "links.md", "---\ntitle: 链接\ndate: 2001-01-02\n---\n\n![图](missing.png)\n")
+    assert run("build", "--limit", "2").exit_code == 0  # caches front-matter-only analyses
+    site = config.load(blog / "feedtool.toml")
+    cached = validate.open_cache(site)
+    assert not cached.entry(str(blog / "posts" / "old.md")).complete
+    result = run("validate")
+    assert result.exit_code == 1 and "old.md:5:1: error FT304" in result.stdout and "links.md:6:6: warning FT303" in result.stdout
+    assert validate.open_cache(site).entry(str(blog / "posts" / "old.md")).complete
+    assert run("build", "--limit", "2").exit_code == 0  # and a complete analysis serves build
+
+
+def test_a_body_changed_between_reading_and_rendering_is_an_error(blog: Path, monkeypatch):
+    from feedtool import build as build_module
+    from feedtool.errors import FeedtoolError
+
+    site = config.load(blog / "feedtool.toml")
+    report = build_module.read_posts(site, now=datetime(2026, 1, 1, tzinfo=site.zone))
+    post = next(p for p in report.posts if p.path.endswith("glm-vl.md"))
+    path = Path(post.path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8")  # front matter unchanged
+    with pytest.raises(FeedtoolError, match="changed while feedtool was running"):
+        build_module.render_posts([post], site, report, None)

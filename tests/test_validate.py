@@ -176,3 +176,21 @@ def test_tab_nesting_is_refused_like_space_nesting(tmp_path: Path, run, monkeypa
     write_post(tmp_path, "p.md", "---\ntitle: t\ndate: 2025-08-24\n---\n\n" + "".join("\t" * i + "- x\n" for i in range(300)))
     result = run("validate", "p.md")
     assert result.exit_code == 1 and "FT304" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("正文\x0b有控制符\n".encode(), "p.md:6:3: error FT206 body contains U+000B, which XML forbids"),
+        ("正文".encode("gbk") + b"\n", "p.md:6:1: error FT102 not UTF-8 (it looks like GBK/GB18030)"),
+        (b"text\x00\x01binary\n", "p.md:1:1: error FT103 binary content"),
+    ],
+)
+def test_errors_in_the_body_are_errors_of_the_file(tmp_path: Path, run, body: bytes, expected: str, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8")
+    write_post(tmp_path, "p.md", b"---\ntitle: t\ndate: 2025-08-24\n---\n\n" + body)
+    result = run("validate", "p.md")
+    assert result.exit_code == 1 and result.stdout.startswith(expected), result.stdout
+    build = run("build")  # the post is in the feed: its body is checked before it is rendered
+    assert build.exit_code == 1 and expected in build.stderr
