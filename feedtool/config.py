@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,28 +100,36 @@ class Site:
                       title: str = "") -> str:
         """The public URL of a post, from the configured pattern (Jekyll's empty
         {categories} leaves no double slash; {title} is the title as Hugo urlizes it)."""
-        local = date.astimezone(self.zone) if date else None
+        used = self._permalink_fields
+        local = date.astimezone(self.zone) if date and used & _DATE_FIELDS else None
         url = self.permalink.format(
             base_url=self.base_url,
             slug=slug,
-            title=quote(urlize(title), safe="") if title else slug,
+            title=(quote(urlize(title), safe="") if title else slug) if "title" in used else "",
             year=f"{local.year:04d}" if local else "",
             month=f"{local.month:02d}" if local else "",
             day=f"{local.day:02d}" if local else "",
             i_month=str(local.month) if local else "",
             i_day=str(local.day) if local else "",
             short_year=f"{local.year % 100:02d}" if local else "",
-            categories="/".join(quote(c.lower(), safe="") for c in categories),
+            categories="/".join(quote(c.lower(), safe="") for c in categories) if "categories" in used else "",
         )
         scheme, rest = url.split("://", 1) if "://" in url else ("", url)
-        rest = re.sub(r"/{2,}", "/", rest)
+        if "//" in rest:
+            rest = re.sub(r"/{2,}", "/", rest)
         return f"{scheme}://{rest}" if scheme else rest
+
+    @cached_property
+    def _permalink_fields(self) -> frozenset[str]:
+        """The {fields} the permalink pattern uses: the others are not worth computing for every post."""
+        return frozenset(name for _, name, _, _ in string.Formatter().parse(self.permalink) if name)
 
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
         return f"{self.base_url}/{path.lstrip('/')}"
 
 
+_DATE_FIELDS = frozenset(("year", "month", "day", "i_month", "i_day", "short_year"))
 _SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
 _REQUIRED = ("title", "base_url")
 
