@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import functools
+import io
 import json
 import os
 import re
@@ -168,8 +169,8 @@ def find(folder: str | Path) -> list[str]:
 def read_regular_file(path: str) -> bytes:
     """The bytes of a file, refusing to follow a symbolic link (OSError ELOOP)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+    with io.FileIO(fd, "rb") as handle:  # unbuffered: one read of the whole file
+        return handle.readall()
 
 
 def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:
@@ -395,6 +396,7 @@ _FLAT_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):[ \t]+(\S(?:.*\S)?)[ \t]*")
 _DOUBLE = re.compile(r'"([^"\\]*)"(?:[ \t]+#.*)?')
 _SINGLE = re.compile(r"'([^']*)'(?:[ \t]+#.*)?")
 _FLOW = re.compile(r"\[([^\[\]{}#]*)\](?:[ \t]+#.*)?")
+_QUOTED = {'"': _DOUBLE, "'": _SINGLE}
 # Characters YAML accepts in a document, less its other line breaks (NEL, U+2028/9):
 # anything else is PyYAML's to read or report.
 _YAML_PRINTABLE = re.compile("[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
@@ -418,12 +420,16 @@ def _parse_flat_yaml(block: str, body: str, body_line: int) -> FrontMatter | Non
         if match is None or match[1] in values:
             return None
         key, raw, start = match[1], match[2], match.start(2)
-        if quoted := _DOUBLE.fullmatch(raw) or _SINGLE.fullmatch(raw):
+        first = raw[0]  # each pattern below starts with its own character: try only that one
+        quoted = _QUOTED[first].fullmatch(raw) if first in _QUOTED else None
+        flow = _FLOW.fullmatch(raw) if first == "[" else None
+        if quoted:
             value, text, end = quoted[1], quoted[1], start + quoted.end(1) + 1
-        elif flow := _FLOW.fullmatch(raw):
-            value, text, end = _flat_list(flow[1]), None, start + flow.end(1) + 1
-            if value is None:
+        elif flow:
+            items = _flat_list(flow[1])
+            if items is None:
                 return None
+            value, text, end = list(items), None, start + flow.end(1) + 1
         else:
             value = _flat_plain(raw)
             if value is _UNSURE:
@@ -441,6 +447,7 @@ def _parse_flat_yaml(block: str, body: str, body_line: int) -> FrontMatter | Non
 _UNSURE = object()
 
 
+@functools.lru_cache(maxsize=4096)  # tags and authors repeat from post to post
 def _flat_plain(raw: str) -> Any:
     """A plain scalar's value as YAML 1.1 reads it (text, true/false, null), or _UNSURE."""
     if raw[0] in _PLAIN_FIRST_INVALID or _PLAIN_BREAKS.search(raw) or raw.endswith(":"):
@@ -456,10 +463,11 @@ def _flat_plain(raw: str) -> Any:
     return raw
 
 
-def _flat_list(inner: str) -> list[Any] | None:
+@functools.lru_cache(maxsize=4096)
+def _flat_list(inner: str) -> tuple[Any, ...] | None:
     """`[a, "b c", d]` of simple items; None when unsure."""
     if not inner.strip():
-        return []
+        return ()
     items = []
     for item in inner.split(","):
         item = item.strip()
@@ -472,7 +480,7 @@ def _flat_list(inner: str) -> list[Any] | None:
         if value is _UNSURE or "#" in item:
             return None
         items.append(value)
-    return items
+    return tuple(items)
 
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -667,8 +675,11 @@ def _forbidden_character(*values: Any) -> str | None:
     return None
 
 
+_UNSAFE_IN_SLUG = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
 def _is_safe_slug(slug: str) -> bool:
-    return bool(slug.strip()) and slug not in (".", "..") and not re.search(r"[/\\\x00-\x1f\x7f]", slug)
+    return bool(slug.strip()) and slug not in (".", "..") and not _UNSAFE_IN_SLUG.search(slug)
 
 
 def _describe(value: Any) -> str:
