@@ -34,7 +34,7 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
     are neither."""
     published = newest_first(p for p in posts if p.live_at(now))
     # Scheduled: live from their own start (not drafts, not expired by then), which is after now.
-    return published, [p for p in posts if p.live_at(p.live_from) and p.live_from > now]
+    return published, [p for p in posts if p.live_from > now and p.live_at(p.live_from)]
 
 
 def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cache: Cache | None = None,

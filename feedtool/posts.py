@@ -153,14 +153,15 @@ def find(folder: str | Path) -> list[str]:
         try:
             with os.scandir(pending.pop()) as entries:
                 for entry in entries:
-                    if entry.is_symlink():
-                        if entry.name.lower().endswith(POST_SUFFIXES) or entry.is_dir():
+                    post_name = entry.name.lower().endswith(POST_SUFFIXES)
+                    if post_name and entry.is_file(follow_symlinks=False):
+                        if not entry.name.startswith("_index."):  # Hugo's list pages are not posts
+                            found.append(entry.path)
+                    elif entry.is_symlink():
+                        if post_name or entry.is_dir():
                             found.append(entry.path)
                     elif entry.is_dir():
                         pending.append(entry.path)
-                    elif entry.name.lower().endswith(POST_SUFFIXES) and entry.is_file() \
-                            and not entry.name.startswith("_index."):  # Hugo's list pages are not posts
-                        found.append(entry.path)
         except OSError:
             continue  # an unreadable folder holds no posts we could read anyway
     return sorted(found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import operator
 import os
 import re
 import time
@@ -91,9 +92,10 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     `bodies=False` reads and checks only the front matter (what build and digest need of
     every post); `check_bodies` then checks the bodies they render.
     """
-    analyses = analyze_all(files, site, cache, progress, complete=bodies)
+    keys = [os.path.abspath(path) for path in files]
+    analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys)
     if cache:
-        cache.forget_missing({os.path.abspath(path) for path in files})  # a partial run keeps the rest
+        cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
     cwd = os.getcwd()
     listing = _Listing() if bodies else None
     found = [(a.path, d) for a in analyses
@@ -119,11 +121,13 @@ PARALLEL_MIN = 400
 
 
 def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
-                progress: Callable[[int, int], None] | None = None, *, complete: bool = True) -> list[Analysis]:
+                progress: Callable[[int, int], None] | None = None, *, complete: bool = True,
+                keys: Sequence[str] | None = None) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
-    (a cached complete analysis serves too)."""
-    keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
+    (a cached complete analysis serves too). `keys`: the files' absolute paths, if known."""
+    if keys is None:
+        keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
     results: list[Analysis | None] = [None] * len(files)
     stats: dict[int, os.stat_result] = {}
     for number, (path, key) in enumerate(zip(files, keys)):
@@ -413,19 +417,14 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
     found = []
     reported: set[tuple[str, str]] = set()
     for label in ("slug", "permalink", "id"):
-        owners: dict[str, list[Analysis]] = {}
-        clashes = []
+        value_of = operator.attrgetter(label)
+        if len({value_of(a.post) for a in analyses}) == len(analyses):  # all different, as nearly always
+            continue
+        groups: dict[str, list[Analysis]] = {}
         for a in analyses:
-            value = getattr(a.post, label)
-            same = owners.get(value)
-            if same is None:
-                owners[value] = [a]
-            else:
-                same.append(a)
-                if len(same) == 2:
-                    clashes.append(value)
-        for value in clashes:
-            items = owners[value]
+            groups.setdefault(value_of(a.post), []).append(a)
+        for value in [value for value, items in groups.items() if len(items) > 1]:
+            items = groups[value]
             for a in items:
                 name = display_path(a.path, cwd)
                 others = ", ".join(display_path(other.path, cwd) for other in items if other is not a)
