@@ -155,7 +155,8 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     unless [tag_feeds] enabled = false, and OUT/feed.xsl, which makes browsers show the
     feeds as a readable page. If any post has an error, each problem is printed as
     path:line:col, nothing is written and the exit code is 1, so a good feed is never
-    replaced by a broken one.
+    replaced by a broken one. Every post's front matter is checked, and the bodies of the
+    posts the feeds show (`feedtool validate` checks every body).
     """
     from .build import build as build_feeds
     from .output import remove_files, write_files
