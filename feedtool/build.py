@@ -62,6 +62,12 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     channels = [(feeds.SITE, published[:limit])]
     if site.tag_feeds.enabled:
         channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
+    # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
+    # that a warm build says what a cold one does.
+    shown = list({post.path: post for _, chosen in channels for post in chosen}.values())
+    report = report.adding(check_bodies(report, shown, site, cache))
+    if not report.ok:
+        return Build(report)
     settings = repr(site)
     todo = []
     for channel, chosen in channels:
@@ -71,9 +77,6 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             todo.append((channel, chosen, key, names))
     # Render each post once, however many feeds show it.
     unique = list({post.path: post for _, chosen, _, _ in todo for post in chosen}.values())
-    report = report.adding(check_bodies(unique, site, cache))
-    if not report.ok:
-        return Build(report)
     rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
     files: dict[str, bytes] = {}
     for channel, chosen, key, names in todo:

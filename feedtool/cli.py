@@ -394,7 +394,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     if not chosen_posts:
         click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
         return
-    found = sorted(d for _, d in check_bodies(chosen_posts, site, cache))
+    found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
     for d in found:
         click.echo(d.text(), err=True)
     if any(d.severity == "error" for d in found):

@@ -291,11 +291,16 @@ def _check(key: str, expected: str, value: Any) -> Any:
 
 
 def _check_pattern(value: str, names: tuple[str, ...]) -> None:
+    """Only the plain {fields} in `names` (no {slug[0]}, {title.x}, {}): the pattern is filled per post."""
+    allowed = ", ".join("{" + name + "}" for name in names)
     try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
         value.format(**{name: "x" for name in names})
     except (KeyError, IndexError, ValueError) as exc:
-        allowed = ", ".join("{" + name + "}" for name in names)
         raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed}") from None
+    for field in fields:
+        if field not in names:
+            raise ValueError(f"bad pattern {value!r} (unknown field {{{field}}}); use {allowed}")
 
 
 def address_of(value: str) -> str | None:

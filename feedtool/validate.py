@@ -108,12 +108,15 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
 
 
-def check_bodies(posts: Sequence[Post], site: Site, cache: Cache | None) -> list[tuple[str, Diagnostic]]:
-    """What the bodies of `posts` (the ones about to be rendered) add to a check that read
-    only front matter: (path, diagnostic) pairs, for `Report.adding`."""
+def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache | None) -> list[tuple[str, Diagnostic]]:
+    """What the bodies of `posts` (the ones an output shows) add to `report`, a check that
+    read only front matter: (path, diagnostic) pairs, for `Report.adding`."""
     cwd = os.getcwd()
-    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
-            for a in analyze_all([post.path for post in posts], site, cache, complete=True) for d in a.body_findings]
+    analyses = analyze_all([post.path for post in posts], site, cache, complete=True)
+    for a in analyses:
+        if a.digest != report.digests.get(a.path):
+            raise FeedtoolError(f"{a.path} changed while feedtool was running; run it again")
+    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd))) for a in analyses for d in a.body_findings]
 
 
 # Below this many files to read, a process pool costs more than it saves.
@@ -240,7 +243,9 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
     loaded = loads(data, site, path=path, display="", body=complete)
     if complete and loaded.front_matter is None:  # unreadable: the front matter, or only the body?
         head = loads(data, site, path=path, display="", body=False)
-        body = () if head.diagnostics == loaded.diagnostics else tuple(loaded.diagnostics)
+        # What the whole read adds (the same problem may be worded apart: the encoding guessed differs).
+        said = {(d.line, d.column, d.code) for d in head.diagnostics}
+        body = tuple(d for d in loaded.diagnostics if (d.line, d.column, d.code) not in said)
         return analyze(head, digest, complete=False)._replace(body_findings=body)
     return analyze(loaded, digest, complete)
 

@@ -204,3 +204,11 @@ def test_a_body_changed_between_reading_and_rendering_is_an_error(blog: Path, mo
     path.write_text(path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8")  # front matter unchanged
     with pytest.raises(FeedtoolError, match="changed while feedtool was running"):
         build_module.render_posts([post], site, report, None)
+
+
+def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
+    write_post(blog / "posts", "empty.md", "---\ntitle: 空文\ndate: 2025-09-01\n---\n")
+    first, second = run("build"), run("build")  # the second rewrites nothing: its feeds are unchanged
+    assert first.exit_code == second.exit_code == 0
+    assert "posts/empty.md:4:1: warning FT301 empty body" in first.stderr
+    assert first.stderr == second.stderr

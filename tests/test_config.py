@@ -39,6 +39,8 @@ def test_sample_config_loads():
         ('title = "t"\nbase_url = "example.com"\n', "expected an absolute http(s) URL"),
         ('title = ""\nbase_url = "https://e.com"\n', "title: must not be empty"),
         (MINIMAL + 'permalink = "{base_url}/p/{name}/"\n', "permalink: bad pattern"),
+        (MINIMAL + 'permalink = "{base_url}/{categories[0]}/{slug}/"\n', "(unknown field {categories[0]}); use {base_url}"),
+        (MINIMAL + 'permalink = "{base_url}/{slug.upper}/"\n', "unknown field {slug.upper}"),
         (MINIMAL + 'permalink = "{base_url}/p/"\n', "pattern must contain {slug}"),
         ('title = "t"\nbase_url = \n', "invalid TOML"),
     ],

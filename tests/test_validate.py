@@ -194,3 +194,12 @@ def test_errors_in_the_body_are_errors_of_the_file(tmp_path: Path, run, body: by
     assert result.exit_code == 1 and result.stdout.startswith(expected), result.stdout
     build = run("build")  # the post is in the feed: its body is checked before it is rendered
     assert build.exit_code == 1 and expected in build.stderr
+
+
+def test_a_file_not_utf8_in_front_matter_and_body_is_one_error(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8")
+    write_post(tmp_path, "p.md", b"---\ntitle: " + "标题".encode("gbk") + b"\ndate: 2025-08-01\n---\nbody \xff\xfe\x80\n")
+    result = run("validate", "p.md")
+    assert result.exit_code == 1
+    assert [line.split(" not UTF-8")[0] for line in result.stdout.splitlines()[:-1]] == ["p.md:2:8: error FT102"]
