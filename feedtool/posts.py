@@ -581,20 +581,17 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
 
     if has_errors(out) or title is None or date is None:
         return None
+    title = title.strip()
+    segment = slug if _URL_SAFE.fullmatch(slug) else quote(slug, safe="")  # quote() is slow; most slugs need none
     if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
         own_url = sources.post_pattern(own_url)
-        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(
-            quote(slug, safe=""), date, categories, title.strip())
+        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(segment, date, categories, title)
     elif own_url:
         permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
     else:
-        permalink = site.permalink_for(quote(slug, safe=""), date, categories, title.strip())
-    return Post(
-        path=path, slug=slug, title=title.strip(), date=date, permalink=permalink,
-        id=post_id or permalink, body=front.body, body_line=front.body_line, updated=updated,
-        author=author or site.author, tags=tags, categories=categories, summary=summary,
-        draft=bool(draft), cover=cover, publish=publish, expires=expires,
-    )
+        permalink = site.permalink_for(segment, date, categories, title)
+    return Post(path, slug, title, date, permalink, post_id or permalink, front.body, front.body_line, updated,
+                author or site.author, tags, categories, summary, bool(draft), cover, publish, expires)
 
 
 def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:
@@ -633,6 +630,8 @@ def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tup
     value = front.values.get(key)
     if value is None:
         return ()
+    if type(value) is list and all(type(v) is str for v in value):  # as nearly always: the short way
+        return tuple(dict.fromkeys(text for v in value if (text := v.strip())))
     if isinstance(value, str):
         report(key, "FT205", f"'{key}' should be a list, e.g. [{value!r}]", "warning")
         return (value,) if value.strip() else ()
@@ -676,6 +675,7 @@ def _forbidden_character(*values: Any) -> str | None:
     return None
 
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # what quote(text, safe="") leaves as it is
 _UNSAFE_IN_SLUG = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 

@@ -309,7 +309,7 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
         if problem := _too_complex(text):
             body.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
         links = _local_links(post)
-    if post is not None:
+    if post is not None and post.body:
         post = post._replace(body="")  # re-read to render: 10,000 bodies would fill the cache
     return Analysis(item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None)
 
