@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from datetime import datetime
 from pathlib import Path
 
@@ -88,7 +87,7 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             if cache is not None:
                 cache.record_output(name, key, data)
     if site.stylesheet:
-        stylesheet = (resources.files("feedtool") / "templates" / feeds.STYLESHEET_FILE).read_bytes()
+        stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()  # not importlib.resources: 8 ms
         if out is None or _read(out / feeds.STYLESHEET_FILE) != stylesheet:
             files[feeds.STYLESHEET_FILE] = stylesheet
     produced = {channel.folder for channel, _ in channels}

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import string
 import tomllib
@@ -220,6 +219,8 @@ def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> An
     values: dict[str, Any] = {}
     for key, raw in data.items():
         if key not in fields:
+            import difflib  # only for a mistake: not on every run
+
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
             raise ConfigError(f"{where(key, section)}: unknown key '{prefix}{key}'{hint}")

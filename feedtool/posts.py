@@ -255,7 +255,7 @@ def _guess_encoding(data: bytes) -> str:
 
 
 @functools.cache
-def _yaml() -> tuple[Any, type]:
+def yaml_loader() -> tuple[Any, type]:
     """PyYAML and a safe loader (C if available) that leaves timestamps as text, so that
     feedtool's own date parser reads them. Imported on first use: warm runs parse no YAML."""
     import yaml
@@ -349,7 +349,7 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
     fast = _parse_flat_yaml(block, body, body_line)
     if fast is not None:
         return fast
-    yaml, loader_class = _yaml()
+    yaml, loader_class = yaml_loader()
     loader = loader_class(block)
     try:
         node = loader.get_single_node()
@@ -453,7 +453,7 @@ def _flat_plain(raw: str) -> Any:
     """A plain scalar's value as YAML 1.1 reads it (text, true/false, null), or _UNSURE."""
     if raw[0] in _PLAIN_FIRST_INVALID or _PLAIN_BREAKS.search(raw) or raw.endswith(":"):
         return _UNSURE
-    yaml, loader = _yaml()
+    yaml, loader = yaml_loader()
     for tag, pattern in loader.yaml_implicit_resolvers.get(raw[0], ()):
         if pattern.match(raw):
             if tag == "tag:yaml.org,2002:bool":

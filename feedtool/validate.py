@@ -8,7 +8,6 @@ so it is cached; what depends on the clock, other files or the file system is ch
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import operator
 import os
@@ -29,7 +28,7 @@ from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
-from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, find, loads, read_regular_file, split_more
+from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, find, loads, read_regular_file, split_more, yaml_loader
 
 
 class Analysis(NamedTuple):
@@ -143,8 +142,8 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             results[number] = _not_a_file(path, stat)
             continue
         hit = cache.lookup(key, stat) if cache else None
-        if hit is not None and (hit.complete or not complete):
-            results[number] = _as_named(hit, path)
+        if hit is not None and (hit.body_findings is not None or not complete):
+            results[number] = hit if hit.path == path else _as_named(hit, path)
         else:
             stats[number] = stat
     todo = [(number, files[number], _expected_digest(cache, keys[number], complete)) for number in stats]
@@ -187,6 +186,7 @@ def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, to
 
         share = len(todo) // workers
         theirs, todo = todo[share:], todo[:share]
+        yaml_loader()  # imported once, before the fork, not in every worker
         pool = multiprocessing.get_context("fork").Pool(workers - 1)
         chunks = [theirs[i::(workers - 1) * 4] for i in range((workers - 1) * 4)]
         pending = pool.map_async(functools.partial(_read_chunk, site=site, complete=complete), chunks)
@@ -290,6 +290,8 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
         places = {k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions}
         for key, (line, column) in front.key_positions.items():
             if key not in KNOWN_KEYS:
+                import difflib  # only for an unknown key: not on every run
+
                 close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 found.append(Diagnostic("", line, column, "warning", "FT115", f"unknown key '{key}'{hint}"))

@@ -189,7 +189,7 @@ def test_flat_reader_agrees_with_pyyaml(block: str):
     fast = posts._parse_flat_yaml(block, "", 9)
     if fast is None:
         return
-    yaml, loader_class = posts._yaml()
+    yaml, loader_class = posts.yaml_loader()
     loader = loader_class(block)
     try:
         node = loader.get_single_node()
