@@ -127,7 +127,7 @@ def newest_first(posts: Iterable[Post]) -> list[Post]:
 
 def split_more(body: str) -> tuple[str, str | None]:
     """(text before the first more marker, text after it); (body, None) without a marker."""
-    match = MORE_MARKER.search(body)
+    match = MORE_MARKER.search(body) if "<!--" in body else None  # the cheap test first
     if not match:
         return body, None
     return body[: match.start()], body[match.end():]

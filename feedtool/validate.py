@@ -7,6 +7,7 @@ so it is cached; what depends on the clock, other files or the file system is ch
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import operator
@@ -375,9 +376,14 @@ def _local_links(post: Post) -> tuple[tuple[str, int, int], ...]:
             if quote := _ATTRIBUTE.match(body, at + len(anchor)):
                 starts.append(quote.end())
             at = body.find(anchor, at + len(anchor))
+    fences = None
     for at in sorted(starts):
         match = _TARGET.match(body, at)
-        if match is None or _in_code(body, match.start("target")):
+        if match is None:
+            continue
+        if fences is None:
+            fences = _fences(body)
+        if _in_code(body, match.start("target"), fences):
             continue
         start = match.start("target")
         line = post.body_line + body.count("\n", 0, start)
@@ -386,19 +392,24 @@ def _local_links(post: Post) -> tuple[tuple[str, int, int], ...]:
     return tuple(found)
 
 
-def _in_code(body: str, position: int) -> bool:
-    """Inside a fenced block (an odd number of fences before) or an inline `code` span."""
+def _fences(body: str) -> list[int]:
+    """Where code fences (``` or ~~~ with only blanks before them on their line) start, in order."""
+    found = []
+    for fence in ("```", "~~~"):
+        at = body.find(fence)
+        while at >= 0:
+            if not body[body.rfind("\n", 0, at) + 1:at].strip(" \t"):
+                found.append(at)
+            at = body.find(fence, at + 3)
+    return sorted(found)
+
+
+def _in_code(body: str, position: int, fences: list[int]) -> bool:
+    """Inside a fenced block (an odd number of fences before its line) or an inline `code` span."""
     line_start = body.rfind("\n", 0, position) + 1
     if body.count("`", line_start, position) % 2:
         return True
-    fences = 0
-    for fence in ("```", "~~~"):
-        at = body.find(fence, 0, line_start)
-        while at >= 0:
-            if not body[body.rfind("\n", 0, at) + 1:at].strip(" \t"):  # only blanks before it
-                fences += 1
-            at = body.find(fence, at + 3, line_start)
-    return fences % 2 == 1
+    return bisect.bisect_right(fences, line_start - 3) % 2 == 1  # fences that end before the line
 
 
 class _Listing:
