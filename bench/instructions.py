@@ -1,0 +1,96 @@
+"""Instructions per post for reading posts, counted by valgrind: repeatable on a noisy machine.
+
+    .venv/bin/python bench/instructions.py                     # this tree
+    .venv/bin/python bench/instructions.py --baseline a5d6e26  # and a commit, side by side
+
+Wall-clock figures on a shared 2-core machine move by 20% from run to run; callgrind counts the
+instructions a run executes, which do not (the same count twice, whatever else the machine does).
+For each tree it reads the first N posts of the synthetic corpus in one process, without cache or
+process pool, twice: once as build and digest do (front matter only) and once as validate does
+(whole files). Instructions per post = (count for N posts - count for 1 post) / (N - 1), so start-up
+and imports cancel out. A baseline commit is checked out in a temporary git worktree; one from
+before front-matter-only reading existed is measured reading whole files in both rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "bench" / ".work" / "instructions"
+CONFIG = 'title = "基准测试博客"\nbase_url = "https://bench.example.com"\nposts = "posts"\n'
+# Run inside valgrind with the tree on PYTHONPATH; argv: N, "head" or "whole".
+DRIVER = """
+import gc, inspect, sys
+from pathlib import Path
+import feedtool.validate as v
+from feedtool import config
+site = config.load(Path("feedtool.toml"))
+files = v.collect([site.posts])[: int(sys.argv[1])]
+gc.set_threshold(100_000, 50, 100)  # as the command line sets it
+v.PARALLEL_MIN = 10**9  # one process: the count is of the work, not of the pool
+if "complete" in inspect.signature(v.analyze_all).parameters:
+    v.analyze_all(files, site, None, complete=sys.argv[2] == "whole")
+else:  # before front-matter-only reading: every read is whole
+    v.analyze_all(files, site, None)
+"""
+
+
+def count(tree: Path, posts: int, mode: str) -> int:
+    """Instructions callgrind counts for one driver run."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile each tree once, like an installed package
+    with tempfile.TemporaryDirectory() as scratch:
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out", sys.executable, "-c", DRIVER,
+             str(posts), mode], cwd=CORPUS, env=env, capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", result.stderr)[1])
+
+
+def per_post(tree: Path, posts: int, mode: str) -> int:
+    count(tree, 1, mode)  # first run writes the tree's bytecode
+    return (count(tree, posts, mode) - count(tree, 1, mode)) // (posts - 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=1000, help="posts read per count (default 1000)")
+    parser.add_argument("--baseline", metavar="REV", help="also measure this commit")
+    args = parser.parse_args()
+    if not shutil.which("valgrind"):
+        sys.exit("valgrind is needed: apt-get install valgrind")
+    if not (CORPUS / "posts").is_dir():
+        subprocess.run([sys.executable, str(REPO / "bench" / "corpus.py"), str(CORPUS), "--posts", str(args.posts),
+                        "--seed", "0"], check=True, stdout=subprocess.DEVNULL)
+        (CORPUS / "feedtool.toml").write_text(CONFIG, encoding="utf-8")
+    trees = [("this tree", REPO)]
+    worktree = None
+    if args.baseline:
+        worktree = Path(tempfile.mkdtemp(prefix="feedtool-baseline-"))
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), args.baseline],
+                       check=True)
+        trees.append((args.baseline, worktree))
+    try:
+        rows = {name: {mode: per_post(tree, args.posts, mode) for mode in ("head", "whole")} for name, tree in trees}
+    finally:
+        if worktree:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)
+    print(f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)")
+    for mode, label in (("head", "front matter only (build, digest)"), ("whole", "whole file (validate)")):
+        line = f"  {label:36s} {rows['this tree'][mode]:>9,}"
+        if args.baseline:
+            base = rows[args.baseline][mode]
+            line += f"   {args.baseline}: {base:>9,}   ratio {rows['this tree'][mode] / base:.2f}"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
