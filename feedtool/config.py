@@ -272,8 +272,7 @@ def _check(key: str, expected: str, value: Any) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)") from None
     if key == "permalink":
-        _check_pattern(value, PERMALINK_FIELDS)
-        if "{slug}" not in value and "{title}" not in value:
+        if not {"slug", "title"} & _check_pattern(value, PERMALINK_FIELDS):
             raise ValueError("pattern must contain {slug} (or {title})")
         if not value.startswith("{base_url}") and not urlsplit(value).scheme:
             raise ValueError("pattern must start with {base_url} or an absolute URL")
@@ -291,17 +290,23 @@ def _check(key: str, expected: str, value: Any) -> Any:
     return value
 
 
-def _check_pattern(value: str, names: tuple[str, ...]) -> None:
-    """Only the plain {fields} in `names` (no {slug[0]}, {title.x}, {}): the pattern is filled per post."""
+def _check_pattern(value: str, names: tuple[str, ...]) -> set[str]:
+    """The fields of a pattern filled per post or issue: only the plain {fields} in `names`
+    (no {slug[0]}, {title.x}, {week:02d}, {}), so that filling it cannot fail."""
     allowed = ", ".join("{" + name + "}" for name in names)
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
-        value.format(**{name: "x" for name in names})
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed}") from None
-    for field in fields:
-        if field not in names:
-            raise ValueError(f"bad pattern {value!r} (unknown field {{{field}}}); use {allowed}")
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:  # a lone { or }
+        raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed} ({{{{ and }}}} for braces)") from None
+    fields = set()
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in names or spec or conversion:
+            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"bad pattern {value!r} (unknown field {written}); use {allowed}")
+        fields.add(field)
+    return fields
 
 
 def address_of(value: str) -> str | None:

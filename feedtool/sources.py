@@ -113,6 +113,8 @@ def _hugo_pattern(pattern: str, section: str) -> str:
     # Hugo's :title is the urlized title; its :slug is the slug (front matter or file name).
     out = _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{slug}",
                              ":title": "{title}", ":filename": "{slug}", ":contentbasename": "{slug}",
+                             # feedtool's slug is already the front matter's, else the file's (or bundle's) name
+                             ":slugorfilename": "{slug}", ":slugorcontentbasename": "{slug}",
                              ":section": section, ":sections": section})
     return out if out.startswith("/") else "/" + out
 
@@ -157,6 +159,7 @@ def _hexo_jekyll_pattern(pattern: str, kind: str) -> str:
     return _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":i_month": "{i_month}",
                               ":i_day": "{i_day}", ":title": "{slug}", ":slug": "{slug}", ":name": "{slug}",
                               ":post_title": "{slug}", ":categories": "{categories}", ":category": "{categories}",
+                              ":slugified_categories": "{categories}",
                               ":output_ext": ".html", ":short_year": "{short_year}"})
 
 

@@ -170,3 +170,9 @@ def test_hugo_title_and_file_name_urls(tmp_path: Path, run, monkeypatch):
     assert links["Hello, World! 你好"] == "https://hugo.example.com/2025/hello-world-%E4%BD%A0%E5%A5%BD/"
     assert links["GLM-VL系列论文解析"] == "https://hugo.example.com/2025/glm-vl%E7%B3%BB%E5%88%97%E8%AE%BA%E6%96%87%E8%A7%A3%E6%9E%90/"
     assert sources.default_slug("hugo", "content/posts/Hello World.md") == "hello-world"
+
+
+def test_long_permalink_tokens_are_not_read_as_short_ones():
+    assert sources._hugo_pattern("/:year/:slugorfilename/", "posts") == "/{year}/{slug}/"
+    assert sources._hugo_pattern(":sections/:slugorcontentbasename", "posts") == "/posts/{slug}"
+    assert sources.post_pattern("/:slugified_categories/:title/") == "{base_url}/{categories}/{slug}/"
