@@ -15,7 +15,6 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time as Time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -94,9 +93,9 @@ class Post(NamedTuple):
         return self.updated or self.date
 
 
-@dataclass(frozen=True)
-class FrontMatter:
-    """Parsed front matter: values, where each key's value sits in the file, and the body."""
+class FrontMatter(NamedTuple):
+    """Parsed front matter: values, where each key's value sits in the file, and the body.
+    (A NamedTuple, not a frozen dataclass: made for every post of every cold run, 3x cheaper.)"""
 
     kind: str  # "yaml", "toml" or "json"
     values: dict[str, Any]

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +284,7 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         for table in (values, texts, positions, key_positions, ends):
             if "publishDate" in table:
                 table["date"] = table["publishDate"]
-    return replace(front, values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
+    return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
 
 
 def _flatten(items: list[Any]) -> list[Any]:
