@@ -119,8 +119,9 @@ def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache
     return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd))) for a in analyses for d in a.body_findings]
 
 
-# Below this many files to read, a process pool costs more than it saves.
-PARALLEL_MIN = 400
+# Below this many files to read, a process pool costs more than it saves (measured: at 1,000
+# posts a cold build is 8% slower with the pool, at 10,000 20% faster).
+PARALLEL_MIN = 2000
 
 
 def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
