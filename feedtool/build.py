@@ -87,7 +87,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             if cache is not None:
                 cache.record_output(name, key, data)
     if site.stylesheet:
-        stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()  # not importlib.resources: 8 ms
+        # Beside this module, not through importlib.resources (8 ms of imports a run).
+        stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()
         if out is None or _read(out / feeds.STYLESHEET_FILE) != stylesheet:
             files[feeds.STYLESHEET_FILE] = stylesheet
     produced = {channel.folder for channel, _ in channels}
