@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,7 +63,7 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
         channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
     # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
     # that a warm build says what a cold one does.
-    shown = list({post.path: post for _, chosen in channels for post in chosen}.values())
+    shown = _each_once(chosen for _, chosen in channels)
     report = report.adding(check_bodies(report, shown, site, cache))
     if not report.ok:
         return Build(report)
@@ -71,11 +71,11 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     todo = []
     for channel, chosen in channels:
         key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
-        names = [channel.folder + name for name in (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)]
+        names = [channel.folder + name for name in feeds.FEED_FILES]
         if cache is None or out is None or not all(cache.unchanged_output(n, key, _read(out / n)) for n in names):
             todo.append((channel, chosen, key, names))
     # Render each post once, however many feeds show it.
-    unique = list({post.path: post for _, chosen, _, _ in todo for post in chosen}.values())
+    unique = _each_once(chosen for _, chosen, _, _ in todo)
     rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
     files: dict[str, bytes] = {}
     for channel, chosen, key, names in todo:
@@ -95,7 +95,9 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     return Build(report, channels[0][1], future, files, len(channels) - 1, _stale_feeds(out, produced))
 
 
-FEED_FILES = (feeds.ATOM_FILE, feeds.RSS_FILE, feeds.JSON_FILE)
+def _each_once(post_lists: Iterable[list[Post]]) -> list[Post]:
+    """The posts of several feeds, each once, in the order they first appear."""
+    return list({post.path: post for posts in post_lists for post in posts}.values())
 
 
 def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
@@ -110,7 +112,7 @@ def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
             name = f"{kind}/{sub.name}/"
             atom = _read(sub / feeds.ATOM_FILE) if name not in produced and sub.is_dir() else None
             if atom is not None and b">feedtool</generator>" in atom:
-                stale += [name + file for file in FEED_FILES if (sub / file).is_file()]
+                stale += [name + file for file in feeds.FEED_FILES if (sub / file).is_file()]
     return stale
 
 

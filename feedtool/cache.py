@@ -91,9 +91,7 @@ class Cache:
     def lookup(self, path: str, stat: os.stat_result) -> Any | None:
         """The analysis for `path` if its stat proves it unchanged, else None."""
         entry = self.files.get(path)
-        # _identity and _racy, written out: this runs for every file of every warm run.
-        if entry is None or entry[0] != (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino) \
-                or max(stat.st_mtime_ns, stat.st_ctime_ns) > entry[2] - RACY_NS:
+        if entry is None or entry[0] != _identity(stat) or _racy(entry):
             return None
         return self.decode(entry[3])
 

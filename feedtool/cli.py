@@ -188,13 +188,11 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
                    f"atom.xml, rss.xml, feed.json{extra}{future}")
     if ping:
-        from urllib.parse import quote
-
-        from .build import FEED_FILES
+        from .feeds import FEED_FILES, SITE
         from .websub import ping as ping_hub
 
         # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
-        changed = [site.url(quote(name, safe="/")) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES]
+        changed = [SITE.url(site, name) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES]
         pinged = ping_hub(site.hub, changed)
         if not quiet:
             click.echo(f"Pinged {site.hub} for {len(pinged)} changed feed{'s' if len(pinged) != 1 else ''}.")
@@ -352,6 +350,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     from . import digest as dg
     from .build import read_posts, render_posts
     from .dates import DateError, parse_date
+    from .diagnostics import has_errors
     from .output import write_files
     from .validate import check_bodies, display_path
 
@@ -397,7 +396,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
     for d in found:
         click.echo(d.text(), err=True)
-    if any(d.severity == "error" for d in found):
+    if has_errors(found):
         _save_cache(cache)
         raise InputError("digest not written: fix the errors above")
 
@@ -459,11 +458,10 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool) -> None:
 
     ledger = Ledger(site.digest.ledger)
     if dry_run:
-        already = ledger.sent(letter.name)
+        pending, done = ledger.split(letter.name, recipients)
         for address in recipients:
-            click.echo(f"{'already sent' if address.lower() in already else 'would send'}\t{address}")
-        todo = sum(a.lower() not in already for a in recipients)
-        click.echo(f"Dry run: {todo} of {len(recipients)} would get {letter.name} via "
+            click.echo(f"{'already sent' if address in done else 'would send'}\t{address}")
+        click.echo(f"Dry run: {len(pending)} of {len(recipients)} would get {letter.name} via "
                    f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent.")
         return
 

@@ -121,7 +121,7 @@ class Site:
     @cached_property
     def _permalink_fields(self) -> frozenset[str]:
         """The {fields} the permalink pattern uses: the others are not worth computing for every post."""
-        return frozenset(name for _, name, _, _ in string.Formatter().parse(self.permalink) if name)
+        return frozenset(_check_pattern(self.permalink, PERMALINK_FIELDS))
 
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
@@ -136,8 +136,7 @@ _REQUIRED = ("title", "base_url")
 def urlize(text: str) -> str:
     """A title as a URL path segment, the way Hugo makes one: lower case, spaces to hyphens,
     letters (Chinese too), digits and -._~+ kept, other punctuation dropped."""
-    words = "-".join(text.lower().split())
-    return "".join(c for c in words if c.isalnum() or c in "-._~+")
+    return "".join(c for c in sources.hugo_case(text) if c.isalnum() or c in "-._~+")
 
 
 def load(path: str | Path | None, folder: Path | None = None) -> Site:
@@ -281,8 +280,6 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
         if address_of(value) is None:
             raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
-    if key == "source" and value not in sources.KINDS:
-        raise ValueError(f"expected one of auto, {', '.join(sources.KINDS)}, got {value!r}")
     if key == "smtp.security" and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":

@@ -20,11 +20,12 @@ from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 from .config import Site
+from .dates import format_rfc822
 from .errors import FeedtoolError
 from .posts import Post, newest_first
 from .render import Rendered, html_to_text
@@ -53,8 +54,15 @@ class Window:
     label: str  # "2025 第 34 周", or "2025-08-18 至 2025-08-24"
     start: datetime
     end: datetime
-    year: int
-    week: int
+
+    @property
+    def year(self) -> int:
+        """The ISO year and week of the window's first day (for the subject)."""
+        return self.start.date().isocalendar()[0]
+
+    @property
+    def week(self) -> int:
+        return self.start.date().isocalendar()[1]
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
@@ -80,7 +88,7 @@ def iso_week(text: str, site: Site) -> Window:
 def _week_from(monday: date, site: Site) -> Window:
     year, week, _ = monday.isocalendar()
     return Window(f"{year}-W{week:02d}", f"{year} 第 {week} 周", _midnight(monday, site),
-                  _midnight(monday + timedelta(days=7), site), year, week)
+                  _midnight(monday + timedelta(days=7), site))
 
 
 def week_of(moment: datetime, site: Site) -> Window:
@@ -99,9 +107,8 @@ def date_range(since: date, until: date, site: Site) -> Window:
     """From `since` 00:00 to the end of `until` (inclusive), in the site zone."""
     if until < since:
         raise DigestError(f"--until {until} is before --since {since}")
-    year, week, _ = since.isocalendar()
     return Window(f"{since}_{until}", f"{since} 至 {until}", _midnight(since, site),
-                  _midnight(until + timedelta(days=1), site), year, week)
+                  _midnight(until + timedelta(days=1), site))
 
 
 def select(posts: Sequence[Post], window: Window, now: datetime) -> list[Post]:
@@ -129,7 +136,10 @@ class Item:
     tags: tuple[str, ...]
     cover: str | None
     summary_html: str
-    summary_text: str
+
+    @property
+    def summary_text(self) -> str:
+        return html_to_text(self.summary_html)
 
     @property
     def meta(self) -> str:
@@ -162,7 +172,6 @@ def item(entry: Rendered, site: Site) -> Item:
         tags=tags,
         cover=entry.cover_url,
         summary_html=_email_ready(entry.summary_html),
-        summary_text=entry.summary_text,
     )
 
 
@@ -190,8 +199,12 @@ class Newsletter:
 
     window: Window
     subject: str
-    preheader: str
     items: tuple[Item, ...]
+
+    @property
+    def preheader(self) -> str:
+        titles = "、".join(i.title for i in self.items[:3]) + ("等" if len(self.items) > 3 else "")
+        return f"本期 {len(self.items)} 篇：{titles}"
 
     @property
     def name(self) -> str:
@@ -205,15 +218,14 @@ def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newslett
     subject = site.digest.subject.format(
         title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
     )
-    preheader = "、".join(i.title for i in items[:3]) + ("等" if len(items) > 3 else "")
-    letter = Newsletter(window, subject, f"本期 {len(items)} 篇：{preheader}", items)
+    letter = Newsletter(window, subject, items)
     for last in range(len(items) - 1, -2, -1):
         size = len(render_html(site, letter, _LONGEST_ADDRESS).encode())
         if size <= MAX_HTML_BYTES:
             return letter
         if last < 0:
             break
-        trimmed = dataclasses.replace(items[last], summary_html="", summary_text="", cover=None)
+        trimmed = dataclasses.replace(items[last], summary_html="", cover=None)
         items = (*items[:last], trimmed, *items[last + 1:])
         letter = dataclasses.replace(letter, items=items)
     raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even without summaries, over the "
@@ -287,7 +299,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["To"] = recipient or "undisclosed-recipients:;"
     if site.digest.reply_to:
         msg["Reply-To"] = site.digest.reply_to
-    msg["Date"] = format_datetime(date.astimezone(site.zone))
+    msg["Date"] = format_rfc822(date.astimezone(site.zone))
     msg["Message-ID"] = message_id(site, letter, recipient)
     msg["List-Id"] = f"{site.title} <digest.{site.domain}>"
     msg["List-Archive"] = f"<{archive_url(site)}>"

@@ -23,12 +23,15 @@ from feedgen.util import xml_elem
 from . import __version__
 from .config import Site
 from .dates import format_rfc3339
+from .posts import Post
 from .render import Rendered
+from .sources import hugo_case
 
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
 JSON_FILE = "feed.json"
 STYLESHEET_FILE = "feed.xsl"
+FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -44,6 +47,10 @@ class Channel:
     def url(self, site: Site, name: str = "") -> str:
         """The public URL of a file of this channel, percent-encoded (tags/%E5%A4%9A.../atom.xml)."""
         return site.url(quote(self.folder + name, safe="/"))
+
+    def describe(self, site: Site) -> str:
+        """The channel's description, else the site's ('' when neither has one)."""
+        return self.description or site.description
 
 
 SITE = Channel()
@@ -91,7 +98,7 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
     title = channel.title or site.title
     fg.id(channel.url(site))
     fg.title(title)
-    fg.subtitle(channel.description or site.description or title)  # RSS requires a description
+    fg.subtitle(channel.describe(site) or title)  # RSS requires a description
     fg.language(site.language)
     # Atom needs an author for the feed or for every entry: the site's, else the site's title.
     fg.author({"name": site.author or site.title})
@@ -121,8 +128,7 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         if post.author:
             fe.author({"name": post.author})
             fe.dc.dc_creator(post.author)
-        terms = list(dict.fromkeys((*post.tags, *post.categories)))
-        if terms:  # in one call: feedgen re-checks the whole list on every call
+        if terms := _terms(post):  # in one call: feedgen re-checks the whole list on every call
             fe.category([{"term": term} for term in terms])
         if entry.cover_url:
             # Straight under the entry: a media:group needs several media:content (feed validator).
@@ -131,6 +137,11 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         fe.summary(entry.summary_html, type="html")
         fe.content(entry.content_html, type="html")
     return fg
+
+
+def _terms(post: Post) -> list[str]:
+    """A post's tags, then its categories, each once: the terms a reader files it under."""
+    return list(dict.fromkeys((*post.tags, *post.categories)))
 
 
 def _image_type(url: str) -> str:
@@ -147,8 +158,8 @@ def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) 
         "feed_url": channel.url(site, JSON_FILE),
         "language": site.language,
     }
-    if channel.description or site.description:
-        feed["description"] = channel.description or site.description
+    if description := channel.describe(site):
+        feed["description"] = description
     if site.author:
         feed["authors"] = [{"name": site.author}]
     if site.hub:
@@ -169,8 +180,8 @@ def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) 
             item["image"] = entry.cover_url
         if post.author:
             item["authors"] = [{"name": post.author}]
-        if post.tags or post.categories:
-            item["tags"] = list(dict.fromkeys((*post.tags, *post.categories)))
+        if terms := _terms(post):
+            item["tags"] = terms
         items.append(item)
     feed["items"] = items
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -185,7 +196,7 @@ def term_folder(term: str) -> str:
     """A tag's folder name, as Hugo's urlize makes it: lower case, spaces to hyphens, Chinese
     kept. Where more had to change (C# and C, .NET and NET) or the name is long, a short hash of
     the tag keeps different tags apart; never '', '.', '..' or anything with a separator."""
-    natural = "-".join(term.lower().split())
+    natural = hugo_case(term)
     segment = _UNSAFE_SEGMENT.sub("-", natural).strip("-.")
     if segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES:
         return segment

@@ -414,10 +414,7 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     # dict.get, not item.get: feedparser maps a missing `updated` to `published` (with a warning).
     published, updated = dict.get(item, "published", ""), dict.get(item, "updated", "")
     date = published or updated or _rfc3339_of(item.get("published_parsed") or item.get("updated_parsed"))
-    content = _feed_content(item)
-    summary = item.get("summary", "") or ""
-    if not content:
-        content, summary = summary, ""
+    body, summary = _body_and_summary(_feed_content(item), item.get("summary", "") or "")
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
         title = html_to_text(title)
@@ -427,12 +424,19 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
         date=_line(date),
         author=_line(_person(item) or feed_author),
         tags=_tags(tag.get("term") or tag.get("label") for tag in item.get("tags", [])),
-        body=_clean(content).strip(),
-        summary=_clean(summary).strip() if _is_own_summary(summary, content) else "",
+        body=body,
+        summary=summary,
         link=(item.get("link") or "").strip(),
         id=(item.get("id") or "").strip(),
         updated=_line(updated) if published else "",
     )
+
+
+def _body_and_summary(content: str, summary: str) -> tuple[str, str]:
+    """The entry's body and its own summary, cleaned; without content, the summary is the body."""
+    if not content:
+        content, summary = summary, ""
+    return _clean(content).strip(), _clean(summary).strip() if _is_own_summary(summary, content) else ""
 
 
 def _feed_content(item: Any) -> str:
@@ -494,10 +498,8 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
     if not isinstance(item, dict):
         return Entry(number, "", "")
     published, modified = _json_text(item, "date_published"), _json_text(item, "date_modified")
-    content = _json_text(item, "content_html") or _json_text(item, "content_text")
-    summary = _json_text(item, "summary")
-    if not content:
-        content, summary = summary, ""
+    body, summary = _body_and_summary(_json_text(item, "content_html") or _json_text(item, "content_text"),
+                                      _json_text(item, "summary"))
     tags = item.get("tags")
     return Entry(
         position=number,
@@ -505,8 +507,8 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
         date=_line(published or modified),
         author=_line(_json_author(item) or feed_author),
         tags=_tags(tags if isinstance(tags, list) else ()),
-        body=_clean(content).strip(),
-        summary=_clean(summary).strip() if _is_own_summary(summary, content) else "",
+        body=body,
+        summary=summary,
         link=_json_text(item, "url").strip(),
         id=str(item["id"]).strip() if isinstance(item.get("id"), (str, int)) else "",
         updated=_line(modified) if published else "",

@@ -47,7 +47,7 @@ class Rendered:
     summary_html: str
     cover_url: str | None = None  # absolute, safe
 
-    @property
+    @functools.cached_property  # asked once per feed that shows the post
     def summary_text(self) -> str:
         return html_to_text(self.summary_html)
 

@@ -45,8 +45,13 @@ class Server:
     timeout: float = 30.0  # seconds to wait for the server to connect or answer, each time
 
     @property
+    def port_in_use(self) -> int:
+        """The port given, else the usual one for the security mode."""
+        return self.port or DEFAULT_PORTS.get(self.security, 25)
+
+    @property
     def address(self) -> str:
-        return f"{self.host}:{self.port or DEFAULT_PORTS.get(self.security, 25)}"
+        return f"{self.host}:{self.port_in_use}"
 
     def check(self) -> None:
         if self.security == "none" and not is_loopback(self.host):
@@ -100,6 +105,15 @@ class Ledger:
                 done.add(str(record.get("recipient", "")).lower())
         return done
 
+    def split(self, digest: str, recipients: list[str]) -> tuple[list[str], list[str]]:
+        """(the recipients still to get `digest`, those that have it), addresses compared without case."""
+        already = self.sent(digest)
+        pending: list[str] = []
+        done: list[str] = []
+        for recipient in recipients:
+            (done if recipient.lower() in already else pending).append(recipient)
+        return pending, done
+
     def record(self, digest: str, recipient: str, message_id: str) -> None:
         line = json.dumps({"digest": digest, "recipient": recipient, "message_id": message_id,
                            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, ensure_ascii=False)
@@ -141,10 +155,8 @@ def deliver(
     """
     server.check()
     outcome = Outcome()
-    already = ledger.sent(digest)
-    pending = []
-    for recipient in recipients:
-        (outcome.skipped if recipient.lower() in already else pending).append(recipient)
+    pending, skipped = ledger.split(digest, recipients)
+    outcome.skipped.extend(skipped)
     connection: smtplib.SMTP | None = None
     try:
         for number, recipient in enumerate(pending, start=1):
@@ -248,7 +260,7 @@ def _trouble(exc: BaseException, server: Server) -> str:
 def _connect(server: Server) -> smtplib.SMTP:
     """A connection ready for MAIL FROM. Raises _Unavailable for what may pass (retry later),
     SendError for what settings must fix."""
-    port = server.port or DEFAULT_PORTS[server.security]
+    port = server.port_in_use
     where = server.address
     context = ssl.create_default_context()
     connection: smtplib.SMTP | None = None

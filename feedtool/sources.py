@@ -129,7 +129,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         language = data.get("language")
         _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
         pattern = data.get("permalink") or ":year/:month/:day/:title/"
-        settings["permalink"] = "{base_url}/" + _hexo_jekyll_pattern(str(pattern).lstrip("/"), kind)
+        settings["permalink"] = "{base_url}/" + _hexo_jekyll_pattern(str(pattern).lstrip("/"))
     else:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
@@ -138,7 +138,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
-        settings["permalink"] = "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern, kind)
+        settings["permalink"] = "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
     _put(settings, "title", data.get("title"))
     _put(settings, "description", data.get("description") or data.get("subtitle"))
     _put(settings, "author", _name(data.get("author")))
@@ -155,7 +155,7 @@ _JEKYLL_STYLES = {
 }
 
 
-def _hexo_jekyll_pattern(pattern: str, kind: str) -> str:
+def _hexo_jekyll_pattern(pattern: str) -> str:
     return _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":i_month": "{i_month}",
                               ":i_day": "{i_day}", ":title": "{slug}", ":slug": "{slug}", ":name": "{slug}",
                               ":post_title": "{slug}", ":categories": "{categories}", ":category": "{categories}",
@@ -173,7 +173,7 @@ def _pattern(pattern: str, tokens: dict[str, str]) -> str:
 
 def post_pattern(pattern: str) -> str:
     """A post's own Jekyll/Hexo permalink with placeholders, as a feedtool pattern."""
-    return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern, "jekyll")
+    return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
 
 
 def _put(settings: dict[str, Any], key: str, value: Any) -> None:
@@ -203,6 +203,11 @@ def _bcp47(value: Any) -> str | None:
 
 # Front matter -----------------------------------------------------------------------------------
 
+def hugo_case(text: str) -> str:
+    """Hugo's first step in making a URL of text: lower case, runs of spaces to one hyphen."""
+    return "-".join(text.lower().split())
+
+
 def default_slug(kind: str, path: str) -> str:
     """The slug a generator gives a file: a Hugo bundle's folder, urlized as Hugo does; a Jekyll
     name without its date."""
@@ -211,8 +216,8 @@ def default_slug(kind: str, path: str) -> str:
         stem = os.path.basename(os.path.dirname(path)) or stem
     if kind == "jekyll" and (match := _JEKYLL_NAME.match(stem)):
         return match[4]
-    if kind == "hugo":  # Hugo's paths are lower case, with hyphens for spaces ("Hello World" -> hello-world)
-        return "-".join(stem.lower().split())
+    if kind == "hugo":  # "Hello World" -> hello-world
+        return hugo_case(stem)
     return stem
 
 
@@ -248,7 +253,7 @@ def filename_date(kind: str, path: str) -> str | None:
 
 # Each generator's name for feedtool's keys; feedtool's own name wins when both are set.
 _ALIASES = {
-    "hugo": {"updated": ("lastmod",)},
+    "hugo": {"updated": ("lastmod",), "date": ("publishDate",)},
     "hexo": {},
     "jekyll": {"updated": ("last_modified_at",), "categories": ("category",)},
 }
@@ -280,10 +285,6 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         for key in ("tags", "categories"):  # a single string is one tag in Hexo
             if isinstance(values.get(key), str):
                 values[key] = [values[key]]
-    if kind == "hugo" and "date" not in values and "publishDate" in values:
-        for table in (values, texts, positions, key_positions, ends):
-            if "publishDate" in table:
-                table["date"] = table["publishDate"]
     return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
 
 

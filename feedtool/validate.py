@@ -55,7 +55,7 @@ class Analysis(NamedTuple):
 class Report:
     """What `check` found: the posts that can be published and the sorted diagnostics."""
 
-    posts: list[Post]  # without bodies: see `posts.load` to render one
+    posts: list[Post]  # without bodies: `build.render_posts` reads them again
     diagnostics: list[Diagnostic]
     checked: int  # number of files read
     failed: set[str]  # files with at least one error
@@ -144,8 +144,8 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
             results[number] = _not_a_file(path, stat)
             continue
         hit = cache.lookup(key, stat) if cache else None
-        if hit is not None and (hit.body_findings is not None or not complete):
-            results[number] = hit if hit.path == path else _as_named(hit, path)
+        if hit is not None and (hit.complete or not complete):
+            results[number] = _as_named(hit, path)
         else:
             stats[number] = stat
     todo = [(number, files[number], _expected_digest(cache, keys[number], complete)) for number in stats]
