@@ -1,5 +1,5 @@
 """`python -m feedtool` runs the command line."""
 
-from .cli import cli
+from .cli import main
 
-cli(prog_name="feedtool")
+main()

@@ -556,3 +556,25 @@ def init(title: str | None, base_url: str | None) -> None:
     click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog.")
     if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
         click.echo("Check title and base_url in it; then run `feedtool build`.")
+
+
+def main() -> None:
+    """The `feedtool` program: `cli`, then an exit that skips tearing down the interpreter.
+
+    Freeing a large blog's objects one by one at exit took 50 ms of a 10,000-post build (a
+    sixth of a warm one). Every output is written and closed by then; only the standard
+    streams are flushed here. (Tests call `cli` in-process and keep the normal exit.)
+    """
+    try:
+        cli(prog_name="feedtool")
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):  # sys.exit("message"): as Python does it
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: let Python report and exit as usual
+        raise SystemExit(code)
+    os._exit(code or 0)
