@@ -92,7 +92,11 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
     now = datetime(2026, 1, 1, tzinfo=site.zone)
     serial = validate.check(files, site, now=now)
     monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(validate, "CHUNK", 4)  # nine chunks, shared with a forked helper
+    forks = []
+    monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
     parallel = validate.check(files, site, now=now)
+    assert forks == [1]
     assert parallel == serial
     assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
 

@@ -1,0 +1,99 @@
+"""Work shared by this process and one forked helper, on a 2-core machine's second core.
+
+Both processes take chunks of work from one queue (a pipe of chunk numbers: a read of two bytes
+is atomic, so no chunk is taken twice), so that a core slowed by other work on the machine takes
+fewer. The helper sends its results back in one pickle at the end. A chunk the helper could not
+do (an exception, a crash) is done again here, where any exception is raised as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+MAX_CHUNKS = 32_000  # two bytes each: the queue must fit in a pipe's buffer (64 KiB) before the fork
+
+
+def cores() -> int:
+    """Cores this process may use; 1 where fork is unavailable."""
+    if not hasattr(os, "fork"):
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
+               progress: Callable[[int], None] | None = None) -> list[T]:
+    """[work(chunk) for chunk in chunks], with a forked helper when there are two cores or more
+    and two chunks or more. `progress(n)` is told how many chunks this process has finished.
+    `work` runs in the helper on what the fork copied: it must not depend on later changes."""
+    if cores() < 2 or len(chunks) < 2 or len(chunks) > MAX_CHUNKS:
+        return _serial(work, chunks, progress)
+    queue_read, queue_write = os.pipe()
+    os.write(queue_write, b"".join(struct.pack("<H", number) for number in range(len(chunks))))
+    os.close(queue_write)  # the queue ends when it is empty
+    results_read, results_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: take chunks, then send what it did
+        os.close(results_read)
+        code = 0
+        try:
+            done = {}
+            while (number := _take(queue_read)) is not None:
+                try:
+                    done[number] = work(chunks[number])
+                except Exception:  # left for the parent to do again, and report
+                    pass
+            with os.fdopen(results_write, "wb") as out:
+                pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)  # never return into the parent's code
+    os.close(results_write)
+    results: dict[int, T] = {}
+    theirs: dict[int, T] = {}
+    try:
+        while (number := _take(queue_read)) is not None:
+            results[number] = work(chunks[number])
+            if progress:
+                progress(len(results))
+        with os.fdopen(results_read, "rb") as answers:
+            results_read = -1
+            try:
+                theirs = pickle.load(answers)
+            except Exception:  # the helper died: its chunks are done here below
+                theirs = {}
+    finally:
+        while _take(queue_read) is not None:  # on an exception here: the helper stops soon too
+            pass
+        os.close(queue_read)
+        if results_read >= 0:
+            os.close(results_read)
+        os.waitpid(pid, 0)
+    results.update(theirs)
+    for number, chunk in enumerate(chunks):
+        if number not in results:
+            results[number] = work(chunk)
+    return [results[number] for number in range(len(chunks))]
+
+
+def _serial(work: Callable[[Any], T], chunks: Sequence[Any], progress: Callable[[int], None] | None) -> list[T]:
+    out = []
+    for chunk in chunks:
+        out.append(work(chunk))
+        if progress:
+            progress(len(out))
+    return out
+
+
+def _take(queue: int) -> int | None:
+    """The next chunk's number from the queue, or None when it is empty."""
+    taken = os.read(queue, 2)
+    return struct.unpack("<H", taken)[0] if len(taken) == 2 else None
