@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,7 @@ from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
+from .parallel import map_chunks
 from .posts import Post, loads, newest_first, read_regular_file
 from .render import Rendered, render
 from .validate import Report, check, check_bodies, collect
@@ -152,9 +154,14 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
     return channels
 
 
+# From this many posts to render, a forked helper renders some of them (Markdown: 2 ms a post).
+RENDER_PARALLEL_MIN = 8
+
+
 def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | None) -> list[Rendered]:
     """Rendered HTML of `posts`: from the cache, or by reading the file again for its body."""
-    entries = []
+    todo: dict[str, tuple[Post, str, str | None, str]] = {}
+    found: dict[str, tuple[str, str, str | None]] = {}
     for post in posts:
         digest = report.digests.get(post.path, "")
         # A Hugo bundle's cover.* is beside the post, not in it: looked up here, once.
@@ -164,12 +171,23 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
         key = content_hash(repr((digest, post, cover)).encode())
         hit = cache.rendered(key) if cache and digest else None
         if hit is None:
-            rendered = render(_with_body(post, site, digest)._replace(cover=cover), site)
-            hit = (rendered.content_html, rendered.summary_html, rendered.cover_url)
-            if cache and digest:
-                cache.store_rendered(key, hit)
-        entries.append(Rendered(post, *hit))
-    return entries
+            todo[post.path] = (post, digest, cover, key)
+        else:
+            found[post.path] = hit
+    work = functools.partial(_render_one, site=site)
+    chunks = list(todo.values())
+    made = map_chunks(work, chunks) if len(chunks) >= RENDER_PARALLEL_MIN else [work(chunk) for chunk in chunks]
+    for (post, digest, _, key), html in zip(chunks, made):
+        found[post.path] = html
+        if cache and digest:
+            cache.store_rendered(key, html)
+    return [Rendered(post, *found[post.path]) for post in posts]
+
+
+def _render_one(item: tuple[Post, str, str | None, str], site: Site) -> tuple[str, str, str | None]:
+    post, digest, cover, _ = item
+    rendered = render(_with_body(post, site, digest)._replace(cover=cover), site)
+    return rendered.content_html, rendered.summary_html, rendered.cover_url
 
 
 def _with_body(post: Post, site: Site, digest: str) -> Post:

@@ -38,7 +38,8 @@ JOURNAL_SHARE = 0.05
 Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, analysis as plain tuples)
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+def identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What a cache entry remembers of a file's stat."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
@@ -91,7 +92,7 @@ class Cache:
     def lookup(self, path: str, stat: os.stat_result) -> Any | None:
         """The analysis for `path` if its stat proves it unchanged, else None."""
         entry = self.files.get(path)
-        if entry is None or entry[0] != _identity(stat) or _racy(entry):
+        if entry is None or entry[0] != identity(stat) or _racy(entry):
             return None
         return self.decode(entry[3])
 
@@ -100,17 +101,21 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[3]) if entry is not None else None
 
-    def lookup_hash(self, path: str, stat: os.stat_result, digest: str) -> Any | None:
-        """The analysis for `path` if its content is the same as when it was cached."""
+    def lookup_hash(self, path: str, stat: tuple[int, int, int, int], digest: str) -> Any | None:
+        """The analysis for `path` if its content is the same as when it was cached (`stat`:
+        the file's `identity` when it was read)."""
         entry = self.files.get(path)
         if entry is None or entry[1] != digest:
             return None
-        if entry[0] != _identity(stat) or _racy(entry):  # refresh, so that next time stat suffices
-            self._put(path, (_identity(stat), digest, time.time_ns(), entry[3]))
+        if entry[0] != stat or _racy(entry):  # refresh, so that next time stat suffices
+            self._put(path, (stat, digest, time.time_ns(), entry[3]))
         return self.decode(entry[3])
 
-    def store(self, path: str, stat: os.stat_result, digest: str, analysis: Any, read_ns: int) -> None:
-        self._put(path, (_identity(stat), digest, read_ns, self.encode(analysis)))
+    def store(self, path: str, stat: tuple[int, int, int, int], digest: str, analysis: Any, read_ns: int) -> None:
+        self._put(path, (stat, digest, read_ns, self.encode(analysis)))
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.files
 
     def _put(self, path: str, entry: Entry) -> None:
         self.files[path] = entry

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, content_hash
+from .cache import Cache, content_hash, identity
 from . import sources
 from .config import Site
 from .dates import format_rfc3339
@@ -134,31 +134,28 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     if keys is None:
         keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
     results: list[Analysis | None] = [None] * len(files)
-    stats: dict[int, os.stat_result] = {}
+    todo = []
     for number, (path, key) in enumerate(zip(files, keys)):
-        try:
-            stat = os.lstat(path)
-        except OSError as exc:
-            results[number] = _unreadable(path, exc)
-            continue
-        if not S_ISREG(stat.st_mode):
-            results[number] = _not_a_file(path, stat)
-            continue
-        hit = cache.lookup(key, stat) if cache else None
-        if hit is not None and (hit.complete or not complete):
-            results[number] = _as_named(hit, path)
-        else:
-            stats[number] = stat
-    todo = [(number, files[number], _expected_digest(cache, keys[number], complete)) for number in stats]
+        if cache is not None and key in cache:  # else the reader stats the file (a cold run: in parallel)
+            try:
+                stat = os.lstat(path)
+            except OSError as exc:
+                results[number] = _unreadable(path, exc)
+                continue
+            hit = cache.lookup(key, stat) if S_ISREG(stat.st_mode) else None
+            if hit is not None and (hit.complete or not complete):
+                results[number] = _as_named(hit, path)
+                continue
+        todo.append((number, path, _expected_digest(cache, key, complete)))
     done = len(files) - len(todo)
-    for number, read_ns, digest, analysis in _read_all(todo, site, done, len(files), progress, complete):
+    for number, read_ns, digest, analysis, stat in _read_all(todo, site, done, len(files), progress, complete):
         path, key = files[number], keys[number]
         if analysis is None and cache is not None:  # same content as cached: only the stat changed
-            analysis = cache.lookup_hash(key, stats[number], digest)
+            analysis = cache.lookup_hash(key, stat, digest)
         if analysis is None:  # defensive: the cache no longer had it
-            _, read_ns, digest, analysis = _read_one((number, path, None), site, complete)
-        if cache is not None and digest:  # unreadable files (no digest) are never cached
-            cache.store(key, stats[number], digest, analysis, read_ns)
+            _, read_ns, digest, analysis, stat = _read_one((number, path, None), site, complete)
+        if cache is not None and digest:  # unreadable files and others (no digest) are never cached
+            cache.store(key, stat, digest, analysis, read_ns)
         results[number] = _as_named(analysis, path)
     return results  # type: ignore[return-value]
 
@@ -194,29 +191,36 @@ def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, to
         # helper is about as fast).
         tick = (lambda n: progress(min(done + 2 * n * CHUNK, total), total)) if progress else None
         for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick):
-            yield from ((n, t, d, None if a is None else _decode(a)) for n, t, d, a in chunk)
+            yield from ((n, t, d, None if a is None else _decode(a), s) for n, t, d, a, s in chunk)
     if progress:
         progress(total, total)
 
 
 def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: bool) -> list[tuple]:
     """A chunk of files read, their analyses as plain tuples (they cross the pipe 5x cheaper)."""
-    return [(n, t, d, None if a is None else _encode(a))
-            for n, t, d, a in (_read_one(item, site, complete) for item in chunk)]
+    return [(n, t, d, None if a is None else _encode(a), s)
+            for n, t, d, a, s in (_read_one(item, site, complete) for item in chunk)]
 
 
 def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = True) -> tuple:
-    """(index, read time, content hash, analysis; None when the hash is the expected one)."""
+    """(index, read time, content hash, analysis or None when the hash is the expected one,
+    the file's stat as the cache keeps it). Only regular files are read: no hash for the rest."""
     number, path, expected = item
+    try:
+        stat = os.lstat(path)
+    except OSError as exc:
+        return number, 0, "", _unreadable(path, exc), None
+    if not S_ISREG(stat.st_mode):
+        return number, 0, "", _not_a_file(path, stat), None
     read_ns = time.time_ns()
     try:
         data = read_regular_file(path)
     except OSError as exc:
-        return number, read_ns, "", _unreadable(path, exc)
+        return number, read_ns, "", _unreadable(path, exc), None
     digest = content_hash(data)
     if digest == expected:
-        return number, read_ns, digest, None
-    return number, read_ns, digest, analyze_bytes(data, site, path, digest, complete)
+        return number, read_ns, digest, None, identity(stat)
+    return number, read_ns, digest, analyze_bytes(data, site, path, digest, complete), identity(stat)
 
 
 def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: bool = True) -> Analysis:

@@ -11,7 +11,7 @@ import feedparser
 import pytest
 
 from conftest import write_post
-from feedtool import cache as cache_module, config, validate
+from feedtool import build as build_module, cache as cache_module, config, render as render_module, validate
 from feedtool.cli import _Progress
 
 OUTPUTS = ("atom.xml", "rss.xml", "feed.json", "digest/2025-W34.eml", "digest/2025-W34.html")
@@ -216,3 +216,39 @@ def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
     assert first.exit_code == second.exit_code == 0
     assert "posts/empty.md:4:1: warning FT301 empty body" in first.stderr
     assert first.stderr == second.stderr
+
+
+def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypatch, tmp_path: Path):
+    for number in range(12):
+        write_post(blog / "posts", f"r{number:02d}.md",
+                   f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n第{number}段，**粗体**和[链接](../x/)。\n\n"
+                   f"<!--more-->\n\n```python\nprint({number})\n```\n")
+    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 10**6)
+    assert run("build", "--out", str(tmp_path / "serial")).exit_code == 0
+    shutil.rmtree(blog / ".feedtool-cache")  # render everything again
+    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 2)
+    forks = []
+    monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
+    assert run("build", "--out", str(tmp_path / "parallel")).exit_code == 0
+    assert forks == [1]
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    assert len(feedparser.parse((tmp_path / "parallel" / "atom.xml").read_bytes()).entries) == 17
+
+
+def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, run, monkeypatch):
+    for number in range(10):
+        write_post(blog / "posts", f"r{number:02d}.md", f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n正文。\n")
+    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 2)
+    real = render_module._render
+
+    def fails_on_one(post, site):
+        if post.title == "渲染3":
+            raise RecursionError  # as a body nested too deeply does
+        return real(post, site)
+
+    monkeypatch.setattr(render_module, "_render", fails_on_one)
+    result = run("build")
+    assert result.exit_code == 1
+    assert "posts/r03.md:5:1: error FT304 the body nested too deeply to render as Markdown" in result.output
+    assert not (blog / "public" / "atom.xml").exists()
