@@ -7,6 +7,7 @@ site's, or a tag's or category's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mimetypes
@@ -14,11 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import quote, urlsplit
-
-from feedgen.ext.base import BaseExtension
-from feedgen.feed import FeedGenerator
-from feedgen.util import xml_elem
 
 from . import __version__
 from .config import Site
@@ -75,22 +73,31 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
     return data[:declaration_end] + b'\n<?xml-stylesheet type="text/xsl" href="' + href + b'"?>' + data[declaration_end:]
 
 
-class _Hub(BaseExtension):
-    """WebSub for RSS: feedgen writes only the self link there, so the hub link is added here."""
+@functools.cache
+def _hub_extension() -> type:
+    """WebSub for RSS: feedgen writes only the self link there, so the hub link is added here.
+    (Made on first use: feedgen, with lxml and dateutil, is imported only by runs that write feeds.)"""
+    from feedgen.ext.base import BaseExtension
+    from feedgen.util import xml_elem
 
-    hub = ""
+    class Hub(BaseExtension):
+        hub = ""
 
-    def extend_ns(self):
-        return {"atom": ATOM_NS}
+        def extend_ns(self):
+            return {"atom": ATOM_NS}
 
-    def extend_rss(self, feed):
-        if self.hub:
-            channel = feed[0]
-            xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
-        return feed
+        def extend_rss(self, feed):
+            if self.hub:
+                channel = feed[0]
+                xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
+            return feed
+
+    return Hub
 
 
-def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: str) -> FeedGenerator:
+def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: str) -> Any:
+    from feedgen.feed import FeedGenerator  # imported here: see _hub_extension
+
     fg = FeedGenerator()
     # RSS <author> must be an email address; a name-only author goes in dc:creator instead.
     fg.load_extension("dc", atom=False, rss=True)
@@ -107,7 +114,7 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
     fg.link(href=channel.url(site, name), rel="self")
     if site.hub:
         fg.link(href=site.hub, rel="hub")
-        fg.register_extension("websub", _Hub, atom=False, rss=True)
+        fg.register_extension("websub", _hub_extension(), atom=False, rss=True)
         fg.websub.hub = site.hub
     fg.link(href=channel.url(site), rel="alternate")
     # RSS dates in the site's offset (+0800), as readers show them; Atom keeps each date's own.
