@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write_post
 from feedtool.cli import cli
 
 
@@ -29,6 +30,24 @@ def test_python_m_feedtool_runs(blog: Path):
     assert result.returncode == 0, result.stderr
     assert (blog / "site" / "atom.xml").is_file()
     assert "Built 5 posts" in result.stdout
+
+
+def test_the_program_exits_with_every_line_written_and_its_exit_code(blog: Path):
+    """`feedtool` (cli.main) ends with os._exit: what it printed must still arrive, whole."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    write_post(blog / "posts", "bad.md", '---\ntitle: 坏\ndate: "二月 30, 2025"\n---\n正文\n')
+    for number in range(300):  # more output than a pipe's buffer holds
+        write_post(blog / "posts", f"p{number:03d}.md", f"---\ntitle: 第{number}篇\ndate: 2025-07-01\nmystery: 1\n---\n正文\n")
+    program = [sys.executable, "-m", "feedtool"]
+    result = subprocess.run([*program, "validate", "--format", "json"], capture_output=True, text=True, cwd=blog, env=env)
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)
+    codes = [d["code"] for d in found]
+    assert codes.count("FT115") == 300 and codes.count("FT201") == 1
+    assert subprocess.run([*program, "build", "--config", "missing.toml"], capture_output=True, cwd=blog,
+                          env=env).returncode == 2
+    version = subprocess.run([*program, "--version"], capture_output=True, text=True, env=env)
+    assert version.returncode == 0 and version.stdout.startswith("feedtool, version ")
 
 
 def test_build_reports_what_it_wrote(blog: Path, run):
