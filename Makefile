@@ -16,15 +16,21 @@ test: $(VENV)/.test-installed
 # costs every run ~15 ms. The stamp makes re-runs instant; changed sources reinstall.
 SOURCES := pyproject.toml $(wildcard feedtool/*.py feedtool/templates/*)
 
+# The venv is made (and its pip upgraded) once; each stamp's own install follows.
+define venv
+	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
+endef
+
 $(VENV)/.installed: $(SOURCES)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(venv)
 	$(BIN)/python -m pip install --quiet .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed
+# '.[test]' installs the package too, so its stamp is renewed as well.
+$(VENV)/.test-installed: $(SOURCES)
+	$(venv)
 	$(BIN)/python -m pip install --quiet '.[test]'
-	touch $@
+	touch $@ $(VENV)/.installed
 
 # Side by side with Hugo on synthetic 1,000- and 10,000-post blogs; writes BENCHMARKS.md.
 bench: $(VENV)/.installed

@@ -174,9 +174,8 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
             todo[post.path] = (post, digest, cover, key)
         else:
             found[post.path] = hit
-    work = functools.partial(_render_one, site=site)
     chunks = list(todo.values())
-    made = map_chunks(work, chunks) if len(chunks) >= RENDER_PARALLEL_MIN else [work(chunk) for chunk in chunks]
+    made = map_chunks(functools.partial(_render_one, site=site), chunks, minimum=RENDER_PARALLEL_MIN)
     for (post, digest, _, key), html in zip(chunks, made):
         found[post.path] = html
         if cache and digest:

@@ -101,18 +101,19 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[3]) if entry is not None else None
 
-    def lookup_hash(self, path: str, stat: tuple[int, int, int, int], digest: str) -> Any | None:
-        """The analysis for `path` if its content is the same as when it was cached (`stat`:
-        the file's `identity` when it was read)."""
+    def lookup_hash(self, path: str, stat_identity: tuple[int, int, int, int], digest: str) -> Any | None:
+        """The analysis for `path` if its content is the same as when it was cached
+        (`stat_identity`: the file's `identity` when it was read)."""
         entry = self.files.get(path)
         if entry is None or entry[1] != digest:
             return None
-        if entry[0] != stat or _racy(entry):  # refresh, so that next time stat suffices
-            self._put(path, (stat, digest, time.time_ns(), entry[3]))
+        if entry[0] != stat_identity or _racy(entry):  # refresh, so that next time stat suffices
+            self._put(path, (stat_identity, digest, time.time_ns(), entry[3]))
         return self.decode(entry[3])
 
-    def store(self, path: str, stat: tuple[int, int, int, int], digest: str, analysis: Any, read_ns: int) -> None:
-        self._put(path, (stat, digest, read_ns, self.encode(analysis)))
+    def store(self, path: str, stat_identity: tuple[int, int, int, int], digest: str, analysis: Any,
+              read_ns: int) -> None:
+        self._put(path, (stat_identity, digest, read_ns, self.encode(analysis)))
 
     def __contains__(self, path: str) -> bool:
         return path in self.files

@@ -20,7 +20,6 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.relativedelta import relativedelta
 
 __all__ = ["DateError", "format_rfc822", "format_rfc3339", "parse_date"]
 
@@ -266,7 +265,6 @@ def _text(tokens: list[Token]) -> str:
 # --------------------------------------------------------------------------- zones
 
 _ZONES: dict[str, tzinfo] = {}
-_OFFSETS: dict[int, timezone] = {}
 
 
 def _site_zone(tz: str | tzinfo, text: str) -> tzinfo:
@@ -289,11 +287,9 @@ def _site_zone(tz: str | tzinfo, text: str) -> tzinfo:
     raise TypeError(f"tz must be an IANA zone name or a tzinfo, not {type(tz).__name__}")
 
 
+@functools.cache
 def _fixed(minutes: int) -> timezone:
-    zone = _OFFSETS.get(minutes)
-    if zone is None:
-        zone = _OFFSETS[minutes] = timezone(timedelta(minutes=minutes))
-    return zone
+    return timezone(timedelta(minutes=minutes))
 
 
 def _localize(wall: datetime, zone: tzinfo) -> datetime:
@@ -685,7 +681,7 @@ class _Grammar:
     def _weekday_after_prefix(self) -> int:
         t, j = self.t, self.i
         tok = t[j]
-        if tok[0] == "C" and tok[1][0] in _CN_WEEKDAY and tok[1][0] not in "日天":
+        if tok[0] == "C" and tok[1][0] in _CN_WEEKDAY:  # 日 and 天 are never numerals (C)
             if len(tok[1]) > 1:  # 周二十点: the weekday is 二, 十点 is the time
                 rest = tok[1][1:]
                 self.t[j] = ("C", tok[1][0], None)
@@ -790,10 +786,7 @@ class _Grammar:
             self._unreadable()
         self.i += 1
 
-    def _on_colon(self) -> None:  # "发布于:" and Apache's 24/Aug/2025:10:00:00
-        if self.last != "date" or self.t[self.i + 1][0] != "N":
-            self._unreadable()
-        self.i += 1
+    _on_colon = _on_T  # "发布于:" and Apache's 24/Aug/2025:10:00:00
 
     def _on_stop(self) -> None:  # a full stop closing the sentence
         if self.i != self.n - 1:
@@ -968,10 +961,13 @@ class _Grammar:
             unit, count, phrase = self.ago
             now = local_now()
             count = int(count)
-            step = {"d": relativedelta(days=count), "w": relativedelta(weeks=count),
-                    "mo": relativedelta(months=count), "y": relativedelta(years=count)}[unit]
             try:
-                day = now.date() - step
+                if unit in ("d", "w"):
+                    day = now.date() - timedelta(days=count * (7 if unit == "w" else 1))
+                else:  # calendar months and years; dateutil is imported only here (a rare phrase)
+                    from dateutil.relativedelta import relativedelta
+
+                    day = now.date() - (relativedelta(months=count) if unit == "mo" else relativedelta(years=count))
             except (OverflowError, ValueError):
                 raise _Reject(f"{phrase} is too far back") from None
             wall_time = (now.hour, now.minute, now.second, now.microsecond)
@@ -1152,11 +1148,11 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
 
 
 # 2025/08/24 15:04 (Hexo's and WordPress's exports) and 2025年8月24日 下午3:04 (Chinese CMSs).
-_CLOCK = r"(?: (?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?"
-_SLASH = re.compile(r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})(?P<half>)" + _CLOCK)
-_ZH_FULL = re.compile(r"(?P<year>[0-9]{4})年(?P<month>[0-9]{1,2})月(?P<day>[0-9]{1,2})日"
-                      r"(?: (?P<half>上午|下午)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?")
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+_HMS = r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?"
+_SLASH = re.compile(r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})(?P<half>)(?: " + _HMS + ")?")
+_ZH_FULL = re.compile(r"(?P<year>[0-9]{4})年(?P<month>[0-9]{1,2})月(?P<day>[0-9]{1,2})日(?: (?P<half>上午|下午)" + _HMS + ")?")
+# Hours 00-23 only: the grammar refuses 24:00, which newer Pythons' fromisoformat accepts.
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ](?:[01][0-9]|2[0-3]):[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
                   r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
 
 
@@ -1186,8 +1182,6 @@ def _fast_path(text: str, site: tzinfo) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            return None
-        if parsed.year == 0 or parsed.hour == 24:
             return None
         return parsed if parsed.tzinfo else _localize(parsed, site)
     return None

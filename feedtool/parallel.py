@@ -29,11 +29,11 @@ def cores() -> int:
 
 
 def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
-               progress: Callable[[int], None] | None = None) -> list[T]:
+               progress: Callable[[int], None] | None = None, *, minimum: int = 2) -> list[T]:
     """[work(chunk) for chunk in chunks], with a forked helper when there are two cores or more
-    and two chunks or more. `progress(n)` is told how many chunks this process has finished.
+    and `minimum` chunks or more. `progress(n)` is told how many chunks this process has finished.
     `work` runs in the helper on what the fork copied: it must not depend on later changes."""
-    if cores() < 2 or len(chunks) < 2 or len(chunks) > MAX_CHUNKS:
+    if cores() < 2 or len(chunks) < max(minimum, 2) or len(chunks) > MAX_CHUNKS:
         return _serial(work, chunks, progress)
     queue_read, queue_write = os.pipe()
     os.write(queue_write, b"".join(struct.pack("<H", number) for number in range(len(chunks))))
@@ -57,25 +57,22 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
         finally:
             os._exit(code)  # never return into the parent's code
     os.close(results_write)
+    answers = os.fdopen(results_read, "rb")
     results: dict[int, T] = {}
-    theirs: dict[int, T] = {}
     try:
         while (number := _take(queue_read)) is not None:
             results[number] = work(chunks[number])
             if progress:
                 progress(len(results))
-        with os.fdopen(results_read, "rb") as answers:
-            results_read = -1
-            try:
-                theirs = pickle.load(answers)
-            except Exception:  # the helper died: its chunks are done here below
-                theirs = {}
+        try:
+            theirs: dict[int, T] = pickle.load(answers)
+        except Exception:  # the helper died: its chunks are done here below
+            theirs = {}
     finally:
         while _take(queue_read) is not None:  # on an exception here: the helper stops soon too
             pass
         os.close(queue_read)
-        if results_read >= 0:
-            os.close(results_read)
+        answers.close()  # before waiting: a helper still writing its results then stops
         os.waitpid(pid, 0)
     results.update(theirs)
     for number, chunk in enumerate(chunks):

@@ -136,13 +136,14 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     results: list[Analysis | None] = [None] * len(files)
     todo = []
     for number, (path, key) in enumerate(zip(files, keys)):
-        if cache is not None and key in cache:  # else the reader stats the file (a cold run: in parallel)
+        # Files the cache knows are looked up by their stat; the reader stats the rest itself
+        # (on a cold run, in parallel) and reports what is not a readable regular file.
+        if cache is not None and key in cache:
             try:
                 stat = os.lstat(path)
-            except OSError as exc:
-                results[number] = _unreadable(path, exc)
-                continue
-            hit = cache.lookup(key, stat) if S_ISREG(stat.st_mode) else None
+            except OSError:
+                stat = None
+            hit = cache.lookup(key, stat) if stat and S_ISREG(stat.st_mode) else None
             if hit is not None and (hit.complete or not complete):
                 results[number] = _as_named(hit, path)
                 continue
