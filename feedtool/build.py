@@ -12,6 +12,7 @@ from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
+from .output import read_if_present
 from .parallel import map_chunks
 from .posts import Post, loads, newest_first, read_regular_file
 from .render import Rendered, render
@@ -74,7 +75,7 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     for channel, chosen in channels:
         key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
         names = [channel.folder + name for name in feeds.FEED_FILES]
-        if cache is None or out is None or not all(cache.unchanged_output(n, key, _read(out / n)) for n in names):
+        if cache is None or out is None or not all(cache.unchanged_output(n, key, read_if_present(out / n)) for n in names):
             todo.append((channel, chosen, key, names))
     # Render each post once, however many feeds show it.
     unique = _each_once(chosen for _, chosen, _, _ in todo)
@@ -91,7 +92,7 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     if site.stylesheet:
         # Beside this module, not through importlib.resources (8 ms of imports a run).
         stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()
-        if out is None or _read(out / feeds.STYLESHEET_FILE) != stylesheet:
+        if out is None or read_if_present(out / feeds.STYLESHEET_FILE) != stylesheet:
             files[feeds.STYLESHEET_FILE] = stylesheet
     produced = {channel.folder for channel, _ in channels}
     return Build(report, channels[0][1], future, files, len(channels) - 1, _stale_feeds(out, produced))
@@ -112,17 +113,10 @@ def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
             continue
         for sub in sorted(folder.iterdir()):
             name = f"{kind}/{sub.name}/"
-            atom = _read(sub / feeds.ATOM_FILE) if name not in produced and sub.is_dir() else None
+            atom = read_if_present(sub / feeds.ATOM_FILE) if name not in produced and sub.is_dir() else None
             if atom is not None and b">feedtool</generator>" in atom:
                 stale += [name + file for file in feeds.FEED_FILES if (sub / file).is_file()]
     return stale
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 # Feeds for at most this many terms of each post, and this many terms in all (the most used
@@ -137,11 +131,16 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
     exclude = {t.lower() for t in site.tag_feeds.exclude}
     groups: dict[str, tuple[str, str, list[Post]]] = {}
     for kind, label, terms_of in (("tags", "标签", lambda p: p.tags), ("categories", "分类", lambda p: p.categories)):
+        folders: dict[str, str | None] = {}  # term -> its folder, None when left out: once per term, not per post
         for post in published:
             for term in list(dict.fromkeys(terms_of(post)))[:TERMS_PER_POST]:
-                if (include and term.lower() not in include) or term.lower() in exclude:
+                if term not in folders:
+                    lowered = term.lower()
+                    wanted = (not include or lowered in include) and lowered not in exclude
+                    folders[term] = f"{kind}/{feeds.term_folder(term)}/" if wanted else None
+                folder = folders[term]
+                if folder is None:
                     continue
-                folder = f"{kind}/{feeds.term_folder(term)}/"
                 _, _, posts = groups.setdefault(folder, (term, label, []))
                 if not posts or posts[-1] is not post:  # "AI" and "ai" share a folder: once each
                     posts.append(post)

@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,13 @@ class Cache:
 
     folder: Path | None
     key: str
+    encode: Callable[[Any], Any]  # how an analysis is stored (validate: plain tuples, they unpickle fastest)
+    decode: Callable[[Any], Any]  # and read back
     base_id: str = ""
     files: dict[str, Entry] = field(default_factory=dict)
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
-    encode: Any = tuple  # how an analysis is stored (plain tuples unpickle fastest)
-    decode: Any = None  # and read back
     _html_changed: bool = False
     _outputs_changed: bool = False
 
@@ -101,14 +102,12 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[3]) if entry is not None else None
 
-    def lookup_hash(self, path: str, stat_identity: tuple[int, int, int, int], digest: str) -> Any | None:
-        """The analysis for `path` if its content is the same as when it was cached
-        (`stat_identity`: the file's `identity` when it was read)."""
-        entry = self.files.get(path)
-        if entry is None or entry[1] != digest:
-            return None
-        if entry[0] != stat_identity or _racy(entry):  # refresh, so that next time stat suffices
-            self._put(path, (stat_identity, digest, time.time_ns(), entry[3]))
+    def refresh(self, path: str, stat_identity: tuple[int, int, int, int], read_ns: int) -> Any:
+        """The analysis for `path`, read again and found with the content it had when cached
+        (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""
+        entry = self.files[path]
+        if entry[0] != stat_identity or _racy(entry):
+            self._put(path, (stat_identity, entry[1], read_ns, entry[3]))
         return self.decode(entry[3])
 
     def store(self, path: str, stat_identity: tuple[int, int, int, int], digest: str, analysis: Any,
@@ -148,8 +147,9 @@ class Cache:
         return recorded is not None and existing is not None and recorded == (key, content_hash(existing))
 
     def record_output(self, name: str, key: str, data: bytes) -> None:
-        if self.outputs.get(name) != (key, content_hash(data)):
-            self.outputs[name] = (key, content_hash(data))
+        made = (key, content_hash(data))
+        if self.outputs.get(name) != made:
+            self.outputs[name] = made
             self._outputs_changed = True
 
     def to_write(self) -> dict[str, bytes]:
@@ -177,10 +177,10 @@ def _racy(entry: Entry) -> bool:
     return max(mtime, ctime) > read_ns - RACY_NS
 
 
-def open_cache(folder: Path | None, site: Site, *, encode: Any = tuple, decode: Any = None) -> Cache:
+def open_cache(folder: Path | None, site: Site, *, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Cache:
     """The cache in `folder` for this site, or an empty one when absent, stale or unreadable."""
     key = fingerprint(site)
-    cache = Cache(folder, key, encode=encode, decode=decode or (lambda stored: stored))
+    cache = Cache(folder, key, encode, decode)
     if folder is None:
         return cache
     try:

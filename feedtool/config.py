@@ -13,7 +13,7 @@ import string
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -96,12 +96,13 @@ class Site:
         return urlsplit(self.base_url).hostname or "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
-                      title: str = "") -> str:
-        """The public URL of a post, from the configured pattern (Jekyll's empty
+                      title: str = "", pattern: str | None = None) -> str:
+        """The public URL of a post, from the configured pattern or the post's own (Jekyll's empty
         {categories} leaves no double slash; {title} is the title as Hugo urlizes it)."""
-        used = self._permalink_fields
+        pattern = pattern or self.permalink
+        used = _pattern_fields(pattern)
         local = date.astimezone(self.zone) if date and used & _DATE_FIELDS else None
-        url = self.permalink.format(
+        url = pattern.format(
             base_url=self.base_url,
             slug=slug,
             title=(quote(urlize(title), safe="") if title else slug) if "title" in used else "",
@@ -117,11 +118,6 @@ class Site:
         if "//" in rest:
             rest = re.sub(r"/{2,}", "/", rest)
         return f"{scheme}://{rest}" if scheme else rest
-
-    @cached_property
-    def _permalink_fields(self) -> frozenset[str]:
-        """The {fields} the permalink pattern uses: the others are not worth computing for every post."""
-        return frozenset(_check_pattern(self.permalink, PERMALINK_FIELDS))
 
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
@@ -285,6 +281,12 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if expected == "Path":
         return Path(value)
     return value
+
+
+@lru_cache(maxsize=256)  # the site's pattern, and posts' own (Jekyll, Hexo)
+def _pattern_fields(pattern: str) -> frozenset[str]:
+    """The {fields} a permalink pattern uses: the others are not worth computing for every post."""
+    return frozenset(_check_pattern(pattern, PERMALINK_FIELDS))
 
 
 def _check_pattern(value: str, names: tuple[str, ...]) -> set[str]:

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
+from .output import read_if_present
 from .posts import Post, newest_first
 from .render import Rendered, html_to_text
 
@@ -137,7 +138,7 @@ class Item:
     cover: str | None
     summary_html: str
 
-    @property
+    @functools.cached_property  # asked for by every recipient's text copy
     def summary_text(self) -> str:
         return html_to_text(self.summary_html)
 
@@ -219,17 +220,29 @@ def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newslett
         title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
     )
     letter = Newsletter(window, subject, items)
-    for last in range(len(items) - 1, -2, -1):
-        size = len(render_html(site, letter, _LONGEST_ADDRESS).encode())
+    bare = tuple(dataclasses.replace(i, summary_html="", cover=None) for i in items)
+
+    def keeping(count: int) -> tuple[Newsletter, int]:  # the first `count` summaries, and the HTML's size
+        shown = dataclasses.replace(letter, items=items[:count] + bare[count:]) if count < len(items) else letter
+        return shown, len(render_html(site, shown, _LONGEST_ADDRESS).encode())
+
+    shown, size = keeping(len(items))
+    if size <= MAX_HTML_BYTES:
+        return shown
+    shown, size = keeping(0)
+    if size > MAX_HTML_BYTES:
+        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even without summaries, over the "
+                          f"{MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; lower [digest] limit or --limit")
+    # The most summaries that fit: each one only adds, so a binary search finds it (a few renders, not one per post).
+    fits, too_many = 0, len(items)
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        candidate, size = keeping(middle)
         if size <= MAX_HTML_BYTES:
-            return letter
-        if last < 0:
-            break
-        trimmed = dataclasses.replace(items[last], summary_html="", cover=None)
-        items = (*items[:last], trimmed, *items[last + 1:])
-        letter = dataclasses.replace(letter, items=items)
-    raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even without summaries, over the "
-                      f"{MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; lower [digest] limit or --limit")
+            fits, shown = middle, candidate
+        else:
+            too_many = middle
+    return shown
 
 
 # Each recipient's copy carries their address in links: size-check with a long one.
@@ -411,10 +424,7 @@ def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict
 def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> dict[str, bytes]:
     """Everything `digest` writes: <name>.html, .txt, .eml and the archive index (adding to
     the one already in `out`, if any)."""
-    try:
-        existing_index = (out / DIGEST_DIR / "index.json").read_bytes() if out else None
-    except OSError:
-        existing_index = None
+    existing_index = read_if_present(out / DIGEST_DIR / "index.json") if out else None
     html = render_html(site, letter)
     text = render_text(site, letter)
     msg = message(site, letter, date=issue_date(letter.window, now), html=html, text=text)

@@ -125,9 +125,7 @@ class SkippedEntry:
 class ImportReport:
     """The outcome of planning an import; nothing has been written yet."""
 
-    source: str
     kind: str
-    into: Path
     posts: tuple[PlannedPost, ...]
     skipped: tuple[SkippedEntry, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -148,7 +146,7 @@ def plan_import(source: str | Path, into: str | Path, *, tz: str = "Asia/Shangha
     into = Path(into)
     if into.exists() and not into.is_dir():
         raise FeedtoolError(f"{into}: not a folder")
-    return plan(read_source(source), into, name=os.fspath(source), tz=tz)
+    return plan(read_source(source), into, tz=tz)
 
 
 def read_source(source: str | Path) -> Source:
@@ -184,10 +182,10 @@ def parse_source(data: bytes) -> Source:
     return _parse_text_list(_decode(data, "a text list page"))
 
 
-def plan(source: Source, into: Path, *, name: str = "", tz: str = "Asia/Shanghai") -> ImportReport:
+def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportReport:
     """Decide which entries become which files in `into`, given the posts already there.
 
-    `name` is the source as the report shows it; `tz` is the zone for reading dates.
+    `tz` is the zone for reading dates.
     """
     taken = _existing_names(into)
     chosen: dict[str, int] = {}  # lower-cased slug -> position of the entry that took it
@@ -222,7 +220,7 @@ def plan(source: Source, into: Path, *, name: str = "", tz: str = "Asia/Shanghai
                          f"feedtool validate reports it")
         entry = _with_readable_updated(entry, tz)
         posts.append(PlannedPost(f"{slug}.md", entry, post_text(entry).encode("utf-8"), tuple(notes)))
-    return ImportReport(name, source.kind, into, tuple(posts), tuple(skipped), source.warnings)
+    return ImportReport(source.kind, tuple(posts), tuple(skipped), source.warnings)
 
 
 def _existing_names(into: Path) -> set[str]:
@@ -239,10 +237,10 @@ def _existing_names(into: Path) -> set[str]:
     return names | {name[:-3].lower() for name in top if name.lower().endswith(".md")}
 
 
-def _date_problem(text: str, tz: str) -> str | None:
-    """Why a post date cannot be read, or None when it can."""
+def _date_problem(text: str, tz: str, *, absolute: bool = True) -> str | None:
+    """Why a date cannot be read (by default as a post date: `absolute`), or None when it can."""
     try:
-        parse_date(text, tz=tz, absolute=True)
+        parse_date(text, tz=tz, absolute=absolute)
     except DateError as exc:
         return exc.reason
     return None
@@ -542,13 +540,18 @@ class _Meta:
     author: str
 
 
+def _meta_parts(line: str) -> list[str]:
+    """The non-empty `·`-separated parts of a meta line, each cleaned by `_line`."""
+    return [p for p in (_line(part) for part in line.split(_META_SEPARATOR)) if p]
+
+
 def _meta(line: str) -> _Meta:
     """Date and author of a PaperMod meta line `DATE · N 分钟 · [N 字 ·] AUTHOR`.
 
     The first part is the date unless it is a measure or plainly not a date (no digit and
     unreadable), as in `1 分钟 · pan` from a post without a date.
     """
-    parts = [p for p in (_line(part) for part in line.split(_META_SEPARATOR)) if p]
+    parts = _meta_parts(line)
     first = parts[0] if parts else ""
     date = first if first and not _MEASURE.fullmatch(first) and (
         re.search(r"\d", first) or _readable(first, absolute=False)) else ""
@@ -559,18 +562,15 @@ def _meta(line: str) -> _Meta:
 def _is_meta_line(line: str) -> bool:
     """A meta line has `·` parts with a reading time or word count, or a first part that is a
     date (even a relative one: it is the page's date, reported), or is a whole absolute date."""
-    parts = [p for p in (_line(part) for part in line.split(_META_SEPARATOR)) if p]
+    parts = _meta_parts(line)
     if len(parts) > 1:
         return any(_MEASURE.fullmatch(p) for p in parts) or _readable(parts[0], absolute=False)
     return bool(parts) and _readable(parts[0])
 
 
 def _readable(text: str, *, absolute: bool = True) -> bool:
-    try:
-        parse_date(text, absolute=absolute)
-    except DateError:
-        return False
-    return True
+    # "Asia/Shanghai" is parse_date's own default zone, which list-page dates were always read in.
+    return _date_problem(text, "Asia/Shanghai", absolute=absolute) is None
 
 
 def _parse_text_list(text: str) -> Source:

@@ -1,4 +1,4 @@
-"""The only module that writes files: atomically, all or nothing.
+"""The only module that writes files (and reads back what an earlier run wrote): atomically, all or nothing.
 
 Every new file is written in full to a temporary file beside its target and flushed to disk
 before any target is replaced, so a reader (or a crash) sees the old file or the new one,
@@ -19,7 +19,8 @@ from .errors import OutputError
 
 def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write `files` (paths relative to `out_dir`) atomically; returns the paths written."""
-    targets = {_inside(out_dir, relative): data for relative, data in files.items()}
+    root = out_dir.resolve()
+    targets = {_inside(root, relative, out_dir): data for relative, data in files.items()}
     staged: list[tuple[Path, Path]] = []
     try:
         for target, data in targets.items():
@@ -50,13 +51,21 @@ def _remove_stale(target: Path) -> None:
             pass
 
 
-def _inside(out_dir: Path, relative: str) -> Path:
-    """The real path of `relative` under `out_dir`; OutputError if it (or a link on the way) leaves it."""
-    root = out_dir.resolve()
+def _inside(root: Path, relative: str, out_dir: Path) -> Path:
+    """The real path of `relative` under `root` (`out_dir` resolved, once per call of the
+    caller); OutputError if it (or a link on the way) leaves it."""
     target = (root / relative).resolve()
     if root not in target.parents:
         raise OutputError(f"{relative}: refusing to write outside {out_dir}")
     return target
+
+
+def read_if_present(path: Path) -> bytes | None:
+    """The bytes of a file written earlier (to compare with or add to), None if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -110,8 +119,9 @@ def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write new files atomically, never replacing one that exists (even if it appeared a moment
     ago): each is linked into place, which fails for an existing name. Raises OutputError."""
     written: list[Path] = []
+    root = out_dir.resolve()
     for relative, data in files.items():
-        target = _inside(out_dir, relative)
+        target = _inside(root, relative, out_dir)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = _stage(target, data)
@@ -136,7 +146,7 @@ def remove_files(out_dir: Path, names: list[str]) -> None:
     """Delete files (relative to `out_dir`, never outside it) and the folders they leave empty."""
     root = out_dir.resolve()
     for name in names:
-        target = _inside(out_dir, name)
+        target = _inside(root, name, out_dir)
         try:
             target.unlink(missing_ok=True)
             parent = target.parent

@@ -584,8 +584,7 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     title = title.strip()
     segment = slug if _URL_SAFE.fullmatch(slug) else quote(slug, safe="")  # quote() is slow; most slugs need none
     if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
-        own_url = sources.post_pattern(own_url)
-        permalink = dataclasses.replace(site, permalink=own_url).permalink_for(segment, date, categories, title)
+        permalink = site.permalink_for(segment, date, categories, title, pattern=sources.post_pattern(own_url))
     elif own_url:
         permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
     else:

@@ -129,7 +129,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         language = data.get("language")
         _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
         pattern = data.get("permalink") or ":year/:month/:day/:title/"
-        settings["permalink"] = "{base_url}/" + _hexo_jekyll_pattern(str(pattern).lstrip("/"))
+        settings["permalink"] = post_pattern(str(pattern).lstrip("/"))
     else:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
@@ -138,7 +138,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
-        settings["permalink"] = "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
+        settings["permalink"] = post_pattern(pattern)
     _put(settings, "title", data.get("title"))
     _put(settings, "description", data.get("description") or data.get("subtitle"))
     _put(settings, "author", _name(data.get("author")))
@@ -280,16 +280,9 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         if "date" not in values and (written := filename_date(kind, path)):
             values["date"], texts["date"] = written, written
     if kind == "hexo":
-        if isinstance(values.get("categories"), list):
-            values["categories"] = _flatten(values["categories"])  # [[a, b], c]: a > b, and c
         for key in ("tags", "categories"):  # a single string is one tag in Hexo
             if isinstance(values.get(key), str):
                 values[key] = [values[key]]
     return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
 
 
-def _flatten(items: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for item in items:
-        flat.extend(_flatten(item) if isinstance(item, list) else [item])
-    return list(dict.fromkeys(flat))

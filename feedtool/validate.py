@@ -93,11 +93,11 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     `bodies=False` reads and checks only the front matter (what build and digest need of
     every post); `check_bodies` then checks the bodies they render.
     """
-    keys = [os.path.abspath(path) for path in files]
+    cwd = os.getcwd()
+    keys = _absolute(files, cwd)
     analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys)
     if cache:
         cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
-    cwd = os.getcwd()
     listing = _Listing() if bodies else None
     found = [(a.path, d) for a in analyses
              for d in (*a.diagnostics, *(a.body_findings if bodies else ()), *_time_and_place(a, now, listing, site.source))]
@@ -132,7 +132,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     read on every core when there are many of them. `complete=False`: front matter only
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known."""
     if keys is None:
-        keys = [os.path.abspath(path) for path in files]  # normalized: posts/../posts/a.md is posts/a.md
+        keys = _absolute(files, os.getcwd())
     results: list[Analysis | None] = [None] * len(files)
     todo = []
     for number, (path, key) in enumerate(zip(files, keys)):
@@ -151,14 +151,18 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     done = len(files) - len(todo)
     for number, read_ns, digest, analysis, stat in _read_all(todo, site, done, len(files), progress, complete):
         path, key = files[number], keys[number]
-        if analysis is None and cache is not None:  # same content as cached: only the stat changed
-            analysis = cache.lookup_hash(key, stat, digest)
-        if analysis is None:  # defensive: the cache no longer had it
-            _, read_ns, digest, analysis, stat = _read_one((number, path, None), site, complete)
-        if cache is not None and digest:  # unreadable files and others (no digest) are never cached
+        if analysis is None:  # the content the cache expected (only then is there no analysis)
+            analysis = cache.refresh(key, stat, read_ns)  # type: ignore[union-attr]
+        elif cache is not None and digest:  # unreadable files and others (no digest) are never cached
             cache.store(key, stat, digest, analysis, read_ns)
         results[number] = _as_named(analysis, path)
     return results  # type: ignore[return-value]
+
+
+def _absolute(files: Sequence[str], cwd: str) -> list[str]:
+    """Each file's absolute, normalized path (posts/../posts/a.md is posts/a.md): os.path.abspath,
+    but asking for the working folder once, not once per file."""
+    return [os.path.normpath(os.path.join(cwd, path)) for path in files]
 
 
 def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,28 @@ def write_post(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (at the time of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def send_args(port: int, *extra: str) -> list[str]:
+    """CLI arguments to send the 2025-W34 digest through the plain SMTP server on 127.0.0.1:`port`."""
+    return ["digest", "--week", "2025-W34", "--send", "--smtp-host", "127.0.0.1",
+            "--smtp-port", str(port), "--smtp-security", "none", *extra]
+
+
+def spawn_feedtool(cwd: Path, *args: str, unset: tuple[str, ...] = (), **popen_kwargs) -> subprocess.Popen:
+    """Start `python -m feedtool ARGS` from this checkout in `cwd`, without the environment
+    variables named in `unset`; `popen_kwargs` (stdout=, stderr=, ...) go to subprocess.Popen."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name in unset:
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=cwd, env=env, **popen_kwargs)
 
 
 class SmtpRecorder:
@@ -116,14 +141,10 @@ def running_smtp_server(recorder: SmtpRecorder, port: int = 0, *, auth: bool = F
     With auth=True it offers AUTH PLAIN/LOGIN in clear text (only ever on 127.0.0.1) and
     accepts `recorder.login`.
     """
-    import socket
-
     from aiosmtpd.controller import Controller
 
     if not port:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
     options = {"authenticator": recorder.authenticate, "auth_require_tls": False} if auth else {}
     controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()

@@ -11,13 +11,12 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import spawn_feedtool
 
 ROUNDS = int(os.environ.get("FEEDTOOL_KILL_ROUNDS", "12"))
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
@@ -37,9 +36,7 @@ def make_blog(root: Path, posts: int = 400) -> Path:
 
 
 def feedtool(root: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return spawn_feedtool(root, *args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def finish(process: subprocess.Popen) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import json
 import re
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from lxml import html as lxml_html
 
-from conftest import write_post
+from conftest import send_args, write_post
 from feedtool import config, digest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -184,11 +185,6 @@ def test_windows_in_the_library():
 
 # Sending ---------------------------------------------------------------------------------------
 
-def send_args(port: int, *extra: str) -> list[str]:
-    return ["digest", "--week", "2025-W34", "--send", "--smtp-host", "127.0.0.1",
-            "--smtp-port", str(port), "--smtp-security", "none", *extra]
-
-
 def test_send_once_per_recipient_with_their_own_message(blog: Path, run, smtp_server):
     recorder, port = smtp_server
     (blog / "list.txt").write_text("# subscribers\nb@example.com\n\nA@example.com\n", encoding="utf-8")
@@ -258,3 +254,39 @@ def test_bad_recipient_is_a_clear_error(blog: Path, run):
     result = run("digest", "--week", "2025-W34", "--send", "--to-file", "list.txt")
     assert result.exit_code == 2
     assert "list.txt:2: not an email address: 'not an address'" in result.stderr
+
+
+def test_a_letter_too_large_keeps_the_most_summaries_that_fit(blog: Path, monkeypatch):
+    """Summaries are dropped from the last post backwards, no more than needed."""
+    from feedtool.posts import loads
+    from feedtool.render import Rendered
+
+    site = config.load(blog / "feedtool.toml")
+    window = digest.iso_week("2025-W34", site)
+    entries = []
+    for number in range(12):
+        post = loads(f"---\ntitle: 第{number}篇\ndate: 2025-08-2{number % 5}\n---\n\n正文\n", site, path=f"p{number}.md").post
+        summary = f"<p>{'很长的摘要，' * (40 + 15 * number)}</p>"
+        entries.append(Rendered(post, summary, summary, f"https://pan.example.com/c{number}.png"))
+
+    def size(letter):
+        return len(digest.render_html(site, letter, digest._LONGEST_ADDRESS).encode())
+
+    whole = digest.compose(site, window, entries)
+    assert all(i.summary_html for i in whole.items)
+    bare = dataclasses.replace(whole, items=tuple(dataclasses.replace(i, summary_html="", cover=None) for i in whole.items))
+    for share in (0.2, 0.5, 0.9, 0.999):
+        limit = int(size(bare) + share * (size(whole) - size(bare)))
+        monkeypatch.setattr(digest, "MAX_HTML_BYTES", limit)
+        letter = digest.compose(site, window, entries)
+        kept = sum(bool(i.summary_html) for i in letter.items)
+        assert 0 < kept < 12
+        assert all(i.summary_html and i.cover for i in letter.items[:kept])
+        assert not any(i.summary_html or i.cover for i in letter.items[kept:])
+        assert size(letter) <= limit
+        # One more summary would not fit.
+        more = digest.Newsletter(letter.window, letter.subject, (*whole.items[:kept + 1], *letter.items[kept + 1:]))
+        assert size(more) > limit
+    monkeypatch.setattr(digest, "MAX_HTML_BYTES", size(bare) - 1)
+    with pytest.raises(digest.DigestError, match="even without summaries"):
+        digest.compose(site, window, entries)

@@ -17,12 +17,10 @@ import email
 import functools
 import hashlib
 import json
-import os
 import signal
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -36,7 +34,7 @@ import pytest
 from feedtool import send
 from feedtool.send import Ledger, SendError, Server, deliver
 
-from conftest import REPO, SmtpRecorder, running_smtp_server
+from conftest import SmtpRecorder, free_port, running_smtp_server, send_args, spawn_feedtool
 
 PASSWORD = "s3cret-Pa55-xyzzy"
 DIGEST = "2025-W34"
@@ -286,12 +284,6 @@ def ledger_lines(path: Path) -> list[dict]:
 
 def server(port: int, **options) -> Server:
     return Server("127.0.0.1", port, "none", **options)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def in_time(function, seconds: float = 15):
@@ -580,11 +572,6 @@ def test_the_ledger_only_counts_its_own_digest_and_ignores_junk(ledger):
 
 # The command line ------------------------------------------------------------------------------
 
-def send_args(port: int, *extra: str) -> list[str]:
-    return ["digest", "--week", DIGEST, "--send", "--smtp-host", "127.0.0.1",
-            "--smtp-port", str(port), "--smtp-security", "none", *extra]
-
-
 def to_args(recipients) -> list[str]:
     return [arg for r in recipients for arg in ("--to", r)]
 
@@ -708,13 +695,10 @@ def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch
 # A kill part-way through a list ----------------------------------------------------------------
 
 def _feedtool(blog: Path, port: int, recipients_file: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("FEEDTOOL_SMTP_USER", None)
-    env.pop("FEEDTOOL_SMTP_PASSWORD", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "feedtool", "digest", "--week", DIGEST, "--send", "--to-file", str(recipients_file),
-         "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none"],
-        cwd=blog, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return spawn_feedtool(
+        blog, "digest", "--week", DIGEST, "--send", "--to-file", str(recipients_file),
+        "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none",
+        unset=("FEEDTOOL_SMTP_USER", "FEEDTOOL_SMTP_PASSWORD"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
 
 

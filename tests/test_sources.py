@@ -176,3 +176,19 @@ def test_long_permalink_tokens_are_not_read_as_short_ones():
     assert sources._hugo_pattern("/:year/:slugorfilename/", "posts") == "/{year}/{slug}/"
     assert sources._hugo_pattern(":sections/:slugorcontentbasename", "posts") == "/posts/{slug}"
     assert sources.post_pattern("/:slugified_categories/:title/") == "{base_url}/{categories}/{slug}/"
+
+
+@pytest.mark.parametrize("site", ["hexo"], indirect=True)
+def test_hexo_categories_that_are_not_text_are_a_finding_not_a_crash(site: Path, run):
+    posts = site / "source" / "_posts"
+    (posts / "nested.md").write_text("---\ntitle: 嵌套\ndate: 2025-08-01\ncategories: [[技术, Python], 生活, [技术]]\n---\n\n正文\n",
+                                     encoding="utf-8")
+    (posts / "mapping.md").write_text("---\ntitle: 映射\ndate: 2025-08-02\ncategories: [{a: 1}]\n---\n\n正文\n",
+                                      encoding="utf-8")
+    result = run("validate", str(posts / "nested.md"), str(posts / "mapping.md"))
+    assert result.exit_code == 1
+    assert "mapping.md:4:13: error FT205 'categories' must be a list of strings, got a list" in result.output
+    assert "internal error" not in result.output and "nested.md" not in result.output
+    site_config = config.load(None, site)
+    from feedtool.posts import load
+    assert load(posts / "nested.md", site_config).post.categories == ("技术", "Python", "生活")
