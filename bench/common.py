@@ -1,8 +1,15 @@
-"""What bench/run.py measures and bench/report.py presents: shared constants and records."""
+"""What bench/run.py measures and bench/report.py presents: shared constants and records; and how
+run.py, compare.py and instructions.py run a source tree (tree_env) or a baseline commit (baseline_worktree)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +31,30 @@ def shown(path: str | Path) -> str:
     """A path as the report shows it: relative to the repository when inside it."""
     path = Path(path)
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def tree_env(tree: Path | None = None) -> dict[str, str]:
+    """This environment with bytecode caching on, as on a user's machine (some sandboxes switch it
+    off), and, when given, `tree`'s sources first on PYTHONPATH, so `python -m feedtool` runs them."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+@contextmanager
+def baseline_worktree(rev: str) -> Iterator[Path]:
+    """Commit `rev` checked out in a temporary git worktree (detached), removed afterwards."""
+    worktree = Path(tempfile.mkdtemp(prefix="feedtool-baseline-"))
+    try:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), rev], check=True)
+    except BaseException:
+        shutil.rmtree(worktree, ignore_errors=True)
+        raise
+    try:
+        yield worktree
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)
 
 
 @dataclass(frozen=True)

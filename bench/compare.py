@@ -15,48 +15,44 @@ is not timed) with this venv's libraries; the baseline is a temporary git worktr
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_WORK, Corpus, prepare  # noqa: E402  (bench/run.py, beside this file)
+from common import COLD, REPO, WARM, baseline_worktree, tree_env  # noqa: E402  (bench/common.py, beside this file)
+from run import DEFAULT_WORK, Corpus, Feedtool, make_cold, prepare  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-COMMANDS = ("build (cold)", "build (warm, 1 post edited)", "validate (cold)", "digest --latest (cold)")
-
-
-def feedtool(tree: Path, site: Path, *args: str) -> float:
-    """Seconds one feedtool command takes, run from `tree`'s sources."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "feedtool", *args, "--quiet"], cwd=site, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - start
+BUILD_COLD, BUILD_WARM = f"build ({COLD})", f"build ({WARM})"
+VALIDATE_COLD, DIGEST_COLD = f"validate ({COLD})", f"digest --latest ({COLD})"
+COMMANDS = (BUILD_COLD, BUILD_WARM, VALIDATE_COLD, DIGEST_COLD)
 
 
-def cold(site: Path) -> None:
-    for name in ("public", ".feedtool-cache"):
-        shutil.rmtree(site / name, ignore_errors=True)
+def from_tree(tree: Path) -> Feedtool:
+    """feedtool run from `tree`'s sources with this venv's Python and libraries."""
+    return Feedtool((sys.executable, "-m", "feedtool"), tree_env(tree), str(tree))
 
 
-def round_of(tree: Path, c: Corpus) -> dict[str, float]:
-    """Each command once with `tree`."""
+def seconds(tool: Feedtool, site: Path, *args: str) -> float:
+    """Seconds one feedtool command takes; a failure stops the comparison."""
+    sample = tool.run(*args, "--quiet", cwd=site)
+    if sample.returncode:
+        raise subprocess.CalledProcessError(sample.returncode, tool.cmd(*args, "--quiet"), stderr=sample.stderr)
+    return sample.seconds
+
+
+def round_of(tool: Feedtool, c: Corpus) -> dict[str, float]:
+    """Each command once with `tool`."""
     times = {}
-    cold(c.site)
-    times["build (cold)"] = feedtool(tree, c.site, "build")
+    make_cold(c.site)
+    times[BUILD_COLD] = seconds(tool, c.site, "build")
     c.edit()
-    times["build (warm, 1 post edited)"] = feedtool(tree, c.site, "build")
-    cold(c.site)
-    times["validate (cold)"] = feedtool(tree, c.site, "validate")
-    cold(c.site)
-    times["digest --latest (cold)"] = feedtool(tree, c.site, "digest", "--latest")
+    times[BUILD_WARM] = seconds(tool, c.site, "build")
+    make_cold(c.site)
+    times[VALIDATE_COLD] = seconds(tool, c.site, "validate")
+    make_cold(c.site)
+    times[DIGEST_COLD] = seconds(tool, c.site, "digest", "--latest")
     return times
 
 
@@ -66,25 +62,21 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=10_000, help="posts in the corpus (default 10,000)")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of every command (default 7)")
     args = parser.parse_args()
-    c = prepare(DEFAULT_WORK, args.posts, seed=0)
-    worktree = Path(tempfile.mkdtemp(prefix="feedtool-baseline-"))
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), args.baseline], check=True)
-    try:
-        trees = {"baseline": worktree, "this tree": REPO}
-        for tree in trees.values():  # compile each tree's bytecode, untimed
-            round_of(tree, c)
-        samples: dict[str, dict[str, list[float]]] = {name: {cmd: [] for cmd in COMMANDS} for name in trees}
+    c = prepare(DEFAULT_WORK, args.posts, seed=0, hugo=False)
+    with baseline_worktree(args.baseline) as worktree:
+        tools = {"baseline": from_tree(worktree), "this tree": from_tree(REPO)}
+        for tool in tools.values():  # compile each tree's bytecode, untimed
+            round_of(tool, c)
+        samples: dict[str, dict[str, list[float]]] = {name: {cmd: [] for cmd in COMMANDS} for name in tools}
         for number in range(1, args.rounds + 1):
             print(f"round {number} of {args.rounds} ...", file=sys.stderr)
-            for name, tree in trees.items():
-                for cmd, seconds in round_of(tree, c).items():
-                    samples[name][cmd].append(seconds)
-    finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)
+            for name, tool in tools.items():
+                for cmd, took in round_of(tool, c).items():
+                    samples[name][cmd].append(took)
     print(f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; baseline {args.baseline}")
     print(f"  {'command':30s} {'baseline s':>10s} {'this tree s':>11s} {'ratio':>6s}")
     for cmd in COMMANDS:
-        base, new = (statistics.median(samples[name][cmd]) for name in trees)
+        base, new = (statistics.median(samples[name][cmd]) for name in tools)
         print(f"  {cmd:30s} {base:10.3f} {new:11.3f} {new / base:6.2f}")
     return 0
 

@@ -156,9 +156,7 @@ class GeneratedPost:
 
     path: Path
     slug: str
-    title: str
     date: datetime  # naive, Asia/Shanghai wall time
-    date_text: str
     date_form: str  # one of DATE_FORMS
     draft: bool
 
@@ -318,7 +316,7 @@ def make_post(seed: int, index: int) -> tuple[str, GeneratedPost]:
     head = front_matter(rng, title, when, form, draft)
     text = head + "\n" + body(rng, index, target - len(head.encode()))
     slug = f"post-{index:05d}"
-    return text, GeneratedPost(Path(f"{slug}.md"), slug, title, when, format_date(when, form), form, draft)
+    return text, GeneratedPost(Path(f"{slug}.md"), slug, when, form, draft)
 
 
 def png(rng: random.Random, size: int = 8) -> bytes:

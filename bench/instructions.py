@@ -15,17 +15,21 @@ before front-matter-only reading existed is measured reading whole files in both
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "bench" / ".work" / "instructions"
-CONFIG = 'title = "基准测试博客"\nbase_url = "https://bench.example.com"\nposts = "posts"\n'
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402  (bench/corpus.py, beside this file)
+from common import REPO, baseline_worktree, tree_env  # noqa: E402
+from run import DEFAULT_WORK, write_config  # noqa: E402
+
+CORPUS = DEFAULT_WORK / "instructions"
+MODES = ("head", "whole")
 # Run inside valgrind with the tree on PYTHONPATH; argv: N, "head" or "whole".
 DRIVER = """
 import gc, inspect, sys
@@ -45,18 +49,30 @@ else:  # before front-matter-only reading: every read is whole
 
 def count(tree: Path, posts: int, mode: str) -> int:
     """Instructions callgrind counts for one driver run."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile each tree once, like an installed package
     with tempfile.TemporaryDirectory() as scratch:
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out", sys.executable, "-c", DRIVER,
-             str(posts), mode], cwd=CORPUS, env=env, capture_output=True, text=True, check=True)
+             str(posts), mode], cwd=CORPUS, env=tree_env(tree), capture_output=True, text=True, check=True)
     return int(re.search(r"Collected : (\d+)", result.stderr)[1])
 
 
+def warm_up(tree: Path) -> None:
+    """Write the tree's bytecode (compiled once, like an installed package): the driver on 1 post
+    in each mode, without valgrind and untimed, so no counted run compiles anything."""
+    for mode in MODES:
+        subprocess.run([sys.executable, "-c", DRIVER, "1", mode], cwd=CORPUS, env=tree_env(tree),
+                       stdout=subprocess.DEVNULL, check=True)
+
+
 def per_post(tree: Path, posts: int, mode: str) -> int:
-    count(tree, 1, mode)  # first run writes the tree's bytecode
     return (count(tree, posts, mode) - count(tree, 1, mode)) // (posts - 1)
+
+
+def make_corpus(posts: int) -> None:
+    """A fresh corpus of exactly `posts` posts (seed 0) and the benchmark's feedtool.toml."""
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    corpus.generate(CORPUS, posts, seed=0)
+    write_config(CORPUS)
 
 
 def main() -> int:
@@ -66,22 +82,14 @@ def main() -> int:
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed: apt-get install valgrind")
-    if not (CORPUS / "posts").is_dir():
-        subprocess.run([sys.executable, str(REPO / "bench" / "corpus.py"), str(CORPUS), "--posts", str(args.posts),
-                        "--seed", "0"], check=True, stdout=subprocess.DEVNULL)
-        (CORPUS / "feedtool.toml").write_text(CONFIG, encoding="utf-8")
+    make_corpus(args.posts)
     trees = [("this tree", REPO)]
-    worktree = None
-    if args.baseline:
-        worktree = Path(tempfile.mkdtemp(prefix="feedtool-baseline-"))
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), args.baseline],
-                       check=True)
-        trees.append((args.baseline, worktree))
-    try:
-        rows = {name: {mode: per_post(tree, args.posts, mode) for mode in ("head", "whole")} for name, tree in trees}
-    finally:
-        if worktree:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)
+    with ExitStack() as stack:
+        if args.baseline:
+            trees.append((args.baseline, stack.enter_context(baseline_worktree(args.baseline))))
+        for _, tree in trees:
+            warm_up(tree)
+        rows = {name: {mode: per_post(tree, args.posts, mode) for mode in MODES} for name, tree in trees}
     print(f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)")
     for mode, label in (("head", "front matter only (build, digest)"), ("whole", "whole file (validate)")):
         line = f"  {label:36s} {rows['this tree'][mode]:>9,}"

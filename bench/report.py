@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import corpus
-from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, HUGO, HUGO_DATES, REPO, WARM, Result, Run,
+from common import (CACHE_DIRS, CACHED, COLD, FEED_LIMIT, HUGO, HUGO_DATES, REPO, WARM, Result, Run,
                     SizeReport, shown)
 
 # (command, mode) -> the largest allowed ratio to Hugo's RSS build, on the largest N.
@@ -95,10 +95,9 @@ def combine(oks: list[bool | None]) -> str:
 
 
 def result_row(r: Result, n: str, x: float | None, target: str, result: str) -> list[str]:
-    state = "dropped" if r.page_cache == DROPPED else "warm"
     if not r.ok:
-        return [r.label, n, state, r.status, "", "", "", "", target, "n/a" if target else ""]
-    return [r.label, n, state, fmt(r.median), fmt(min(r.times)), fmt(max(r.times)), fmt(r.peak_mb, 1),
+        return [r.label, n, r.page_cache, r.status, "", "", "", "", target, "n/a" if target else ""]
+    return [r.label, n, r.page_cache, fmt(r.median), fmt(min(r.times)), fmt(max(r.times)), fmt(r.peak_mb, 1),
             fmt(x, 2, "×"), target, result]
 
 

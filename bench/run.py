@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (bench/corpus.py, beside this file)
 import report  # noqa: E402
 from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, HUGO, HUGO_DATES, REPO, WARM, Result, Run,  # noqa: E402
-                    Sample, SizeReport, shown)
+                    Sample, SizeReport, shown, tree_env)
 
 DEFAULT_WORK = REPO / "bench" / ".work"
 DEFAULT_OUTPUT = REPO / "BENCHMARKS.md"
@@ -124,12 +124,9 @@ class Feedtool:
 def find_feedtool() -> Feedtool:
     """The `feedtool` beside the running Python (`make bench` runs .venv/bin/python)."""
     script = Path(sys.executable).parent / "feedtool"
-    # As on a user's machine: byte-code caching on (some sandboxes switch it off).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if script.exists():
-        return Feedtool((str(script),), env, shown(script))
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    return Feedtool((sys.executable, "-m", "feedtool"), dict(os.environ, PYTHONPATH=path),
+        return Feedtool((str(script),), tree_env(), shown(script))
+    return Feedtool((sys.executable, "-m", "feedtool"), tree_env(REPO),
                     f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)")
 
 
@@ -213,7 +210,7 @@ class Corpus:
 
     n: int
     site: Path  # feedtool.toml + posts/
-    hugo_site: Path  # hugo.toml + content/posts/
+    hugo_site: Path  # hugo.toml + content/posts/ (generated unless prepare(..., hugo=False))
     posts: list[corpus.GeneratedPost]
     edits: int = 0
 
@@ -236,15 +233,21 @@ def edit_marker(number: int) -> str:
     return f"基准测试第{number}次修改：补充了一个实验细节。"
 
 
-def prepare(work: Path, n: int, seed: int) -> Corpus:
-    """Generate fresh feedtool and Hugo sites of N posts under `work`."""
+def prepare(work: Path, n: int, seed: int, *, hugo: bool = True) -> Corpus:
+    """Generate a fresh feedtool site of N posts under `work`, and the Hugo site unless hugo=False."""
     site, hugo_site = work / f"feedtool-{n}", work / f"hugo-{n}"
-    for folder in (site, hugo_site):
+    for folder in (site, hugo_site) if hugo else (site,):
         shutil.rmtree(folder, ignore_errors=True)
     posts = corpus.generate(site, n, seed=seed, layout="feedtool")
-    corpus.generate(hugo_site, n, seed=seed, layout="hugo")
-    (site / "feedtool.toml").write_text(CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8")
+    if hugo:
+        corpus.generate(hugo_site, n, seed=seed, layout="hugo")
+    write_config(site)
     return Corpus(n, site, hugo_site, posts)
+
+
+def write_config(site: Path) -> None:
+    """The benchmark's feedtool.toml in `site`."""
+    (site / "feedtool.toml").write_text(CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8")
 
 
 def feed_slugs(rss: Path) -> list[str]:
