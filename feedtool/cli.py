@@ -193,9 +193,9 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
 
         # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
         changed = [SITE.url(site, name) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES]
-        pinged = ping_hub(site.hub, changed)
+        ping_hub(site.hub, changed)
         if not quiet:
-            click.echo(f"Pinged {site.hub} for {len(pinged)} changed feed{'s' if len(pinged) != 1 else ''}.")
+            click.echo(f"Pinged {site.hub} for {len(changed)} changed feed{'s' if len(changed) != 1 else ''}.")
 
 
 @cli.command()

@@ -15,9 +15,9 @@ class PingError(FeedtoolError):
     """The hub could not be told (the feeds were written all the same)."""
 
 
-def ping(hub: str, feed_urls: Iterable[str], *, timeout: float = 20.0) -> list[str]:
-    """POST hub.mode=publish for each feed URL (one request each, as hubs expect); the URLs pinged."""
-    pinged = []
+def ping(hub: str, feed_urls: Iterable[str], *, timeout: float = 20.0) -> None:
+    """POST hub.mode=publish for each feed URL (one request each, as hubs expect); PingError
+    for the first that fails."""
     for url in feed_urls:
         body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": url}).encode()
         request = urllib.request.Request(hub, data=body, method="POST", headers={
@@ -32,5 +32,3 @@ def ping(hub: str, feed_urls: Iterable[str], *, timeout: float = 20.0) -> list[s
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise PingError(f"cannot reach hub {hub}: {reason}") from None
-        pinged.append(url)
-    return pinged

@@ -156,15 +156,14 @@ def test_no_config_and_no_blog_is_a_clear_error(tmp_path: Path, run, monkeypatch
     assert result.exit_code == 2 and "no feedtool.toml" in result.stderr
 
 
-def test_hugo_title_and_file_name_urls(tmp_path: Path, run, monkeypatch):
-    root = tmp_path / "hugo"
-    shutil.copytree(SITES / "hugo", root)
+@pytest.mark.parametrize("site", ["hugo"], indirect=True)
+def test_hugo_title_and_file_name_urls(site: Path, run):
+    root = site
     config_file = root / "hugo.toml"
     config_file.write_text(config_file.read_text(encoding="utf-8").replace('"/:year/:month/:slug/"', '"/:year/:title/"'),
                            encoding="utf-8")
     (root / "content" / "posts" / "Hello World.md").write_text(
         "---\ntitle: \"Hello, World! 你好\"\ndate: 2025-07-01\n---\n\n正文。\n", encoding="utf-8")
-    monkeypatch.chdir(root)
     assert run("build").exit_code == 0
     links = {e.title: e.link for e in feed(root).entries}
     assert links["Hello, World! 你好"] == "https://hugo.example.com/2025/hello-world-%E4%BD%A0%E5%A5%BD/"
