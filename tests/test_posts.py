@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -207,6 +209,20 @@ def test_flat_reader_is_used_for_the_sample_posts():
     for path in sorted(REPO_POSTS.glob("*.md")):
         block = path.read_text(encoding="utf-8").split("---\n")[1]
         assert posts._parse_flat_yaml(block, "", 7) is not None, path.name
+
+
+def test_plain_text_needs_no_pyyaml():
+    # Every first character PyYAML resolves to a non-text value is one the flat reader hands to
+    # PyYAML (or refuses): otherwise it would read `yes` as text.
+    yaml, loader = posts.yaml_loader()
+    resolved = {first for first in loader.yaml_implicit_resolvers if first}
+    assert resolved <= posts._RESOLVED_FIRST | posts._PLAIN_FIRST_INVALID
+    # ... and a typical post is read without importing PyYAML at all.
+    code = ("import sys; from feedtool import config, posts; "
+            "loaded = posts.loads('---\\ntitle: 标题\\ndate: 八月 24, 2025\\nauthor: pan\\ntags: [AI, 推理]\\n---\\n正文\\n', "
+            "config.loads('title = \"t\"\\nbase_url = \"https://a.example\"')); assert loaded.post and loaded.post.author == 'pan', loaded; print('yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_json_positions_are_of_top_level_keys():
