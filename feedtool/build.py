@@ -13,9 +13,10 @@ from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
 from .output import read_if_present
-from .parallel import map_chunks
+from .parallel import Helper, map_chunks
 from .posts import Post, loads, newest_first, read_regular_file
 from .render import Rendered, render
+from .render import prepare as prepare_rendering
 from .validate import Report, check, check_bodies, collect
 
 
@@ -56,39 +57,41 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     With a cache, a feed whose posts and settings are the same as when the file in `out` was
     written (and which nobody changed since) is neither rendered nor written again.
     """
-    report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
-    if not report.ok:
-        return Build(report)
-    published, future = publishable(report.posts, now)
-    limit = limit or site.feed_limit
-    channels = [(feeds.SITE, published[:limit])]
-    if site.tag_feeds.enabled:
-        channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
-    # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
-    # that a warm build says what a cold one does.
-    shown = _each_once(chosen for _, chosen in channels)
-    report = report.adding(check_bodies(report, shown, site, cache))
-    if not report.ok:
-        return Build(report)
-    settings = repr(site)
-    todo = []
-    for channel, chosen in channels:
-        key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
-        names = [channel.folder + name for name in feeds.FEED_FILES]
-        if cache is None or out is None or not all(cache.unchanged_output(n, key, read_if_present(out / n)) for n in names):
-            todo.append((channel, chosen, key, names))
-    # Render each post once, however many feeds show it.
-    unique = _each_once(chosen for _, chosen, _, _ in todo)
-    rendered = {entry.post.path: entry for entry in render_posts(unique, site, report, cache)}
-    files: dict[str, bytes] = {}
-    for channel, chosen, key, names in todo:
-        entries = [rendered[post.path] for post in chosen]
-        produced = (feeds.atom(site, entries, channel), feeds.rss(site, entries, channel),
-                    feeds.json_feed(site, entries, channel))
-        for name, data in zip(names, produced):
-            files[name] = data
-            if cache is not None:
-                cache.record_output(name, key, data)
+    # While this process reads the posts, a helper imports what rendering and the feeds need.
+    with Helper(_prepare_outputs) as helper:
+        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
+        if not report.ok:
+            return Build(report)
+        published, future = publishable(report.posts, now)
+        limit = limit or site.feed_limit
+        channels = [(feeds.SITE, published[:limit])]
+        if site.tag_feeds.enabled:
+            channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
+        # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
+        # that a warm build says what a cold one does.
+        shown = _each_once(chosen for _, chosen in channels)
+        report = report.adding(check_bodies(report, shown, site, cache))
+        if not report.ok:
+            return Build(report)
+        settings = repr(site)
+        todo = []
+        for channel, chosen in channels:
+            key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
+            names = [channel.folder + name for name in feeds.FEED_FILES]
+            if cache is None or out is None or not all(cache.unchanged_output(n, key, read_if_present(out / n)) for n in names):
+                todo.append((channel, chosen, key, names))
+        files: dict[str, bytes] = {}
+        if todo:
+            # Each post rendered once, however many feeds show it; the feeds made by the helper.
+            html, to_render = cached_html(_each_once(chosen for _, chosen, _, _ in todo), site, report, cache)
+            made, feed_files = helper.call(_render_and_make_feeds, site, html, to_render,
+                                           [(channel, chosen) for channel, chosen, _, _ in todo])
+            store_html(cache, to_render, made)
+            for (_, _, key, names), produced in zip(todo, feed_files):
+                for name, data in zip(names, produced):
+                    files[name] = data
+                    if cache is not None:
+                        cache.record_output(name, key, data)
     if site.stylesheet:
         # Beside this module, not through importlib.resources (8 ms of imports a run).
         stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()
@@ -156,11 +159,22 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
 # From this many posts to render, a forked helper renders some of them (Markdown: 2 ms a post).
 RENDER_PARALLEL_MIN = 8
 
+ToRender = tuple  # (post, content hash, cover, cache key)
+
 
 def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | None) -> list[Rendered]:
     """Rendered HTML of `posts`: from the cache, or by reading the file again for its body."""
-    todo: dict[str, tuple[Post, str, str | None, str]] = {}
+    html, to_render = cached_html(posts, site, report, cache)
+    made = render_many(to_render, site)
+    store_html(cache, to_render, made)
+    return with_html(posts, html, to_render, made)
+
+
+def cached_html(posts: list[Post], site: Site, report: Report,
+                cache: Cache | None) -> tuple[dict[str, tuple[str, str, str | None]], list[ToRender]]:
+    """(the HTML the cache has, by path; the posts it lacks, to give `render_many`)."""
     found: dict[str, tuple[str, str, str | None]] = {}
+    to_render: list[ToRender] = []
     for post in posts:
         digest = report.digests.get(post.path, "")
         # A Hugo bundle's cover.* is beside the post, not in it: looked up here, once.
@@ -170,16 +184,47 @@ def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | N
         key = content_hash(repr((digest, post, cover)).encode())
         hit = cache.rendered(key) if cache and digest else None
         if hit is None:
-            todo[post.path] = (post, digest, cover, key)
+            to_render.append((post, digest, cover, key))
         else:
             found[post.path] = hit
-    chunks = list(todo.values())
-    made = map_chunks(functools.partial(_render_one, site=site), chunks, minimum=RENDER_PARALLEL_MIN)
-    for (post, digest, _, key), html in zip(chunks, made):
-        found[post.path] = html
+    return found, to_render
+
+
+def render_many(to_render: list[ToRender], site: Site) -> list[tuple[str, str, str | None]]:
+    """The HTML of posts the cache lacks, on both cores when there are several."""
+    return map_chunks(functools.partial(_render_one, site=site), to_render, minimum=RENDER_PARALLEL_MIN)
+
+
+def store_html(cache: Cache | None, to_render: list[ToRender], made: list[tuple[str, str, str | None]]) -> None:
+    for (_, digest, _, key), html in zip(to_render, made):
         if cache and digest:
             cache.store_rendered(key, html)
+
+
+def with_html(posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
+              made: list[tuple[str, str, str | None]]) -> list[Rendered]:
+    """`posts` with their HTML, found or made."""
+    found = {**html, **{post.path: made_html for (post, _, _, _), made_html in zip(to_render, made)}}
     return [Rendered(post, *found[post.path]) for post in posts]
+
+
+def _prepare_outputs() -> None:
+    """What the helper imports while the posts are read."""
+    prepare_rendering()
+    feeds.prepare()
+
+
+def _render_and_make_feeds(site: Site, html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
+                           channels: list[tuple[feeds.Channel, list[Post]]]) -> tuple[list, list[tuple[bytes, ...]]]:
+    """(the HTML made for `to_render`; each channel's feeds, in FEED_FILES' order)."""
+    made = render_many(to_render, site)
+    rendered = {entry.post.path: entry for entry in with_html(_each_once(c for _, c in channels), html, to_render, made)}
+    produced = []
+    for channel, chosen in channels:
+        entries = [rendered[post.path] for post in chosen]
+        produced.append((feeds.atom(site, entries, channel), feeds.rss(site, entries, channel),
+                         feeds.json_feed(site, entries, channel)))
+    return made, produced
 
 
 def _render_one(item: tuple[Post, str, str | None, str], site: Site) -> tuple[str, str, str | None]:

@@ -73,6 +73,15 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
     return data[:declaration_end] + b'\n<?xml-stylesheet type="text/xsl" href="' + href + b'"?>' + data[declaration_end:]
 
 
+def prepare() -> None:
+    """Import feedgen and the extensions every feed loads now (in a helper process, ahead of writing)."""
+    import feedgen.ext.dc
+    import feedgen.ext.media
+    import feedgen.feed  # noqa: F401
+
+    _hub_extension()
+
+
 @functools.cache
 def _hub_extension() -> type:
     """WebSub for RSS: feedgen writes only the self link there, so the hub link is added here.

@@ -67,6 +67,11 @@ def _markdown() -> Any:
     return markdown.Markdown(extensions=[*extra, sane_lists.SaneListExtension()], output_format="html")
 
 
+def prepare() -> None:
+    """Import Markdown and make the converter now (in a helper process, ahead of rendering)."""
+    _markdown()
+
+
 def to_html(source: str, base_url: str) -> str:
     """Render Markdown, sanitize it, and make every link and image absolute against `base_url`."""
     converter = _markdown()

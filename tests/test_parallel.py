@@ -1,4 +1,4 @@
-"""parallel.map_chunks: the same answers as a loop, whatever the forked helper does."""
+"""parallel: the same answers as doing the work here, whatever the forked helpers do."""
 
 from __future__ import annotations
 
@@ -54,3 +54,73 @@ def test_progress_counts_this_processs_chunks(monkeypatch):
     seen = []
     assert parallel.map_chunks(square_all, [[1], [2], [3]], seen.append) == [[1], [4], [9]]
     assert seen == [1, 2, 3]
+
+
+# Helper: module-level functions, since a call's work and arguments travel by pickle.
+PREPARED: list[int] = []
+
+
+def prepare() -> None:
+    PREPARED.append(os.getpid())
+
+
+def who_and_what(values: list[int]) -> tuple[int, list[int], list[int]]:
+    return os.getpid(), PREPARED[:], [v * 10 for v in values]
+
+
+def fails_in_a_helper(parent: int) -> int:
+    if os.getpid() != parent:
+        raise ValueError("only in the helper")
+    return os.getpid()
+
+
+def dies_in_a_helper(parent: int) -> int:
+    if os.getpid() != parent:
+        os._exit(3)
+    return os.getpid()
+
+
+def always_fails() -> None:
+    raise KeyError("bad input")
+
+
+def test_a_helper_prepares_beside_this_process_and_then_does_the_call():
+    PREPARED.clear()
+    with parallel.Helper(prepare) as helper:
+        pid, prepared, result = helper.call(who_and_what, [1, 2])
+    assert result == [10, 20]
+    assert PREPARED == []  # prepare() did not run here...
+    if parallel.cores() >= 2:
+        assert pid != os.getpid() and prepared == [pid]  # ...but in the helper, before the call
+    else:
+        assert pid == os.getpid()
+
+
+@pytest.mark.parametrize("work", [fails_in_a_helper, dies_in_a_helper])
+def test_what_a_helper_cannot_do_is_done_here(work):
+    with parallel.Helper(prepare) as helper:
+        assert helper.call(work, os.getpid()) == os.getpid()
+
+
+def test_an_error_of_the_call_is_raised_here():
+    with parallel.Helper(prepare) as helper, pytest.raises(KeyError, match="bad input"):
+        helper.call(always_fails)
+
+
+def test_an_unused_helper_is_stopped_and_waited_for():
+    with parallel.Helper(lambda: time.sleep(60)) as helper:
+        pid = helper.pid
+    assert helper.pid == 0
+    if pid:
+        with pytest.raises(ChildProcessError):  # already reaped: no zombie left
+            os.waitpid(pid, 0)
+
+
+def test_without_a_second_core_the_call_is_made_here(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    forks = []
+    monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
+    PREPARED.clear()
+    with parallel.Helper(prepare) as helper:
+        assert helper.call(who_and_what, [3])[0] == os.getpid()
+    assert forks == [] and PREPARED == []
