@@ -158,18 +158,19 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     replaced by a broken one. Every post's front matter is checked, and the bodies of the
     posts the feeds show (`feedtool validate` checks every body).
     """
-    from .build import build as build_feeds
+    from .build import build as build_feeds, outputs_helper
     from .output import remove_files, write_files
     from .validate import display_path
 
     site = _load_site(config)
     if ping and not site.hub:
         raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
+    helper = outputs_helper()  # forked before the cache is loaded
     cache = _open_cache(site)
     progress = _Progress("Reading posts", quiet)
     out = out_dir or site.out
     result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit, cache=cache,
-                         progress=progress)
+                         progress=progress, helper=helper)
     progress.close()
     _save_cache(cache)
     for diagnostic in result.report.diagnostics:

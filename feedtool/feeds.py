@@ -75,9 +75,9 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
 
 def prepare() -> None:
     """Import feedgen and the extensions every feed loads now (in a helper process, ahead of writing)."""
+    import feedgen.feed  # first: feedgen.util needs the lxml.etree it imports
     import feedgen.ext.dc
-    import feedgen.ext.media
-    import feedgen.feed  # noqa: F401
+    import feedgen.ext.media  # noqa: F401
 
     _hub_extension()
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from conftest import write_post
+from conftest import REPO, write_post
 from feedtool import build as build_module, cache as cache_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
 
@@ -264,3 +266,15 @@ def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, r
     assert result.exit_code == 1
     assert "posts/r03.md:5:1: error FT304 the body nested too deeply to render as Markdown" in result.output
     assert not (blog / "public" / "atom.xml").exists()
+
+
+def test_a_fresh_build_renders_and_writes_feeds_in_its_helper(blog: Path):
+    # In a new interpreter (the tests' own has every library imported already): the helper's
+    # imports work there, and this process never needs Markdown or feedgen.
+    code = ("import sys; from feedtool import cli; cli.cli.main(['build', '-q'], standalone_mode=False); "
+            "print(sorted({'markdown', 'feedgen'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=blog, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("[]" if parallel.cores() >= 2 else "['feedgen', 'markdown']")
+    assert len(feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries) == 5
