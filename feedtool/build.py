@@ -85,7 +85,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             # Each post rendered once, however many feeds show it; the feeds made by the helper.
             html, to_render = cached_html(_each_once(chosen for _, chosen, _, _ in todo), site, report, cache)
             made, feed_files = helper.call(_render_and_make_feeds, site, html, to_render,
-                                           [(channel, chosen) for channel, chosen, _, _ in todo])
+                                           [(channel, chosen) for channel, chosen, _, _ in todo],
+                                           meanwhile=cache.seal if cache else None)
             store_html(cache, to_render, made)
             for (_, _, key, names), produced in zip(todo, feed_files):
                 for name, data in zip(names, produced):

@@ -83,12 +83,14 @@ class Cache:
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
+    _entries_changed: bool = False  # `dirty` holds more than the journal it was read from
     _html_changed: bool = False
     _outputs_changed: bool = False
+    _base: bytes | None = None  # a new base pickled by `seal`, not yet written
 
     @property
     def changed(self) -> bool:
-        return bool(self.dirty) or self._html_changed or self._outputs_changed or not self.base_id
+        return self._entries_changed or self._html_changed or self._outputs_changed or not self.base_id
 
     def lookup(self, path: str, stat: os.stat_result) -> Any | None:
         """The analysis for `path` if its stat proves it unchanged, else None."""
@@ -120,12 +122,14 @@ class Cache:
     def _put(self, path: str, entry: Entry) -> None:
         self.files[path] = entry
         self.dirty[path] = entry
+        self._entries_changed = True
 
     def forget_missing(self, present: set[str]) -> None:
         """Drop entries of files that no longer exist (not merely left out of this run)."""
         for path in [p for p in self.files if p not in present and not os.path.lexists(p)]:
             del self.files[path]
             self.dirty[path] = None
+            self._entries_changed = True
 
     def rendered(self, key: str) -> tuple[str, str, str | None] | None:
         hit = self.html.get(key)
@@ -152,20 +156,27 @@ class Cache:
             self.outputs[name] = made
             self._outputs_changed = True
 
+    def seal(self) -> None:
+        """Pickle a new base now if one is due (when the journal has grown too large, or there is
+        none): a build does this while its helper renders, instead of after."""
+        if self.dirty and len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id:
+            self.base_id = os.urandom(8).hex()
+            self._base = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
+                                      protocol=pickle.HIGHEST_PROTOCOL)
+            self.dirty = {}
+
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
-        if not self.changed:
+        if not self.changed and self._base is None:
             return {}
         out = {}
         if self._html_changed:
             recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]
             out[HTML] = pickle.dumps({"key": self.key, "html": dict(recent)}, protocol=pickle.HIGHEST_PROTOCOL)
-        if self.dirty or self._outputs_changed or not self.base_id:
-            if not self.base_id or len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1):
-                self.base_id = os.urandom(8).hex()
-                out[BASE] = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
-                                         protocol=pickle.HIGHEST_PROTOCOL)
-                self.dirty = {}
+        self.seal()
+        if self._base is not None:
+            out[BASE], self._base = self._base, None
+        if BASE in out or self._entries_changed or self._outputs_changed:
             out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
                                          "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
         return out

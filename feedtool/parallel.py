@@ -120,19 +120,30 @@ class Helper:
         os.close(answers_write)
         self.pid = pid
 
-    def call(self, work: Callable[..., T], *args: Any) -> T:
-        """work(*args), by the helper when there is one (then `work` and `args` must pickle)."""
+    def call(self, work: Callable[..., T], *args: Any, meanwhile: Callable[[], Any] | None = None) -> T:
+        """work(*args), by the helper when there is one (then `work` and `args` must pickle);
+        `meanwhile()` runs here while the helper works."""
         if not self.pid:
-            return work(*args)
+            result = work(*args)
+            if meanwhile:
+                meanwhile()
+            return result
         answers = os.fdopen(self.answers, "rb")
+        done = False
         try:
-            with os.fdopen(self.requests, "wb") as out:
-                pickle.dump((work, args), out, protocol=pickle.HIGHEST_PROTOCOL)
-            done, result = pickle.load(answers)
-        except Exception:  # it died, or something would not pickle
-            done = False
+            try:
+                with os.fdopen(self.requests, "wb") as out:
+                    pickle.dump((work, args), out, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # something would not pickle: it gets a broken request and stops
+                pass
+            if meanwhile:
+                meanwhile()
+            try:
+                done, result = pickle.load(answers)
+            except Exception:  # it died, or failed
+                pass
         finally:
-            answers.close()
+            answers.close()  # before waiting: a helper still writing its answer then stops
             os.waitpid(self.pid, 0)
             self.pid = 0
         return result if done else work(*args)

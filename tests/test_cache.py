@@ -38,6 +38,28 @@ def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path:
     assert b"GLM-VL \xe8\xae\xba" in warm["atom.xml"]
 
 
+def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
+    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    plain = dict(encode=lambda a: a, decode=lambda a: a)
+    cache = cache_module.open_cache(site.cache, site, **plain)
+    stat = (1, 2, 3, 4)
+    for number in range(40):
+        cache.store(f"/p{number}.md", stat, f"hash{number}", ("analysis", number), read_ns=10)
+    cache.seal()  # as a build does while its helper renders
+    cache.store("/late.md", stat, "late", ("analysis", "late"), read_ns=10)
+    cache.record_output("atom.xml", "inputs", b"<feed/>")
+    written = cache.to_write()
+    assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
+    (tmp_path / "c").mkdir()
+    for name, data in written.items():
+        (tmp_path / "c" / name).write_bytes(data)
+    again = cache_module.open_cache(site.cache, site, **plain)
+    assert {path: again.entry(path) for path in again.files} == {
+        **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
+    assert again.unchanged_output("atom.xml", "inputs", b"<feed/>")
+    assert again.to_write() == {}  # nothing new: nothing to write
+
+
 def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
     post = blog / "posts" / "glm-vl.md"
     assert run("build").exit_code == 0

@@ -124,3 +124,16 @@ def test_without_a_second_core_the_call_is_made_here(monkeypatch):
     with parallel.Helper(prepare) as helper:
         assert helper.call(who_and_what, [3])[0] == os.getpid()
     assert forks == [] and PREPARED == []
+
+
+def test_meanwhile_runs_here_while_the_helper_works_and_its_errors_are_raised():
+    seen = []
+    with parallel.Helper(prepare) as helper:
+        pid, _, result = helper.call(who_and_what, [4], meanwhile=lambda: seen.append(os.getpid()))
+    assert result == [40] and seen == [os.getpid()]
+
+    def broken():
+        raise OSError("disk full")
+
+    with parallel.Helper(prepare) as helper, pytest.raises(OSError, match="disk full"):
+        helper.call(who_and_what, [5], meanwhile=broken)
