@@ -165,12 +165,12 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     site = _load_site(config)
     if ping and not site.hub:
         raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
-    helper = outputs_helper()  # forked before the cache is loaded
-    cache = _open_cache(site)
-    progress = _Progress("Reading posts", quiet)
     out = out_dir or site.out
-    result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit, cache=cache,
-                         progress=progress, helper=helper)
+    with outputs_helper() as helper:  # forked before the cache is loaded
+        cache = _open_cache(site)
+        progress = _Progress("Reading posts", quiet)
+        result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit,
+                             cache=cache, progress=progress, helper=helper)
     progress.close()
     _save_cache(cache)
     for diagnostic in result.report.diagnostics:
@@ -349,7 +349,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
       feedtool digest --last-week --send --to-file subscribers.txt
     """
     from . import digest as dg
-    from .build import read_posts, render_posts
+    from .build import cached_html, read_posts, store_html
     from .dates import DateError, parse_date
     from .diagnostics import has_errors
     from .output import write_files
@@ -365,56 +365,60 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         raise click.UsageError("--to, --to-file and --dry-run go with --send")
     site = _load_site(config)
     now = datetime.now(site.zone)
-    cache = _open_cache(site)
-    progress = _Progress("Reading posts", quiet)
-    report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
-    progress.close()
-    for d in report.diagnostics:
-        click.echo(d.text(), err=True)
-    if not report.ok:
-        raise InputError("digest not written: fix the errors above")
+    with dg.composer() as composer:  # forked before the cache is loaded
+        cache = _open_cache(site)
+        progress = _Progress("Reading posts", quiet)
+        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
+        progress.close()
+        for d in report.diagnostics:
+            click.echo(d.text(), err=True)
+        if not report.ok:
+            raise InputError("digest not written: fix the errors above")
 
-    if week:
-        window = dg.iso_week(week, site)
-    elif last_week:
-        window = dg.last_week(now, site)
-    elif since:
-        try:
-            start, end = (parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
-                          for text in (since, until))
-        except DateError as exc:
-            raise click.BadParameter(str(exc), param_hint="--since/--until") from None
-        window = dg.date_range(start, end, site)
-    else:
-        window = dg.latest(report.posts, now, site)
-        if window is None:
-            click.echo("No published posts; nothing written, nothing sent.")
+        if week:
+            window = dg.iso_week(week, site)
+        elif last_week:
+            window = dg.last_week(now, site)
+        elif since:
+            try:
+                start, end = (parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
+                              for text in (since, until))
+            except DateError as exc:
+                raise click.BadParameter(str(exc), param_hint="--since/--until") from None
+            window = dg.date_range(start, end, site)
+        else:
+            window = dg.latest(report.posts, now, site)
+            if window is None:
+                click.echo("No published posts; nothing written, nothing sent.")
+                return
+        chosen_posts = dg.select(report.posts, window, now)[: limit or site.digest.limit]
+        if not chosen_posts:
+            click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
             return
-    chosen_posts = dg.select(report.posts, window, now)[: limit or site.digest.limit]
-    if not chosen_posts:
-        click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
-        return
-    found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
-    for d in found:
-        click.echo(d.text(), err=True)
-    if has_errors(found):
-        _save_cache(cache)
-        raise InputError("digest not written: fix the errors above")
+        found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
+        for d in found:
+            click.echo(d.text(), err=True)
+        if has_errors(found):
+            _save_cache(cache)
+            raise InputError("digest not written: fix the errors above")
 
-    recipients = []
-    if send:  # check addresses and server settings before writing anything
-        from .send import read_recipients
+        recipients = []
+        if send:  # check addresses and server settings before writing anything
+            from .send import read_recipients
 
-        recipients = read_recipients(to_addresses, to_files)
-        if not recipients:
-            raise click.UsageError("--send needs --to ADDR or --to-file FILE")
-        server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
-        server.check()
+            recipients = read_recipients(to_addresses, to_files)
+            if not recipients:
+                raise click.UsageError("--send needs --to ADDR or --to-file FILE")
+            server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
+            server.check()
 
-    letter = dg.compose(site, window, render_posts(chosen_posts, site, report, cache))
+        out = out_dir or site.out
+        html, to_render = cached_html(chosen_posts, site, report, cache)
+        made, letter, files = composer.call(dg.make, site, window, chosen_posts, html, to_render, now, out,
+                                            meanwhile=cache.seal)
+    store_html(cache, to_render, made)
     _save_cache(cache)
-    out = out_dir or site.out
-    write_files(out, dg.files(site, letter, now, out))
+    write_files(out, files)
     count = len(letter.items)
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "

@@ -24,12 +24,15 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
+from .build import ToRender, render_many, with_html
 from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
 from .output import read_if_present
 from .posts import Post, newest_first
+from .parallel import Helper
 from .render import Rendered, html_to_text
+from .render import prepare as prepare_rendering
 
 DIGEST_DIR = "digest"
 MAX_HTML_BYTES = 90 * 1024  # Gmail clips messages at about 102 KB
@@ -419,6 +422,31 @@ def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict
         f"{DIGEST_DIR}/index.json": (json.dumps([asdict(e) for e in ordered], ensure_ascii=False, indent=2) + "\n").encode(),
         f"{DIGEST_DIR}/index.html": page.encode(),
     }
+
+
+def composer() -> Helper:
+    """A helper that imports Markdown, Jinja2 and css-inline and compiles the templates while
+    this process reads the posts, then renders the posts and writes the digest (`make`). Best
+    forked before the cache is loaded (see build.outputs_helper)."""
+    return Helper(_prepare)
+
+
+def _prepare() -> None:
+    import css_inline  # noqa: F401
+
+    prepare_rendering()
+    environment = _environment()
+    for name in ("digest.html.j2", "digest.txt.j2", "archive.html.j2"):
+        environment.get_template(name)
+
+
+def make(site: Site, window: Window, posts: list[Post], html: dict[str, tuple[str, str, str | None]],
+         to_render: list[ToRender], now: datetime, out: Path | None) -> tuple[list, Newsletter, dict[str, bytes]]:
+    """(the HTML made for `to_render`, the newsletter of `posts`, its `files`): what the
+    `composer` does, from the HTML the cache had (`build.cached_html`)."""
+    made = render_many(to_render, site)
+    letter = compose(site, window, with_html(posts, html, to_render, made))
+    return made, letter, files(site, letter, now, out)
 
 
 def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> dict[str, bytes]:
