@@ -99,8 +99,12 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     if cache:
         cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
     listing = _Listing() if bodies else None
-    found = [(a.path, d) for a in analyses
-             for d in (*a.diagnostics, *(a.body_findings if bodies else ()), *_time_and_place(a, now, listing, site.source))]
+    # Most posts have no findings: each kind is gathered only from the posts that can have some.
+    found = [(a.path, d) for a in analyses if a.diagnostics for d in a.diagnostics]
+    if bodies:
+        found += [(a.path, d) for a in analyses if a.body_findings for d in a.body_findings]
+    found += [(a.path, d) for a in analyses if a.links and listing or a.post and a.post.live_from > now
+              for d in _time_and_place(a, now, listing, site.source)]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
     posts = [a.post for a in analyses if a.post and a.path not in failed]
@@ -133,21 +137,16 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known."""
     if keys is None:
         keys = _absolute(files, os.getcwd())
-    results: list[Analysis | None] = [None] * len(files)
+    # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
+    # cold run, in parallel) and reports what is not a readable regular file.
+    results: list[Analysis | None] = cache.current(files, keys) if cache is not None else [None] * len(files)
     todo = []
-    for number, (path, key) in enumerate(zip(files, keys)):
-        # Files the cache knows are looked up by their stat; the reader stats the rest itself
-        # (on a cold run, in parallel) and reports what is not a readable regular file.
-        if cache is not None and key in cache:
-            try:
-                stat = os.lstat(path)
-            except OSError:
-                stat = None
-            hit = cache.lookup(key, stat) if stat and S_ISREG(stat.st_mode) else None
-            if hit is not None and (hit.complete or not complete):
-                results[number] = _as_named(hit, path)
-                continue
-        todo.append((number, path, _expected_digest(cache, key, complete)))
+    for number, hit in enumerate(results):
+        if hit is not None and (hit.complete or not complete):
+            results[number] = _as_named(hit, files[number])
+            continue
+        results[number] = None
+        todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
     done = len(files) - len(todo)
     for number, read_ns, digest, analysis, stat in _read_all(todo, site, done, len(files), progress, complete):
         path, key = files[number], keys[number]
@@ -162,7 +161,12 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
 def _absolute(files: Sequence[str], cwd: str) -> list[str]:
     """Each file's absolute, normalized path (posts/../posts/a.md is posts/a.md): os.path.abspath,
     but asking for the working folder once, not once per file."""
-    return [os.path.normpath(os.path.join(cwd, path)) for path in files]
+    if os.sep != "/":
+        return [os.path.normpath(os.path.join(cwd, path)) for path in files]
+    # Most are absolute and normal already (`find` in an absolute folder): kept, not rebuilt.
+    return [path if path[:1] == "/" and "//" not in path and "/./" not in path and "/../" not in path
+            and not path.endswith(("/", "/.", "/..")) else os.path.normpath(os.path.join(cwd, path))
+            for path in map(os.fspath, files)]
 
 
 def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:
@@ -424,9 +428,10 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
     """The same slug, permalink or id in two posts: an error in each file, naming the other."""
     found = []
     reported: set[tuple[str, str]] = set()
+    posts = [a.post for a in analyses]
     for label in ("slug", "permalink", "id"):
         value_of = operator.attrgetter(label)
-        if len({value_of(a.post) for a in analyses}) == len(analyses):  # all different, as nearly always
+        if len(set(map(value_of, posts))) == len(posts):  # all different, as nearly always
             continue
         groups: dict[str, list[Analysis]] = {}
         for a in analyses:

@@ -283,3 +283,19 @@ def test_the_front_matter_is_cut_out_of_crlf_and_bom_files_too():
     assert posts._front_matter_bytes(b"\xef\xbb\xbf+++\ntitle = 't'\n+++\nbody") == b"\xef\xbb\xbf+++\ntitle = 't'\n+++\n"
     assert posts._front_matter_bytes(b"---\ntitle: t\n...") == b"---\ntitle: t\n..."
     assert posts._front_matter_bytes(b'{"title": "t"}\nbody') == b'{"title": "t"}\nbody'  # JSON: read whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["a", "b", "c", "你好"]),
+                          st.sampled_from(["Asia/Shanghai", "UTC", "America/New_York"])), max_size=12))
+def test_newest_first_is_by_instant_then_slug(specs: list[tuple[int, str, str]]):
+    # Few distinct instants and slugs, in several zones, so that ties are common.
+    made = []
+    for number, (hours, slug, zone) in enumerate(specs):
+        moment = datetime(2025, 11, 2, 4, tzinfo=ZoneInfo("UTC")).timestamp() + 1800 * hours
+        date = datetime.fromtimestamp(moment, ZoneInfo(zone))
+        made.append(posts.Post(f"p{number}.md", slug, "t", date, "https://a/", "id", "", 5))
+    ordered = posts.newest_first(made)
+    keys = [(p.date.timestamp(), p.slug) for p in ordered]
+    assert keys == sorted(keys, reverse=True)
+    assert sorted(map(id, ordered)) == sorted(map(id, made))

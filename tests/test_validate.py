@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import write_post
 from feedtool import config, posts
+from feedtool.validate import _absolute
 
 GOOD = '---\ntitle: 好文章\ndate: "八月 24, 2025"\ntags: [a]\n---\n\n正文。\n'
 
@@ -229,3 +231,11 @@ def _counted(body: str, at: int, fence: str) -> bool:
     while (found := body.find(fence, start)) >= 0 and found < at:
         start = found + 3
     return found == at
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["", ".", "..", "a", ".b", "..c", "d.", "文章.md"]), max_size=6), st.booleans())
+def test_cache_keys_are_absolute_normal_paths(parts: list[str], absolute: bool):
+    path = ("/" if absolute else "") + "/".join(parts)
+    path = path or "."
+    assert _absolute([path], "/work/blog") == [os.path.normpath(os.path.join("/work/blog", path))]
