@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import feeds, sources
 from .cache import Cache, content_hash
@@ -15,9 +16,10 @@ from .errors import FeedtoolError
 from .output import read_if_present
 from .parallel import Helper, map_chunks
 from .posts import Post, loads, newest_first, read_regular_file
-from .render import Rendered, render
-from .render import prepare as prepare_rendering
 from .validate import Report, check, check_bodies, collect
+
+if TYPE_CHECKING:
+    from .render import Rendered
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,8 @@ def store_html(cache: Cache | None, to_render: list[ToRender], made: list[tuple[
 def with_html(posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
               made: list[tuple[str, str, str | None]]) -> list[Rendered]:
     """`posts` with their HTML, found or made."""
+    from .render import Rendered  # only where posts are rendered: see outputs_helper
+
     found = {**html, **{post.path: made_html for (post, _, _, _), made_html in zip(to_render, made)}}
     return [Rendered(post, *found[post.path]) for post in posts]
 
@@ -217,7 +221,9 @@ def outputs_helper() -> Helper:
 
 
 def _prepare_outputs() -> None:
-    prepare_rendering()
+    from .render import prepare
+
+    prepare()
     feeds.prepare()
 
 
@@ -235,6 +241,8 @@ def _render_and_make_feeds(site: Site, html: dict[str, tuple[str, str, str | Non
 
 
 def _render_one(item: tuple[Post, str, str | None, str], site: Site) -> tuple[str, str, str | None]:
+    from .render import render
+
     post, digest, cover, _ = item
     rendered = render(_with_body(post, site, digest)._replace(cover=cover), site)
     return rendered.content_html, rendered.summary_html, rendered.cover_url

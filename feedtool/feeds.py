@@ -15,15 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from . import __version__
 from .config import Site
 from .dates import format_rfc3339
 from .posts import Post
-from .render import Rendered
 from .sources import hugo_case
+
+if TYPE_CHECKING:  # rendering (nh3, html.parser) is imported only by the process that renders
+    from .render import Rendered
 
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
