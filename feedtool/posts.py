@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import functools
-import io
 import json
 import operator
 import os
@@ -177,11 +176,18 @@ def find(folder: str | Path) -> list[str]:
     return sorted(found)
 
 
-def read_regular_file(path: str) -> bytes:
-    """The bytes of a file, refusing to follow a symbolic link (OSError ELOOP)."""
+def read_regular_file(path: str, size: int = 0) -> bytes:
+    """The bytes of a file, refusing to follow a symbolic link (OSError ELOOP). `size`: what
+    its stat says, if known: then one read usually takes it all (a file object's readall
+    costs a stat and a third of the time more)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with io.FileIO(fd, "rb") as handle:  # unbuffered: one read of the whole file
-        return handle.readall()
+    try:
+        parts = [os.read(fd, size + 1 if size > 0 else 65536)]
+        while parts[-1]:  # until the end: the file may have grown since its stat
+            parts.append(os.read(fd, 1 << 20))
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
 def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:
@@ -244,8 +250,8 @@ def decode(data: bytes) -> str:
         raise _Problem(1, 1, "FT102", "file is UTF-16; save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise _Problem(1, 1, "FT103", "binary content (NUL bytes); not a Markdown post")
-    try:
-        text = data.decode("utf-8-sig")
+    try:  # utf-8-sig only with a BOM: its codec is Python code, four times slower
+        text = data.decode("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1

@@ -223,7 +223,7 @@ def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = Tr
         return number, 0, "", _not_a_file(path, stat), None
     read_ns = time.time_ns()
     try:
-        data = read_regular_file(path)
+        data = read_regular_file(path, stat.st_size)
     except OSError as exc:
         return number, read_ns, "", _unreadable(path, exc), None
     digest = content_hash(data)

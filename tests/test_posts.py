@@ -299,3 +299,12 @@ def test_newest_first_is_by_instant_then_slug(specs: list[tuple[int, str, str]])
     keys = [(p.date.timestamp(), p.slug) for p in ordered]
     assert keys == sorted(keys, reverse=True)
     assert sorted(map(id, ordered)) == sorted(map(id, made))
+
+
+@pytest.mark.parametrize("size_hint", [0, 1, 4095, 4096, 4097, 10**6])
+@pytest.mark.parametrize("length", [0, 1, 4096, 200_000])
+def test_a_file_is_read_whole_whatever_its_stat_said(tmp_path: Path, size_hint: int, length: int):
+    # A stale size (the file grew or shrank after its stat) must never cut or pad what is read.
+    data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
+    (tmp_path / "p.md").write_bytes(data)
+    assert posts.read_regular_file(str(tmp_path / "p.md"), size_hint) == data
