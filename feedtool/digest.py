@@ -17,11 +17,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
 from .build import ToRender, render_many, with_html
@@ -29,10 +26,14 @@ from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
 from .output import read_if_present
-from .posts import Post, newest_first
 from .parallel import Helper
-from .render import Rendered, html_to_text
-from .render import prepare as prepare_rendering
+from .posts import Post, newest_first
+
+if TYPE_CHECKING:  # the process that reads the posts never needs these: the composer does
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+
+    from .render import Rendered
 
 DIGEST_DIR = "digest"
 MAX_HTML_BYTES = 90 * 1024  # Gmail clips messages at about 102 KB
@@ -143,6 +144,8 @@ class Item:
 
     @functools.cached_property  # asked for by every recipient's text copy
     def summary_text(self) -> str:
+        from .render import html_to_text
+
         return html_to_text(self.summary_html)
 
     @property
@@ -163,6 +166,8 @@ TITLE_CHARS, TAGS_SHOWN = 200, 10
 
 
 def item(entry: Rendered, site: Site) -> Item:
+    from .render import html_to_text
+
     post = entry.post
     local = post.date.astimezone(site.zone)
     title = post.title if len(post.title) <= TITLE_CHARS else post.title[: TITLE_CHARS - 1] + "…"
@@ -309,6 +314,9 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
 
     Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
     """
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = letter.subject
     msg["From"] = sender(site)
@@ -343,6 +351,9 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
 
 def sender(site: Site) -> Address:
     """The From address, built from its parts: a title like 'Tech: 周刊, AI' stays a name."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
     name, address = parseaddr(site.digest.sender) if site.digest.sender else (site.title, f"noreply@{site.domain}")
     return Address(display_name=name, addr_spec=address)
 
@@ -433,8 +444,12 @@ def composer() -> Helper:
 
 def _prepare() -> None:
     import css_inline  # noqa: F401
+    import email.headerregistry
+    import email.message  # noqa: F401
 
-    prepare_rendering()
+    from .render import prepare
+
+    prepare()
     environment = _environment()
     for name in ("digest.html.j2", "digest.txt.j2", "archive.html.j2"):
         environment.get_template(name)

@@ -292,7 +292,7 @@ def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, r
 
 @pytest.mark.parametrize("args, libraries, made", [
     (["build", "-q"], ["feedgen", "markdown"], "atom.xml"),
-    (["digest", "--week", "2025-W34", "-q"], ["css_inline", "jinja2", "markdown"], "digest/2025-W34.eml"),
+    (["digest", "--week", "2025-W34", "-q"], ["css_inline", "email.message", "jinja2", "markdown"], "digest/2025-W34.eml"),
 ])
 def test_a_fresh_run_renders_and_writes_in_its_helper(blog: Path, args: list[str], libraries: list[str], made: str):
     # In a new interpreter (the tests' own has every library imported already): the helper's
