@@ -3,9 +3,9 @@
 `Helper`: a process forked early that gets ready for a later step (imports the libraries it
 needs) while this process reads the posts, and then does that step.
 
-`map_chunks`: both processes take chunks of work from one queue (a pipe of chunk numbers: a read of two bytes
-is atomic, so no chunk is taken twice), so that a core slowed by other work on the machine takes
-fewer. The helper sends its results back in one pickle at the end. A chunk the helper could not
+`map_chunks`: both processes take chunks of work from one queue (a pipe of chunk numbers: a read
+of two bytes is atomic, so no chunk is taken twice), so that a core slowed by other work on the
+machine takes fewer. The helper sends each result as it is done. A chunk the helper could not
 do (an exception, a crash) is done again here, where any exception is raised as usual.
 """
 
@@ -35,7 +35,7 @@ def cores() -> int:
 def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
                progress: Callable[[int], None] | None = None, *, minimum: int = 2) -> list[T]:
     """[work(chunk) for chunk in chunks], with a forked helper when there are two cores or more
-    and `minimum` chunks or more. `progress(n)` is told how many chunks this process has finished.
+    and `minimum` chunks or more. `progress(n)` is told how many chunks are finished, by either.
     `work` runs in the helper on what the fork copied: it must not depend on later changes."""
     if cores() < 2 or len(chunks) < max(minimum, 2) or len(chunks) > MAX_CHUNKS:
         return _serial(work, chunks, progress)
@@ -43,46 +43,97 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
     os.write(queue_write, b"".join(struct.pack("<H", number) for number in range(len(chunks))))
     os.close(queue_write)  # the queue ends when it is empty
     results_read, results_write = os.pipe()
+    _widen(results_write)
     pid = os.fork()
-    if pid == 0:  # the helper: take chunks, then send what it did
+    if pid == 0:  # the helper: take chunks, and send each result as it is done
         os.close(results_read)
         code = 0
         try:
-            done = {}
-            while (number := _take(queue_read)) is not None:
-                try:
-                    done[number] = work(chunks[number])
-                except Exception:  # left for the parent to do again, and report
-                    pass
-            with os.fdopen(results_write, "wb") as out:
-                pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(results_write, "wb", buffering=0) as out:
+                while (number := _take(queue_read)) is not None:
+                    try:
+                        data = pickle.dumps((number, work(chunks[number])), protocol=pickle.HIGHEST_PROTOCOL)
+                    except Exception:  # left for the parent to do again, and report
+                        continue
+                    out.write(struct.pack("<I", len(data)) + data)
         except BaseException:
             code = 1
         finally:
             os._exit(code)  # never return into the parent's code
     os.close(results_write)
-    answers = os.fdopen(results_read, "rb")
+    answers = _Answers(results_read)
     results: dict[int, T] = {}
     try:
+        # Between its own chunks this process takes in the helper's results so far: at the end
+        # only the last few are left to unpickle, not all of them.
         while (number := _take(queue_read)) is not None:
             results[number] = work(chunks[number])
+            results.update(answers.arrived())
             if progress:
                 progress(len(results))
-        try:
-            theirs: dict[int, T] = pickle.load(answers)
-        except Exception:  # the helper died: its chunks are done here below
-            theirs = {}
+        results.update(answers.rest())
+        if progress:
+            progress(len(results))
     finally:
         while _take(queue_read) is not None:  # on an exception here: the helper stops soon too
             pass
         os.close(queue_read)
         answers.close()  # before waiting: a helper still writing its results then stops
         os.waitpid(pid, 0)
-    results.update(theirs)
     for number, chunk in enumerate(chunks):
-        if number not in results:
+        if number not in results:  # the helper failed on it, or died
             results[number] = work(chunk)
     return [results[number] for number in range(len(chunks))]
+
+
+def _widen(pipe: int) -> None:
+    """A 1 MiB pipe buffer where Linux allows it, so the helper rarely waits for this process."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+class _Answers:
+    """The helper's results: frames of a 4-byte length, then a pickled (chunk number, result)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        os.set_blocking(fd, False)
+
+    def arrived(self) -> dict[int, Any]:
+        """The results complete so far, without waiting."""
+        try:
+            while data := os.read(self.fd, 1 << 20):
+                self.buffer += data
+        except BlockingIOError:
+            pass
+        return self._frames()
+
+    def rest(self) -> dict[int, Any]:
+        """Every result still to come, until the helper ends; those of a helper that died are missing."""
+        os.set_blocking(self.fd, True)
+        while data := os.read(self.fd, 1 << 20):
+            self.buffer += data
+        return self._frames()
+
+    def _frames(self) -> dict[int, Any]:
+        found, at = {}, 0
+        while len(self.buffer) - at >= 4:
+            (size,) = struct.unpack_from("<I", self.buffer, at)
+            if len(self.buffer) - at - 4 < size:
+                break
+            number, result = pickle.loads(self.buffer[at + 4:at + 4 + size])
+            found[number] = result
+            at += 4 + size
+        del self.buffer[:at]
+        return found
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 class Helper:

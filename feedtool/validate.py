@@ -196,9 +196,7 @@ def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, to
     else:
         yaml_loader()  # imported once, before the fork, not in both processes
         chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        # The helper's share is counted when it arrives; this process's as it goes (twice: the
-        # helper is about as fast).
-        tick = (lambda n: progress(min(done + 2 * n * CHUNK, total), total)) if progress else None
+        tick = (lambda n: progress(min(done + n * CHUNK, total), total)) if progress else None
         for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick):
             yield from ((n, t, d, None if a is None else _decode(a), s) for n, t, d, a, s in chunk)
     if progress:

@@ -49,6 +49,25 @@ def test_a_helper_that_dies_costs_only_time():
     assert parallel.map_chunks(work, list(range(50))) == [n * 2 for n in range(50)]
 
 
+def test_progress_counts_the_chunks_done_by_either_process():
+    seen = []
+
+    def work(chunk):
+        time.sleep(0.001)
+        return chunk
+
+    assert parallel.map_chunks(work, list(range(60)), seen.append) == list(range(60))
+    assert seen == sorted(seen) and seen[-1] == 60 and len(seen) <= 60
+
+
+def test_large_results_cross_the_pipe_whole():
+    # Results far bigger than a pipe's buffer, arriving in many pieces.
+    def work(chunk):
+        return bytes([chunk % 256]) * 300_000
+
+    assert parallel.map_chunks(work, list(range(40))) == [bytes([n]) * 300_000 for n in range(40)]
+
+
 def test_progress_counts_this_processs_chunks(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     seen = []
