@@ -16,7 +16,7 @@ from .errors import FeedtoolError
 from .output import read_if_present
 from .parallel import Helper, map_chunks
 from .posts import Post, loads, newest_first, read_regular_file
-from .validate import Report, check, check_bodies, collect
+from .validate import Listing, Report, check, check_bodies, collect
 
 if TYPE_CHECKING:
     from .render import Rendered
@@ -43,25 +43,28 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
 
 
 def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cache: Cache | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Report:
+               progress: Callable[[int, int], None] | None = None, listing: Listing | None = None) -> Report:
     """Every post, checked as build and digest need them: their front matter. (The bodies
     they render are checked by `check_bodies`; the rest, and links to missing files, which
-    never stop a build, are validate's.)"""
-    return check(collect([posts_dir or site.posts]), site, now=now, cache=cache, bodies=False, progress=progress)
+    never stop a build, are validate's.) `listing`: the posts folder's, if already made."""
+    if listing is None:
+        listing = Listing(collect([posts_dir or site.posts]))
+    return check(listing.files, site, now=now, cache=cache, bodies=False, progress=progress, stats=listing.stats)
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,
           limit: int | None = None, cache: Cache | None = None,
-          progress: Callable[[int, int], None] | None = None, helper: Helper | None = None) -> Build:
+          progress: Callable[[int, int], None] | None = None, helper: Helper | None = None,
+          listing: Listing | None = None) -> Build:
     """Check every post, then render the newest `limit` (default: the site's feed_limit) into
     the site's feeds, and each tag's and category's feeds when enabled.
 
     With a cache, a feed whose posts and settings are the same as when the file in `out` was
     written (and which nobody changed since) is neither rendered nor written again. Rendering and
-    the feeds are done by `helper` (default: one forked now; see `outputs_helper`).
+    the feeds are done by `helper` (one forked now by default), ready once `prepare_outputs` ran.
     """
-    with helper or outputs_helper() as helper:
-        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress)
+    with helper or Helper(prepare_outputs) as helper:
+        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing)
         if not report.ok:
             return Build(report)
         published, future = publishable(report.posts, now)
@@ -207,20 +210,15 @@ def store_html(cache: Cache | None, to_render: list[ToRender], made: list[tuple[
 def with_html(posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
               made: list[tuple[str, str, str | None]]) -> list[Rendered]:
     """`posts` with their HTML, found or made."""
-    from .render import Rendered  # only where posts are rendered: see outputs_helper
+    from .render import Rendered  # only where posts are rendered: see prepare_outputs
 
     found = {**html, **{post.path: made_html for (post, _, _, _), made_html in zip(to_render, made)}}
     return [Rendered(post, *found[post.path]) for post in posts]
 
 
-def outputs_helper() -> Helper:
-    """A helper that imports Markdown and feedgen while this process reads the posts, to render
-    them and make the feeds. Best forked before the cache is loaded: a process forked with a
-    large heap makes this one copy every page it then writes to (40 ms on a 10,000-post blog)."""
-    return Helper(_prepare_outputs)
-
-
-def _prepare_outputs() -> None:
+def prepare_outputs() -> None:
+    """What a helper imports while this process reads the posts, to render them and make the
+    feeds: Markdown and feedgen."""
     from .render import prepare
 
     prepare()

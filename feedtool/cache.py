@@ -40,7 +40,10 @@ JOURNAL_SHARE = 0.05
 Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, analysis as plain tuples)
 
 
-def identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+Identity = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def identity(stat: os.stat_result) -> Identity:
     """What a cache entry remembers of a file's stat."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
@@ -93,21 +96,26 @@ class Cache:
     def changed(self) -> bool:
         return self._entries_changed or self._html_changed or self._outputs_changed or not self.base_id
 
-    def current(self, paths: Sequence[str], keys: Sequence[str]) -> list[Any | None]:
+    def current(self, paths: Sequence[str], keys: Sequence[str],
+                stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
         """For each file (`keys`: the cache's names for `paths`), its analysis if the cache knows
-        the file and its stat proves it unchanged, else None. Only known files are stat'ed.
-        (One loop for all files, with nothing looked up twice: this is most of a warm run.)"""
+        the file and its stat proves it unchanged, else None. Only known files are stat'ed, unless
+        `stats` (None: not a regular file) were taken already. (One loop for all files, with
+        nothing looked up twice: this is most of a warm run.)"""
         files, decode, lstat = self.files, self.decode, os.lstat
         found: list[Any | None] = []
-        for path, key in zip(paths, keys):
+        for number, (path, key) in enumerate(zip(paths, keys)):
             entry = files.get(key)
             if entry is not None:
-                try:
-                    stat = lstat(path)
-                except OSError:
-                    stat = None
-                if (stat is not None and S_ISREG(stat.st_mode) and not _racy(entry)
-                        and entry[0] == (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)):
+                if stats is not None:
+                    known = stats[number]
+                else:
+                    try:
+                        stat = lstat(path)
+                    except OSError:
+                        stat = None
+                    known = identity(stat) if stat is not None and S_ISREG(stat.st_mode) else None
+                if known is not None and entry[0] == known and not _racy(entry):
                     found.append(decode(entry[3]))
                     continue
             found.append(None)
@@ -200,6 +208,11 @@ def _racy(entry: Entry) -> bool:
     """Changed (mtime or ctime) too close to the moment it was read to trust the stat."""
     (_, mtime, ctime, _), _, read_ns, _ = entry
     return max(mtime, ctime) > read_ns - RACY_NS
+
+
+def has_base(folder: Path | None) -> bool:
+    """Whether `folder` holds a cache base (stat'ing the posts first pays only then)."""
+    return folder is not None and (folder / BASE).is_file()
 
 
 def open_cache(folder: Path | None, site: Site, *, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Cache:

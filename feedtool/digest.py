@@ -26,10 +26,9 @@ from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
 from .output import read_if_present
-from .parallel import Helper
 from .posts import Post, newest_first
 
-if TYPE_CHECKING:  # the process that reads the posts never needs these: the composer does
+if TYPE_CHECKING:  # the process that reads the posts never needs these: its helper does
     from email.headerregistry import Address
     from email.message import EmailMessage
 
@@ -435,14 +434,9 @@ def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict
     }
 
 
-def composer() -> Helper:
-    """A helper that imports Markdown, Jinja2 and css-inline and compiles the templates while
-    this process reads the posts, then renders the posts and writes the digest (`make`). Best
-    forked before the cache is loaded (see build.outputs_helper)."""
-    return Helper(_prepare)
-
-
-def _prepare() -> None:
+def prepare_composer() -> None:
+    """What a helper imports (and compiles: the templates) while this process reads the posts,
+    to render them and `make` the digest: Markdown, Jinja2, css-inline, the email package."""
     import css_inline  # noqa: F401
     import email.headerregistry
     import email.message  # noqa: F401
@@ -458,7 +452,7 @@ def _prepare() -> None:
 def make(site: Site, window: Window, posts: list[Post], html: dict[str, tuple[str, str, str | None]],
          to_render: list[ToRender], now: datetime, out: Path | None) -> tuple[list, Newsletter, dict[str, bytes]]:
     """(the HTML made for `to_render`, the newsletter of `posts`, its `files`): what the
-    `composer` does, from the HTML the cache had (`build.cached_html`)."""
+    helper does, from the HTML the cache had (`build.cached_html`)."""
     made = render_many(to_render, site)
     letter = compose(site, window, with_html(posts, html, to_render, made))
     return made, letter, files(site, letter, now, out)

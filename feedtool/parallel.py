@@ -137,31 +137,42 @@ class _Answers:
 
 
 class Helper:
-    """A forked process that runs `prepare()` at once, beside this process, then waits to do
-    one `call` for it: so that a later step's imports (Markdown, feedgen: 40 ms) cost no time
-    here. Without a second core, or if the helper fails in any way, the call is made here.
-    Use it as a context manager: leaving it stops a helper that was not called."""
+    """A forked process that works beside this one in up to three steps: `first()`, whose result
+    this process takes with `first_result` (e.g. listing the posts while this process loads the
+    cache); `prepare()` (e.g. importing what rendering needs: 40 ms that then cost no time here);
+    then one `call` for this process. Without a second core, or if the helper fails in any way,
+    `first_result` is None and the call is made here. Use it as a context manager: leaving it
+    stops a helper that was not called."""
 
-    def __init__(self, prepare: Callable[[], Any]) -> None:
+    def __init__(self, prepare: Callable[[], Any], first: Callable[[], Any] | None = None) -> None:
         self.pid = 0
+        self._first_pending = first is not None
         if cores() < 2:
             return
         requests_read, self.requests = os.pipe()
-        self.answers, answers_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        _widen(answers_write)
         pid = os.fork()
         if pid == 0:
             os.close(self.requests)
-            os.close(self.answers)
+            os.close(answers_read)
             code = 0
             try:
-                prepare()
-                with os.fdopen(requests_read, "rb") as requests:
-                    work, args = pickle.loads(requests.read())
-                try:
-                    answer = (True, work(*args))
-                except Exception:  # done again by the caller, who reports it
-                    answer = (False, None)
                 with os.fdopen(answers_write, "wb") as out:
+                    if first is not None:
+                        try:
+                            early = (True, first())
+                        except Exception:  # done by this process's caller instead
+                            early = (False, None)
+                        pickle.dump(early, out, protocol=pickle.HIGHEST_PROTOCOL)
+                        out.flush()
+                    prepare()
+                    with os.fdopen(requests_read, "rb") as requests:
+                        work, args = pickle.loads(requests.read())
+                    try:
+                        answer = (True, work(*args))
+                    except Exception:  # done again by the caller, who reports it
+                        answer = (False, None)
                     pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 code = 1
@@ -169,7 +180,19 @@ class Helper:
                 os._exit(code)  # never return into the parent's code
         os.close(requests_read)
         os.close(answers_write)
+        self.answers = os.fdopen(answers_read, "rb")
         self.pid = pid
+
+    def first_result(self) -> Any:
+        """What `first()` returned in the helper (once); None without a helper or when it failed."""
+        if not self.pid or not self._first_pending:
+            return None
+        self._first_pending = False
+        try:
+            done, result = pickle.load(self.answers)
+        except Exception:  # it died
+            return None
+        return result if done else None
 
     def call(self, work: Callable[..., T], *args: Any, meanwhile: Callable[[], Any] | None = None) -> T:
         """work(*args), by the helper when there is one (then `work` and `args` must pickle);
@@ -179,9 +202,9 @@ class Helper:
             if meanwhile:
                 meanwhile()
             return result
-        answers = os.fdopen(self.answers, "rb")
         done = False
         try:
+            self.first_result()  # not taken: passed over
             try:
                 with os.fdopen(self.requests, "wb") as out:
                     pickle.dump((work, args), out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -190,11 +213,11 @@ class Helper:
             if meanwhile:
                 meanwhile()
             try:
-                done, result = pickle.load(answers)
+                done, result = pickle.load(self.answers)
             except Exception:  # it died, or failed
                 pass
         finally:
-            answers.close()  # before waiting: a helper still writing its answer then stops
+            self.answers.close()  # before waiting: a helper still writing its answer then stops
             os.waitpid(self.pid, 0)
             self.pid = 0
         return result if done else work(*args)
@@ -206,7 +229,7 @@ class Helper:
         if self.pid:  # never called: it has nothing to finish
             os.kill(self.pid, signal.SIGKILL)
             os.close(self.requests)
-            os.close(self.answers)
+            self.answers.close()
             os.waitpid(self.pid, 0)
             self.pid = 0
 

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, content_hash, identity
+from .cache import Cache, Identity, content_hash, identity
 from . import sources
 from .config import Site
 from .dates import format_rfc3339
@@ -86,16 +86,43 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     return sorted(found)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The post files in a folder, as `collect` finds them, and, when taken, what lstat said
+    of each as the cache keeps it (None: not a regular file, or gone)."""
+
+    files: list[str]
+    stats: list[Identity | None] | None = None
+
+
+def listing(folder: str | Path, stat: bool) -> Listing:
+    """The post files in `folder`, with their stats when `stat` (for a cache to look them up)."""
+    files = collect([folder])
+    if not stat:
+        return Listing(files)
+    stats: list[Identity | None] = []
+    for path in files:
+        try:
+            found = os.lstat(path)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append(identity(found) if S_ISREG(found.st_mode) else None)
+    return Listing(files, stats)
+
+
 def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | None = None,
-          bodies: bool = True, progress: Callable[[int, int], None] | None = None) -> Report:
+          bodies: bool = True, progress: Callable[[int, int], None] | None = None,
+          stats: Sequence[Identity | None] | None = None) -> Report:
     """Read and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
-    every post); `check_bodies` then checks the bodies they render.
+    every post); `check_bodies` then checks the bodies they render. `stats`: the files' stats
+    if already taken (`Listing`), for the cache.
     """
     cwd = os.getcwd()
     keys = _absolute(files, cwd)
-    analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys)
+    analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys, stats=stats)
     if cache:
         cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
     listing = _Listing() if bodies else None
@@ -131,15 +158,16 @@ CHUNK = 100  # files per chunk of work (and per progress update)
 
 def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
                 progress: Callable[[int, int], None] | None = None, *, complete: bool = True,
-                keys: Sequence[str] | None = None) -> list[Analysis]:
+                keys: Sequence[str] | None = None, stats: Sequence[Identity | None] | None = None) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
-    (a cached complete analysis serves too). `keys`: the files' absolute paths, if known."""
+    (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
+    `stats`: their stats, if taken."""
     if keys is None:
         keys = _absolute(files, os.getcwd())
     # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
     # cold run, in parallel) and reports what is not a readable regular file.
-    results: list[Analysis | None] = cache.current(files, keys) if cache is not None else [None] * len(files)
+    results: list[Analysis | None] = cache.current(files, keys, stats) if cache is not None else [None] * len(files)
     todo = []
     for number, hit in enumerate(results):
         if hit is not None and (hit.complete or not complete):

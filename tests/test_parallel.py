@@ -156,3 +156,27 @@ def test_meanwhile_runs_here_while_the_helper_works_and_its_errors_are_raised():
 
     with parallel.Helper(prepare) as helper, pytest.raises(OSError, match="disk full"):
         helper.call(who_and_what, [5], meanwhile=broken)
+
+
+def first_pid() -> int:
+    return os.getpid()
+
+
+def test_the_first_step_runs_in_the_helper_and_its_result_comes_back_before_the_call():
+    PREPARED.clear()
+    with parallel.Helper(prepare, first=first_pid) as helper:
+        helper_pid = helper.first_result()
+        assert helper.first_result() is None  # once
+        pid, prepared, _ = helper.call(who_and_what, [1])
+    if parallel.cores() >= 2:
+        assert helper_pid == pid != os.getpid() and prepared == [pid]
+    else:
+        assert helper_pid is None and pid == os.getpid()
+
+
+def test_a_first_step_that_fails_or_is_not_taken_changes_nothing_else():
+    with parallel.Helper(prepare, first=always_fails) as helper:
+        assert helper.first_result() is None
+        assert helper.call(who_and_what, [2])[2] == [20]
+    with parallel.Helper(prepare, first=first_pid) as helper:  # never asked for: passed over
+        assert helper.call(who_and_what, [3])[2] == [30]
