@@ -434,15 +434,13 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
     the cache; then runs `prepare` (imports what rendering needs) while this process checks the
     posts; then renders and writes for it. (Forked later, with the cache loaded, every page this
     process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
-    from .cache import has_base
     from .parallel import Helper
 
-    folder, stat = posts_dir or site.posts, has_base(site.cache)
-
     def listing():
+        from .cache import has_base
         from .validate import listing
 
-        return listing(folder, stat)
+        return listing(posts_dir or site.posts, stat=has_base(site.cache))
 
     return Helper(prepare, first=listing)
 

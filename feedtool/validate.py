@@ -77,8 +77,11 @@ class Report:
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
     """Post files named by `paths` (files, or folders searched recursively), each once, sorted."""
+    paths = list(map(os.fspath, paths))
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return find(paths[0])  # sorted, each once already
     found: dict[str, None] = {}
-    for path in map(os.fspath, paths):
+    for path in paths:
         if not os.path.exists(path):
             raise FeedtoolError(f"{path}: no such file or folder")
         for file in find(path) if os.path.isdir(path) else [path]:
