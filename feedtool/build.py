@@ -15,8 +15,8 @@ from .config import Site
 from .errors import FeedtoolError
 from .output import read_if_present
 from .parallel import Helper, map_chunks
-from .posts import Post, loads, newest_first, read_regular_file
-from .validate import Listing, Report, check, check_bodies, collect
+from .posts import Post, PostFiles, loads, newest_first, read_regular_file
+from .validate import Report, check, check_bodies, collect
 
 if TYPE_CHECKING:
     from .render import Rendered
@@ -43,19 +43,19 @@ def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post
 
 
 def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cache: Cache | None = None,
-               progress: Callable[[int, int], None] | None = None, listing: Listing | None = None) -> Report:
+               progress: Callable[[int, int], None] | None = None, listing: PostFiles | None = None) -> Report:
     """Every post, checked as build and digest need them: their front matter. (The bodies
     they render are checked by `check_bodies`; the rest, and links to missing files, which
     never stop a build, are validate's.) `listing`: the posts folder's, if already made."""
     if listing is None:
-        listing = Listing(collect([posts_dir or site.posts]))
+        listing = PostFiles(collect([posts_dir or site.posts]))
     return check(listing.files, site, now=now, cache=cache, bodies=False, progress=progress, stats=listing.stats)
 
 
 def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path | None = None,
           limit: int | None = None, cache: Cache | None = None,
           progress: Callable[[int, int], None] | None = None, helper: Helper | None = None,
-          listing: Listing | None = None) -> Build:
+          listing: PostFiles | None = None) -> Build:
     """Check every post, then render the newest `limit` (default: the site's feed_limit) into
     the site's feeds, and each tag's and category's feeds when enabled.
 

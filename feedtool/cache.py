@@ -28,6 +28,7 @@ from typing import Any
 
 from . import __version__
 from .config import Site
+from .posts import Identity, identity
 
 CACHE_FORMAT = 6
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
@@ -38,14 +39,6 @@ RACY_NS = 2_000_000_000
 JOURNAL_SHARE = 0.05
 
 Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, analysis as plain tuples)
-
-
-Identity = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-
-
-def identity(stat: os.stat_result) -> Identity:
-    """What a cache entry remembers of a file's stat."""
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def content_hash(data: bytes) -> str:
@@ -126,7 +119,7 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[3]) if entry is not None else None
 
-    def refresh(self, path: str, stat_identity: tuple[int, int, int, int], read_ns: int) -> Any:
+    def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
         (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""
         entry = self.files[path]
@@ -134,7 +127,7 @@ class Cache:
             self._put(path, (stat_identity, entry[1], read_ns, entry[3]))
         return self.decode(entry[3])
 
-    def store(self, path: str, stat_identity: tuple[int, int, int, int], digest: str, analysis: Any,
+    def store(self, path: str, stat_identity: Identity, digest: str, analysis: Any,
               read_ns: int) -> None:
         self._put(path, (stat_identity, digest, read_ns, self.encode(analysis)))
 
@@ -208,11 +201,6 @@ def _racy(entry: Entry) -> bool:
     """Changed (mtime or ctime) too close to the moment it was read to trust the stat."""
     (_, mtime, ctime, _), _, read_ns, _ = entry
     return max(mtime, ctime) > read_ns - RACY_NS
-
-
-def has_base(folder: Path | None) -> bool:
-    """Whether `folder` holds a cache base (stat'ing the posts first pays only then)."""
-    return folder is not None and (folder / BASE).is_file()
 
 
 def open_cache(folder: Path | None, site: Site, *, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Cache:

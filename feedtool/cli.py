@@ -436,11 +436,12 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
     process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
     from .parallel import Helper
 
-    def listing():
-        from .cache import has_base
-        from .validate import listing
+    with_stats = site.cache.is_dir()  # a cold run has no cache to look the stats up in
 
-        return listing(posts_dir or site.posts, stat=has_base(site.cache))
+    def listing():
+        from .posts import post_files
+
+        return post_files(posts_dir or site.posts, stat=with_stats)
 
     return Helper(prepare, first=listing)
 

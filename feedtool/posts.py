@@ -14,6 +14,7 @@ import operator
 import os
 import re
 import sys
+from stat import S_ISREG
 import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date as Date, datetime, time as Time
@@ -175,6 +176,41 @@ def find(folder: str | Path) -> list[str]:
         except OSError:
             continue  # an unreadable folder holds no posts we could read anyway
     return sorted(found)
+
+
+Identity = tuple[int, int, int, int]  # what a cache remembers of a file's stat: size, mtime_ns, ctime_ns, inode
+
+
+def identity(stat: os.stat_result) -> Identity:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+class PostFiles(NamedTuple):
+    """The post files in a folder, as `find` lists them, and, when taken, each one's stat
+    `identity` (None: not a regular file, or gone)."""
+
+    files: list[str]
+    stats: list[Identity | None] | None = None
+
+
+def post_files(folder: str | Path, stat: bool) -> PostFiles:
+    """The post files in `folder` (which must be a folder), with their stats when `stat`: a
+    helper process lists them while the main one loads the cache that looks them up."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(folder)
+    files = find(folder)
+    if not stat:
+        return PostFiles(files)
+    stats: list[Identity | None] = []
+    for path in files:
+        try:
+            found = os.lstat(path)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append(identity(found) if S_ISREG(found.st_mode) else None)
+    return PostFiles(files, stats)
 
 
 def read_regular_file(path: str, size: int = 0) -> bytes:

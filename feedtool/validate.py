@@ -23,14 +23,15 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, Identity, content_hash, identity
+from .cache import Cache, content_hash
 from . import sources
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
-from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, find, loads, read_regular_file, split_more, yaml_loader
+from .posts import (KNOWN_KEYS, XML_FORBIDDEN, Identity, Loaded, Post, codepoint, find, identity, loads, read_regular_file,
+                    split_more, yaml_loader)
 
 
 class Analysis(NamedTuple):
@@ -89,31 +90,6 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     return sorted(found)
 
 
-@dataclass(frozen=True)
-class Listing:
-    """The post files in a folder, as `collect` finds them, and, when taken, what lstat said
-    of each as the cache keeps it (None: not a regular file, or gone)."""
-
-    files: list[str]
-    stats: list[Identity | None] | None = None
-
-
-def listing(folder: str | Path, stat: bool) -> Listing:
-    """The post files in `folder`, with their stats when `stat` (for a cache to look them up)."""
-    files = collect([folder])
-    if not stat:
-        return Listing(files)
-    stats: list[Identity | None] = []
-    for path in files:
-        try:
-            found = os.lstat(path)
-        except OSError:
-            stats.append(None)
-            continue
-        stats.append(identity(found) if S_ISREG(found.st_mode) else None)
-    return Listing(files, stats)
-
-
 def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | None = None,
           bodies: bool = True, progress: Callable[[int, int], None] | None = None,
           stats: Sequence[Identity | None] | None = None) -> Report:
@@ -121,7 +97,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
     every post); `check_bodies` then checks the bodies they render. `stats`: the files' stats
-    if already taken (`Listing`), for the cache.
+    if already taken (`posts.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
     keys = _absolute(files, cwd)

@@ -807,7 +807,7 @@ def test_property_hugo_zh_round_trip(day, site):
 @given(naive_wall, site_zones)
 def test_property_chinese_form_round_trip(wall, site):
     text = f"{wall.year:04d}年{wall.month}月{wall.day}日 {wall:%H:%M:%S}"
-    expected = wall.replace(microsecond=0, tzinfo=ZoneInfo(site))  # fold=0
+    expected = wall.replace(microsecond=0, fold=0, tzinfo=ZoneInfo(site))  # a repeated wall time: the first
     assert same_instant(parse_date(text, tz=site), expected)
 
 

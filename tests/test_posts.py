@@ -308,3 +308,19 @@ def test_a_file_is_read_whole_whatever_its_stat_said(tmp_path: Path, size_hint: 
     data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
     (tmp_path / "p.md").write_bytes(data)
     assert posts.read_regular_file(str(tmp_path / "p.md"), size_hint) == data
+
+
+def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
+    (tmp_path / "a.md").write_text("---\ntitle: a\n---\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.markdown").write_text("b", encoding="utf-8")
+    (tmp_path / "link.md").symlink_to(tmp_path / "a.md")
+    listed = posts.post_files(tmp_path, stat=True)
+    assert listed.files == posts.find(tmp_path) == sorted(str(p) for p in (tmp_path / "a.md", tmp_path / "link.md",
+                                                                          tmp_path / "sub" / "b.markdown"))
+    stats = dict(zip(listed.files, listed.stats))
+    assert stats[str(tmp_path / "a.md")] == posts.identity((tmp_path / "a.md").lstat())
+    assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
+    assert posts.post_files(tmp_path, stat=False).stats is None
+    with pytest.raises(NotADirectoryError):
+        posts.post_files(tmp_path / "a.md", stat=True)
