@@ -30,7 +30,7 @@ from . import __version__
 from .config import Site
 from .posts import Identity, identity
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
@@ -84,6 +84,8 @@ class Cache:
     _html_changed: bool = False
     _outputs_changed: bool = False
     _base: bytes | None = None  # a new base pickled by `seal`, not yet written
+    _batches: list[bytes] = field(default_factory=list)  # adopted entries, pickled, for a new base
+    _batched: set[str] = field(default_factory=set)  # their paths, while unchanged since
 
     @property
     def changed(self) -> bool:
@@ -134,10 +136,23 @@ class Cache:
     def __contains__(self, path: str) -> bool:
         return path in self.files
 
+    def adopt(self, batch: bytes) -> dict[str, Entry]:
+        """Entries made by a helper process that read their files, as it pickled them
+        ({path: entry}): added as `store` adds one, and kept as they are for a new base, which
+        then need not pickle them again."""
+        entries = pickle.loads(batch)
+        for path, entry in entries.items():
+            self._put(path, entry)
+        if not self.base_id:
+            self._batches.append(batch)
+            self._batched.update(entries)
+        return entries
+
     def _put(self, path: str, entry: Entry) -> None:
         self.files[path] = entry
         self.dirty[path] = entry
         self._entries_changed = True
+        self._batched.discard(path)  # the new entry is not the one its batch holds
 
     def forget_missing(self, present: set[str]) -> None:
         """Drop entries of files that no longer exist (not merely left out of this run)."""
@@ -145,6 +160,8 @@ class Cache:
             del self.files[path]
             self.dirty[path] = None
             self._entries_changed = True
+            if path in self._batched:  # its batch would bring it back: the base is pickled whole
+                self._batches, self._batched = [], set()
 
     def rendered(self, key: str) -> tuple[str, str, str | None] | None:
         hit = self.html.get(key)
@@ -176,8 +193,11 @@ class Cache:
         none): a build does this while its helper renders, instead of after."""
         if self.dirty and len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id:
             self.base_id = os.urandom(8).hex()
-            self._base = pickle.dumps({"key": self.key, "id": self.base_id, "files": self.files},
+            # Adopted batches as they are, then every other entry (read back in that order).
+            rest = {p: e for p, e in self.files.items() if p not in self._batched} if self._batched else self.files
+            self._base = pickle.dumps({"key": self.key, "id": self.base_id, "batches": self._batches, "files": rest},
                                       protocol=pickle.HIGHEST_PROTOCOL)
+            self._batches, self._batched = [], set()
             self.dirty = {}
 
     def to_write(self) -> dict[str, bytes]:
@@ -240,6 +260,12 @@ def _read(path: Path, key: str) -> dict[str, Any]:
     gc.disable()
     try:
         state = pickle.loads(data)
+        if isinstance(state, dict) and "batches" in state:  # a base: its batches, then the rest
+            files: dict[str, Entry] = {}
+            for batch in state.pop("batches"):
+                files.update(pickle.loads(batch))
+            files.update(state["files"])
+            state["files"] = files
         gc.freeze()
     finally:
         gc.enable()

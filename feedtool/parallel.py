@@ -33,10 +33,13 @@ def cores() -> int:
 
 
 def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
-               progress: Callable[[int], None] | None = None, *, minimum: int = 2) -> list[T]:
+               progress: Callable[[int], None] | None = None, *, minimum: int = 2,
+               pack: Callable[[T], Any] | None = None) -> list[T]:
     """[work(chunk) for chunk in chunks], with a forked helper when there are two cores or more
     and `minimum` chunks or more. `progress(n)` is told how many chunks are finished, by either.
-    `work` runs in the helper on what the fork copied: it must not depend on later changes."""
+    `work` runs in the helper on what the fork copied: it must not depend on later changes.
+    With `pack`, the helper's results arrive as pack(work(chunk)) (e.g. part of it pickled in a
+    form the caller keeps as it is)."""
     if cores() < 2 or len(chunks) < max(minimum, 2) or len(chunks) > MAX_CHUNKS:
         return _serial(work, chunks, progress)
     queue_read, queue_write = os.pipe()
@@ -52,7 +55,8 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
             with os.fdopen(results_write, "wb", buffering=0) as out:
                 while (number := _take(queue_read)) is not None:
                     try:
-                        data = pickle.dumps((number, work(chunks[number])), protocol=pickle.HIGHEST_PROTOCOL)
+                        result = work(chunks[number])
+                        data = pickle.dumps((number, pack(result) if pack else result), protocol=pickle.HIGHEST_PROTOCOL)
                     except Exception:  # left for the parent to do again, and report
                         continue
                     out.write(struct.pack("<I", len(data)) + data)

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import operator
 import os
+import pickle
 import re
 import time
 from stat import S_ISLNK, S_ISREG
@@ -155,11 +156,12 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
         results[number] = None
         todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
     done = len(files) - len(todo)
-    for number, read_ns, digest, analysis, stat in _read_all(todo, site, done, len(files), progress, complete):
+    for number, read_ns, digest, analysis, stat, stored in _read_all(todo, keys, site, cache, done, len(files),
+                                                                     progress, complete):
         path, key = files[number], keys[number]
         if analysis is None:  # the content the cache expected (only then is there no analysis)
             analysis = cache.refresh(key, stat, read_ns)  # type: ignore[union-attr]
-        elif cache is not None and digest:  # unreadable files and others (no digest) are never cached
+        elif cache is not None and digest and not stored:  # files with no digest are never cached
             cache.store(key, stat, digest, analysis, read_ns)
         results[number] = _as_named(analysis, path)
     return results  # type: ignore[return-value]
@@ -191,21 +193,30 @@ def _as_named(analysis: Analysis, path: str) -> Analysis:
     return analysis._replace(path=path, post=post)
 
 
-def _read_all(todo: list[tuple[int, str, str | None]], site: Site, done: int, total: int,
-              progress: Callable[[int, int], None] | None, complete: bool):
-    """Yield (index, read_ns, digest, analysis or None when the digest is as expected). With
-    many files, a forked helper reads chunks of them beside this process."""
+def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site: Site, cache: Cache | None,
+              done: int, total: int, progress: Callable[[int, int], None] | None, complete: bool):
+    """Yield (index, read_ns, digest, analysis or None when the digest is as expected, stat, whether
+    it is in the cache already). With many files, a forked helper reads chunks of them beside
+    this process, and sends the cache entries of each chunk pickled as the cache keeps them
+    (`Cache.adopt`: a new cache then need not pickle them again)."""
     if len(todo) < PARALLEL_MIN:
         for number, item in enumerate(todo, start=1):
-            yield _read_one(item, site, complete)
+            yield *_read_one(item, site, complete), False
             if progress and number % CHUNK == 0:
                 progress(done + number, total)
     else:
         yaml_loader()  # imported once, before the fork, not in both processes
         chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
         tick = (lambda n: progress(min(done + n * CHUNK, total), total)) if progress else None
-        for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick):
-            yield from ((n, t, d, None if a is None else _decode(a), s) for n, t, d, a, s in chunk)
+        for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick,
+                                pack=functools.partial(_pack_chunk, keys=keys)):
+            if isinstance(chunk, list):  # read here
+                yield from ((n, t, d, None if a is None else _decode(a), s, False) for n, t, d, a, s in chunk)
+                continue
+            numbers, batch, others = chunk
+            entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
+            yield from ((n, t, d, _decode(a), s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
+            yield from ((n, t, d, None if a is None else _decode(a), s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
 
@@ -214,6 +225,19 @@ def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: 
     """A chunk of files read, their analyses as plain tuples (they cross the pipe 5x cheaper)."""
     return [(n, t, d, None if a is None else _encode(a), s)
             for n, t, d, a, s in (_read_one(item, site, complete) for item in chunk)]
+
+
+def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], bytes, list[tuple]]:
+    """A chunk read by the helper, as it crosses the pipe: (indexes, the cache entries of the new
+    analyses pickled as {path: entry}, in that order; the rest as they were)."""
+    numbers, entries, others = [], {}, []
+    for n, t, d, a, s in read:
+        if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
+            numbers.append(n)
+            entries[keys[n]] = (s, d, t, a)
+        else:
+            others.append((n, t, d, a, s))
+    return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
 
 
 def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = True) -> tuple:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,44 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
         **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
     assert again.unchanged_output("atom.xml", "inputs", b"<feed/>")
     assert again.to_write() == {}  # nothing new: nothing to write
+
+
+def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
+    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    plain = dict(encode=lambda a: a, decode=lambda a: a)
+    cache = cache_module.open_cache(site.cache, site, **plain)
+    stat = (1, 2, 3, 4)
+    # Entries pickled by a helper, as it sends them; one is then stored again, one file is gone.
+    gone = tmp_path / "gone.md"
+    batch = pickle.dumps({f"/p{n}.md": (stat, f"h{n}", 10, ("from the helper", n)) for n in range(5)})
+    assert cache.adopt(batch)["/p1.md"][3] == ("from the helper", 1)
+    cache.adopt(pickle.dumps({str(gone): (stat, "g", 10, ("gone", 0))}))
+    cache.store("/p3.md", stat, "h3b", ("read again", 3), read_ns=10)
+    cache.store("/mine.md", stat, "m", ("read here", 0), read_ns=10)
+    written = _save(cache, tmp_path / "c")
+    assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
+    again = cache_module.open_cache(site.cache, site, **plain)
+    assert {path: again.entry(path) for path in again.files} == {
+        "/p0.md": ("from the helper", 0), "/p1.md": ("from the helper", 1), "/p2.md": ("from the helper", 2),
+        "/p3.md": ("read again", 3), "/p4.md": ("from the helper", 4), "/mine.md": ("read here", 0),
+        str(gone): ("gone", 0)}
+    # A file that no longer exists leaves the cache even when its entry came in a batch.
+    fresh = cache_module.open_cache(None, site, **plain)
+    fresh.adopt(pickle.dumps({str(gone): (stat, "g", 10, ("gone", 0)), "/kept.md": (stat, "k", 10, ("kept", 0))}))
+    fresh.forget_missing({"/kept.md"})
+    fresh.folder = tmp_path / "d"
+    _save(fresh, tmp_path / "d")
+    fresh.folder = None
+    last = cache_module.open_cache(tmp_path / "d", site, **plain)
+    assert dict(last.files) == {"/kept.md": (stat, "k", 10, ("kept", 0))}
+
+
+def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
+    written = cache.to_write()
+    folder.mkdir(exist_ok=True)
+    for name, data in written.items():
+        (folder / name).write_bytes(data)
+    return written
 
 
 def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
@@ -123,6 +162,20 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
     assert forks == [1]
     assert parallel == serial
     assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
+    # With a cache: the helper's entries are adopted as it pickled them, and the saved cache
+    # answers for every file the next time, with the same findings.
+    cache = validate.open_cache(site)
+    assert validate.check(files, site, now=now, cache=cache) == serial
+    written = cache.to_write()
+    assert pickle.loads(written[cache_module.BASE])["batches"]  # some came from the helper
+    site.cache.mkdir()
+    for name, data in written.items():
+        (site.cache / name).write_bytes(data)
+    warm = validate.open_cache(site)
+    assert set(warm.files) == {os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)}
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
+    monkeypatch.setattr(validate, "_read_one", None)  # nothing is read again
+    assert validate.check(files, site, now=now, cache=warm) == serial
 
 
 def test_progress_bar_only_on_a_terminal_after_a_second(capsys, monkeypatch):
