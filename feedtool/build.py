@@ -15,7 +15,8 @@ from .config import Site
 from .errors import FeedtoolError
 from .output import read_if_present
 from .parallel import Helper, map_chunks
-from .posts import Post, PostFiles, loads, newest_first, read_regular_file
+from .files import PostFiles
+from .posts import Post, loads, newest_first, read_regular_file
 from .validate import Report, check, check_bodies, collect
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most rece
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import pickle
 import time
@@ -27,8 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+
+try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import hashlib` costs every run
+    from _blake2 import blake2b
+except ImportError:  # another Python implementation
+    from hashlib import blake2b
 from .config import Site
-from .posts import Identity, identity
+from .files import Identity, identity
 
 CACHE_FORMAT = 7
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
@@ -42,7 +46,7 @@ Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, anal
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def fingerprint(site: Site) -> str:
@@ -64,7 +68,7 @@ def fingerprint(site: Site) -> str:
             libraries.append((origin, 0, 0))
     settings = (__version__, CACHE_FORMAT, tuple(libraries), site.source, site.timezone, site.base_url,
                 site.permalink, site.author, site.summary_length, site.excerpt_separator)
-    return hashlib.blake2b(repr(settings).encode(), digest_size=16).hexdigest()
+    return blake2b(repr(settings).encode(), digest_size=16).hexdigest()
 
 
 @dataclass

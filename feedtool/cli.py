@@ -439,7 +439,7 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
     with_stats = site.cache.is_dir()  # a cold run has no cache to look the stats up in
 
     def listing():
-        from .posts import post_files
+        from .files import post_files
 
         return post_files(posts_dir or site.posts, stat=with_stats)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import math
 import re
@@ -313,6 +312,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
 
     Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
     """
+    import hashlib
     from email.message import EmailMessage
     from email.policy import SMTP
 
@@ -359,6 +359,8 @@ def sender(site: Site) -> Address:
 
 def message_id(site: Site, letter: Newsletter, recipient: str | None) -> str:
     """Stable per digest and recipient, so a retried send carries the same id (clients dedupe)."""
+    import hashlib
+
     who = hashlib.sha256(recipient.lower().encode()).hexdigest()[:16] if recipient else "archive"
     return f"<digest.{letter.name}.{who}@{site.domain}>"
 

@@ -8,7 +8,6 @@ site's, or a tag's or category's.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import mimetypes
 import re
@@ -219,5 +218,7 @@ def term_folder(term: str) -> str:
     if segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES:
         return segment
     short = segment.encode()[:MAX_FOLDER_BYTES].decode("utf-8", "ignore").strip("-.")
+    import hashlib  # here: only names that need it (loading OpenSSL costs 3 ms)
+
     tag_hash = hashlib.sha1(term.encode()).hexdigest()[:8]
     return f"{short}-{tag_hash}" if short else f"tag-{tag_hash}"

@@ -58,7 +58,8 @@ from urllib.parse import unquote, urlsplit
 
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
-from .posts import XML_FORBIDDEN, find
+from .files import find
+from .posts import XML_FORBIDDEN
 from .render import html_to_text
 
 __all__ = [

@@ -14,7 +14,6 @@ import operator
 import os
 import re
 import sys
-from stat import S_ISREG
 import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date as Date, datetime, time as Time
@@ -28,7 +27,6 @@ from .config import Site
 from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity, has_errors
 
-POST_SUFFIXES = (".md", ".markdown")
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
 # define; anything else gets the validator's unknown-key warning (a typo, most often).
 KNOWN_KEYS = frozenset((
@@ -150,67 +148,6 @@ class _Problem(Exception):
     def __init__(self, line: int, column: int, code: str, message: str):
         super().__init__(message)
         self.line, self.column, self.code, self.message = line, column, code, message
-
-
-def find(folder: str | Path) -> list[str]:
-    """Every post file under `folder`, sorted, so outputs never depend on directory order.
-
-    Symbolic links (to files or folders) are listed but never followed: reading one is
-    refused with a warning, so no loop can hang a run and nothing outside the folder is read.
-    """
-    found: list[str] = []
-    pending = [os.fspath(folder)]
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as entries:
-                for entry in entries:
-                    post_name = entry.name.lower().endswith(POST_SUFFIXES)
-                    if post_name and entry.is_file(follow_symlinks=False):
-                        if not entry.name.startswith("_index."):  # Hugo's list pages are not posts
-                            found.append(entry.path)
-                    elif entry.is_symlink():
-                        if post_name or entry.is_dir():
-                            found.append(entry.path)
-                    elif entry.is_dir():
-                        pending.append(entry.path)
-        except OSError:
-            continue  # an unreadable folder holds no posts we could read anyway
-    return sorted(found)
-
-
-Identity = tuple[int, int, int, int]  # what a cache remembers of a file's stat: size, mtime_ns, ctime_ns, inode
-
-
-def identity(stat: os.stat_result) -> Identity:
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
-
-
-class PostFiles(NamedTuple):
-    """The post files in a folder, as `find` lists them, and, when taken, each one's stat
-    `identity` (None: not a regular file, or gone)."""
-
-    files: list[str]
-    stats: list[Identity | None] | None = None
-
-
-def post_files(folder: str | Path, stat: bool) -> PostFiles:
-    """The post files in `folder` (which must be a folder), with their stats when `stat`: a
-    helper process lists them while the main one loads the cache that looks them up."""
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise NotADirectoryError(folder)
-    files = find(folder)
-    if not stat:
-        return PostFiles(files)
-    stats: list[Identity | None] = []
-    for path in files:
-        try:
-            found = os.lstat(path)
-        except OSError:
-            stats.append(None)
-            continue
-        stats.append(identity(found) if S_ISREG(found.st_mode) else None)
-    return PostFiles(files, stats)
 
 
 def read_regular_file(path: str, size: int = 0) -> bytes:

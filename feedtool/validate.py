@@ -31,8 +31,8 @@ from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
-from .posts import (KNOWN_KEYS, XML_FORBIDDEN, Identity, Loaded, Post, codepoint, find, identity, loads, read_regular_file,
-                    split_more, yaml_loader)
+from .files import Identity, find, identity
+from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, read_regular_file, split_more, yaml_loader
 
 
 class Analysis(NamedTuple):

@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import REPO, SHARED
 from feedtool import config, importer, posts
+from feedtool.files import find
 
 SEED = SHARED / "seed" / "000_9531becea8289120.txt"
 PAPERMOD = Path(__file__).parent / "data" / "papermod-list.html"
@@ -31,7 +32,7 @@ def _words(text: str) -> str:
 
 
 def _read_folder(folder: Path) -> dict[str, posts.Loaded]:
-    return {Path(path).stem: posts.load(path, SITE) for path in posts.find(folder)}
+    return {Path(path).stem: posts.load(path, SITE) for path in find(folder)}
 
 
 def _assert_same_posts(imported: dict[str, posts.Loaded], by_title: bool = False) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feedtool import config, posts
+from feedtool.files import find, identity, post_files
 from feedtool.validate import check
 
 REPO_POSTS = Path(__file__).resolve().parents[1] / "posts"
@@ -315,12 +316,12 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.markdown").write_text("b", encoding="utf-8")
     (tmp_path / "link.md").symlink_to(tmp_path / "a.md")
-    listed = posts.post_files(tmp_path, stat=True)
-    assert listed.files == posts.find(tmp_path) == sorted(str(p) for p in (tmp_path / "a.md", tmp_path / "link.md",
+    listed = post_files(tmp_path, stat=True)
+    assert listed.files == find(tmp_path) == sorted(str(p) for p in (tmp_path / "a.md", tmp_path / "link.md",
                                                                           tmp_path / "sub" / "b.markdown"))
     stats = dict(zip(listed.files, listed.stats))
-    assert stats[str(tmp_path / "a.md")] == posts.identity((tmp_path / "a.md").lstat())
+    assert stats[str(tmp_path / "a.md")] == identity((tmp_path / "a.md").lstat())
     assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
-    assert posts.post_files(tmp_path, stat=False).stats is None
+    assert post_files(tmp_path, stat=False).stats is None
     with pytest.raises(NotADirectoryError):
-        posts.post_files(tmp_path / "a.md", stat=True)
+        post_files(tmp_path / "a.md", stat=True)

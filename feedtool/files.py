@@ -1,0 +1,75 @@
+"""Which files are posts: listing a folder, and what a cache remembers of each file's stat.
+
+A module of its own, importing nothing but the standard library: a helper process lists the
+posts with it while the main process imports the rest and loads the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from stat import S_ISREG
+from typing import NamedTuple
+
+POST_SUFFIXES = (".md", ".markdown")
+
+
+def find(folder: str | Path) -> list[str]:
+    """Every post file under `folder`, sorted, so outputs never depend on directory order.
+
+    Symbolic links (to files or folders) are listed but never followed: reading one is
+    refused with a warning, so no loop can hang a run and nothing outside the folder is read.
+    """
+    found: list[str] = []
+    pending = [os.fspath(folder)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    post_name = entry.name.lower().endswith(POST_SUFFIXES)
+                    if post_name and entry.is_file(follow_symlinks=False):
+                        if not entry.name.startswith("_index."):  # Hugo's list pages are not posts
+                            found.append(entry.path)
+                    elif entry.is_symlink():
+                        if post_name or entry.is_dir():
+                            found.append(entry.path)
+                    elif entry.is_dir():
+                        pending.append(entry.path)
+        except OSError:
+            continue  # an unreadable folder holds no posts we could read anyway
+    return sorted(found)
+
+
+Identity = tuple[int, int, int, int]  # what a cache remembers of a file's stat: size, mtime_ns, ctime_ns, inode
+
+
+def identity(stat: os.stat_result) -> Identity:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+class PostFiles(NamedTuple):
+    """The post files in a folder, as `find` lists them, and, when taken, each one's stat
+    `identity` (None: not a regular file, or gone)."""
+
+    files: list[str]
+    stats: list[Identity | None] | None = None
+
+
+def post_files(folder: str | Path, stat: bool) -> PostFiles:
+    """The post files in `folder` (which must be a folder), with their stats when `stat`: a
+    helper process lists them while the main one loads the cache that looks them up."""
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(folder)
+    files = find(folder)
+    if not stat:
+        return PostFiles(files)
+    stats: list[Identity | None] = []
+    for path in files:
+        try:
+            found = os.lstat(path)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append(identity(found) if S_ISREG(found.st_mode) else None)
+    return PostFiles(files, stats)
