@@ -52,7 +52,7 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
         os.close(results_read)
         code = 0
         try:
-            with os.fdopen(results_write, "wb", buffering=0) as out:
+            with os.fdopen(results_write, "wb") as out:  # buffered: a write is never left half done
                 while (number := _take(queue_read)) is not None:
                     try:
                         result = work(chunks[number])
@@ -60,6 +60,7 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
                     except Exception:  # left for the parent to do again, and report
                         continue
                     out.write(struct.pack("<I", len(data)) + data)
+                    out.flush()
         except BaseException:
             code = 1
         finally:
