@@ -7,6 +7,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -156,6 +157,13 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
     serial = validate.check(files, site, now=now)
     monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
     monkeypatch.setattr(validate, "CHUNK", 4)  # nine chunks, shared with a forked helper
+    read_one = validate._read_one
+
+    def slowly(*args):  # slow enough that the helper surely takes some chunks
+        time.sleep(0.003)
+        return read_one(*args)
+
+    monkeypatch.setattr(validate, "_read_one", slowly)
     forks = []
     monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
     parallel = validate.check(files, site, now=now)
