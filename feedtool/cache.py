@@ -95,18 +95,18 @@ class Cache:
     def changed(self) -> bool:
         return self._entries_changed or self._html_changed or self._outputs_changed or not self.base_id
 
-    def current(self, paths: Sequence[str], keys: Sequence[str], stats: Sequence[Identity | None] = ()) -> list[Any | None]:
+    def current(self, paths: Sequence[str], keys: Sequence[str],
+                stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
         """For each file (`keys`: the cache's names for `paths`), its analysis if the cache knows
-        the file and its stat proves it unchanged, else None. `stats`: those of the first
-        len(stats) files, taken already (None: not a regular file); of the rest, only the files
-        the cache knows are stat'ed. (One loop for all files, with nothing looked up twice: this
-        is most of a warm run.)"""
-        files, decode, lstat, taken = self.files, self.decode, os.lstat, len(stats)
+        the file and its stat proves it unchanged, else None. Only known files are stat'ed, unless
+        `stats` (None: not a regular file) were taken already. (One loop for all files, with
+        nothing looked up twice: this is most of a warm run.)"""
+        files, decode, lstat = self.files, self.decode, os.lstat
         found: list[Any | None] = []
         for number, (path, key) in enumerate(zip(paths, keys)):
             entry = files.get(key)
             if entry is not None:
-                if number < taken:
+                if stats is not None:
                     known = stats[number]
                 else:
                     try:

@@ -428,9 +428,6 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         _send(site, letter, recipients, server, dry_run)
 
 
-LISTING_STAT_SHARE = 0.7
-
-
 def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
     """A helper forked first, before the heavy imports and the cache: it lists the posts (and
     stats them, when there is a cache to look them up in) while this process imports and loads
@@ -439,15 +436,12 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
     process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
     from .parallel import Helper
 
-    # A cold run has no cache to look stats up in. A warm one: the helper stats most files, and
-    # this process the rest once the cache is loaded, so that both are ready about when the
-    # other needs them (the helper then has 60 ms of imports to do).
-    share = LISTING_STAT_SHARE if site.cache.is_dir() else 0.0
+    with_stats = site.cache.is_dir()  # a cold run has no cache to look the stats up in
 
     def listing():
         from .files import post_files
 
-        return post_files(posts_dir or site.posts, stat=share)
+        return post_files(posts_dir or site.posts, stat=with_stats)
 
     return Helper(prepare, first=listing)
 

@@ -48,23 +48,24 @@ def identity(stat: os.stat_result) -> Identity:
 
 
 class PostFiles(NamedTuple):
-    """The post files in a folder, as `find` lists them, and the stat `identity` of the first
-    len(stats) of them (None: not a regular file, or gone)."""
+    """The post files in a folder, as `find` lists them, and, when taken, each one's stat
+    `identity` (None: not a regular file, or gone)."""
 
     files: list[str]
-    stats: list[Identity | None] = []
+    stats: list[Identity | None] | None = None
 
 
-def post_files(folder: str | Path, stat: float = 0.0) -> PostFiles:
-    """The post files in `folder` (which must be a folder), and the stats of the first `stat`
-    share of them: a helper process lists them while the main one loads the cache that looks
-    them up, and stats the rest."""
+def post_files(folder: str | Path, stat: bool) -> PostFiles:
+    """The post files in `folder` (which must be a folder), with their stats when `stat`: a
+    helper process lists them while the main one loads the cache that looks them up."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise NotADirectoryError(folder)
     files = find(folder)
+    if not stat:
+        return PostFiles(files)
     stats: list[Identity | None] = []
-    for path in files[: round(len(files) * stat)]:
+    for path in files:
         try:
             found = os.lstat(path)
         except OSError:

@@ -95,12 +95,12 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
 
 def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | None = None,
           bodies: bool = True, progress: Callable[[int, int], None] | None = None,
-          stats: Sequence[Identity | None] = ()) -> Report:
+          stats: Sequence[Identity | None] | None = None) -> Report:
     """Read and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
-    every post); `check_bodies` then checks the bodies they render. `stats`: those of the first
-    len(stats) files if already taken (`files.PostFiles`), for the cache.
+    every post); `check_bodies` then checks the bodies they render. `stats`: the files' stats
+    if already taken (`posts.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
     keys = _absolute(files, cwd)
@@ -140,11 +140,11 @@ CHUNK = 100  # files per chunk of work (and per progress update)
 
 def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
                 progress: Callable[[int, int], None] | None = None, *, complete: bool = True,
-                keys: Sequence[str] | None = None, stats: Sequence[Identity | None] = ()) -> list[Analysis]:
+                keys: Sequence[str] | None = None, stats: Sequence[Identity | None] | None = None) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
-    `stats`: those of the first len(stats) files, if taken."""
+    `stats`: their stats, if taken."""
     with _collector_paused():
         return _analyze_all(files, site, cache, progress, complete,
                             keys if keys is not None else _absolute(files, os.getcwd()), stats)
@@ -167,7 +167,7 @@ def _collector_paused():
 
 
 def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress: Callable[[int, int], None] | None,
-                 complete: bool, keys: Sequence[str], stats: Sequence[Identity | None]) -> list[Analysis]:
+                 complete: bool, keys: Sequence[str], stats: Sequence[Identity | None] | None) -> list[Analysis]:
     # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
     # cold run, in parallel) and reports what is not a readable regular file.
     results: list[Analysis | None] = cache.current(files, keys, stats) if cache is not None else [None] * len(files)

@@ -17,7 +17,6 @@ import pytest
 from conftest import REPO, write_post
 from feedtool import build as build_module, cache as cache_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
-from feedtool.files import identity
 
 OUTPUTS = ("atom.xml", "rss.xml", "feed.json", "digest/2025-W34.eml", "digest/2025-W34.html")
 
@@ -99,24 +98,6 @@ def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
     for name, data in written.items():
         (folder / name).write_bytes(data)
     return written
-
-
-def test_stats_taken_for_some_files_and_taken_here_for_the_rest_agree(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(cache_module, "RACY_NS", 0)
-    site = config.loads('title = "t"\nbase_url = "https://a.example"')
-    cache = cache_module.open_cache(None, site, encode=lambda a: a, decode=lambda a: a)
-    paths = []
-    for number in range(4):
-        path = tmp_path / f"p{number}.md"
-        path.write_text(f"post {number}", encoding="utf-8")
-        paths.append(str(path))
-        cache.store(str(path), identity(path.lstat()), f"h{number}", ("analysis", number), read_ns=time.time_ns())
-    taken = [identity(Path(p).lstat()) for p in paths[:2]]  # the helper's share, before the edits
-    for number in (1, 3):  # one edit in each share: a new size
-        Path(paths[number]).write_text("changed, and longer", encoding="utf-8")
-    taken[1] = identity(Path(paths[1]).lstat())
-    assert cache.current(paths, paths, taken) == [("analysis", 0), None, ("analysis", 2), None]
-    assert cache.current(paths, paths) == [("analysis", 0), None, ("analysis", 2), None]
 
 
 def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
