@@ -309,6 +309,9 @@ def markdown_report(run: Run) -> str:
         "",
         "## Results",
         "",
+        f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command once, so that a ratio "
+        "compares runs made in the same minutes.",
+        "",
         markdown_table(results_rows(run.reports, run.startup)),
         "",
         "## Targets",

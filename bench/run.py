@@ -4,7 +4,8 @@
     .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write   # a quick look
 
 For each N it generates the same corpus twice (bench/corpus.py: a feedtool site, and a Hugo
-site that builds only its home RSS), then times with wall-clock medians over --runs runs:
+site that builds only its home RSS), then times with wall-clock medians over --runs rounds, each
+round running Hugo and every command once (so every ratio compares runs of the same minutes):
 
   hugo RSS build          `hugo --quiet -s SITE -d OUT`, the reference of every ratio
   build / validate / digest --latest, each:
@@ -267,19 +268,36 @@ def same_files(a: Path, b: Path) -> bool:
 
 def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: PageCache,
                digest: bool) -> SizeReport:
-    """Time Hugo and every feedtool command at one N, and check the feeds."""
+    """Time Hugo and every feedtool command at one N, and check the feeds.
+
+    In rounds: each round runs Hugo and every command once, so that a ratio compares runs made in
+    the same minutes (on a shared machine, a minute can be 30% slower than the next)."""
     report = SizeReport(c)
-    report.results += bench_hugo(c, hugo, runs, cache)
-    if hugo:
-        report.checks[HUGO_DATES] = hugo_dates(c, hugo)
-    report.results += bench_feedtool(c, tool, runs, cache, "build", ["build"])
-    report.checks.update(check_build(c, tool, report))
-    report.results += bench_feedtool(c, tool, runs, cache, "validate", ["validate"])
+    commands = [("build", ["build"]), ("validate", ["validate"])]
     if digest:
-        report.results += bench_feedtool(c, tool, runs, cache, "digest --latest", ["digest", "--latest"])
-    else:
+        commands.append(("digest --latest", ["digest", "--latest"]))
+    hugo_results = {state: Result(HUGO, "", state, c.n) for state in page_cache_states(cache)}
+    if not hugo:
+        for r in hugo_results.values():
+            r.status = "n/a (Hugo unavailable)"
+    timed = {name: ({state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
+                    Result(name, WARM, CACHED, c.n)) for name, _ in commands}
+    for round_number in range(1, runs + 1):
+        if hugo:
+            hugo_round(c, hugo, cache, hugo_results)
+        for name, args in commands:
+            colds, warm = timed[name]
+            feedtool_round(c, tool, cache, args, colds, warm)
+            if name == "build" and round_number == runs:  # its outputs, before the next command clears them
+                report.checks.update(check_build(c, tool, warm))
+    report.results += hugo_results.values()
+    for name, (colds, warm) in timed.items():
+        report.results += [*colds.values(), warm]
+    if not digest:
         report.results += [Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
                            for mode in (COLD, WARM)]
+    if hugo:
+        report.checks[HUGO_DATES] = hugo_dates(c, hugo)
     return report
 
 
@@ -287,46 +305,34 @@ def page_cache_states(cache: PageCache) -> tuple[str, ...]:
     return (DROPPED, CACHED) if cache.can_drop else (CACHED,)
 
 
-def bench_hugo(c: Corpus, hugo: str | None, runs: int, cache: PageCache) -> list[Result]:
-    """Hugo's home-RSS build of the same posts, output removed before every run."""
-    results = {state: Result(HUGO, "", state, c.n) for state in page_cache_states(cache)}
-    if not hugo:
-        for r in results.values():
-            r.status = "n/a (Hugo unavailable)"
-        return list(results.values())
+def hugo_round(c: Corpus, hugo: str, cache: PageCache, results: dict[str, Result]) -> None:
+    """Hugo's home-RSS build of the same posts once per page-cache state, output removed first."""
     out = c.hugo_site / "public"
     cmd = [hugo, "--quiet", "-s", str(c.hugo_site), "-d", str(out)]
-    for _ in range(runs):
-        for state, result in results.items():
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(c.hugo_site / "resources", ignore_errors=True)
-            if state == DROPPED:
-                cache.drop()
-            record(result, lambda: run_once(cmd, c.hugo_site))
-    return list(results.values())
+    for state, result in results.items():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(c.hugo_site / "resources", ignore_errors=True)
+        if state == DROPPED:
+            cache.drop()
+        record(result, lambda: run_once(cmd, c.hugo_site))
 
 
-def bench_feedtool(c: Corpus, tool: Feedtool, runs: int, cache: PageCache, name: str,
-                   args: list[str]) -> list[Result]:
-    """A feedtool command cold (per page-cache state), then warm after editing one post; `runs` times."""
-    colds = {state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)}
-    warm = Result(name, WARM, CACHED, c.n)
-    for _ in range(runs):
-        for state, cold in colds.items():
-            make_cold(c.site)
-            if state == DROPPED:
-                cache.drop()
-            record(cold, lambda: tool.run(*args, cwd=c.site))
-        c.edit()
-        record(warm, lambda: tool.run(*args, cwd=c.site))
-    return [*colds.values(), warm]
+def feedtool_round(c: Corpus, tool: Feedtool, cache: PageCache, args: list[str], colds: dict[str, Result],
+                   warm: Result) -> None:
+    """A feedtool command cold (per page-cache state), then warm after editing one post."""
+    for state, cold in colds.items():
+        make_cold(c.site)
+        if state == DROPPED:
+            cache.drop()
+        record(cold, lambda: tool.run(*args, cwd=c.site))
+    c.edit()
+    record(warm, lambda: tool.run(*args, cwd=c.site))
 
 
-def check_build(c: Corpus, tool: Feedtool, report: SizeReport) -> dict[str, str]:
+def check_build(c: Corpus, tool: Feedtool, warm: Result) -> dict[str, str]:
     """Check the last warm build: same bytes as a rebuild without cache, the edit shown, the right posts."""
     public, again = c.site / "public", c.site / "public-check"
-    warm = report.get("build", WARM)
-    if not (warm and warm.ok and (public / "rss.xml").exists()):
+    if not (warm.ok and (public / "rss.xml").exists()):
         return {"rebuild without cache identical to the warm build": "not checked (build failed)"}
     checks = {}
     remove_cache(c.site)
