@@ -60,7 +60,6 @@ from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
 from .files import find
 from .posts import XML_FORBIDDEN
-from .render import html_to_text
 
 __all__ = [
     "Entry", "ImportReport", "PlannedPost", "SkippedEntry", "Source", "SourceError",
@@ -416,7 +415,7 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     body, summary = _body_and_summary(_feed_content(item), item.get("summary", "") or "")
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
-        title = html_to_text(title)
+        title = _html_text(title)
     return Entry(
         position=number,
         title=_line(title),
@@ -469,8 +468,43 @@ _CUT_TAIL = re.compile(r"\s*(?:\[?(?:…|\.\.\.)\]?)\s*$")
 
 def _is_own_summary(summary: str, content: str) -> bool:
     """True when the summary says something of its own, not just the content's opening."""
-    text = _CUT_TAIL.sub("", html_to_text(summary))
-    return bool(text) and not html_to_text(content).startswith(text)
+    text = _CUT_TAIL.sub("", _html_text(summary))
+    return bool(text) and not _html_text(content).startswith(text)
+
+
+class _TextOf(HTMLParser):
+    """Text of an HTML fragment, blocks kept apart (render.html_to_text runs them together, which
+    is right for a feed's summary but not for comparing a summary with the content); scripts
+    and styles dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BREAKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BREAKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _html_text(fragment: str) -> str:
+    """Plain text of HTML, whitespace collapsed."""
+    parser = _TextOf()
+    parser.feed(fragment)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 # --------------------------------------------------------------------------- JSON Feed

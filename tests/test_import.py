@@ -351,3 +351,11 @@ def test_create_files_never_replaces_a_file_that_appeared(tmp_path: Path):
     assert (tmp_path / "taken.md").read_text(encoding="utf-8") == "mine"
     assert create_files(tmp_path, {"new.md": b"x"}) == [(tmp_path / "new.md").resolve()]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_summary_that_is_the_contents_opening_is_not_kept_across_paragraphs():
+    # Blocks are kept apart when the summary is compared with the content: "First para. Second"
+    # is how the content starts, not a summary of its own.
+    assert not importer._is_own_summary("First para. Second…", "<p>First para.</p><p>Second para, more.</p>")
+    assert importer._is_own_summary("Something else.", "<p>First para.</p><p>Second para, more.</p>")
+    assert importer._html_text("<p>a</p><p>b</p><script>x</script><br>c") == "a b c"
