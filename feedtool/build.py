@@ -57,8 +57,9 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
           limit: int | None = None, cache: Cache | None = None,
           progress: Callable[[int, int], None] | None = None, helper: Helper | None = None,
           listing: PostFiles | None = None) -> Build:
-    """Check every post, then render the newest `limit` (default: the site's feed_limit) into
-    the site's feeds, and each tag's and category's feeds when enabled.
+    """Check every post's front matter, then render the newest `limit` (default: the site's
+    feed_limit) into the site's feeds, and each tag's and category's feeds when enabled (their
+    bodies checked first).
 
     With a cache, a feed whose posts and settings are the same as when the file in `out` was
     written (and which nobody changed since) is neither rendered nor written again. Rendering and

@@ -15,12 +15,13 @@ kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most rece
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
 import time
 from stat import S_ISREG
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,9 +138,6 @@ class Cache:
               read_ns: int) -> None:
         self._put(path, (stat_identity, digest, read_ns, self.encode(analysis)))
 
-    def __contains__(self, path: str) -> bool:
-        return path in self.files
-
     def adopt(self, batch: bytes) -> dict[str, Entry]:
         """Entries made by a helper process that read their files, as it pickled them
         ({path: entry}): added as `store` adds one, and kept as they are for a new base, which
@@ -160,12 +158,15 @@ class Cache:
 
     def forget_missing(self, present: set[str]) -> None:
         """Drop entries of files that no longer exist (not merely left out of this run)."""
-        for path in [p for p in self.files if p not in present and not os.path.lexists(p)]:
+        gone = [p for p in self.files if p not in present and not os.path.lexists(p)]
+        for path in gone:
             del self.files[path]
             self.dirty[path] = None
             self._entries_changed = True
-            if path in self._batched:  # its batch would bring it back: the base is pickled whole
-                self._batches, self._batched = [], set()
+        if gone and self._batches:
+            # A batch may hold an earlier entry of a file now gone (even one stored again since):
+            # the base is then pickled whole instead.
+            self._batches, self._batched = [], set()
 
     def rendered(self, key: str) -> tuple[str, str, str | None] | None:
         hit = self.html.get(key)
@@ -195,7 +196,7 @@ class Cache:
     def seal(self) -> None:
         """Pickle a new base now if one is due (when the journal has grown too large, or there is
         none): a build does this while its helper renders, instead of after."""
-        if self.dirty and len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id:
+        if len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id:
             self.base_id = os.urandom(8).hex()
             # Adopted batches as they are, then every other entry (read back in that order).
             rest = {p: e for p, e in self.files.items() if p not in self._batched} if self._batched else self.files
@@ -259,10 +260,7 @@ def open_cache(folder: Path | None, site: Site, *, encode: Callable[[Any], Any],
 def _read(path: Path, key: str) -> dict[str, Any]:
     with open(path, "rb") as handle:
         data = handle.read()
-    # The collector would walk the 100,000 new objects over and over (3x slower); they live
-    # as long as the run, so they are moved out of its sight.
-    gc.disable()
-    try:
+    with collector_paused():  # 100,000 new objects: 3x slower with the collector walking them
         state = pickle.loads(data)
         if isinstance(state, dict) and "batches" in state:  # a base: its batches, then the rest
             files: dict[str, Entry] = {}
@@ -270,9 +268,21 @@ def _read(path: Path, key: str) -> dict[str, Any]:
                 files.update(pickle.loads(batch))
             files.update(state["files"])
             state["files"] = files
-        gc.freeze()
-    finally:
-        gc.enable()
     if not isinstance(state, dict) or state.get("key") != key:
         raise ValueError("another version or other settings")
     return state
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while many objects are made, none in a cycle (loading the
+    cache, reading 10,000 posts): it would walk them again and again. They are then moved out of
+    its sight, since they live as long as the run (reference counting still frees what is dropped)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -323,6 +323,7 @@ def address_of(value: str) -> str | None:
         return None
     return address
 
+
 def template(folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None) -> str:
     """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it loads."""
     import json

@@ -1156,7 +1156,7 @@ _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ](?:[01][0-9]|2[0-3]):[0-9]{
                   r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
 
 
-@functools.lru_cache(maxsize=4096)  # posts of the same day repeat their date: half of a large blog's
+@functools.lru_cache(maxsize=4096)  # posts of one day repeat its date text (half of a large blog's posts)
 def _fast_path(text: str, site: tzinfo) -> datetime | None:
     """The forms most posts use, read directly; None for anything else, including
     anything invalid (the grammar then explains what is wrong). Tests prove it agrees

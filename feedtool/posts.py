@@ -7,7 +7,6 @@ Reading a post and checking that it can be published are one step: `load` return
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import functools
 import json
 import operator

@@ -172,7 +172,7 @@ def _pattern(pattern: str, tokens: dict[str, str]) -> str:
 
 
 def post_pattern(pattern: str) -> str:
-    """A post's own Jekyll/Hexo permalink with placeholders, as a feedtool pattern."""
+    """A Jekyll/Hexo permalink with placeholders (a site's, or a post's own), as a feedtool pattern."""
     return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
 
 

@@ -8,10 +8,8 @@ so it is cached; what depends on the clock, other files or the file system is ch
 from __future__ import annotations
 
 import bisect
-import contextlib
 import dataclasses
 import functools
-import gc
 import operator
 import os
 import pickle
@@ -26,7 +24,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, content_hash
+from .cache import Cache, collector_paused, content_hash
 from . import sources
 from .config import Site
 from .dates import format_rfc3339
@@ -60,7 +58,7 @@ class Analysis(NamedTuple):
 class Report:
     """What `check` found: the posts that can be published and the sorted diagnostics."""
 
-    posts: list[Post]  # without bodies: `build.render_posts` reads them again
+    posts: list[Post]  # without bodies: rendering reads them again (`build.render_many`)
     diagnostics: list[Diagnostic]
     checked: int  # number of files read
     failed: set[str]  # files with at least one error
@@ -100,7 +98,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
     every post); `check_bodies` then checks the bodies they render. `stats`: the files' stats
-    if already taken (`posts.PostFiles`), for the cache.
+    if already taken (`files.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
     keys = _absolute(files, cwd)
@@ -145,25 +143,9 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     read on every core when there are many of them. `complete=False`: front matter only
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
     `stats`: their stats, if taken."""
-    with _collector_paused():
+    with collector_paused():
         return _analyze_all(files, site, cache, progress, complete,
                             keys if keys is not None else _absolute(files, os.getcwd()), stats)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """The cyclic garbage collector off: reading 10,000 posts makes a million objects, none in a
-    cycle, and the collector would walk them again and again (a tenth of a cold run). They are
-    then moved out of its sight, as the cache's are when it is loaded: they live as long as the
-    run, and reference counting still frees whatever is dropped."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress: Callable[[int, int], None] | None,
@@ -234,7 +216,7 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
         for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick,
                                 pack=functools.partial(_pack_chunk, keys=keys)):
             if isinstance(chunk, list):  # read here
-                yield from ((n, t, d, None if a is None else _decode(a), s, False) for n, t, d, a, s in chunk)
+                yield from ((*read, False) for read in chunk)
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
@@ -245,21 +227,20 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
 
 
 def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: bool) -> list[tuple]:
-    """A chunk of files read, their analyses as plain tuples (they cross the pipe 5x cheaper)."""
-    return [(n, t, d, None if a is None else _encode(a), s)
-            for n, t, d, a, s in (_read_one(item, site, complete) for item in chunk)]
+    return [_read_one(item, site, complete) for item in chunk]
 
 
 def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], bytes, list[tuple]]:
-    """A chunk read by the helper, as it crosses the pipe: (indexes, the cache entries of the new
-    analyses pickled as {path: entry}, in that order; the rest as they were)."""
+    """A chunk read by the helper, as it crosses the pipe, analyses as plain tuples (they cross
+    5x cheaper): (indexes, the cache entries of the new analyses pickled as {path: entry}, in
+    that order; the rest)."""
     numbers, entries, others = [], {}, []
     for n, t, d, a, s in read:
         if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
             numbers.append(n)
-            entries[keys[n]] = (s, d, t, a)
+            entries[keys[n]] = (s, d, t, _encode(a))
         else:
-            others.append((n, t, d, a, s))
+            others.append((n, t, d, None if a is None else _encode(a), s))
     return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
 
 

@@ -365,3 +365,15 @@ def test_a_fresh_run_renders_and_writes_in_its_helper(blog: Path, args: list[str
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str([] if parallel.cores() >= 2 else libraries)
     assert (blog / "public" / made).stat().st_size > 1000
+
+
+def test_a_file_gone_after_being_stored_again_stays_gone(tmp_path: Path):
+    site = config.loads('title = "t"\nbase_url = "https://a.example"')
+    cache = cache_module.open_cache(None, site, encode=lambda a: a, decode=lambda a: a)
+    gone = str(tmp_path / "gone.md")
+    cache.adopt(pickle.dumps({gone: ((1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}))
+    cache.store(gone, (1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
+    cache.forget_missing({"/kept.md"})
+    _save(cache, tmp_path / "c")
+    again = cache_module.open_cache(tmp_path / "c", site, encode=lambda a: a, decode=lambda a: a)
+    assert dict(again.files) == {"/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}
