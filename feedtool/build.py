@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import feeds, sources
 from .cache import Cache, content_hash
@@ -21,6 +21,8 @@ from .validate import Report, check, check_bodies, collect
 
 if TYPE_CHECKING:
     from .render import Rendered
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
         files: dict[str, bytes] = {}
         if todo:
             # Each post rendered once, however many feeds show it; the feeds made by the helper.
-            html, to_render = cached_html(_each_once(chosen for _, chosen, _, _ in todo), site, report, cache)
-            made, feed_files = helper.call(_render_and_make_feeds, site, html, to_render,
-                                           [(channel, chosen) for channel, chosen, _, _ in todo],
-                                           meanwhile=cache.seal if cache else None)
-            store_html(cache, to_render, made)
+            feed_files = rendered_by(helper, _make_feeds, _each_once(chosen for _, chosen, _, _ in todo), site,
+                                     report, cache, [(channel, chosen) for channel, chosen, _, _ in todo])
             for (_, _, key, names), produced in zip(todo, feed_files):
                 for name, data in zip(names, produced):
                     files[name] = data
@@ -170,12 +169,17 @@ RENDER_PARALLEL_MIN = 8
 ToRender = tuple  # (post, content hash, cover, cache key)
 
 
-def render_posts(posts: list[Post], site: Site, report: Report, cache: Cache | None) -> list[Rendered]:
-    """Rendered HTML of `posts`: from the cache, or by reading the file again for its body."""
+def rendered_by(helper: Helper, work: Callable[..., tuple[list, T]], posts: list[Post], site: Site, report: Report,
+                cache: Cache | None, *args: Any) -> T:
+    """What work(site, posts with their HTML, *args) makes, in `helper`: `posts` take their HTML
+    from the cache, else from `render_many` there, which the cache then keeps. This process
+    pickles the cache meanwhile. (`work` returns the HTML made, then its result: `rendered`.)"""
     html, to_render = cached_html(posts, site, report, cache)
-    made = render_many(to_render, site)
-    store_html(cache, to_render, made)
-    return with_html(posts, html, to_render, made)
+    made, result = helper.call(work, site, posts, html, to_render, *args, meanwhile=cache.seal if cache else None)
+    for (_, digest, _, key), made_html in zip(to_render, made):
+        if cache and digest:
+            cache.store_rendered(key, made_html)
+    return result
 
 
 def cached_html(posts: list[Post], site: Site, report: Report,
@@ -203,19 +207,14 @@ def render_many(to_render: list[ToRender], site: Site) -> list[tuple[str, str, s
     return map_chunks(functools.partial(_render_one, site=site), to_render, minimum=RENDER_PARALLEL_MIN)
 
 
-def store_html(cache: Cache | None, to_render: list[ToRender], made: list[tuple[str, str, str | None]]) -> None:
-    for (_, digest, _, key), html in zip(to_render, made):
-        if cache and digest:
-            cache.store_rendered(key, html)
-
-
-def with_html(posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
-              made: list[tuple[str, str, str | None]]) -> list[Rendered]:
-    """`posts` with their HTML, found or made."""
+def rendered(site: Site, posts: list[Post], html: dict[str, tuple[str, str, str | None]],
+             to_render: list[ToRender]) -> tuple[list[tuple[str, str, str | None]], list[Rendered]]:
+    """(the HTML `render_many` made for `to_render`; `posts` with their HTML, found or made)."""
     from .render import Rendered  # only where posts are rendered: see prepare_outputs
 
+    made = render_many(to_render, site)
     found = {**html, **{post.path: made_html for (post, _, _, _), made_html in zip(to_render, made)}}
-    return [Rendered(post, *found[post.path]) for post in posts]
+    return made, [Rendered(post, *found[post.path]) for post in posts]
 
 
 def prepare_outputs() -> None:
@@ -227,16 +226,16 @@ def prepare_outputs() -> None:
     feeds.prepare()
 
 
-def _render_and_make_feeds(site: Site, html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
-                           channels: list[tuple[feeds.Channel, list[Post]]]) -> tuple[list, list[tuple[bytes, ...]]]:
+def _make_feeds(site: Site, posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
+                channels: list[tuple[feeds.Channel, list[Post]]]) -> tuple[list, list[tuple[bytes, ...]]]:
     """(the HTML made for `to_render`; each channel's feeds, in FEED_FILES' order)."""
-    made = render_many(to_render, site)
-    rendered = {entry.post.path: entry for entry in with_html(_each_once(c for _, c in channels), html, to_render, made)}
+    made, entries = rendered(site, posts, html, to_render)
+    by_path = {entry.post.path: entry for entry in entries}
     produced = []
     for channel, chosen in channels:
-        entries = [rendered[post.path] for post in chosen]
-        produced.append((feeds.atom(site, entries, channel), feeds.rss(site, entries, channel),
-                         feeds.json_feed(site, entries, channel)))
+        shown = [by_path[post.path] for post in chosen]
+        produced.append((feeds.atom(site, shown, channel), feeds.rss(site, shown, channel),
+                         feeds.json_feed(site, shown, channel)))
     return made, produced
 
 

@@ -360,7 +360,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     now = datetime.now(site.zone)
     with _helper(site, posts_dir, _prepare_digest) as helper:
         from . import digest as dg
-        from .build import cached_html, read_posts, store_html
+        from .build import read_posts, rendered_by
         from .dates import DateError, parse_date
         from .diagnostics import has_errors
         from .output import write_files
@@ -414,10 +414,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             server.check()
 
         out = out_dir or site.out
-        html, to_render = cached_html(chosen_posts, site, report, cache)
-        made, letter, files = helper.call(dg.make, site, window, chosen_posts, html, to_render, now, out,
-                                            meanwhile=cache.seal)
-    store_html(cache, to_render, made)
+        letter, files = rendered_by(helper, dg.make, chosen_posts, site, report, cache, window, now, out)
     _save_cache(cache)
     write_files(out, files)
     count = len(letter.items)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
-from .build import ToRender, render_many, with_html
+from .build import ToRender, rendered
 from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
@@ -451,13 +451,13 @@ def prepare_composer() -> None:
         environment.get_template(name)
 
 
-def make(site: Site, window: Window, posts: list[Post], html: dict[str, tuple[str, str, str | None]],
-         to_render: list[ToRender], now: datetime, out: Path | None) -> tuple[list, Newsletter, dict[str, bytes]]:
-    """(the HTML made for `to_render`, the newsletter of `posts`, its `files`): what the
-    helper does, from the HTML the cache had (`build.cached_html`)."""
-    made = render_many(to_render, site)
-    letter = compose(site, window, with_html(posts, html, to_render, made))
-    return made, letter, files(site, letter, now, out)
+def make(site: Site, posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
+         window: Window, now: datetime, out: Path | None) -> tuple[list, tuple[Newsletter, dict[str, bytes]]]:
+    """(the HTML made for `to_render`; the newsletter of `posts` and its `files`), for
+    `build.rendered_by`: what the helper does."""
+    made, entries = rendered(site, posts, html, to_render)
+    letter = compose(site, window, entries)
+    return made, (letter, files(site, letter, now, out))
 
 
 def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> dict[str, bytes]:

@@ -292,7 +292,7 @@ def test_a_body_changed_between_reading_and_rendering_is_an_error(blog: Path, mo
     path = Path(post.path)
     path.write_text(path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8")  # front matter unchanged
     with pytest.raises(FeedtoolError, match="changed while feedtool was running"):
-        build_module.render_posts([post], site, report, None)
+        build_module.render_many(build_module.cached_html([post], site, report, None)[1], site)
 
 
 def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
