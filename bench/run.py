@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (bench/corpus.py, beside this file)
 import report  # noqa: E402
-from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, HUGO, HUGO_DATES, REPO, WARM, Result, Run,  # noqa: E402
+from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS, HUGO, HUGO_DATES, REPO, WARM, Result, Run,  # noqa: E402
                     Sample, SizeReport, shown, tree_env)
 
 DEFAULT_WORK = REPO / "bench" / ".work"
@@ -273,21 +273,21 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
     In rounds: each round runs Hugo and every command once, so that a ratio compares runs made in
     the same minutes (on a shared machine, a minute can be 30% slower than the next)."""
     report = SizeReport(c)
-    commands = [("build", ["build"]), ("validate", ["validate"])]
-    if digest:
-        commands.append(("digest --latest", ["digest", "--latest"]))
+    if hugo:
+        report.checks[HUGO_DATES] = hugo_dates(c, hugo)
+    commands = [name for name in FEEDTOOL_COMMANDS if digest or name != "digest --latest"]
     hugo_results = {state: Result(HUGO, "", state, c.n) for state in page_cache_states(cache)}
     if not hugo:
         for r in hugo_results.values():
             r.status = "n/a (Hugo unavailable)"
     timed = {name: ({state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
-                    Result(name, WARM, CACHED, c.n)) for name, _ in commands}
+                    Result(name, WARM, CACHED, c.n)) for name in commands}
     for round_number in range(1, runs + 1):
         if hugo:
             hugo_round(c, hugo, cache, hugo_results)
-        for name, args in commands:
+        for name in commands:
             colds, warm = timed[name]
-            feedtool_round(c, tool, cache, args, colds, warm)
+            feedtool_round(c, tool, cache, name.split(), colds, warm)
             if name == "build" and round_number == runs:  # its outputs, before the next command clears them
                 report.checks.update(check_build(c, tool, warm))
     report.results += hugo_results.values()
@@ -296,8 +296,6 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
     if not digest:
         report.results += [Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
                            for mode in (COLD, WARM)]
-    if hugo:
-        report.checks[HUGO_DATES] = hugo_dates(c, hugo)
     return report
 
 
@@ -425,7 +423,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog="Example: .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write")
     parser.add_argument("--sizes", type=parse_sizes, default=[1000, 10000], metavar="N,N",
                         help="numbers of posts, comma-separated (default 1000,10000)")
-    parser.add_argument("--runs", type=positive, default=5, help="runs of each command, for the median (default 5)")
+    parser.add_argument("--runs", type=positive, default=5, help="rounds, each running Hugo and every command once, for the medians (default 5)")
     parser.add_argument("--startup-runs", type=positive, default=20,
                         help="runs of `feedtool --help` and `python -c pass` (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
@@ -460,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         print(f"N={n:,}: generating ...", flush=True)
         c = prepare(args.work, n, args.seed)
-        print(f"N={n:,}: timing, {args.runs} runs of each ...", flush=True)
+        print(f"N={n:,}: timing, {args.runs} rounds ...", flush=True)
         reports.append(bench_size(c, tool, hugo, args.runs, cache, digest))
     print("start-up ...", flush=True)
     startup = bench_startup(tool, args.startup_runs)

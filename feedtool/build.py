@@ -171,9 +171,9 @@ ToRender = tuple  # (post, content hash, cover, cache key)
 
 def rendered_by(helper: Helper, work: Callable[..., tuple[list, T]], posts: list[Post], site: Site, report: Report,
                 cache: Cache | None, *args: Any) -> T:
-    """What work(site, posts with their HTML, *args) makes, in `helper`: `posts` take their HTML
-    from the cache, else from `render_many` there, which the cache then keeps. This process
-    pickles the cache meanwhile. (`work` returns the HTML made, then its result: `rendered`.)"""
+    """What work(site, posts, the HTML the cache has, the posts it lacks, *args) makes in
+    `helper`, for `posts`; `work` renders the missing ones with `rendered`, and returns the HTML it
+    made (which the cache then keeps) and its result. This process pickles the cache meanwhile."""
     html, to_render = cached_html(posts, site, report, cache)
     made, result = helper.call(work, site, posts, html, to_render, *args, meanwhile=cache.seal if cache else None)
     for (_, digest, _, key), made_html in zip(to_render, made):
