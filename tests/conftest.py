@@ -67,13 +67,19 @@ def send_args(port: int, *extra: str) -> list[str]:
             "--smtp-port", str(port), "--smtp-security", "none", *extra]
 
 
-def spawn_feedtool(cwd: Path, *args: str, unset: tuple[str, ...] = (), **popen_kwargs) -> subprocess.Popen:
-    """Start `python -m feedtool ARGS` from this checkout in `cwd`, without the environment
-    variables named in `unset`; `popen_kwargs` (stdout=, stderr=, ...) go to subprocess.Popen."""
+def checkout_env(unset: tuple[str, ...] = ()) -> dict[str, str]:
+    """This environment for a Python child that imports feedtool from this checkout (not whatever
+    is installed), without the variables named in `unset`."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for name in unset:
         env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=cwd, env=env, **popen_kwargs)
+    return env
+
+
+def spawn_feedtool(cwd: Path, *args: str, unset: tuple[str, ...] = (), **popen_kwargs) -> subprocess.Popen:
+    """Start `python -m feedtool ARGS` from this checkout in `cwd`, without the environment
+    variables named in `unset`; `popen_kwargs` (stdout=, stderr=, ...) go to subprocess.Popen."""
+    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=cwd, env=checkout_env(unset), **popen_kwargs)
 
 
 class SmtpRecorder:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_post
+from conftest import checkout_env, write_post
 from feedtool.cli import cli
 
 
@@ -24,9 +23,8 @@ def test_every_command_has_help(run):
 
 
 def test_python_m_feedtool_runs(blog: Path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout, not whatever is installed
     result = subprocess.run([sys.executable, "-m", "feedtool", "build", "--out", "site"],
-                            capture_output=True, text=True, cwd=blog, env=env)
+                            capture_output=True, text=True, cwd=blog, env=checkout_env())
     assert result.returncode == 0, result.stderr
     assert (blog / "site" / "atom.xml").is_file()
     assert "Built 5 posts" in result.stdout
@@ -34,7 +32,7 @@ def test_python_m_feedtool_runs(blog: Path):
 
 def test_the_program_exits_with_every_line_written_and_its_exit_code(blog: Path):
     """`feedtool` (cli.main) ends with os._exit: what it printed must still arrive, whole."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = checkout_env()
     write_post(blog / "posts", "bad.md", '---\ntitle: 坏\ndate: "二月 30, 2025"\n---\n正文\n')
     for number in range(300):  # more output than a pipe's buffer holds
         write_post(blog / "posts", f"p{number:03d}.md", f"---\ntitle: 第{number}篇\ndate: 2025-07-01\nmystery: 1\n---\n正文\n")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import checkout_env
 from feedtool import config, posts
 from feedtool.files import find, identity, post_files
 from feedtool.validate import check
@@ -222,7 +223,8 @@ def test_plain_text_needs_no_pyyaml():
     code = ("import sys; from feedtool import config, posts; "
             "loaded = posts.loads('---\\ntitle: 标题\\ndate: 八月 24, 2025\\nauthor: pan\\ntags: [AI, 推理]\\n---\\n正文\\n', "
             "config.loads('title = \"t\"\\nbase_url = \"https://a.example\"')); assert loaded.post and loaded.post.author == 'pan', loaded; print('yaml' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=checkout_env()).stdout
     assert out.strip() == "False"
 
 

@@ -695,11 +695,9 @@ def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch
 # A kill part-way through a list ----------------------------------------------------------------
 
 def _feedtool(blog: Path, port: int, recipients_file: Path) -> subprocess.Popen:
-    return spawn_feedtool(
-        blog, "digest", "--week", DIGEST, "--send", "--to-file", str(recipients_file),
-        "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none",
-        unset=("FEEDTOOL_SMTP_USER", "FEEDTOOL_SMTP_PASSWORD"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+    return spawn_feedtool(blog, *send_args(port, "--to-file", str(recipients_file)),
+                          unset=("FEEDTOOL_SMTP_USER", "FEEDTOOL_SMTP_PASSWORD"), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
 
 
 def _kill_at_the_eighth_message(blog: Path, commit: bool) -> tuple[FaultyServer, list[str], list[dict]]:
