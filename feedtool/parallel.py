@@ -47,7 +47,12 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
     os.close(queue_write)  # the queue ends when it is empty
     results_read, results_write = os.pipe()
     _widen(results_write)
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no more processes allowed: all of it here
+        for end in (queue_read, results_read, results_write):
+            os.close(end)
+        return _serial(work, chunks, progress)
     if pid == 0:  # the helper: take chunks, and send each result as it is done
         os.close(results_read)
         code = 0
@@ -157,7 +162,12 @@ class Helper:
         requests_read, self.requests = os.pipe()
         answers_read, answers_write = os.pipe()
         _widen(answers_write)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no more processes allowed: every step is done here
+            for end in (requests_read, self.requests, answers_read, answers_write):
+                os.close(end)
+            return
         if pid == 0:
             os.close(self.requests)
             os.close(answers_read)

@@ -180,3 +180,17 @@ def test_a_first_step_that_fails_or_is_not_taken_changes_nothing_else():
         assert helper.call(who_and_what, [2])[2] == [20]
     with parallel.Helper(prepare, first=first_pid) as helper:  # never asked for: passed over
         assert helper.call(who_and_what, [3])[2] == [30]
+
+
+def test_when_no_process_can_be_forked_the_work_is_done_here(monkeypatch):
+    def refuse():
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    assert parallel.map_chunks(square_all, [[1], [2], [3]]) == [[1], [4], [9]]
+    with parallel.Helper(prepare, first=first_pid) as helper:
+        assert helper.first_result() is None
+        assert helper.call(who_and_what, [6])[0] == os.getpid()
+    if before:
+        assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
