@@ -46,9 +46,9 @@ def test_sample_config_loads():
         (MINIMAL + 'permalink = "{base_url}/{slug}/{title:{slug}<3}"\n', "unknown field {title:{slug}<3}"),
         (MINIMAL + 'permalink = "{base_url}/{{slug}}/"\n', "pattern must contain {slug}"),
         (MINIMAL + 'permalink = "{base_url}/{slug/"\n', "permalink: bad pattern"),
+        (MINIMAL + 'permalink = "{base_url}/p/"\n', "pattern must contain {slug}"),
         (MINIMAL + '[digest]\nsubject = "{title} 第{week:02d}周"\n', "unknown field {week:02d}"),
         (MINIMAL + '[digest]\nsubject = "{title!r}"\n', "unknown field {title!r}"),
-        (MINIMAL + 'permalink = "{base_url}/p/"\n', "pattern must contain {slug}"),
         ('title = "t"\nbase_url = \n', "invalid TOML"),
     ],
 )
