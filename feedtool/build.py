@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     written (and which nobody changed since) is neither rendered nor written again. Rendering and
     the feeds are done by `helper` (one forked now by default), ready once `prepare_outputs` ran.
     """
-    with helper or Helper(prepare_outputs) as helper:
+    # A helper given is its caller's to stop and wait for (after the writes, say).
+    with contextlib.nullcontext(helper) if helper else Helper(prepare_outputs) as helper:
         report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing)
         if not report.ok:
             return Build(report)
