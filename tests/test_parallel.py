@@ -135,6 +135,17 @@ def test_an_unused_helper_is_stopped_and_waited_for():
             os.waitpid(pid, 0)
 
 
+def test_a_called_helper_is_waited_for_on_leaving_not_before():
+    with parallel.Helper(prepare) as helper:
+        pid = helper.call(who_and_what, [1])[0]
+        if pid != os.getpid():
+            assert helper._ending == pid  # answered, not yet waited for
+    assert helper._ending == 0
+    if pid != os.getpid():
+        with pytest.raises(ChildProcessError):  # reaped: no zombie left
+            os.waitpid(pid, 0)
+
+
 def test_without_a_second_core_the_call_is_made_here(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     forks = []
