@@ -21,7 +21,7 @@ import os
 import pickle
 import time
 from stat import S_ISREG
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ except ImportError:  # another Python implementation
 from .config import Site
 from .files import Identity, identity
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
@@ -43,7 +43,8 @@ RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
 JOURNAL_SHARE = 0.05
 
-Entry = tuple  # ((size, mtime_ns, ctime_ns, inode), content hash, read_ns, analysis as plain tuples)
+Entry = tuple  # (stat identity or UNTRUSTED, content hash, read_ns, analysis)
+UNTRUSTED = ()  # in place of a stat that cannot prove the file unchanged: it is hashed next time
 
 
 def content_hash(data: bytes) -> str:
@@ -78,8 +79,6 @@ class Cache:
 
     folder: Path | None
     key: str
-    encode: Callable[[Any], Any]  # how an analysis is stored (validate: plain tuples, they unpickle fastest)
-    decode: Callable[[Any], Any]  # and read back
     base_id: str = ""
     files: dict[str, Entry] = field(default_factory=dict)
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
@@ -102,7 +101,7 @@ class Cache:
         the file and its stat proves it unchanged, else None. Only known files are stat'ed, unless
         `stats` (None: not a regular file) were taken already. (One loop for all files, with
         nothing looked up twice: this is most of a warm run.)"""
-        files, decode, lstat = self.files, self.decode, os.lstat
+        files, lstat = self.files, os.lstat
         found: list[Any | None] = []
         for number, (path, key) in enumerate(zip(paths, keys)):
             entry = files.get(key)
@@ -115,8 +114,8 @@ class Cache:
                     except OSError:
                         stat = None
                     known = identity(stat) if stat is not None and S_ISREG(stat.st_mode) else None
-                if known is not None and entry[0] == known and not _racy(entry):
-                    found.append(decode(entry[3]))
+                if known is not None and entry[0] == known:
+                    found.append(entry[3])
                     continue
             found.append(None)
         return found
@@ -124,19 +123,19 @@ class Cache:
     def entry(self, path: str) -> Any | None:
         """The analysis the cache holds for `path`, current or not."""
         entry = self.files.get(path)
-        return self.decode(entry[3]) if entry is not None else None
+        return entry[3] if entry is not None else None
 
     def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
         (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""
         entry = self.files[path]
-        if entry[0] != stat_identity or _racy(entry):
-            self._put(path, (stat_identity, entry[1], read_ns, entry[3]))
-        return self.decode(entry[3])
+        if entry[0] != stat_identity:  # a new stat (or one that can be trusted now)
+            self._put(path, make_entry(stat_identity, entry[1], read_ns, entry[3]))
+        return entry[3]
 
     def store(self, path: str, stat_identity: Identity, digest: str, analysis: Any,
               read_ns: int) -> None:
-        self._put(path, (stat_identity, digest, read_ns, self.encode(analysis)))
+        self._put(path, make_entry(stat_identity, digest, read_ns, analysis))
 
     def adopt(self, batch: bytes) -> dict[str, Entry]:
         """Entries made by a helper process that read their files, as it pickled them
@@ -222,16 +221,18 @@ class Cache:
         return out
 
 
-def _racy(entry: Entry) -> bool:
-    """Changed (mtime or ctime) too close to the moment it was read to trust the stat."""
-    (_, mtime, ctime, _), _, read_ns, _ = entry
-    return max(mtime, ctime) > read_ns - RACY_NS
+def make_entry(stat_identity: Identity, digest: str, read_ns: int, analysis: Any) -> Entry:
+    """The entry of a file read at `read_ns`. A file changed (mtime or ctime) too close to that
+    moment keeps no stat (UNTRUSTED): decided once, here, not on every lookup."""
+    _, mtime, ctime, _ = stat_identity
+    racy = max(mtime, ctime) > read_ns - RACY_NS
+    return UNTRUSTED if racy else stat_identity, digest, read_ns, analysis
 
 
-def open_cache(folder: Path | None, site: Site, *, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Cache:
+def open_cache(folder: Path | None, site: Site) -> Cache:
     """The cache in `folder` for this site, or an empty one when absent, stale or unreadable."""
     key = fingerprint(site)
-    cache = Cache(folder, key, encode, decode)
+    cache = Cache(folder, key)
     if folder is None:
         return cache
     try:

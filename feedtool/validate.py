@@ -24,7 +24,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, collector_paused, content_hash
+from .cache import Cache, collector_paused, content_hash, make_entry
 from . import sources
 from .config import Site
 from .dates import format_rfc3339
@@ -52,6 +52,9 @@ class Analysis(NamedTuple):
     @property
     def complete(self) -> bool:
         return self.body_findings is not None
+
+    def __reduce__(self) -> tuple:
+        return tuple.__new__, (Analysis, tuple(self))  # see Post.__reduce__
 
 
 @dataclass(frozen=True)
@@ -220,8 +223,8 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
-            yield from ((n, t, d, _decode(a), s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
-            yield from ((n, t, d, None if a is None else _decode(a), s, False) for n, t, d, a, s in others)
+            yield from ((n, t, d, a, s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
+            yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
 
@@ -231,16 +234,15 @@ def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: 
 
 
 def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], bytes, list[tuple]]:
-    """A chunk read by the helper, as it crosses the pipe, analyses as plain tuples (they cross
-    5x cheaper): (indexes, the cache entries of the new analyses pickled as {path: entry}, in
-    that order; the rest)."""
+    """A chunk read by the helper, as it crosses the pipe: (indexes, the cache entries of the new
+    analyses pickled as {path: entry}, in that order; the rest)."""
     numbers, entries, others = [], {}, []
     for n, t, d, a, s in read:
         if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
             numbers.append(n)
-            entries[keys[n]] = (s, d, t, _encode(a))
+            entries[keys[n]] = make_entry(s, d, t, a)
         else:
-            others.append((n, t, d, None if a is None else _encode(a), s))
+            others.append((n, t, d, a, s))
     return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
 
 
@@ -278,20 +280,9 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
     return analyze(loaded, digest, complete)
 
 
-def _encode(a: Analysis) -> tuple:
-    """An analysis as plain tuples: they pickle and unpickle several times faster."""
-    return (a.path, a.digest, tuple(a.post) if a.post else None, a.diagnostics, a.places, a.links, a.body_findings)
-
-
-def _decode(t: tuple) -> Analysis:
-    post = tuple.__new__(Post, t[2]) if t[2] is not None else None
-    return tuple.__new__(Analysis, (t[0], t[1], post, t[3], t[4], t[5], t[6]))
-
-
-
 def open_cache(site: Site) -> Cache:
-    """The site's cache of analyses, stored as plain tuples."""
-    return cache_module.open_cache(site.cache, site, encode=_encode, decode=_decode)
+    """The site's cache of analyses."""
+    return cache_module.open_cache(site.cache, site)
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:

@@ -44,8 +44,7 @@ def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path:
 
 def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
-    plain = dict(encode=lambda a: a, decode=lambda a: a)
-    cache = cache_module.open_cache(site.cache, site, **plain)
+    cache = cache_module.open_cache(site.cache, site)
     stat = (1, 2, 3, 4)
     for number in range(40):
         cache.store(f"/p{number}.md", stat, f"hash{number}", ("analysis", number), read_ns=10)
@@ -54,7 +53,7 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     cache.record_output("atom.xml", "inputs", b"<feed/>")
     written = _save(cache, tmp_path / "c")
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
-    again = cache_module.open_cache(site.cache, site, **plain)
+    again = cache_module.open_cache(site.cache, site)
     assert {path: again.entry(path) for path in again.files} == {
         **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
     assert again.unchanged_output("atom.xml", "inputs", b"<feed/>")
@@ -63,8 +62,7 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
 
 def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
-    plain = dict(encode=lambda a: a, decode=lambda a: a)
-    cache = cache_module.open_cache(site.cache, site, **plain)
+    cache = cache_module.open_cache(site.cache, site)
     stat = (1, 2, 3, 4)
     # Entries pickled by a helper, as it sends them; one is then stored again, one file is gone.
     gone = tmp_path / "gone.md"
@@ -75,17 +73,17 @@ def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     cache.store("/mine.md", stat, "m", ("read here", 0), read_ns=10)
     written = _save(cache, tmp_path / "c")
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
-    again = cache_module.open_cache(site.cache, site, **plain)
+    again = cache_module.open_cache(site.cache, site)
     assert {path: again.entry(path) for path in again.files} == {
         "/p0.md": ("from the helper", 0), "/p1.md": ("from the helper", 1), "/p2.md": ("from the helper", 2),
         "/p3.md": ("read again", 3), "/p4.md": ("from the helper", 4), "/mine.md": ("read here", 0),
         str(gone): ("gone", 0)}
     # A file that no longer exists leaves the cache even when its entry came in a batch.
-    fresh = cache_module.open_cache(None, site, **plain)
+    fresh = cache_module.open_cache(None, site)
     fresh.adopt(pickle.dumps({str(gone): (stat, "g", 10, ("gone", 0)), "/kept.md": (stat, "k", 10, ("kept", 0))}))
     fresh.forget_missing({"/kept.md"})
     _save(fresh, tmp_path / "d")
-    last = cache_module.open_cache(tmp_path / "d", site, **plain)
+    last = cache_module.open_cache(tmp_path / "d", site)
     assert dict(last.files) == {"/kept.md": (stat, "k", 10, ("kept", 0))}
 
 
@@ -107,6 +105,25 @@ def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Pa
     assert run("build").exit_code == 0
     titles = [e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
     assert titles[0] == "GLM-XY系列论文解析"
+
+
+def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
+    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    cache = cache_module.open_cache(site.cache, site)
+    changed = 5_000_000_000
+    stat = (10, changed, changed, 7)
+    # Read within RACY_NS of its change: a second edit in that tick could leave the same stat.
+    cache.store("/racy.md", stat, "h1", "racy analysis", read_ns=changed + cache_module.RACY_NS - 1)
+    cache.store("/old.md", stat, "h2", "old analysis", read_ns=changed + cache_module.RACY_NS)
+    paths = ["/racy.md", "/old.md"]
+    assert cache.current(paths, paths, [stat, stat]) == [None, "old analysis"]
+    _save(cache, tmp_path / "c")
+    cache = cache_module.open_cache(site.cache, site)
+    assert cache.current(paths, paths, [stat, stat]) == [None, "old analysis"]  # as saved
+    # Hashed again later and found unchanged: from then on its stat is proof enough.
+    assert cache.refresh("/racy.md", stat, read_ns=10**12) == "racy analysis"
+    assert cache.current(paths, paths, [stat, stat]) == ["racy analysis", "old analysis"]
+    assert cache.current(paths, paths, [(11, changed, changed, 7), None]) == [None, None]
 
 
 def test_deleted_and_added_posts(blog: Path, run):
@@ -169,13 +186,13 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
     assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
     # With a cache: the helper's entries are adopted as it pickled them, and the saved cache
     # answers for every file the next time, with the same findings.
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
     cache = validate.open_cache(site)
     assert validate.check(files, site, now=now, cache=cache) == serial
     written = _save(cache, site.cache)
     assert bool(pickle.loads(written[cache_module.BASE])["batches"]) == two_cores  # some came from the helper
     warm = validate.open_cache(site)
     assert set(warm.files) == {os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)}
-    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
     monkeypatch.setattr(validate, "_read_one", None)  # nothing is read again
     assert validate.check(files, site, now=now, cache=warm) == serial
 
@@ -360,11 +377,11 @@ def test_a_fresh_run_renders_and_writes_in_its_helper(blog: Path, args: list[str
 
 def test_a_file_gone_after_being_stored_again_stays_gone(tmp_path: Path):
     site = config.loads('title = "t"\nbase_url = "https://a.example"')
-    cache = cache_module.open_cache(None, site, encode=lambda a: a, decode=lambda a: a)
+    cache = cache_module.open_cache(None, site)
     gone = str(tmp_path / "gone.md")
     cache.adopt(pickle.dumps({gone: ((1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}))
     cache.store(gone, (1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
     cache.forget_missing({"/kept.md"})
     _save(cache, tmp_path / "c")
-    again = cache_module.open_cache(tmp_path / "c", site, encode=lambda a: a, decode=lambda a: a)
+    again = cache_module.open_cache(tmp_path / "c", site)
     assert dict(again.files) == {"/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}
