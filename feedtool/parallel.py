@@ -11,6 +11,7 @@ do (an exception, a crash) is done again here, where any exception is raised as 
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -170,6 +171,7 @@ class Helper:
                 os.close(end)
             return
         if pid == 0:
+            gc.disable()  # a short life, mostly imports: nothing for the cyclic collector to win
             os.close(self.requests)
             os.close(answers_read)
             code = 0
