@@ -98,16 +98,17 @@ class Cache:
     def current(self, paths: Sequence[str], keys: Sequence[str],
                 stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
         """For each file (`keys`: the cache's names for `paths`), its analysis if the cache knows
-        the file and its stat proves it unchanged, else None. Only known files are stat'ed, unless
-        `stats` (None: not a regular file) were taken already. (One loop for all files, with
-        nothing looked up twice: this is most of a warm run.)"""
+        the file and its stat proves it unchanged, else None. Known files are stat'ed here, except
+        the first len(`stats`), whose stats (None: not a regular file) were taken already. (One
+        loop for all files, with nothing looked up twice: this is most of a warm run.)"""
         files, lstat = self.files, os.lstat
+        taken = len(stats) if stats is not None else 0
         found: list[Any | None] = []
         for number, (path, key) in enumerate(zip(paths, keys)):
             entry = files.get(key)
             if entry is not None:
-                if stats is not None:
-                    known = stats[number]
+                if number < taken:
+                    known = stats[number]  # type: ignore[index]
                 else:
                     try:
                         stat = lstat(path)

@@ -6,6 +6,7 @@ posts with it while the main process imports the rest and loads the cache.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from stat import S_ISREG
@@ -55,9 +56,10 @@ class PostFiles(NamedTuple):
     stats: list[Identity | None] | None = None
 
 
-def post_files(folder: str | Path, stat: bool) -> PostFiles:
-    """The post files in `folder` (which must be a folder), with their stats when `stat`: a
-    helper process lists them while the main one loads the cache that looks them up."""
+def post_files(folder: str | Path, stat: float) -> PostFiles:
+    """The post files in `folder` (which must be a folder), with the stats of the first `stat`
+    share of them (0 to 1; false: none): a helper process lists them while the main one loads
+    the cache that looks them up (and stats the rest)."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise NotADirectoryError(folder)
@@ -65,7 +67,7 @@ def post_files(folder: str | Path, stat: bool) -> PostFiles:
     if not stat:
         return PostFiles(files)
     stats: list[Identity | None] = []
-    for path in files:
+    for path in files[:math.ceil(len(files) * stat)]:
         try:
             found = os.lstat(path)
         except OSError:

@@ -18,6 +18,7 @@ from conftest import checkout_env, write_post
 from feedtool import build as build_module, cache as cache_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
+from feedtool.files import identity
 from feedtool.output import write_files
 
 OUTPUTS = ("atom.xml", "rss.xml", "feed.json", "digest/2025-W34.eml", "digest/2025-W34.html")
@@ -124,6 +125,21 @@ def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
     assert cache.refresh("/racy.md", stat, read_ns=10**12) == "racy analysis"
     assert cache.current(paths, paths, [stat, stat]) == ["racy analysis", "old analysis"]
     assert cache.current(paths, paths, [(11, changed, changed, 7), None]) == [None, None]
+
+
+def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
+    site = config.loads('title = "t"\nbase_url = "https://a.example"')
+    cache = cache_module.open_cache(None, site)
+    paths = [str(tmp_path / name) for name in ("a.md", "b.md", "c.md")]
+    for path in paths:
+        Path(path).write_text("x", encoding="utf-8")
+        cache.store(path, identity(os.lstat(path)), "h", f"analysis of {path}", read_ns=time.time_ns() + 10**10)
+    given = [identity(os.lstat(paths[0]))]  # as a helper took them: the first share only
+    assert cache.current(paths, paths, given) == [f"analysis of {path}" for path in paths]
+    Path(paths[2]).write_text("changed", encoding="utf-8")
+    Path(paths[1]).unlink()
+    assert cache.current(paths, paths, given) == [f"analysis of {paths[0]}", None, None]
+    assert cache.current(paths, paths, [None]) == [None, None, None]  # what was given is believed
 
 
 def test_deleted_and_added_posts(blog: Path, run):
