@@ -33,9 +33,9 @@ try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import h
 except ImportError:  # another Python implementation
     from hashlib import blake2b
 from .config import Site
-from .files import Identity, identity
+from .files import Identity, changed_ns, identity
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
@@ -44,7 +44,7 @@ RACY_NS = 2_000_000_000
 JOURNAL_SHARE = 0.05
 
 Entry = tuple  # (stat identity or UNTRUSTED, content hash, read_ns, analysis)
-UNTRUSTED = ()  # in place of a stat that cannot prove the file unchanged: it is hashed next time
+UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it is hashed next time
 
 
 def content_hash(data: bytes) -> str:
@@ -225,8 +225,7 @@ class Cache:
 def make_entry(stat_identity: Identity, digest: str, read_ns: int, analysis: Any) -> Entry:
     """The entry of a file read at `read_ns`. A file changed (mtime or ctime) too close to that
     moment keeps no stat (UNTRUSTED): decided once, here, not on every lookup."""
-    _, mtime, ctime, _ = stat_identity
-    racy = max(mtime, ctime) > read_ns - RACY_NS
+    racy = changed_ns(stat_identity) > read_ns - RACY_NS
     return UNTRUSTED if racy else stat_identity, digest, read_ns, analysis
 
 

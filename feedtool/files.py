@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -41,11 +42,20 @@ def find(folder: str | Path) -> list[str]:
     return sorted(found)
 
 
-Identity = tuple[int, int, int, int]  # what a cache remembers of a file's stat: size, mtime_ns, ctime_ns, inode
+# What a cache remembers of a file's stat: size, mtime_ns, ctime_ns and inode, packed into one
+# bytes object (one object to compare, pickle and load, not five: a 10,000-post cache loads faster).
+Identity = bytes
+_IDENTITY = struct.Struct("<QqqQ")
 
 
 def identity(stat: os.stat_result) -> Identity:
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    return _IDENTITY.pack(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def changed_ns(stat_identity: Identity) -> int:
+    """When the file last changed (its mtime or ctime, whichever is later)."""
+    _, mtime, ctime, _ = _IDENTITY.unpack(stat_identity)
+    return max(mtime, ctime)
 
 
 class PostFiles(NamedTuple):

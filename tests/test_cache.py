@@ -18,7 +18,7 @@ from conftest import checkout_env, write_post
 from feedtool import build as build_module, cache as cache_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
-from feedtool.files import identity
+from feedtool.files import _IDENTITY, changed_ns, identity
 from feedtool.output import write_files
 
 OUTPUTS = ("atom.xml", "rss.xml", "feed.json", "digest/2025-W34.eml", "digest/2025-W34.html")
@@ -46,7 +46,7 @@ def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path:
 def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
     cache = cache_module.open_cache(site.cache, site)
-    stat = (1, 2, 3, 4)
+    stat = stat_of(1, 2, 3, 4)
     for number in range(40):
         cache.store(f"/p{number}.md", stat, f"hash{number}", ("analysis", number), read_ns=10)
     cache.seal()  # as a build does while its helper renders
@@ -64,7 +64,7 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
 def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
     cache = cache_module.open_cache(site.cache, site)
-    stat = (1, 2, 3, 4)
+    stat = stat_of(1, 2, 3, 4)
     # Entries pickled by a helper, as it sends them; one is then stored again, one file is gone.
     gone = tmp_path / "gone.md"
     batch = pickle.dumps({f"/p{n}.md": (stat, f"h{n}", 10, ("from the helper", n)) for n in range(5)})
@@ -86,6 +86,11 @@ def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     _save(fresh, tmp_path / "d")
     last = cache_module.open_cache(tmp_path / "d", site)
     assert dict(last.files) == {"/kept.md": (stat, "k", 10, ("kept", 0))}
+
+
+def stat_of(size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
+    """A file's stat `identity`, made up."""
+    return _IDENTITY.pack(size, mtime_ns, ctime_ns, inode)
 
 
 def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
@@ -112,7 +117,7 @@ def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
     cache = cache_module.open_cache(site.cache, site)
     changed = 5_000_000_000
-    stat = (10, changed, changed, 7)
+    stat = stat_of(10, changed, changed, 7)
     # Read within RACY_NS of its change: a second edit in that tick could leave the same stat.
     cache.store("/racy.md", stat, "h1", "racy analysis", read_ns=changed + cache_module.RACY_NS - 1)
     cache.store("/old.md", stat, "h2", "old analysis", read_ns=changed + cache_module.RACY_NS)
@@ -124,7 +129,17 @@ def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
     # Hashed again later and found unchanged: from then on its stat is proof enough.
     assert cache.refresh("/racy.md", stat, read_ns=10**12) == "racy analysis"
     assert cache.current(paths, paths, [stat, stat]) == ["racy analysis", "old analysis"]
-    assert cache.current(paths, paths, [(11, changed, changed, 7), None]) == [None, None]
+    assert cache.current(paths, paths, [stat_of(11, changed, changed, 7), None]) == [None, None]
+
+
+def test_a_stat_identity_is_size_times_and_inode(tmp_path: Path):
+    made = {stat_of(1, 2, 3, 4), stat_of(9, 2, 3, 4), stat_of(1, 9, 3, 4), stat_of(1, 2, 9, 4), stat_of(1, 2, 3, 9)}
+    assert len(made) == 5
+    assert changed_ns(stat_of(1, -5, 7, 9)) == 7 and changed_ns(stat_of(1, 8, 7, 9)) == 8  # before 1970 too
+    (tmp_path / "a.md").write_text("x", encoding="utf-8")
+    stat = os.lstat(tmp_path / "a.md")
+    assert identity(stat) == stat_of(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    assert changed_ns(identity(stat)) == max(stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
@@ -395,9 +410,9 @@ def test_a_file_gone_after_being_stored_again_stays_gone(tmp_path: Path):
     site = config.loads('title = "t"\nbase_url = "https://a.example"')
     cache = cache_module.open_cache(None, site)
     gone = str(tmp_path / "gone.md")
-    cache.adopt(pickle.dumps({gone: ((1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}))
-    cache.store(gone, (1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
+    cache.adopt(pickle.dumps({gone: (stat_of(1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": (stat_of(1, 2, 3, 4), "k", 10, ("kept", 0))}))
+    cache.store(gone, stat_of(1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
     cache.forget_missing({"/kept.md"})
     _save(cache, tmp_path / "c")
     again = cache_module.open_cache(tmp_path / "c", site)
-    assert dict(again.files) == {"/kept.md": ((1, 2, 3, 4), "k", 10, ("kept", 0))}
+    assert dict(again.files) == {"/kept.md": (stat_of(1, 2, 3, 4), "k", 10, ("kept", 0))}
