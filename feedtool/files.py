@@ -65,6 +65,14 @@ class PostFiles(NamedTuple):
     files: list[str]
     stats: list[Identity | None] | None = None
 
+    def __reduce__(self) -> tuple:
+        # From the helper as one string, not 10,000 (no path holds a NUL): half the pickling.
+        return _split_files, ("\0".join(self.files), self.stats)
+
+
+def _split_files(joined: str, stats: list[Identity | None] | None) -> PostFiles:
+    return PostFiles(joined.split("\0") if joined else [], stats)
+
 
 def post_files(folder: str | Path, stat: float) -> PostFiles:
     """The post files in `folder` (which must be a folder), with the stats of the first `stat`

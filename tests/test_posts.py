@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from datetime import datetime
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import checkout_env
 from feedtool import config, posts
-from feedtool.files import find, identity, post_files
+from feedtool.files import PostFiles, find, identity, post_files
 from feedtool.validate import check
 
 REPO_POSTS = Path(__file__).resolve().parents[1] / "posts"
@@ -325,5 +326,7 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
     assert stats[str(tmp_path / "a.md")] == identity((tmp_path / "a.md").lstat())
     assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
     assert post_files(tmp_path, stat=False).stats is None
+    for listing in (listed, PostFiles([], None), PostFiles([str(tmp_path / "a b.md")], [None])):
+        assert pickle.loads(pickle.dumps(listing)) == listing  # as the helper sends it
     with pytest.raises(NotADirectoryError):
         post_files(tmp_path / "a.md", stat=True)
