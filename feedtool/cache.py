@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import pickle
 import time
@@ -45,6 +46,7 @@ JOURNAL_SHARE = 0.05
 
 Entry = tuple  # (stat identity or UNTRUSTED, content hash, read_ns, analysis)
 UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it is hashed next time
+_NO_ENTRIES = itertools.repeat((None, None, None, None))  # what a lookup of unknown files finds
 
 
 def content_hash(data: bytes) -> str:
@@ -101,21 +103,19 @@ class Cache:
         the file and its stat proves it unchanged, else None. Known files are stat'ed here, except
         the first len(`stats`), whose stats (None: not a regular file) were taken already. (One
         loop for all files, with nothing looked up twice: this is most of a warm run.)"""
-        files, lstat = self.files, os.lstat
+        get, lstat = self.files.get, os.lstat
         taken = len(stats) if stats is not None else 0
-        found: list[Any | None] = []
-        for number, (path, key) in enumerate(zip(paths, keys)):
-            entry = files.get(key)
+        # The files whose stats were taken (an unknown file finds an entry of Nones: None either way).
+        found: list[Any | None] = [entry[3] if entry[0] == known else None
+                                   for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())]
+        for path, key in zip(paths[taken:], keys[taken:]):
+            entry = get(key)
             if entry is not None:
-                if number < taken:
-                    known = stats[number]  # type: ignore[index]
-                else:
-                    try:
-                        stat = lstat(path)
-                    except OSError:
-                        stat = None
-                    known = identity(stat) if stat is not None and S_ISREG(stat.st_mode) else None
-                if known is not None and entry[0] == known:
+                try:
+                    stat = lstat(path)
+                except OSError:
+                    stat = None
+                if stat is not None and S_ISREG(stat.st_mode) and entry[0] == identity(stat):
                     found.append(entry[3])
                     continue
             found.append(None)

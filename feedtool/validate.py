@@ -117,7 +117,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
               for d in _time_and_place(a, now, listing, site.source)]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
-    posts = [a.post for a in analyses if a.post and a.path not in failed]
+    posts = [a.post for a in analyses if a.post and a.path not in failed] if failed else [a.post for a in analyses if a.post]
     # Display names only for files with findings: most of a large blog has none.
     diagnostics = sorted(dataclasses.replace(d, path=display_path(path, cwd)) for path, d in found)
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
@@ -158,8 +158,9 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
     results: list[Analysis | None] = cache.current(files, keys, stats) if cache is not None else [None] * len(files)
     todo = []
     for number, hit in enumerate(results):
-        if hit is not None and (hit.complete or not complete):
-            results[number] = _as_named(hit, files[number])
+        if hit is not None and (not complete or hit.complete):
+            if hit.path != files[number]:
+                results[number] = _as_named(hit, files[number])
             continue
         results[number] = None
         todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
@@ -175,15 +176,23 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
     return results  # type: ignore[return-value]
 
 
+_NOT_NORMAL = re.compile("/(?:/|\\.{0,2}(?:/|\0))")  # //, /./, /../ or a name ending in /, /. or /..
+
+
 def _absolute(files: Sequence[str], cwd: str) -> list[str]:
     """Each file's absolute, normalized path (posts/../posts/a.md is posts/a.md): os.path.abspath,
     but asking for the working folder once, not once per file."""
+    files = list(map(os.fspath, files))
     if os.sep != "/":
         return [os.path.normpath(os.path.join(cwd, path)) for path in files]
-    # Most are absolute and normal already (`find` in an absolute folder): kept, not rebuilt.
+    # Usually all are absolute and normal already (`find` in an absolute folder): seen in one
+    # scan of them all, joined (no path holds a NUL), and kept as they are.
+    joined = "\0".join(files) + "\0"
+    if joined[:1] == "/" and joined.count("\0/") == len(files) - 1 and not _NOT_NORMAL.search(joined):
+        return files
     return [path if path[:1] == "/" and "//" not in path and "/./" not in path and "/../" not in path
             and not path.endswith(("/", "/.", "/..")) else os.path.normpath(os.path.join(cwd, path))
-            for path in map(os.fspath, files)]
+            for path in files]
 
 
 def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:

@@ -239,3 +239,15 @@ def test_cache_keys_are_absolute_normal_paths(parts: list[str], absolute: bool):
     path = ("/" if absolute else "") + "/".join(parts)
     path = path or "."
     assert _absolute([path], "/work/blog") == [os.path.normpath(os.path.join("/work/blog", path))]
+
+
+_PATHS = st.builds(lambda absolute, parts: (("/" if absolute else "") + "/".join(parts)) or ".", st.booleans(),
+                   st.lists(st.sampled_from(["", ".", "..", "a", ".b", "..c", "d.", "文章.md"]), max_size=4))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PATHS, max_size=5), st.lists(st.sampled_from(["a", "b.md", "文章"]), min_size=1, max_size=3))
+def test_a_list_of_paths_is_made_absolute_as_each_would_be(paths: list[str], normal: list[str]):
+    # Most lists are all absolute and normal (checked at once); a single other one changes that.
+    for listing in (paths, ["/work/blog/" + "/".join(normal)] * 3 + paths):
+        assert _absolute(listing, "/work/blog") == [os.path.normpath(os.path.join("/work/blog", p)) for p in listing]
