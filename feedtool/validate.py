@@ -315,7 +315,7 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
     links: tuple[tuple[str, int, int], ...] = ()
     body: list[Diagnostic] = []
     if front is not None:
-        places = {k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions}
+        places = _places({k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions})
         for key, (line, column) in front.key_positions.items():
             if key not in KNOWN_KEYS:
                 import difflib  # only for an unknown key: not on every run
@@ -342,6 +342,15 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
     if post is not None and post.body:
         post = post._replace(body="")  # re-read to render: 10,000 bodies would fill the cache
     return Analysis(item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None)
+
+
+_PLACES: dict[tuple, dict[str, tuple[int, int]]] = {}
+
+
+def _places(places: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """One dict for every analysis with the same places (most posts put their date on the same
+    line and column), never changed once made: the cache then pickles, loads and holds it once."""
+    return _PLACES.setdefault(tuple(places.items()), places)
 
 
 # Markdown the parser cannot render in reasonable time or depth (see render.RENDER_SECONDS).
