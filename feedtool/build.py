@@ -89,7 +89,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
         for channel, chosen in channels:
             key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
             names = [channel.folder + name for name in feeds.FEED_FILES]
-            if cache is None or out is None or not all(cache.unchanged_output(n, key, read_if_present(out / n)) for n in names):
+            if cache is None or out is None or not all(
+                    cache.unchanged_output(n, key, functools.partial(read_if_present, out / n)) for n in names):
                 todo.append((channel, chosen, key, names))
         files: dict[str, bytes] = {}
         if todo:

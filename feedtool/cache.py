@@ -22,7 +22,7 @@ import os
 import pickle
 import time
 from stat import S_ISREG
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,10 +182,14 @@ class Cache:
         self.html[key] = (*value, time.time_ns())
         self._html_changed = True
 
-    def unchanged_output(self, name: str, key: str, existing: bytes | None) -> bool:
-        """True if the file `name` was made from the same inputs (`key`) and is still as written."""
+    def unchanged_output(self, name: str, key: str, read: Callable[[], bytes | None]) -> bool:
+        """True if the file `name` was made from the same inputs (`key`) and is still as written
+        (`read()` gives it as it is now, or None; it is read only when the inputs are the same)."""
         recorded = self.outputs.get(name)
-        return recorded is not None and existing is not None and recorded == (key, content_hash(existing))
+        if recorded is None or recorded[0] != key:
+            return False
+        existing = read()
+        return existing is not None and recorded[1] == content_hash(existing)
 
     def record_output(self, name: str, key: str, data: bytes) -> None:
         made = (key, content_hash(data))

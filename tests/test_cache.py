@@ -57,7 +57,9 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     again = cache_module.open_cache(site.cache, site)
     assert {path: again.entry(path) for path in again.files} == {
         **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
-    assert again.unchanged_output("atom.xml", "inputs", b"<feed/>")
+    assert again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>")
+    assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>")
+    assert not again.unchanged_output("atom.xml", "other inputs", lambda: pytest.fail("read for nothing"))
     assert again.to_write() == {}  # nothing new: nothing to write
 
 
