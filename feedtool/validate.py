@@ -53,9 +53,6 @@ class Analysis(NamedTuple):
     def complete(self) -> bool:
         return self.body_findings is not None
 
-    def __reduce__(self) -> tuple:
-        return tuple.__new__, (Analysis, tuple(self))  # see Post.__reduce__
-
 
 @dataclass(frozen=True)
 class Report:
@@ -232,7 +229,7 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
-            yield from ((n, t, d, a, s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
+            yield from ((n, t, d, _analysis(a), s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
@@ -249,7 +246,7 @@ def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], byte
     for n, t, d, a, s in read:
         if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
             numbers.append(n)
-            entries[keys[n]] = make_entry(s, d, t, a)
+            entries[keys[n]] = make_entry(s, d, t, tuple(a))
         else:
             others.append((n, t, d, a, s))
     return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
@@ -289,9 +286,12 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
     return analyze(loaded, digest, complete)
 
 
+_analysis = functools.partial(tuple.__new__, Analysis)  # an Analysis from the plain tuple the cache keeps
+
+
 def open_cache(site: Site) -> Cache:
-    """The site's cache of analyses."""
-    return cache_module.open_cache(site.cache, site)
+    """The site's cache of analyses, kept as plain tuples (their posts pickle as Posts)."""
+    return cache_module.open_cache(site.cache, site, encode=tuple, decode=_analysis)
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
