@@ -46,7 +46,7 @@ JOURNAL_SHARE = 0.05
 
 Entry = tuple  # (stat identity or UNTRUSTED, content hash, read_ns, analysis)
 UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it is hashed next time
-_NO_ENTRIES = itertools.repeat((None, None, None, None))  # what a lookup of unknown files finds
+_NO_ENTRIES = itertools.repeat((object(), None, None, None))  # what a lookup of unknown files finds
 
 
 def content_hash(data: bytes) -> str:
@@ -109,7 +109,7 @@ class Cache:
         loop for all files, with nothing looked up twice: this is most of a warm run.)"""
         get, lstat, decode = self.files.get, os.lstat, self.decode
         taken = len(stats) if stats is not None else 0
-        # The files whose stats were taken (an unknown file finds an entry of Nones: None either way).
+        # The files whose stats were taken (an unknown file finds an entry whose stat equals nothing).
         found: list[Any | None] = [decode(entry[3]) if entry[0] == known else None
                                    for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())]
         for path, key in zip(paths[taken:], keys[taken:]):

@@ -146,7 +146,7 @@ def test_a_stat_identity_is_size_times_and_inode(tmp_path: Path):
 
 def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
     site = config.loads('title = "t"\nbase_url = "https://a.example"')
-    cache = cache_module.open_cache(None, site)
+    cache = cache_module.open_cache(None, site, decode=lambda kept: kept if kept is not None else pytest.fail("no entry"))
     paths = [str(tmp_path / name) for name in ("a.md", "b.md", "c.md")]
     for path in paths:
         Path(path).write_text("x", encoding="utf-8")
@@ -157,6 +157,8 @@ def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
     Path(paths[1]).unlink()
     assert cache.current(paths, paths, given) == [f"analysis of {paths[0]}", None, None]
     assert cache.current(paths, paths, [None]) == [None, None, None]  # what was given is believed
+    unknown = [str(tmp_path / "link.md"), str(tmp_path / "new.md")]  # not a regular file; not seen before
+    assert cache.current(unknown, unknown, [None, given[0]]) == [None, None]
 
 
 def test_deleted_and_added_posts(blog: Path, run):
