@@ -21,7 +21,6 @@ import itertools
 import os
 import pickle
 import time
-from stat import S_ISREG
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import h
 except ImportError:  # another Python implementation
     from hashlib import blake2b
 from .config import Site
-from .files import Identity, changed_ns, identity
+from .files import Identity, changed_ns, stat_identity
 
 CACHE_FORMAT = 10
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
@@ -107,22 +106,14 @@ class Cache:
         the file and its stat proves it unchanged, else None. Known files are stat'ed here, except
         the first len(`stats`), whose stats (None: not a regular file) were taken already. (One
         loop for all files, with nothing looked up twice: this is most of a warm run.)"""
-        get, lstat, decode = self.files.get, os.lstat, self.decode
+        get, decode = self.files.get, self.decode
         taken = len(stats) if stats is not None else 0
         # The files whose stats were taken (an unknown file finds an entry whose stat equals nothing).
         found: list[Any | None] = [decode(entry[3]) if entry[0] == known else None
                                    for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())]
         for path, key in zip(paths[taken:], keys[taken:]):
             entry = get(key)
-            if entry is not None:
-                try:
-                    stat = lstat(path)
-                except OSError:
-                    stat = None
-                if stat is not None and S_ISREG(stat.st_mode) and entry[0] == identity(stat):
-                    found.append(decode(entry[3]))
-                    continue
-            found.append(None)
+            found.append(decode(entry[3]) if entry is not None and entry[0] == stat_identity(path) else None)
         return found
 
     def entry(self, path: str) -> Any | None:

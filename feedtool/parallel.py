@@ -171,7 +171,7 @@ class Helper:
                 os.close(end)
             return
         if pid == 0:
-            gc.disable()  # a short life, mostly imports: nothing for the cyclic collector to win
+            gc.disable()  # a short life (imports, then one command's rendering): little cyclic garbage
             os.close(self.requests)
             os.close(answers_read)
             code = 0

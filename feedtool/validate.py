@@ -45,7 +45,7 @@ class Analysis(NamedTuple):
     digest: str  # content hash of the file
     post: Post | None
     diagnostics: tuple[Diagnostic, ...]  # with path "" (the display name depends on the cwd)
-    places: dict[str, tuple[int, int]]  # line, column of date / slug / id
+    places: dict[str, tuple[int, int]]  # line, column of date / slug / id (shared: never change one)
     links: tuple[tuple[str, int, int], ...]  # relative links to local files: target, line, column
     body_findings: tuple[Diagnostic, ...] | None = None  # None: only the front matter was read
 
@@ -97,8 +97,8 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     """Read and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
-    every post); `check_bodies` then checks the bodies they render. `stats`: the files' stats
-    if already taken (`files.PostFiles`), for the cache.
+    every post); `check_bodies` then checks the bodies they render. `stats`: the stats of the
+    first files (or of all), if already taken (`files.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
     keys = _absolute(files, cwd)
@@ -114,7 +114,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
               for d in _time_and_place(a, now, listing, site.source)]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
-    posts = [a.post for a in analyses if a.post and a.path not in failed] if failed else [a.post for a in analyses if a.post]
+    posts = [a.post for a in analyses if a.post and (not failed or a.path not in failed)]
     # Display names only for files with findings: most of a large blog has none.
     diagnostics = sorted(dataclasses.replace(d, path=display_path(path, cwd)) for path, d in found)
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
@@ -142,7 +142,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
-    `stats`: their stats, if taken."""
+    `stats`: the stats of the first of them (or of all), if taken."""
     with collector_paused():
         return _analyze_all(files, site, cache, progress, complete,
                             keys if keys is not None else _absolute(files, os.getcwd()), stats)
@@ -229,7 +229,8 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
-            yield from ((n, t, d, _analysis(a), s, cache is not None) for n, (s, d, t, a) in zip(numbers, entries.values()))
+            yield from ((n, t, d, _analysis(a), s, cache is not None)
+                        for n, (s, d, t, a) in zip(numbers, entries.values()))
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
@@ -246,7 +247,7 @@ def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], byte
     for n, t, d, a, s in read:
         if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
             numbers.append(n)
-            entries[keys[n]] = make_entry(s, d, t, tuple(a))
+            entries[keys[n]] = make_entry(s, d, t, _stored(a))
         else:
             others.append((n, t, d, a, s))
     return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
@@ -286,12 +287,15 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
     return analyze(loaded, digest, complete)
 
 
-_analysis = functools.partial(tuple.__new__, Analysis)  # an Analysis from the plain tuple the cache keeps
+# How the cache keeps an analysis (a plain tuple pickles twice as fast as a NamedTuple; its post
+# still pickles as a Post), and the Analysis made from that again: here, and by the reading helper.
+_stored = tuple
+_analysis = functools.partial(tuple.__new__, Analysis)
 
 
 def open_cache(site: Site) -> Cache:
-    """The site's cache of analyses, kept as plain tuples (their posts pickle as Posts)."""
-    return cache_module.open_cache(site.cache, site, encode=tuple, decode=_analysis)
+    """The site's cache of analyses."""
+    return cache_module.open_cache(site.cache, site, encode=_stored, decode=_analysis)
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import feedparser
 import pytest
@@ -144,6 +145,25 @@ def test_a_stat_identity_is_size_times_and_inode(tmp_path: Path):
     assert changed_ns(identity(stat)) == max(stat.st_mtime_ns, stat.st_ctime_ns)
 
 
+def test_a_stat_beyond_64_bits_is_kept_whole():
+    far = 10_413_792_000 * 10**9  # 2300-01-01 in nanoseconds: past what a signed 64-bit field holds
+    for fields in [(1, far, far - 1, 7), (1, 2, 3, 2**64 + 5), (1, -far, -far, 7)]:
+        made = identity(SimpleNamespace(st_size=fields[0], st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]))
+        assert changed_ns(made) == max(fields[1], fields[2])
+        assert made != identity(SimpleNamespace(st_size=2, st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]))
+
+
+def test_a_post_dated_on_disk_after_2262_is_built_and_cached(blog: Path, run):
+    far = 10_413_792_000 * 10**9
+    os.utime(blog / "posts" / "glm-vl.md", ns=(far, far))
+    assert run("build").exit_code == 0 and run("validate").exit_code == 0
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-XY系列论文解析"), encoding="utf-8")
+    os.utime(post, ns=(far, far))  # the same far time, after an edit: the content decides
+    assert run("build").exit_code == 0
+    assert "GLM-XY系列论文解析" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+
+
 def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
     site = config.loads('title = "t"\nbase_url = "https://a.example"')
     cache = cache_module.open_cache(None, site, decode=lambda kept: kept if kept is not None else pytest.fail("no entry"))
@@ -157,7 +177,7 @@ def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
     Path(paths[1]).unlink()
     assert cache.current(paths, paths, given) == [f"analysis of {paths[0]}", None, None]
     assert cache.current(paths, paths, [None]) == [None, None, None]  # what was given is believed
-    unknown = [str(tmp_path / "link.md"), str(tmp_path / "new.md")]  # not a regular file; not seen before
+    unknown = [str(tmp_path / "not-a-file.md"), str(tmp_path / "new.md")]  # None given for one; neither cached
     assert cache.current(unknown, unknown, [None, given[0]]) == [None, None]
 
 

@@ -139,7 +139,8 @@ def test_a_called_helper_is_waited_for_on_leaving_not_before():
     with parallel.Helper(prepare) as helper:
         pid = helper.call(who_and_what, [1])[0]
         if pid != os.getpid():
-            assert helper._ending == pid  # answered, not yet waited for
+            # Answered, and not yet waited for: it is still there to wait for (WNOWAIT leaves it).
+            assert os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT).si_pid == pid
     assert helper._ending == 0
     if pid != os.getpid():
         with pytest.raises(ChildProcessError):  # reaped: no zombie left

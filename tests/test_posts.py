@@ -326,6 +326,7 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
     assert stats[str(tmp_path / "a.md")] == identity((tmp_path / "a.md").lstat())
     assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
     assert post_files(tmp_path, stat=False).stats is None
+    assert post_files(tmp_path, stat=0.5).stats == listed.stats[:2]  # the first half, rounded up: 2 of 3
     for listing in (listed, PostFiles([], None), PostFiles([str(tmp_path / "a b.md")], [None])):
         assert pickle.loads(pickle.dumps(listing)) == listing  # as the helper sends it
     with pytest.raises(NotADirectoryError):
