@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,18 +144,23 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
     include = {t.lower() for t in site.tag_feeds.include}
     exclude = {t.lower() for t in site.tag_feeds.exclude}
     groups: dict[str, tuple[str, str, list[Post]]] = {}
-    for kind, label, terms_of in (("tags", "标签", lambda p: p.tags), ("categories", "分类", lambda p: p.categories)):
+    for kind, label in (("tags", "标签"), ("categories", "分类")):
         folders: dict[str, str | None] = {}  # term -> its folder, None when left out: once per term, not per post
-        for post in published:
-            for term in list(dict.fromkeys(terms_of(post)))[:TERMS_PER_POST]:
-                if term not in folders:
+        for post, terms in zip(published, map(operator.attrgetter(kind), published)):
+            if len(terms) > 1:
+                terms = list(dict.fromkeys(terms))[:TERMS_PER_POST]
+            for term in terms:
+                folder = folders.get(term, "")
+                if folder == "":  # a term not seen before
                     lowered = term.lower()
                     wanted = (not include or lowered in include) and lowered not in exclude
-                    folders[term] = f"{kind}/{feeds.term_folder(term)}/" if wanted else None
-                folder = folders[term]
+                    folder = folders[term] = f"{kind}/{feeds.term_folder(term)}/" if wanted else None
                 if folder is None:
                     continue
-                _, _, posts = groups.setdefault(folder, (term, label, []))
+                group = groups.get(folder)
+                if group is None:
+                    group = groups[folder] = (term, label, [])
+                posts = group[2]
                 if not posts or posts[-1] is not post:  # "AI" and "ai" share a folder: once each
                     posts.append(post)
     kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[:MAX_CHANNELS]

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from unittest import mock
 from urllib.parse import parse_qs
 
 import feedparser
 import pytest
+from hypothesis import given, settings, strategies as st
 from lxml import etree, html as lxml_html
 
 from conftest import SCHEMAS, write_post
@@ -224,3 +226,48 @@ def test_tag_folder_names(blog: Path, run):
     assert run("build").exit_code == 0
     titles = {feedparser.parse(p.read_bytes()).feed.title for p in (blog / "public" / "tags").glob("*/atom.xml")}
     assert {"pan 的博客 · 标签：C#", "pan 的博客 · 标签：C", f"pan 的博客 · 标签：{long_tag}"} <= titles
+
+
+def _channels_as_written(site, published):
+    """term_channels the plain way, to check the fast one against."""
+    from feedtool import build, feeds
+
+    include = {t.lower() for t in site.tag_feeds.include}
+    exclude = {t.lower() for t in site.tag_feeds.exclude}
+    groups = {}
+    for kind, label in (("tags", "标签"), ("categories", "分类")):
+        for post in published:
+            for term in list(dict.fromkeys(getattr(post, kind)))[:build.TERMS_PER_POST]:
+                lowered = term.lower()
+                if (include and lowered not in include) or lowered in exclude:
+                    continue
+                folder = f"{kind}/{feeds.term_folder(term)}/"
+                _, _, posts = groups.setdefault(folder, (term, label, []))
+                if post not in posts:
+                    posts.append(post)
+    kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[:build.MAX_CHANNELS]
+    return [(feeds.Channel(folder, f"{site.title} · {groups[folder][1]}：{groups[folder][0]}",
+                           f"{site.title}中{groups[folder][1]}为“{groups[folder][0]}”的文章"), groups[folder][2])
+            for folder in sorted(kept)]
+
+
+_TERMS = st.lists(st.sampled_from(["AI", "ai", "Ai", "多模态", "C#", "C", "go", "Go", "x"]), max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_TERMS, _TERMS), max_size=8), st.sets(st.sampled_from(["ai", "go", "多模态"])),
+       st.sets(st.sampled_from(["c", "x"])))
+def test_term_channels_group_each_post_once_per_folder(terms: list, include: set, exclude: set):
+    # Case variants share a folder, a post's repeated terms count once, a post's first 20 terms count.
+    from datetime import datetime, timezone
+
+    from feedtool import build, config, posts
+
+    site = config.loads('title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
+                        f"include = {sorted(include)!r}\nexclude = {sorted(exclude)!r}\n".replace("'", '"'))
+    date = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    made = [posts.Post(f"p{n}.md", f"p{n}", "t", date, f"https://a.example/p{n}/", f"https://a.example/p{n}/", "", 5,
+                       tags=tuple(tags), categories=tuple(categories)) for n, (tags, categories) in enumerate(terms)]
+    for per_post in (build.TERMS_PER_POST, 3):  # 3: so that the cap counts here too
+        with mock.patch.object(build, "TERMS_PER_POST", per_post):
+            assert build.term_channels(site, made) == _channels_as_written(site, made)
