@@ -92,7 +92,11 @@ class Cache:
     _entries_changed: bool = False  # `dirty` holds more than the journal it was read from
     _html_changed: bool = False
     _outputs_changed: bool = False
+    # Where a new base is written as soon as `seal` has pickled it, if set (the CLI's writer; it
+    # returns False when it could not): 3 MB written while the helper renders, not at the end.
+    write_now: Callable[[dict[str, bytes]], bool] | None = None
     _base: bytes | None = None  # a new base pickled by `seal`, not yet written
+    _base_written: bool = False  # by `write_now`: the journal must name it
     _batches: list[bytes] = field(default_factory=list)  # adopted entries, pickled, for a new base
     _batched: set[str] = field(default_factory=set)  # their paths, while unchanged since
 
@@ -203,10 +207,12 @@ class Cache:
                                       protocol=pickle.HIGHEST_PROTOCOL)
             self._batches, self._batched = [], set()
             self.dirty = {}
+            if self.write_now is not None and self.write_now({BASE: self._base}):
+                self._base, self._base_written = None, True
 
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
-        if not self.changed and self._base is None:
+        if not self.changed and self._base is None and not self._base_written:
             return {}
         out = {}
         if self._html_changed:
@@ -215,9 +221,10 @@ class Cache:
         self.seal()
         if self._base is not None:
             out[BASE], self._base = self._base, None
-        if BASE in out or self._entries_changed or self._outputs_changed:
+        if BASE in out or self._base_written or self._entries_changed or self._outputs_changed:
             out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
                                          "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
+        self._base_written = False
         return out
 
 

@@ -476,7 +476,20 @@ def _open_cache(site):
 
     cache = open_cache(site)
     _kept_until_exit.append(cache)
+    if cache.folder is not None:
+        cache.write_now = functools.partial(_write_now, cache.folder)
     return cache
+
+
+def _write_now(folder: Path, files: dict[str, bytes]) -> bool:
+    """Part of the cache written early; False if it could not be (`_save_cache` says why later)."""
+    from .output import write_files
+
+    try:
+        write_files(folder, files)
+    except FeedtoolError:
+        return False
+    return True
 
 
 def _save_cache(cache) -> None:

@@ -64,6 +64,31 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     assert again.to_write() == {}  # nothing new: nothing to write
 
 
+@pytest.mark.parametrize("writes", [True, False])
+def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, writes: bool):
+    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    cache = cache_module.open_cache(site.cache, site)
+    written_now: list[str] = []
+
+    def write_now(files: dict[str, bytes]) -> bool:
+        if writes:
+            write_files(tmp_path / "c", files)
+            written_now.extend(files)
+        return writes
+
+    cache.write_now = write_now
+    for number in range(3):
+        cache.store(f"/p{number}.md", stat_of(1, 2, 3, 4), f"hash{number}", ("analysis", number), read_ns=10)
+    cache.seal()  # while the helper renders
+    assert written_now == ([cache_module.BASE] if writes else [])
+    cache.store("/late.md", stat_of(1, 2, 3, 4), "late", ("analysis", "late"), read_ns=10)
+    written = _save(cache, tmp_path / "c")
+    assert set(written) == {cache_module.JOURNAL} | (set() if writes else {cache_module.BASE})
+    again = cache_module.open_cache(site.cache, site)
+    assert {path: again.entry(path) for path in again.files} == {
+        **{f"/p{number}.md": ("analysis", number) for number in range(3)}, "/late.md": ("analysis", "late")}
+
+
 def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
     cache = cache_module.open_cache(site.cache, site)
