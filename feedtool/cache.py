@@ -10,7 +10,8 @@ rebuilt.
 
 On disk: `posts.pickle` holds every entry; `journal.pickle` holds the entries changed since
 (and which output files were made from what), so that editing one post rewrites a few
-kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most recently used first.
+kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most recently used first
+(and the journal what was rendered since, up to HTML_JOURNAL_MAX posts).
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ except ImportError:  # another Python implementation
 from .config import Site
 from .files import Identity, changed_ns, stat_identity
 
-CACHE_FORMAT = 10
+CACHE_FORMAT = 11
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
+# Rendered posts added (or used again) since `html.pickle` was written go in the journal until
+# there are this many: a build that renders one post then writes kilobytes, not megabytes.
+HTML_JOURNAL_MAX = 100
 # A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
 RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
@@ -87,6 +91,8 @@ class Cache:
     base_id: str = ""
     files: dict[str, Entry] = field(default_factory=dict)
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
+    html_id: str = ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
+    html_new: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # since html.pickle
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
     _entries_changed: bool = False  # `dirty` holds more than the journal it was read from
@@ -173,12 +179,12 @@ class Cache:
             return None
         now = time.time_ns()
         if now - hit[3] > 3600 * 10**9:  # refresh "last used" hourly, not on every read
-            self.html[key] = (*hit[:3], now)
+            self.html[key] = self.html_new[key] = (*hit[:3], now)
             self._html_changed = True
         return hit[:3]
 
     def store_rendered(self, key: str, value: tuple[str, str, str | None]) -> None:
-        self.html[key] = (*value, time.time_ns())
+        self.html[key] = self.html_new[key] = (*value, time.time_ns())
         self._html_changed = True
 
     def unchanged_output(self, name: str, key: str, read: Callable[[], bytes | None]) -> bool:
@@ -215,15 +221,18 @@ class Cache:
         if not self.changed and self._base is None and not self._base_written:
             return {}
         out = {}
-        if self._html_changed:
+        if self._html_changed and (not self.html_id or len(self.html_new) > HTML_JOURNAL_MAX):
             recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]
-            out[HTML] = pickle.dumps({"key": self.key, "html": dict(recent)}, protocol=pickle.HIGHEST_PROTOCOL)
+            self.html_id, self.html_new = os.urandom(8).hex(), {}
+            out[HTML] = pickle.dumps({"key": self.key, "id": self.html_id, "html": dict(recent)},
+                                     protocol=pickle.HIGHEST_PROTOCOL)
         self.seal()
         if self._base is not None:
             out[BASE], self._base = self._base, None
-        if BASE in out or self._base_written or self._entries_changed or self._outputs_changed:
+        if BASE in out or self._base_written or self._entries_changed or self._outputs_changed or self._html_changed:
             out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
-                                         "outputs": self.outputs}, protocol=pickle.HIGHEST_PROTOCOL)
+                                         "outputs": self.outputs, "html_base": self.html_id, "html": self.html_new},
+                                        protocol=pickle.HIGHEST_PROTOCOL)
         self._base_written = False
         return out
 
@@ -247,6 +256,7 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
         cache.base_id, cache.files = base["id"], base["files"]
     except Exception:  # absent, corrupt, truncated, or from another version: start afresh
         return cache
+    journal: dict[str, Any] = {}
     try:
         journal = _read(folder / JOURNAL, key)
         if journal["base"] == cache.base_id:
@@ -259,7 +269,11 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
     except Exception:  # a lost journal only costs re-reading the files it named
         pass
     try:
-        cache.html = dict(_read(folder / HTML, key)["html"])
+        html = _read(folder / HTML, key)
+        cache.html, cache.html_id = dict(html["html"]), html["id"]
+        if journal.get("html_base") == cache.html_id:
+            cache.html_new = dict(journal["html"])
+            cache.html.update(cache.html_new)
     except Exception:  # lost rendered HTML is rendered again
         pass
     return cache

@@ -89,6 +89,28 @@ def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, w
         **{f"/p{number}.md": ("analysis", number) for number in range(3)}, "/late.md": ("analysis", "late")}
 
 
+def test_rendered_posts_go_in_the_journal_until_there_are_many(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(cache_module, "HTML_JOURNAL_MAX", 2)
+    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    cache = cache_module.open_cache(site.cache, site)
+    cache.store_rendered("k0", ("<p>0</p>", "0", None))
+    assert cache_module.HTML in _save(cache, site.cache)  # none yet: written whole
+    for number in (1, 2):  # then each run's new ones go in the journal
+        cache = cache_module.open_cache(site.cache, site)
+        cache.store_rendered(f"k{number}", (f"<p>{number}</p>", str(number), None))
+        assert set(_save(cache, site.cache)) == {cache_module.JOURNAL}
+    cache = cache_module.open_cache(site.cache, site)
+    assert {key: cache.rendered(key) for key in cache.html} == {
+        f"k{n}": (f"<p>{n}</p>", str(n), None) for n in range(3)}
+    cache.store_rendered("k3", ("<p>3</p>", "3", None))  # a third since html.pickle: written whole again
+    assert set(_save(cache, site.cache)) == {cache_module.HTML, cache_module.JOURNAL}
+    cache = cache_module.open_cache(site.cache, site)
+    assert sorted(cache.html) == ["k0", "k1", "k2", "k3"] and cache.html_new == {}
+    (site.cache / cache_module.HTML).unlink()  # a journal without its html.pickle adds nothing
+    cache = cache_module.open_cache(site.cache, site)
+    assert cache.html == {} and cache.rendered("k3") is None
+
+
 def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
     cache = cache_module.open_cache(site.cache, site)
