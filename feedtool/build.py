@@ -17,7 +17,7 @@ from .config import Site
 from .errors import FeedtoolError
 from .output import read_if_present
 from .parallel import Helper, map_chunks
-from .files import PostFiles
+from .files import PostFiles, stat_identity
 from .posts import Post, loads, newest_first, read_regular_file
 from .validate import Report, check, check_bodies, collect
 
@@ -91,7 +91,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
             names = [channel.folder + name for name in feeds.FEED_FILES]
             if cache is None or out is None or not all(
-                    cache.unchanged_output(n, key, functools.partial(read_if_present, out / n)) for n in names):
+                    cache.unchanged_output(n, key, functools.partial(read_if_present, out / n), stat_identity(str(out / n)))
+                    for n in names):
                 todo.append((channel, chosen, key, names))
         files: dict[str, bytes] = {}
         if todo:

@@ -36,7 +36,7 @@ except ImportError:  # another Python implementation
 from .config import Site
 from .files import Identity, changed_ns, stat_identity
 
-CACHE_FORMAT = 11
+CACHE_FORMAT = 12
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
@@ -93,7 +93,8 @@ class Cache:
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     html_id: str = ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
     html_new: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # since html.pickle
-    outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (inputs key, content hash)
+    # file -> (inputs key, content hash, its stat identity when last found as written, or UNTRUSTED)
+    outputs: dict[str, tuple[str, str, Identity]] = field(default_factory=dict)
     dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
     _entries_changed: bool = False  # `dirty` holds more than the journal it was read from
     _html_changed: bool = False
@@ -187,19 +188,29 @@ class Cache:
         self.html[key] = self.html_new[key] = (*value, time.time_ns())
         self._html_changed = True
 
-    def unchanged_output(self, name: str, key: str, read: Callable[[], bytes | None]) -> bool:
-        """True if the file `name` was made from the same inputs (`key`) and is still as written
-        (`read()` gives it as it is now, or None; it is read only when the inputs are the same)."""
+    def unchanged_output(self, name: str, key: str, read: Callable[[], bytes | None], stat: Identity | None) -> bool:
+        """True if the file `name` was made from the same inputs (`key`) and is still as written.
+        `stat`: its stat identity now (None: not a regular file); `read()`: its content now, or
+        None. It is read only when the inputs are the same and its stat cannot prove it unchanged
+        (the first time after it was written): when its content is as written, its stat is kept,
+        by the same rule as a post's (see `make_entry`), so that next time the stat suffices."""
         recorded = self.outputs.get(name)
-        if recorded is None or recorded[0] != key:
+        if recorded is None or recorded[0] != key or stat is None:
             return False
+        if recorded[2] == stat:
+            return True
         existing = read()
-        return existing is not None and recorded[1] == content_hash(existing)
+        if existing is None or recorded[1] != content_hash(existing):
+            return False
+        self.outputs[name] = (key, recorded[1], _trusted(stat, time.time_ns()))
+        self._outputs_changed = True
+        return True
 
     def record_output(self, name: str, key: str, data: bytes) -> None:
         made = (key, content_hash(data))
-        if self.outputs.get(name) != made:
-            self.outputs[name] = made
+        recorded = self.outputs.get(name)
+        if recorded is None or recorded[:2] != made:
+            self.outputs[name] = (*made, UNTRUSTED)  # its stat is known once it is written: next run
             self._outputs_changed = True
 
     def seal(self) -> None:
@@ -238,10 +249,14 @@ class Cache:
 
 
 def make_entry(stat_identity: Identity, digest: str, read_ns: int, analysis: Any) -> Entry:
-    """The entry of a file read at `read_ns`. A file changed (mtime or ctime) too close to that
-    moment keeps no stat (UNTRUSTED): decided once, here, not on every lookup."""
-    racy = changed_ns(stat_identity) > read_ns - RACY_NS
-    return UNTRUSTED if racy else stat_identity, digest, read_ns, analysis
+    """The entry of a file read at `read_ns`, with its stat if that can be trusted (`_trusted`)."""
+    return _trusted(stat_identity, read_ns), digest, read_ns, analysis
+
+
+def _trusted(stat_identity: Identity, read_ns: int) -> Identity:
+    """The stat of a file read at `read_ns`, or UNTRUSTED if the file changed (mtime or ctime) too
+    close to that moment: decided once, when it is read, not on every lookup."""
+    return UNTRUSTED if changed_ns(stat_identity) > read_ns - RACY_NS else stat_identity
 
 
 def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) -> Cache:

@@ -58,10 +58,16 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     again = cache_module.open_cache(site.cache, site)
     assert {path: again.entry(path) for path in again.files} == {
         **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
-    assert again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>")
-    assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>")
-    assert not again.unchanged_output("atom.xml", "other inputs", lambda: pytest.fail("read for nothing"))
     assert again.to_write() == {}  # nothing new: nothing to write
+    stat = stat_of(7, 2, 3, 4)
+    assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat)
+    assert not again.unchanged_output("atom.xml", "other inputs", lambda: pytest.fail("read for nothing"), stat)
+    assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>", None)  # not a regular file
+    assert again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>", stat)  # read, found as written...
+    assert set(_save(again, tmp_path / "c")) == {cache_module.JOURNAL}  # ...and its stat kept
+    last = cache_module.open_cache(site.cache, site)
+    assert last.unchanged_output("atom.xml", "inputs", lambda: pytest.fail("read again"), stat)
+    assert not last.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat_of(8, 9, 9, 4))
 
 
 @pytest.mark.parametrize("writes", [True, False])
@@ -339,6 +345,21 @@ def test_unchanged_feeds_are_not_rebuilt_and_damaged_ones_are(blog: Path, run):
     assert run("build", "--out", "again").exit_code == 0
     assert {p: p.read_bytes() for p in (blog / "again").rglob("*") if p.is_file()} == {
         blog / "again" / p.relative_to(public): data for p, data in fresh.items()}
+
+
+def test_unchanged_feeds_are_proven_by_their_stat_once_read_back(blog: Path, run, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
+    assert run("build").exit_code == 0
+    assert run("build").exit_code == 0  # read back once, and found as written: their stats are kept
+    reads = []
+    read_back = build_module.read_if_present
+    monkeypatch.setattr(build_module, "read_if_present", lambda path: reads.append(path) or read_back(path))
+    assert run("build").exit_code == 0
+    assert [p for p in reads if p.name in ("atom.xml", "rss.xml", "feed.json")] == []  # nothing read
+    damaged = blog / "public" / "tags" / "deepseek" / "atom.xml"
+    damaged.write_text("damaged by hand", encoding="utf-8")
+    assert run("build").exit_code == 0
+    assert damaged in reads and damaged.read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_validate_keeps_the_rendered_html(blog: Path, run):
