@@ -107,10 +107,6 @@ class Cache:
     _batches: list[bytes] = field(default_factory=list)  # adopted entries, pickled, for a new base
     _batched: set[str] = field(default_factory=set)  # their paths, while unchanged since
 
-    @property
-    def changed(self) -> bool:
-        return self._entries_changed or self._html_changed or self._outputs_changed or not self.base_id
-
     def current(self, paths: Sequence[str], keys: Sequence[str],
                 stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
         """For each file (`keys`: the cache's names for `paths`), its analysis if the cache knows
@@ -229,8 +225,6 @@ class Cache:
 
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
-        if not self.changed and self._base is None and not self._base_written:
-            return {}
         out = {}
         if self._html_changed and (not self.html_id or len(self.html_new) > HTML_JOURNAL_MAX):
             recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]

@@ -17,7 +17,7 @@ import pickle
 import signal
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 MAX_CHUNKS = 32_000  # two bytes each: the queue must fit in a pipe's buffer (64 KiB) before the fork
@@ -48,16 +48,13 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
     os.close(queue_write)  # the queue ends when it is empty
     results_read, results_write = os.pipe()
     _widen(results_write)
-    try:
-        pid = os.fork()
-    except OSError:  # no more processes allowed: all of it here
-        for end in (queue_read, results_read, results_write):
-            os.close(end)
+    pid = _fork(queue_read, results_read, results_write)
+    if pid is None:  # no more processes allowed: all of it here
         return _serial(work, chunks, progress)
     if pid == 0:  # the helper: take chunks, and send each result as it is done
         os.close(results_read)
-        code = 0
-        try:
+
+        def helper() -> None:
             with os.fdopen(results_write, "wb") as out:  # buffered: a write is never left half done
                 while (number := _take(queue_read)) is not None:
                     try:
@@ -67,10 +64,8 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
                         continue
                     out.write(struct.pack("<I", len(data)) + data)
                     out.flush()
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)  # never return into the parent's code
+
+        _live_and_exit(helper)
     os.close(results_write)
     answers = _Answers(results_read)
     results: dict[int, T] = {}
@@ -82,8 +77,9 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
             results.update(answers.arrived())
             if progress:
                 progress(len(results))
-        results.update(answers.rest())
-        if progress:
+        rest = answers.rest()
+        results.update(rest)
+        if progress and rest:  # told once per chunk done, never twice for the same count
             progress(len(results))
     finally:
         while _take(queue_read) is not None:  # on an exception here: the helper stops soon too
@@ -94,6 +90,8 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
     for number, chunk in enumerate(chunks):
         if number not in results:  # the helper failed on it, or died
             results[number] = work(chunk)
+            if progress:
+                progress(len(results))
     return [results[number] for number in range(len(chunks))]
 
 
@@ -164,18 +162,15 @@ class Helper:
         requests_read, self.requests = os.pipe()
         answers_read, answers_write = os.pipe()
         _widen(answers_write)
-        try:
-            pid = os.fork()
-        except OSError:  # no more processes allowed: every step is done here
-            for end in (requests_read, self.requests, answers_read, answers_write):
-                os.close(end)
+        pid = _fork(requests_read, self.requests, answers_read, answers_write)
+        if pid is None:  # no more processes allowed: every step is done here
             return
         if pid == 0:
             gc.disable()  # a short life (imports, then one command's rendering): little cyclic garbage
             os.close(self.requests)
             os.close(answers_read)
-            code = 0
-            try:
+
+            def helper() -> None:
                 with os.fdopen(answers_write, "wb") as out:
                     if first is not None:
                         try:
@@ -192,10 +187,8 @@ class Helper:
                     except Exception:  # done again by the caller, who reports it
                         answer = (False, None)
                     pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)  # never return into the parent's code
+
+            _live_and_exit(helper)
         os.close(requests_read)
         os.close(answers_write)
         self.answers = os.fdopen(answers_read, "rb")
@@ -252,6 +245,28 @@ class Helper:
         if self._ending:
             os.waitpid(self._ending, 0)
             self._ending = 0
+
+
+def _fork(*pipe_ends: int) -> int | None:
+    """os.fork(); None when no process can be made, the pipes made for it then closed."""
+    try:
+        return os.fork()
+    except OSError:
+        for end in pipe_ends:
+            os.close(end)
+        return None
+
+
+def _live_and_exit(helper: Callable[[], None]) -> NoReturn:
+    """In a forked helper: run it, then end the process (status 1 if it failed), never
+    returning into the parent's code."""
+    code = 0
+    try:
+        helper()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def _serial(work: Callable[[Any], T], chunks: Sequence[Any], progress: Callable[[int], None] | None) -> list[T]:

@@ -114,7 +114,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
               for d in _time_and_place(a, now, listing, site.source)]
     found += _duplicates([a for a in analyses if a.post], cwd)
     failed = {path for path, d in found if d.severity == "error"}
-    posts = [a.post for a in analyses if a.post and (not failed or a.path not in failed)]
+    posts = [a.post for a in analyses if a.post and a.path not in failed]
     # Display names only for files with findings: most of a large blog has none.
     diagnostics = sorted(dataclasses.replace(d, path=display_path(path, cwd)) for path, d in found)
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
