@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import COLD, REPO, WARM, baseline_worktree, tree_env  # noqa: E402  (bench/common.py, beside this file)
+from common import COLD, REPO, WARM, baseline_worktree  # noqa: E402  (bench/common.py, beside this file)
 from run import DEFAULT_WORK, Corpus, Feedtool, make_cold, prepare  # noqa: E402
 
 BUILD_COLD, BUILD_WARM = f"build ({COLD})", f"build ({WARM})"
@@ -29,16 +29,12 @@ VALIDATE_COLD, DIGEST_COLD = f"validate ({COLD})", f"digest --latest ({COLD})"
 COMMANDS = (BUILD_COLD, BUILD_WARM, VALIDATE_COLD, DIGEST_COLD)
 
 
-def from_tree(tree: Path) -> Feedtool:
-    """feedtool run from `tree`'s sources with this venv's Python and libraries."""
-    return Feedtool((sys.executable, "-m", "feedtool"), tree_env(tree), str(tree))
-
-
 def seconds(tool: Feedtool, site: Path, *args: str) -> float:
     """Seconds one feedtool command takes; a failure stops the comparison."""
-    sample = tool.run(*args, "--quiet", cwd=site)
+    args = (*args, "--quiet")
+    sample = tool.run(*args, cwd=site)
     if sample.returncode:
-        raise subprocess.CalledProcessError(sample.returncode, tool.cmd(*args, "--quiet"), stderr=sample.stderr)
+        raise subprocess.CalledProcessError(sample.returncode, tool.cmd(*args), stderr=sample.stderr)
     return sample.seconds
 
 
@@ -64,7 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     c = prepare(DEFAULT_WORK, args.posts, seed=0, hugo=False)
     with baseline_worktree(args.baseline) as worktree:
-        tools = {"baseline": from_tree(worktree), "this tree": from_tree(REPO)}
+        tools = {name: Feedtool.from_tree(tree, str(tree)) for name, tree in (("baseline", worktree), ("this tree", REPO))}
         for tool in tools.values():  # compile each tree's bytecode, untimed
             round_of(tool, c)
         samples: dict[str, dict[str, list[float]]] = {name: {cmd: [] for cmd in COMMANDS} for name in tools}

@@ -24,11 +24,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus  # noqa: E402  (bench/corpus.py, beside this file)
-from common import REPO, baseline_worktree, tree_env  # noqa: E402
-from run import DEFAULT_WORK, write_config  # noqa: E402
+from common import REPO, baseline_worktree, tree_env  # noqa: E402  (bench/common.py, beside this file)
+from run import DEFAULT_WORK, prepare  # noqa: E402
 
-CORPUS = DEFAULT_WORK / "instructions"
 MODES = ("head", "whole")
 # Run inside valgrind with the tree on PYTHONPATH; argv: N, "head" or "whole".
 DRIVER = """
@@ -47,32 +45,25 @@ else:  # before front-matter-only reading: every read is whole
 """
 
 
-def count(tree: Path, posts: int, mode: str) -> int:
-    """Instructions callgrind counts for one driver run."""
+def count(tree: Path, site: Path, posts: int, mode: str) -> int:
+    """Instructions callgrind counts for one driver run in `site`."""
     with tempfile.TemporaryDirectory() as scratch:
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out", sys.executable, "-c", DRIVER,
-             str(posts), mode], cwd=CORPUS, env=tree_env(tree), capture_output=True, text=True, check=True)
+             str(posts), mode], cwd=site, env=tree_env(tree), capture_output=True, text=True, check=True)
     return int(re.search(r"Collected : (\d+)", result.stderr)[1])
 
 
-def warm_up(tree: Path) -> None:
+def warm_up(tree: Path, site: Path) -> None:
     """Write the tree's bytecode (compiled once, like an installed package): the driver on 1 post
-    in each mode, without valgrind and untimed, so no counted run compiles anything."""
+    in each mode, without valgrind, so no counted run compiles anything."""
     for mode in MODES:
-        subprocess.run([sys.executable, "-c", DRIVER, "1", mode], cwd=CORPUS, env=tree_env(tree),
+        subprocess.run([sys.executable, "-c", DRIVER, "1", mode], cwd=site, env=tree_env(tree),
                        stdout=subprocess.DEVNULL, check=True)
 
 
-def per_post(tree: Path, posts: int, mode: str) -> int:
-    return (count(tree, posts, mode) - count(tree, 1, mode)) // (posts - 1)
-
-
-def make_corpus(posts: int) -> None:
-    """A fresh corpus of exactly `posts` posts (seed 0) and the benchmark's feedtool.toml."""
-    shutil.rmtree(CORPUS, ignore_errors=True)
-    corpus.generate(CORPUS, posts, seed=0)
-    write_config(CORPUS)
+def per_post(tree: Path, site: Path, posts: int, mode: str) -> int:
+    return (count(tree, site, posts, mode) - count(tree, site, 1, mode)) // (posts - 1)
 
 
 def main() -> int:
@@ -82,14 +73,14 @@ def main() -> int:
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed: apt-get install valgrind")
-    make_corpus(args.posts)
+    site = prepare(DEFAULT_WORK / "instructions", args.posts, seed=0, hugo=False).site  # exactly that many posts
     trees = [("this tree", REPO)]
     with ExitStack() as stack:
         if args.baseline:
             trees.append((args.baseline, stack.enter_context(baseline_worktree(args.baseline))))
         for _, tree in trees:
-            warm_up(tree)
-        rows = {name: {mode: per_post(tree, args.posts, mode) for mode in MODES} for name, tree in trees}
+            warm_up(tree, site)
+        rows = {name: {mode: per_post(tree, site, args.posts, mode) for mode in MODES} for name, tree in trees}
     print(f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)")
     for mode, label in (("head", "front matter only (build, digest)"), ("whole", "whole file (validate)")):
         line = f"  {label:36s} {rows['this tree'][mode]:>9,}"

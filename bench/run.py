@@ -40,8 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (bench/corpus.py, beside this file)
 import report  # noqa: E402
-from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS, HUGO, HUGO_DATES, REPO, WARM, Result, Run,  # noqa: E402
-                    Sample, SizeReport, shown, tree_env)
+from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS,  # noqa: E402
+                    HUGO, HUGO_DATES, REPO, WARM, Result, Run, Sample, SizeReport, shown, tree_env)
 
 DEFAULT_WORK = REPO / "bench" / ".work"
 DEFAULT_OUTPUT = REPO / "BENCHMARKS.md"
@@ -109,11 +109,16 @@ def last_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Feedtool:
-    """How to run feedtool: the venv's console script, else `python -m feedtool` from the repo."""
+    """How to run feedtool: a console script, or `python -m feedtool` from a tree's sources."""
 
     argv: tuple[str, ...]
     env: dict[str, str] | None
     shown: str  # how the report names it
+
+    @classmethod
+    def from_tree(cls, tree: Path, shown: str) -> Feedtool:
+        """feedtool run from `tree`'s sources with this venv's Python and libraries."""
+        return cls((sys.executable, "-m", "feedtool"), tree_env(tree), shown)
 
     def cmd(self, *args: str) -> list[str]:
         return [*self.argv, *args]
@@ -127,8 +132,7 @@ def find_feedtool() -> Feedtool:
     script = Path(sys.executable).parent / "feedtool"
     if script.exists():
         return Feedtool((str(script),), tree_env(), shown(script))
-    return Feedtool((sys.executable, "-m", "feedtool"), tree_env(REPO),
-                    f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)")
+    return Feedtool.from_tree(REPO, f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)")
 
 
 def feedtool_version(tool: Feedtool) -> str:
@@ -242,13 +246,8 @@ def prepare(work: Path, n: int, seed: int, *, hugo: bool = True) -> Corpus:
     posts = corpus.generate(site, n, seed=seed, layout="feedtool")
     if hugo:
         corpus.generate(hugo_site, n, seed=seed, layout="hugo")
-    write_config(site)
-    return Corpus(n, site, hugo_site, posts)
-
-
-def write_config(site: Path) -> None:
-    """The benchmark's feedtool.toml in `site`."""
     (site / "feedtool.toml").write_text(CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8")
+    return Corpus(n, site, hugo_site, posts)
 
 
 def feed_slugs(rss: Path) -> list[str]:
@@ -276,10 +275,8 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
     if hugo:
         report.checks[HUGO_DATES] = hugo_dates(c, hugo)
     commands = [name for name in FEEDTOOL_COMMANDS if digest or name != "digest --latest"]
-    hugo_results = {state: Result(HUGO, "", state, c.n) for state in page_cache_states(cache)}
-    if not hugo:
-        for r in hugo_results.values():
-            r.status = "n/a (Hugo unavailable)"
+    hugo_results = {state: Result(HUGO, "", state, c.n, status="ok" if hugo else "n/a (Hugo unavailable)")
+                    for state in page_cache_states(cache)}
     timed = {name: ({state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
                     Result(name, WARM, CACHED, c.n)) for name in commands}
     for round_number in range(1, runs + 1):
@@ -423,7 +420,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog="Example: .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write")
     parser.add_argument("--sizes", type=parse_sizes, default=[1000, 10000], metavar="N,N",
                         help="numbers of posts, comma-separated (default 1000,10000)")
-    parser.add_argument("--runs", type=positive, default=5, help="rounds, each running Hugo and every command once, for the medians (default 5)")
+    parser.add_argument("--runs", type=positive, default=5,
+                        help="rounds, each running Hugo and every command once in each state, for the medians (default 5)")
     parser.add_argument("--startup-runs", type=positive, default=20,
                         help="runs of `feedtool --help` and `python -c pass` (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
