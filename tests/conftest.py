@@ -33,6 +33,14 @@ def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item for each process forked while the test runs."""
+    made: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda real=os.fork: made.append(1) or real())
+    return made
+
+
+@pytest.fixture
 def run():
     """Invoke the CLI in-process: run("build", "--out", "x") -> click Result."""
     runner = CliRunner()

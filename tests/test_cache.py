@@ -31,6 +31,27 @@ def build_all(run, out: Path) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in OUTPUTS}
 
 
+def _site(folder: Path | None = None) -> config.Site:
+    """A site whose cache is `folder` (None: the default)."""
+    return config.loads('title = "t"\nbase_url = "https://a.example"' + (f'\ncache = "{folder}"' if folder else ""))
+
+
+def stat_of(size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
+    """A file's stat `identity`, made up."""
+    return _IDENTITY.pack(size, mtime_ns, ctime_ns, inode)
+
+
+def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
+    """What the cache writes, written into `folder` as the CLI does."""
+    written = cache.to_write()
+    write_files(folder, written)
+    return written
+
+
+def _entries(cache: cache_module.Cache) -> dict[str, object]:
+    return {path: cache.entry(path) for path in cache.files}
+
+
 def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path: Path):
     cold = build_all(run, tmp_path / "cold")
     assert (blog / ".feedtool-cache" / cache_module.BASE).is_file()
@@ -45,20 +66,27 @@ def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path:
 
 
 def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
-    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    site = _site(tmp_path / "c")
     cache = cache_module.open_cache(site.cache, site)
     stat = stat_of(1, 2, 3, 4)
     for number in range(40):
         cache.store(f"/p{number}.md", stat, f"hash{number}", ("analysis", number), read_ns=10)
     cache.seal()  # as a build does while its helper renders
     cache.store("/late.md", stat, "late", ("analysis", "late"), read_ns=10)
-    cache.record_output("atom.xml", "inputs", b"<feed/>")
     written = _save(cache, tmp_path / "c")
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
     again = cache_module.open_cache(site.cache, site)
-    assert {path: again.entry(path) for path in again.files} == {
+    assert _entries(again) == {
         **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
     assert again.to_write() == {}  # nothing new: nothing to write
+
+
+def test_an_output_is_proven_by_its_stat_once_read_back(tmp_path: Path):
+    site = _site(tmp_path / "c")
+    cache = cache_module.open_cache(site.cache, site)
+    cache.record_output("atom.xml", "inputs", b"<feed/>")
+    _save(cache, tmp_path / "c")
+    again = cache_module.open_cache(site.cache, site)
     stat = stat_of(7, 2, 3, 4)
     assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat)
     assert not again.unchanged_output("atom.xml", "other inputs", lambda: pytest.fail("read for nothing"), stat)
@@ -72,7 +100,7 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
 
 @pytest.mark.parametrize("writes", [True, False])
 def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, writes: bool):
-    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    site = _site(tmp_path / "c")
     cache = cache_module.open_cache(site.cache, site)
     written_now: list[str] = []
 
@@ -91,13 +119,13 @@ def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, w
     written = _save(cache, tmp_path / "c")
     assert set(written) == {cache_module.JOURNAL} | (set() if writes else {cache_module.BASE})
     again = cache_module.open_cache(site.cache, site)
-    assert {path: again.entry(path) for path in again.files} == {
+    assert _entries(again) == {
         **{f"/p{number}.md": ("analysis", number) for number in range(3)}, "/late.md": ("analysis", "late")}
 
 
 def test_rendered_posts_go_in_the_journal_until_there_are_many(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(cache_module, "HTML_JOURNAL_MAX", 2)
-    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    site = _site(tmp_path / "c")
     cache = cache_module.open_cache(site.cache, site)
     cache.store_rendered("k0", ("<p>0</p>", "0", None))
     assert cache_module.HTML in _save(cache, site.cache)  # none yet: written whole
@@ -118,7 +146,7 @@ def test_rendered_posts_go_in_the_journal_until_there_are_many(tmp_path: Path, m
 
 
 def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
-    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    site = _site(tmp_path / "c")
     cache = cache_module.open_cache(site.cache, site)
     stat = stat_of(1, 2, 3, 4)
     # Entries pickled by a helper, as it sends them; one is then stored again, one file is gone.
@@ -131,29 +159,10 @@ def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     written = _save(cache, tmp_path / "c")
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
     again = cache_module.open_cache(site.cache, site)
-    assert {path: again.entry(path) for path in again.files} == {
+    assert _entries(again) == {
         "/p0.md": ("from the helper", 0), "/p1.md": ("from the helper", 1), "/p2.md": ("from the helper", 2),
         "/p3.md": ("read again", 3), "/p4.md": ("from the helper", 4), "/mine.md": ("read here", 0),
         str(gone): ("gone", 0)}
-    # A file that no longer exists leaves the cache even when its entry came in a batch.
-    fresh = cache_module.open_cache(None, site)
-    fresh.adopt(pickle.dumps({str(gone): (stat, "g", 10, ("gone", 0)), "/kept.md": (stat, "k", 10, ("kept", 0))}))
-    fresh.forget_missing({"/kept.md"})
-    _save(fresh, tmp_path / "d")
-    last = cache_module.open_cache(tmp_path / "d", site)
-    assert dict(last.files) == {"/kept.md": (stat, "k", 10, ("kept", 0))}
-
-
-def stat_of(size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
-    """A file's stat `identity`, made up."""
-    return _IDENTITY.pack(size, mtime_ns, ctime_ns, inode)
-
-
-def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
-    """What the cache writes, written into `folder` as the CLI does."""
-    written = cache.to_write()
-    write_files(folder, written)
-    return written
 
 
 def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
@@ -170,7 +179,7 @@ def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Pa
 
 
 def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
-    site = config.loads(f'title = "t"\nbase_url = "https://a.example"\ncache = "{tmp_path / "c"}"')
+    site = _site(tmp_path / "c")
     cache = cache_module.open_cache(site.cache, site)
     changed = 5_000_000_000
     stat = stat_of(10, changed, changed, 7)
@@ -218,7 +227,7 @@ def test_a_post_dated_on_disk_after_2262_is_built_and_cached(blog: Path, run):
 
 
 def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
-    site = config.loads('title = "t"\nbase_url = "https://a.example"')
+    site = _site()
     cache = cache_module.open_cache(None, site, decode=lambda kept: kept if kept is not None else pytest.fail("no entry"))
     paths = [str(tmp_path / name) for name in ("a.md", "b.md", "c.md")]
     for path in paths:
@@ -268,7 +277,7 @@ def test_cached_errors_are_reported_again(blog: Path, run):
     assert first.stdout == second.stdout and "FT201" in second.stdout
 
 
-def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
+def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     for number in range(30):
         write_post(blog / "posts", f"p{number:02d}.md",
                    f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n")
@@ -285,8 +294,6 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch):
         return read_one(*args)
 
     monkeypatch.setattr(validate, "_read_one", slowly)
-    forks = []
-    monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
     two_cores = parallel.cores() >= 2
     in_parallel = validate.check(files, site, now=now)
     assert forks == ([1] if two_cores else [])
@@ -498,12 +505,14 @@ def test_a_fresh_run_renders_and_writes_in_its_helper(blog: Path, args: list[str
     assert (blog / "public" / made).stat().st_size > 1000
 
 
-def test_a_file_gone_after_being_stored_again_stays_gone(tmp_path: Path):
-    site = config.loads('title = "t"\nbase_url = "https://a.example"')
+@pytest.mark.parametrize("stored_again", [False, True])
+def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(tmp_path: Path, stored_again: bool):
+    site = _site()
     cache = cache_module.open_cache(None, site)
     gone = str(tmp_path / "gone.md")
     cache.adopt(pickle.dumps({gone: (stat_of(1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": (stat_of(1, 2, 3, 4), "k", 10, ("kept", 0))}))
-    cache.store(gone, stat_of(1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
+    if stored_again:
+        cache.store(gone, stat_of(1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
     cache.forget_missing({"/kept.md"})
     _save(cache, tmp_path / "c")
     again = cache_module.open_cache(tmp_path / "c", site)

@@ -268,6 +268,7 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
     date = datetime(2025, 1, 1, tzinfo=timezone.utc)
     made = [posts.Post(f"p{n}.md", f"p{n}", "t", date, f"https://a.example/p{n}/", f"https://a.example/p{n}/", "", 5,
                        tags=tuple(tags), categories=tuple(categories)) for n, (tags, categories) in enumerate(terms)]
-    for per_post in (build.TERMS_PER_POST, 3):  # 3: so that the cap counts here too
-        with mock.patch.object(build, "TERMS_PER_POST", per_post):
+    # Small caps as well, so that both count here: 3 terms a post, 5 feeds in all.
+    for per_post, channels in ((build.TERMS_PER_POST, build.MAX_CHANNELS), (3, 5)):
+        with mock.patch.object(build, "TERMS_PER_POST", per_post), mock.patch.object(build, "MAX_CHANNELS", channels):
             assert build.term_channels(site, made) == _channels_as_written(site, made)

@@ -147,10 +147,8 @@ def test_a_called_helper_is_waited_for_on_leaving_not_before():
             os.waitpid(pid, 0)
 
 
-def test_without_a_second_core_the_call_is_made_here(monkeypatch):
+def test_without_a_second_core_the_call_is_made_here(monkeypatch, forks):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
-    forks = []
-    monkeypatch.setattr(os, "fork", lambda real=os.fork: forks.append(1) or real())
     PREPARED.clear()
     with parallel.Helper(prepare) as helper:
         assert helper.call(who_and_what, [3])[0] == os.getpid()
@@ -160,7 +158,7 @@ def test_without_a_second_core_the_call_is_made_here(monkeypatch):
 def test_meanwhile_runs_here_while_the_helper_works_and_its_errors_are_raised():
     seen = []
     with parallel.Helper(prepare) as helper:
-        pid, _, result = helper.call(who_and_what, [4], meanwhile=lambda: seen.append(os.getpid()))
+        _, _, result = helper.call(who_and_what, [4], meanwhile=lambda: seen.append(os.getpid()))
     assert result == [40] and seen == [os.getpid()]
 
     def broken():
