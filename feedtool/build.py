@@ -15,7 +15,7 @@ from . import feeds, sources
 from .cache import Cache, content_hash
 from .config import Site
 from .errors import FeedtoolError
-from .output import read_if_present
+from .output import prepare_writes, read_if_present
 from .parallel import Helper, map_chunks
 from .files import PostFiles, stat_identity
 from .posts import Post, loads, newest_first, read_regular_file
@@ -183,9 +183,16 @@ def rendered_by(helper: Helper, work: Callable[..., tuple[list, T]], posts: list
                 cache: Cache | None, *args: Any) -> T:
     """What work(site, posts, the HTML the cache has, the posts it lacks, *args) makes in
     `helper`, for `posts`; `work` renders the missing ones with `rendered`, and returns the HTML it
-    made (which the cache then keeps) and its result. This process pickles the cache meanwhile."""
+    made (which the cache then keeps) and its result. Meanwhile this process, which would only
+    wait, pickles the cache and gets ready to write the outputs."""
     html, to_render = cached_html(posts, site, report, cache)
-    made, result = helper.call(work, site, posts, html, to_render, *args, meanwhile=cache.seal if cache else None)
+
+    def meanwhile() -> None:
+        if cache:
+            cache.seal()
+        prepare_writes()
+
+    made, result = helper.call(work, site, posts, html, to_render, *args, meanwhile=meanwhile)
     for (_, digest, _, key), made_html in zip(to_render, made):
         if cache and digest:
             cache.store_rendered(key, made_html)

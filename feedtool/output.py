@@ -59,6 +59,12 @@ def _inside(root: Path, relative: str, out_dir: Path) -> Path:
     return target
 
 
+def prepare_writes() -> None:
+    """Import what writing needs now (tempfile, with shutil, random, bz2 and lzma: 3 ms), at a
+    moment this process would only wait (while a helper renders), not once the outputs are ready."""
+    import tempfile  # noqa: F401
+
+
 def read_if_present(path: Path) -> bytes | None:
     """The bytes of a file written earlier (to compare with or add to), None if it cannot be read."""
     try:
@@ -78,7 +84,7 @@ def _stage(target: Path, data: bytes) -> Path:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    import tempfile  # here, not at the top: a render helper imports this module and never writes
+    import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
 
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
