@@ -162,8 +162,18 @@ def _terms(post: Post) -> list[str]:
 
 
 def _image_type(url: str) -> str:
-    guessed = mimetypes.guess_type(urlsplit(url).path)[0]
+    guessed = _media_types().guess_type(urlsplit(url).path)[0]
     return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
+
+
+@functools.cache
+def _media_types() -> mimetypes.MimeTypes:
+    """Python's own table of types, without the machine's mime.types files (which differ from
+    system to system: a .webp cover was image/jpeg on a machine without one), so that the
+    same posts give the same feeds everywhere. WebP is in Python's table only from 3.13."""
+    types = mimetypes.MimeTypes(filenames=())
+    types.add_type("image/webp", ".webp")
+    return types
 
 
 def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) -> bytes:

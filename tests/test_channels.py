@@ -201,6 +201,37 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
     assert image.get("alt") == "GLM-VL系列论文解析" and image.get("width") == "552"
 
 
+@pytest.mark.parametrize("image, expected", [("cover.webp", "image/webp"), ("cover.PNG", "image/png"),
+                                             ("cover.avif", "image/avif"), ("cover", "image/jpeg")])
+def test_a_covers_type_is_the_same_on_every_machine(blog: Path, run, tmp_path: Path, monkeypatch, image: str,
+                                                    expected: str):
+    # The machine's mime.types (here one that gets every type wrong) must not decide what the
+    # feeds say: without one, a .webp cover used to be called image/jpeg.
+    import mimetypes
+
+    from feedtool import feeds
+
+    system_types = tmp_path / "mime.types"
+    system_types.write_text("image/x-wrong webp png avif\n", encoding="utf-8")
+    for name in ("types_map", "encodings_map", "suffix_map", "common_types"):  # what init() rebinds, restored after
+        monkeypatch.setattr(mimetypes, name, getattr(mimetypes, name))
+    monkeypatch.setattr(mimetypes, "knownfiles", [str(system_types)])
+    monkeypatch.setattr(mimetypes, "inited", False)
+    monkeypatch.setattr(mimetypes, "_db", None)
+    feeds._media_types.cache_clear()
+    assert mimetypes.guess_type("a.webp")[0] == "image/x-wrong"  # what Python's own guess would say here
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", f"author: pan\ncover: {image}\n"),
+                    encoding="utf-8")
+    assert run("build").exit_code == 0
+    media = "{http://search.yahoo.com/mrss/}"
+    item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
+    assert item.find(f"{media}content").get("url") == f"https://pan.example.com/posts/glm-vl/{image}"
+    assert item.find(f"{media}content").get("type") == expected
+    entry = etree.parse(str(blog / "public" / "atom.xml")).getroot().find(f"{ATOM}entry")
+    assert entry.find(f"{media}content").get("type") == expected
+
+
 def test_feeds_of_tags_no_longer_used_are_removed(blog: Path, run):
     write_post(blog / "posts", "secret.md", "---\ntitle: 私密\ndate: 2025-01-01\ntags: [zz]\n---\n\n私密内容。\n")
     assert run("build").exit_code == 0
