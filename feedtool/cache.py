@@ -36,7 +36,7 @@ except ImportError:  # another Python implementation
 from .config import Site
 from .files import Identity, changed_ns, stat_identity
 
-CACHE_FORMAT = 12
+CACHE_FORMAT = 13
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
@@ -47,9 +47,9 @@ RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
 JOURNAL_SHARE = 0.05
 
-Entry = tuple  # (stat identity or UNTRUSTED, content hash, read_ns, analysis)
+Entry = tuple  # (stat identity or UNTRUSTED, content hash, analysis)
 UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it is hashed next time
-_NO_ENTRIES = itertools.repeat((object(), None, None, None))  # what a lookup of unknown files finds
+_NO_ENTRIES = itertools.repeat((object(), None, None))  # what a lookup of unknown files finds
 
 
 def content_hash(data: bytes) -> str:
@@ -116,25 +116,25 @@ class Cache:
         get, decode = self.files.get, self.decode
         taken = len(stats) if stats is not None else 0
         # The files whose stats were taken (an unknown file finds an entry whose stat equals nothing).
-        found: list[Any | None] = [decode(entry[3]) if entry[0] == known else None
+        found: list[Any | None] = [decode(entry[2]) if entry[0] == known else None
                                    for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())]
         for path, key in zip(paths[taken:], keys[taken:]):
             entry = get(key)
-            found.append(decode(entry[3]) if entry is not None and entry[0] == stat_identity(path) else None)
+            found.append(decode(entry[2]) if entry is not None and entry[0] == stat_identity(path) else None)
         return found
 
     def entry(self, path: str) -> Any | None:
         """The analysis the cache holds for `path`, current or not."""
         entry = self.files.get(path)
-        return self.decode(entry[3]) if entry is not None else None
+        return self.decode(entry[2]) if entry is not None else None
 
     def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
         (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""
         entry = self.files[path]
         if entry[0] != stat_identity:  # a new stat (or one that can be trusted now)
-            self._put(path, make_entry(stat_identity, entry[1], read_ns, entry[3]))
-        return self.decode(entry[3])
+            self._put(path, make_entry(stat_identity, entry[1], read_ns, entry[2]))
+        return self.decode(entry[2])
 
     def store(self, path: str, stat_identity: Identity, digest: str, analysis: Any,
               read_ns: int) -> None:
@@ -243,8 +243,9 @@ class Cache:
 
 
 def make_entry(stat_identity: Identity, digest: str, read_ns: int, analysis: Any) -> Entry:
-    """The entry of a file read at `read_ns`, with its stat if that can be trusted (`_trusted`)."""
-    return _trusted(stat_identity, read_ns), digest, read_ns, analysis
+    """The entry of a file read at `read_ns`, with its stat if that can be trusted (`_trusted`).
+    (The moment itself is not kept: it decides only this, once.)"""
+    return _trusted(stat_identity, read_ns), digest, analysis
 
 
 def _trusted(stat_identity: Identity, read_ns: int) -> Identity:

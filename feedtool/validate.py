@@ -229,8 +229,9 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
-            yield from ((n, t, d, _analysis(a), s, cache is not None)
-                        for n, (s, d, t, a) in zip(numbers, entries.values()))
+            # Stored already (by adopt): their read time and stat are not needed again.
+            yield from ((n, 0, d, _analysis(a), s, cache is not None)
+                        for n, (s, d, a) in zip(numbers, entries.values()))
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)

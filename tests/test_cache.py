@@ -151,9 +151,9 @@ def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     stat = stat_of(1, 2, 3, 4)
     # Entries pickled by a helper, as it sends them; one is then stored again, one file is gone.
     gone = tmp_path / "gone.md"
-    batch = pickle.dumps({f"/p{n}.md": (stat, f"h{n}", 10, ("from the helper", n)) for n in range(5)})
-    assert cache.adopt(batch)["/p1.md"][3] == ("from the helper", 1)
-    cache.adopt(pickle.dumps({str(gone): (stat, "g", 10, ("gone", 0))}))
+    batch = pickle.dumps({f"/p{n}.md": (stat, f"h{n}", ("from the helper", n)) for n in range(5)})
+    assert cache.adopt(batch)["/p1.md"][2] == ("from the helper", 1)
+    cache.adopt(pickle.dumps({str(gone): (stat, "g", ("gone", 0))}))
     cache.store("/p3.md", stat, "h3b", ("read again", 3), read_ns=10)
     cache.store("/mine.md", stat, "m", ("read here", 0), read_ns=10)
     written = _save(cache, tmp_path / "c")
@@ -510,10 +510,10 @@ def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(tmp_path:
     site = _site()
     cache = cache_module.open_cache(None, site)
     gone = str(tmp_path / "gone.md")
-    cache.adopt(pickle.dumps({gone: (stat_of(1, 2, 3, 4), "g", 10, ("gone", 0)), "/kept.md": (stat_of(1, 2, 3, 4), "k", 10, ("kept", 0))}))
+    cache.adopt(pickle.dumps({gone: (stat_of(1, 2, 3, 4), "g", ("gone", 0)), "/kept.md": (stat_of(1, 2, 3, 4), "k", ("kept", 0))}))
     if stored_again:
         cache.store(gone, stat_of(1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
     cache.forget_missing({"/kept.md"})
     _save(cache, tmp_path / "c")
     again = cache_module.open_cache(tmp_path / "c", site)
-    assert dict(again.files) == {"/kept.md": (stat_of(1, 2, 3, 4), "k", 10, ("kept", 0))}
+    assert dict(again.files) == {"/kept.md": (stat_of(1, 2, 3, 4), "k", ("kept", 0))}
