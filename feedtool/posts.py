@@ -543,14 +543,17 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
             return None
         return front.texts[key]
 
+    # Every way a post can lack its title or date is an error: a post that is not published must say why.
     title = text("title")
-    if title is None or not title.strip():
+    if front.values.get("title") is None or title is not None and not title.strip():  # (not text: FT209)
         report("title" if "title" in front.values else None, "FT200",
                "missing title" if "title" not in front.values else "empty title")
 
     date = _read_date(front, "date", site, report)
-    if date is None and "date" not in front.values:
-        report(None, "FT202", "missing date (add e.g. 'date: 2025-08-24')")
+    if front.values.get("date") is None:  # absent, or `date:` with nothing after it
+        report("date" if "date" in front.values else None, "FT202",
+               "missing date (add e.g. 'date: 2025-08-24')" if "date" not in front.values
+               else "empty date (write one, e.g. 'date: 2025-08-24')")
     updated = _read_date(front, "updated", site, report)
     if date and updated and updated < date:
         report("updated", "FT204", f"updated ({front.texts['updated']}) is earlier than date ({front.texts['date']})")

@@ -76,6 +76,11 @@ def test_numbers_in_titles_stay_as_written():
         ("---\ndate: 2025-08-24\n---\n", "p.md:1:1: error FT200 missing title"),
         ("---\ntitle: ''\ndate: 2025-08-24\n---\n", "p.md:2:8: error FT200 empty title"),
         ("---\ntitle: t\n---\n", "p.md:1:1: error FT202 missing date"),
+        ("---\ntitle: t\ndate:\n---\n", "p.md:3:6: error FT202 empty date"),
+        ("---\ntitle: t\ndate: ~\n---\n", "p.md:3:7: error FT202 empty date"),
+        ('{"title": "t", "date": null}\n', "error FT202 empty date"),
+        ("+++\ntitle = \"t\"\n+++\n", "p.md:1:1: error FT202 missing date"),
+        ("---\ntitle:\ndate: 2025-08-24\n---\n", "p.md:2:7: error FT200 empty title"),
         ('---\ntitle: t\ndate: "二月 30, 2025"\n---\n', 'p.md:3:7: error FT201 date "二月 30, 2025": '),
         ("---\ntitle: t\ndate: 昨天\n---\n", 'p.md:3:7: error FT201 date "昨天": it has no year or is relative to today'),
         ("---\ntitle: t\ndate: 8月24日\n---\n", 'p.md:3:7: error FT201 date "8月24日": it has no year or is relative to today'),
@@ -94,6 +99,10 @@ def test_each_problem_is_reported_with_its_place(text, expected):
     assert any(expected in line for line in found), found
     if "error" in expected:
         assert loaded.post is None
+
+
+def test_a_title_that_is_not_text_is_one_error_not_two():
+    assert [line.split()[2] for line in findings("---\ntitle: [a, b]\ndate: 2025-08-24\n---\n")] == ["FT209"]
 
 
 def test_several_problems_in_one_file_are_all_reported():
@@ -331,3 +340,19 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
         assert pickle.loads(pickle.dumps(listing)) == listing  # as the helper sends it
     with pytest.raises(NotADirectoryError):
         post_files(tmp_path / "a.md", stat=True)
+
+
+# A post that is not published must say why ----------------------------------------------------
+
+_field_values = st.sampled_from(["", "~", "''", "[a, b]", "{a: 1}", "1", "true", "t", "2025-08-24", "二月 30, 2025",
+                                 "昨天", "八月 24, 2025", "x\\x01"])
+
+
+@given(title=st.one_of(st.none(), _field_values), date=st.one_of(st.none(), _field_values),
+       draft=st.one_of(st.none(), st.sampled_from(["true", "false", "yes", "~"])))
+@settings(max_examples=300, deadline=None)
+def test_a_post_is_left_out_only_with_an_error(title, date, draft):
+    lines = [f"{key}: {value}" for key, value in (("title", title), ("date", date), ("draft", draft)) if value is not None]
+    loaded = load("---\n" + "\n".join(lines) + "\n---\n\n正文。\n")
+    errors = [d for d in loaded.diagnostics if d.severity == "error"]
+    assert (loaded.post is None) == bool(errors), [d.text() for d in loaded.diagnostics]
