@@ -55,7 +55,8 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
         if isinstance(value, str) and value.strip():
             new = json.dumps([value.strip()], ensure_ascii=False)
             edits.append((key, new, f"{key} {value!r} -> {new}"))
-    edits = [e for e in edits if front.positions[e[0]][0] == front.ends[e[0]][0]]  # one-line values only
+    # One-line values only, at a known place.
+    edits = [e for e in edits if e[0] in front.positions and front.positions[e[0]][0] == front.ends[e[0]][0]]
     if not edits:
         return None
 
@@ -71,11 +72,13 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
         fixes.append(Fix(line, start, message))
     data = ("\ufeff" if bom else "").encode() + "\n".join(lines).encode("utf-8")
 
-    # Belt and braces: the repaired file must read back as the same post, with no errors.
+    # Belt and braces: the repaired file must read back as the same post, with no errors, and
+    # with every other front matter value as it was (an edit in the wrong place changes one).
     again = loads(data, site, path=loaded.path)
-    if again.post is None or has_errors(again.diagnostics) or (
-        (again.post.date, again.post.updated, again.post.tags, again.post.categories)
-        != (post.date, post.updated, post.tags, post.categories)
+    fixed = {key for key, _, _ in edits}
+    if again.post is None or has_errors(again.diagnostics) or again.post != post or again.front_matter is None or (
+        {k: v for k, v in again.front_matter.values.items() if k not in fixed}
+        != {k: v for k, v in front.values.items() if k not in fixed}
     ):
         return None
     return Fixed(loaded.path, data, sorted(fixes, key=lambda f: (f.line, f.column)))

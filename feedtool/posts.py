@@ -519,13 +519,24 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
             texts[key] = str(value)
         pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=\s*""")
-        for number, line in enumerate(block_lines, start=2):
-            if match := pattern.match(line):
-                positions[key] = (number, match.end() + 1)
-                ends[key] = (number, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
-                key_positions[key] = (number, len(line) - len(line.lstrip()) + 1)
-                break
+        found = [(number, match) for number, line in enumerate(block_lines) if (match := pattern.match(line))]
+        if len(found) > 1:  # a line inside a multi-line string can look like the key's: the key's own
+            found = [(n, m) for n, m in found if _toml_sets(block_lines[n:], key, value)]  # starts the rest
+        if found:
+            number, match = found[0]
+            line = block_lines[number]
+            positions[key] = (number + 2, match.end() + 1)
+            ends[key] = (number + 2, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
+            key_positions[key] = (number + 2, len(line) - len(line.lstrip()) + 1)
     return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line, block)
+
+
+def _toml_sets(lines: list[str], key: str, value: Any) -> bool:
+    """Whether these lines, the end of a TOML document, are TOML that sets `key` to `value`."""
+    try:
+        return tomllib.loads("\n".join(lines)).get(key, _UNSURE) == value
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[Diagnostic]) -> Post | None:

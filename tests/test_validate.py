@@ -134,6 +134,31 @@ def test_fix_toml_front_matter(blog: Path, run):
     assert path.read_text(encoding="utf-8") == '+++\ntitle = "T"\ndate = 2025-08-24T00:00:00+08:00 # c\n+++\n正文\n'
 
 
+def test_a_toml_key_is_found_on_its_own_line_not_inside_a_multi_line_string(blog: Path, run):
+    text = ('+++\ntitle = "t"\nsummary = """\ndate = "2025-01-01" is how to write it\n"""\n'
+            'date = "八月 24, 2025"\n+++\n正文\n')
+    path = write_post(blog / "posts", "t.md", text)
+    result = run("validate", "--fix", "posts/t.md")
+    assert result.exit_code == 0, result.output
+    assert 'posts/t.md:6:8: fixed date "八月 24, 2025"' in result.stderr
+    assert path.read_text(encoding="utf-8") == text.replace('"八月 24, 2025"', "2025-08-24T00:00:00+08:00")
+    write_post(blog / "posts", "t.md", text.replace("八月 24", "二月 30"))
+    assert "posts/t.md:6:8: error FT201" in run("validate", "posts/t.md").stdout
+
+
+def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
+    # Were a value found in the wrong place, the rewritten file would read back with another
+    # value changed: then the file is left as it was.
+    from feedtool import posts as posts_module
+
+    text = '+++\ntitle = "t"\nsummary = """\ndate = "2025-01-01" is how\n"""\ndate = "八月 24, 2025"\n+++\n正文\n'
+    path = write_post(blog / "posts", "t.md", text)
+    monkeypatch.setattr(posts_module, "_toml_sets", lambda lines, key, value: True)  # the first look-alike wins
+    result = run("validate", "--fix", "posts/t.md")
+    assert path.read_text(encoding="utf-8") == text
+    assert "fixed" not in result.stderr
+
+
 def test_fix_leaves_files_with_other_errors_alone(blog: Path, run):
     text = '---\ntitle: ""\ndate: "八月 24, 2025"\ntags: 单个\n---\n正文\n'
     path = write_post(blog / "posts", "bad.md", text)
