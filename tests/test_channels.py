@@ -102,6 +102,9 @@ def test_feed_page_stylesheet(blog: Path, run):
         assert document.get("lang") == "zh-CN"
         assert document.xpath("//code")[0].text_content().startswith("https://pan.example.com/")
         assert len(document.xpath("//ol/li")) in (4, 5)
+        # Each post's title links to the post (an Atom entry's link has no rel: it is the alternate).
+        links = document.xpath("//ol/li/a/@href")
+        assert links and all(link.startswith("https://pan.example.com/posts/") for link in links), links
     add_config(blog, "stylesheet = false\n")
     shutil.rmtree(blog / "public")
     assert run("build").exit_code == 0

@@ -9,7 +9,7 @@
 
   <xsl:variable name="title" select="/atom:feed/atom:title | /rss/channel/title"/>
   <xsl:variable name="description" select="/atom:feed/atom:subtitle | /rss/channel/description"/>
-  <xsl:variable name="home" select="/atom:feed/atom:link[@rel='alternate']/@href | /rss/channel/link"/>
+  <xsl:variable name="home" select="/atom:feed/atom:link[not(@rel) or @rel='alternate']/@href | /rss/channel/link"/>
   <xsl:variable name="self" select="/atom:feed/atom:link[@rel='self']/@href | /rss/channel/atom:link[@rel='self']/@href"/>
 
   <xsl:template match="/">
@@ -61,7 +61,7 @@
 
   <xsl:template match="atom:entry">
     <li>
-      <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+      <a href="{atom:link[not(@rel) or @rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
       <span class="date"><xsl:value-of select="substring(atom:published, 1, 10)"/></span>
     </li>
   </xsl:template>
