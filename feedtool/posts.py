@@ -47,7 +47,8 @@ KNOWN_KEYS = frozenset((
     "last_modified_at", "updated_at", "hidden", "disqusId",
 ))
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
-MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# Indented by three spaces at most: four make it code.
+MORE_MARKER = re.compile(r"^[ ]{0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -140,10 +141,32 @@ def _timestamp(post: Post) -> float:
 
 def split_more(body: str) -> tuple[str, str | None]:
     """(text before the first more marker, text after it); (body, None) without a marker."""
-    match = MORE_MARKER.search(body) if "<!--" in body else None  # the cheap test first
-    if not match:
+    markers = more_markers(body)
+    if not markers:
         return body, None
-    return body[: match.start()], body[match.end():]
+    return body[: markers[0].start()], body[markers[0].end():]
+
+
+def without_more(body: str) -> str:
+    """The body without its more markers (those in code stay: they are what the code shows)."""
+    for marker in reversed(more_markers(body)):
+        body = body[: marker.start()] + body[marker.end():]
+    return body
+
+
+def more_markers(body: str) -> list[re.Match[str]]:
+    """The more markers of a body, except those inside fenced code (a post about Hugo may show
+    one in an example), found as the renderer finds code blocks."""
+    if "<!--" not in body:  # the cheap test first
+        return []
+    markers = list(MORE_MARKER.finditer(body))
+    if markers and ("```" in body or "~~~" in body):
+        # Only then: Markdown is imported where posts are rendered, not where they are checked.
+        from markdown.extensions.fenced_code import FencedBlockPreprocessor
+
+        blocks = [block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(body)]
+        markers = [m for m in markers if not any(start < m.start() < end for start, end in blocks)]
+    return markers
 
 
 class _Problem(Exception):

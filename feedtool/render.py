@@ -22,7 +22,7 @@ import nh3
 from .config import Site
 from .diagnostics import Diagnostic
 from .errors import PostError
-from .posts import MORE_MARKER, XML_FORBIDDEN, Post, split_more
+from .posts import XML_FORBIDDEN, Post, split_more, without_more
 
 SENTENCE_ENDS = "。！？；!?;"
 CLAUSE_ENDS = "，、：,:"
@@ -156,7 +156,7 @@ def render(post: Post, site: Site) -> Rendered:
 
 
 def _render(post: Post, site: Site) -> Rendered:
-    content = to_html(MORE_MARKER.sub("", post.body), post.permalink)
+    content = to_html(without_more(post.body), post.permalink)
     before, after = split_more(post.body)
     separator = site.excerpt_separator
     if after is None and separator and separator in post.body.strip():  # Jekyll's excerpt

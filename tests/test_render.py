@@ -90,6 +90,42 @@ def test_summary_is_the_text_before_the_more_marker(marker: str):
     assert "隐藏的后文" in rendered.content_html and "more" not in rendered.content_html
 
 
+def test_a_more_marker_in_a_code_block_is_code_not_the_summarys_end():
+    # A post about Hugo's summaries shows the marker in an example: it stays in the code, and
+    # only a marker outside code ends the summary.
+    example = "```markdown\n摘要\n<!--more-->\n正文\n```\n"
+    rendered = render(_post(f"介绍摘要分隔符的用法，示例如下。\n\n{example}\n以上就是全部内容。"), SITE)
+    assert "&lt;!--more--&gt;" in rendered.content_html  # shown in the code, as written
+    assert rendered.summary_text.startswith("介绍摘要分隔符的用法，示例如下。")
+    assert "```" not in rendered.summary_html
+    rendered = render(_post(f"示例：\n\n{example}\n真正的摘要到此。\n\n<!--more-->\n\n后文。"), SITE)
+    assert rendered.summary_text.endswith("真正的摘要到此。") and "后文" not in rendered.summary_html
+    assert "&lt;!--more--&gt;" in rendered.content_html and rendered.content_html.count("more") == 1
+
+
+_pieces = st.sampled_from(["```\n", "~~~\n", "````\n", "```python\n", "~~~~\n", "<!--more-->\n", "<!-- more -->\n",
+                           "text\n", "\n", "    code\n", "    <!--more-->\n", "   <!--more-->\n"])
+
+
+@given(st.lists(_pieces, max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_a_marker_markdown_shows_as_code_is_never_taken(pieces):
+    # Python-Markdown shows a marker inside a code block (fenced, or indented four spaces)
+    # escaped: taking the markers out must leave every one of those where it is.
+    from feedtool.render import _markdown
+
+    def escaped_markers(text: str) -> int:
+        converter = _markdown()
+        converter.reset()
+        shown = converter.convert(text)
+        return shown.count("&lt;!--more--&gt;") + shown.count("&lt;!-- more --&gt;")
+
+    body = "".join(pieces)
+    assert escaped_markers(posts.without_more(body)) == escaped_markers(body)
+    before, after = posts.split_more(body)
+    assert (after is None) == (not posts.more_markers(body))
+
+
 def test_summary_is_cut_at_a_sentence_end_with_an_ellipsis():
     body = "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。一个是往小的方向发展：参数量比较小但是性能好。"
     rendered = render(_post(body), SITE)
