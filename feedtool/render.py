@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
 
@@ -35,6 +35,7 @@ _ATTRIBUTES = {
     "code": {"class"},  # language-python etc., from fenced code blocks
 }
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
+_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~"  # besides letters, digits and -._: what a URL may hold as it is
 _UNWANTED = re.compile(XML_FORBIDDEN.pattern[:-1] + "\x80-\x9f\ufffd]")
 
 
@@ -108,6 +109,11 @@ def sanitize(raw_html: str, base_url: str) -> str:
     return _UNWANTED.sub("", cleaned)
 
 
+def _encoded(url: str) -> str:
+    """`url` with what a URL may not hold as it is %-encoded (a % that starts no escape too)."""
+    return quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", url), safe=_URL_CHARACTERS)
+
+
 def _safe_url(url: str) -> str | None:
     scheme = urlsplit(url).scheme.lower()
     return url if scheme in SAFE_SCHEMES else None
@@ -167,7 +173,9 @@ def _render(post: Post, site: Site) -> Rendered:
         summary = to_html(before, post.permalink)
     else:
         summary = truncate_html(content, site.summary_length)
-    cover_url = _safe_url(urljoin(post.permalink, post.cover)) if post.cover else None
+    # Spaces and Chinese in a file name written as they are: a feed's URL must have them %-encoded
+    # (what is encoded already, and the URL's own punctuation, is kept).
+    cover_url = _safe_url(_encoded(urljoin(post.permalink, post.cover))) if post.cover else None
     return Rendered(post, content, summary, cover_url)
 
 

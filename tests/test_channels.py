@@ -204,6 +204,18 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
     assert image.get("alt") == "GLM-VL系列论文解析" and image.get("width") == "552"
 
 
+def test_a_cover_url_is_percent_encoded(blog: Path, run):
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover:\n  image: images/封面 图%.PNG\n"),
+                    encoding="utf-8")
+    assert run("build").exit_code == 0
+    cover = "https://pan.example.com/posts/glm-vl/images/%E5%B0%81%E9%9D%A2%20%E5%9B%BE%25.PNG"
+    item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
+    assert item.find("{http://search.yahoo.com/mrss/}content").get("url") == cover
+    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"] == cover
+    assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0].media_content[0]["url"] == cover
+
+
 @pytest.mark.parametrize("image, expected", [("cover.webp", "image/webp"), ("cover.PNG", "image/png"),
                                              ("cover.avif", "image/avif"), ("cover", "image/jpeg")])
 def test_a_covers_type_is_the_same_on_every_machine(blog: Path, run, tmp_path: Path, monkeypatch, image: str,
