@@ -233,9 +233,9 @@ def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
         except FeedtoolError:  # no site here: the usual zone of a Chinese blog
             tz = "Asia/Shanghai"
     try:
-        parse_date("2000-01-01", tz=tz)
+        parse_date("2000-01-01", tz=tz)  # only to try the zone
     except DateError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tz") from None
+        raise click.BadParameter(exc.reason, param_hint="--tz") from None
     now = None
     if now_text is not None:
         try:

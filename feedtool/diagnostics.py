@@ -29,10 +29,12 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
 
     def github(self) -> str:
-        """A GitHub Actions workflow command, shown as an annotation on the file."""
+        """A GitHub Actions workflow command, shown as an annotation on the file (its values
+        escaped as GitHub's toolkit does: a property also escapes the `,` and `:` that end it)."""
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
         kind = "error" if self.severity == "error" else "warning"
-        return f"::{kind} file={self.path},line={self.line},col={self.column},title={self.code}::{message}"
+        return f"::{kind} file={path},line={self.line},col={self.column},title={self.code}::{message}"
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

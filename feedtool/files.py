@@ -19,8 +19,9 @@ POST_SUFFIXES = (".md", ".markdown")
 def find(folder: str | Path) -> list[str]:
     """Every post file under `folder`, sorted, so outputs never depend on directory order.
 
-    Symbolic links (to files or folders) are listed but never followed: reading one is
-    refused with a warning, so no loop can hang a run and nothing outside the folder is read.
+    Symbolic links (to files or folders) and special files with a post's name are listed but
+    never followed or read: each gets a warning, so no loop or pipe can hang a run and nothing
+    outside the folder is read.
     """
     found: list[str] = []
     pending = [os.fspath(folder)]
@@ -37,6 +38,8 @@ def find(folder: str | Path) -> list[str]:
                             found.append(entry.path)
                     elif entry.is_dir():
                         pending.append(entry.path)
+                    elif post_name:  # a named pipe or device: listed, so that it is reported, never read
+                        found.append(entry.path)
         except OSError:
             continue  # an unreadable folder holds no posts we could read anyway
     return sorted(found)

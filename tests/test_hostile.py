@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import re
 import shutil
 from email import policy
@@ -216,4 +217,13 @@ def test_posts_folder_links_are_not_followed(blog: Path, run, tmp_path: Path):
     assert "posts/link.md:1:1: warning FT105 a symbolic link" in result.stdout
     assert "posts/loop:1:1: warning FT105 a symbolic link" in result.stdout
     assert run("build").exit_code == 0
+    assert "外面的文件" not in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_named_pipe_with_a_posts_name_is_reported_never_read(blog: Path, run):
+    os.mkfifo(blog / "posts" / "fifo.md")  # reading it would wait forever
+    for command in ("validate", "build"):
+        result = run(command)
+        assert result.exit_code == 0, result.output
+        assert "posts/fifo.md:1:1: warning FT105 not a regular file" in result.output
     assert "外面的文件" not in (blog / "public" / "atom.xml").read_text(encoding="utf-8")

@@ -58,6 +58,15 @@ def test_github_format(blog: Path, run):
     ]
 
 
+def test_github_format_escapes_a_path_as_a_property(blog: Path, run):
+    # A `,` or `:` in the file name would end the property early: GitHub's toolkit escapes them.
+    write_post(blog / "posts", "a,b:c%.md", "---\ntitle: t\n---\n正文\n")
+    result = run("validate", "--format", "github")
+    assert result.stdout.splitlines() == [
+        "::error file=posts/a%2Cb%3Ac%25.md,line=1,col=1,title=FT202::missing date (add e.g. 'date: 2025-08-24')"
+    ]
+
+
 def test_paths_can_be_files_and_folders(blog: Path, run, tmp_path: Path):
     write_post(tmp_path / "extra", "x.md", GOOD)
     result = run("validate", "posts/glm-vl.md", str(tmp_path / "extra"))
