@@ -26,8 +26,9 @@ def find(folder: str | Path) -> list[str]:
     found: list[str] = []
     pending = [os.fspath(folder)]
     while pending:
+        current = pending.pop()
         try:
-            with os.scandir(pending.pop()) as entries:
+            with os.scandir(current) as entries:
                 for entry in entries:
                     post_name = entry.name.lower().endswith(POST_SUFFIXES)
                     if post_name and entry.is_file(follow_symlinks=False):
@@ -41,7 +42,7 @@ def find(folder: str | Path) -> list[str]:
                     elif post_name:  # a named pipe or device: listed, so that it is reported, never read
                         found.append(entry.path)
         except OSError:
-            continue  # an unreadable folder holds no posts we could read anyway
+            found.append(current)  # listed, so that it is reported: its posts would be missing unseen
     return sorted(found)
 
 

@@ -15,7 +15,7 @@ import os
 import pickle
 import re
 import time
-from stat import S_ISLNK, S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,8 +84,12 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
         return find(paths[0])  # sorted, each once already
     found: dict[str, None] = {}
     for path in paths:
-        if not os.path.exists(path):
-            raise FeedtoolError(f"{path}: no such file or folder")
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            raise FeedtoolError(f"{path}: no such file or folder") from None
+        except OSError as exc:  # a folder on the way that cannot be read, say
+            raise FeedtoolError(f"{path}: {exc.strerror or exc}") from None
         for file in find(path) if os.path.isdir(path) else [path]:
             found.setdefault(file, None)
     return sorted(found)
@@ -262,6 +266,8 @@ def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = Tr
         stat = os.lstat(path)
     except OSError as exc:
         return number, 0, "", _unreadable(path, exc), None
+    if S_ISDIR(stat.st_mode):  # a folder `find` could not list
+        return number, 0, "", _unreadable_folder(path), None
     if not S_ISREG(stat.st_mode):
         return number, 0, "", _not_a_file(path, stat), None
     read_ns = time.time_ns()
@@ -307,6 +313,16 @@ def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
 
 def _unreadable(path: str, exc: OSError) -> Analysis:
     d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read file: {exc.strerror or exc}")
+    return Analysis(path, "", None, (d,), {}, (), ())
+
+
+def _unreadable_folder(path: str) -> Analysis:
+    try:
+        os.scandir(path).close()
+        reason = "it could not be listed"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read folder: {reason}; the posts in it are not checked")
     return Analysis(path, "", None, (d,), {}, (), ())
 
 

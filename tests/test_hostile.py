@@ -227,3 +227,22 @@ def test_a_named_pipe_with_a_posts_name_is_reported_never_read(blog: Path, run):
         assert result.exit_code == 0, result.output
         assert "posts/fifo.md:1:1: warning FT105 not a regular file" in result.output
     assert "外面的文件" not in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_folder_that_cannot_be_read_is_an_error_not_a_silence(blog: Path, run, monkeypatch):
+    # (As root, chmod 000 does not stop reading: the refusal is made here.)
+    hidden = blog / "posts" / "private"
+    hidden.mkdir()
+    (hidden / "secret.md").write_text("---\ntitle: s\ndate: 2025-01-01\n---\n\n正文。\n", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("private"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for command in ("validate", "build"):
+        result = run(command)
+        assert result.exit_code == 1, result.output
+        assert "posts/private:1:1: error FT104 cannot read folder: Permission denied" in result.output
