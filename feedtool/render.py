@@ -269,4 +269,7 @@ class _HtmlCutter(HTMLParser):
                 break
             kept.append(char)
             self.budget -= 1
+            if self.budget == 0:  # done now, not at the next character: the element it ends in stays open
+                self.done = True
+                break
         self.parts.append(html.escape("".join(kept), quote=False))

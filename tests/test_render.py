@@ -144,6 +144,12 @@ def test_cut_never_splits_an_entity_or_a_tag():
     assert out == "<p>" + "甲" * 8 + "&amp;&lt;<em>乙乙…</em></p>"
 
 
+def test_the_ellipsis_stays_in_the_paragraph_the_cut_ends():
+    first, second = "第一段文字" * 16 + "。", "第二段文字" * 30 + "。"
+    out = truncate_html(f"<p>{first}</p>\n<p>{second}</p>", 150)
+    assert out == f"<p>{first}…</p>"
+
+
 _texts = st.text(st.sampled_from(list("中文字句。！？；ab c&<>\"'")), min_size=0, max_size=60)
 
 
@@ -172,6 +178,7 @@ def test_truncation_properties(fragment: str, limit: int):
         assert out == fragment
     else:
         assert cut_text.endswith("…")
+        assert "</p>…" not in out  # the ellipsis ends the paragraph it belongs to
         kept = cut_text[:-1].rstrip()
         assert full_text.startswith(kept)
         assert len(kept) <= limit
