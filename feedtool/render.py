@@ -35,6 +35,7 @@ _ATTRIBUTES = {
     "code": {"class"},  # language-python etc., from fenced code blocks
 }
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
+_CLOSING_TAGS = re.compile(r"(?:</\w+>\s*)+$")
 _URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~"  # besides letters, digits and -._: what a URL may hold as it is
 _UNWANTED = re.compile(XML_FORBIDDEN.pattern[:-1] + "\x80-\x9f\ufffd]")
 
@@ -228,8 +229,13 @@ class _HtmlCutter(HTMLParser):
     def run(self, fragment: str) -> str:
         self.feed(fragment)
         self.close()
-        # The ellipsis goes inside the last open element, so it stays in the paragraph.
-        return "".join(self.parts).rstrip() + "…" + "".join(f"</{tag}>" for tag in reversed(self.open))
+        # The ellipsis goes inside the last element, so that it stays in the paragraph: before the
+        # tags that close the elements still open, and before those just closed when the cut
+        # falls at an element's end.
+        kept = "".join(self.parts).rstrip()
+        closed = _CLOSING_TAGS.search(kept)
+        at = closed.start() if closed else len(kept)
+        return kept[:at].rstrip() + "…" + kept[at:] + "".join(f"</{tag}>" for tag in reversed(self.open))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.done = self.done or self.budget == 0
@@ -269,7 +275,4 @@ class _HtmlCutter(HTMLParser):
                 break
             kept.append(char)
             self.budget -= 1
-            if self.budget == 0:  # done now, not at the next character: the element it ends in stays open
-                self.done = True
-                break
         self.parts.append(html.escape("".join(kept), quote=False))
