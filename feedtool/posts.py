@@ -220,7 +220,7 @@ def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", displa
     except _Problem as p:
         return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
     diagnostics: list[Diagnostic] = []
-    if site.source not in ("plain", "auto"):
+    if site.source != "auto":
         front = sources.adapt(site.source, front, path)
     post = _make_post(front, site, path, name, diagnostics)
     return Loaded(path, name, post, front, diagnostics)

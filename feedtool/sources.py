@@ -256,12 +256,16 @@ _ALIASES = {
     "hugo": {"updated": ("lastmod",), "date": ("publishDate",)},
     "hexo": {},
     "jekyll": {"updated": ("last_modified_at",), "categories": ("category",)},
+    # Posts brought from a generator into a plain folder keep their names: what they mean
+    # without doubt is read (a Hexo draft's `published: false` must not publish it).
+    "plain": {"updated": ("lastmod", "last_modified_at"), "categories": ("category",)},
 }
+_PLAIN_NAMES = frozenset(("lastmod", "last_modified_at", "category", "published"))
 
 
 def adapt(kind: str, front: Any, path: str) -> Any:
     """Map a generator's front matter onto feedtool's keys (a FrontMatter in, one out)."""
-    if kind == "plain":
+    if kind == "plain" and _PLAIN_NAMES.isdisjoint(front.values):  # as nearly always: nothing to map
         return front
     values, texts = dict(front.values), dict(front.texts)
     positions, key_positions, ends = dict(front.positions), dict(front.key_positions), dict(front.ends)

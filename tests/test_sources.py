@@ -191,3 +191,21 @@ def test_hexo_categories_that_are_not_text_are_a_finding_not_a_crash(site: Path,
     site_config = config.load(None, site)
     from feedtool.posts import load
     assert load(posts / "nested.md", site_config).post.categories == ("技术", "Python", "生活")
+
+
+def test_a_plain_blog_reads_posts_brought_from_a_generator(blog: Path, run):
+    # A Hexo draft (published: false) must not be published by a plain posts/ folder; Hugo's
+    # lastmod and Jekyll's last_modified_at are its `updated`; Jekyll's category its categories.
+    from conftest import write_post
+
+    write_post(blog / "posts", "hexo-draft.md", "---\ntitle: 草稿\ndate: 2025-08-30\npublished: false\n---\n\n未完成。\n")
+    write_post(blog / "posts", "hugo.md", "---\ntitle: 更新过\ndate: 2025-08-29\nlastmod: 2025-09-01T12:00:00Z\n---\n\n正文。\n")
+    write_post(blog / "posts", "jekyll.md",
+               "---\ntitle: 分类\ndate: 2025-08-28\nlast_modified_at: 2025-08-31\ncategory: 随笔\n---\n\n正文。\n")
+    assert run("build").exit_code == 0
+    feed = feedparser.parse((blog / "public" / "atom.xml").read_bytes())
+    entries = {entry.title: entry for entry in feed.entries}
+    assert "草稿" not in entries and "未完成" not in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+    assert entries["更新过"].updated == "2025-09-01T12:00:00+00:00"
+    assert entries["分类"].updated.startswith("2025-08-31")
+    assert [t.term for t in entries["分类"].tags] == ["随笔"]
