@@ -254,8 +254,10 @@ def decode(data: bytes) -> str:
     try:  # utf-8-sig only with a BOM: its codec is Python code, four times slower
         text = data.decode("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        content = exc.object  # what was decoded (after a BOM): the error's positions are in it
+        line = content.count(b"\n", 0, exc.start) + 1
+        before = content[content.rfind(b"\n", 0, exc.start) + 1:exc.start]
+        column = len(before.decode("utf-8", "replace")) + 1  # in characters, as editors count
         raise _Problem(line, column, "FT102", f"not UTF-8{_guess_encoding(data)}; save it as UTF-8") from None
     return text.replace("\r\n", "\n")
 
@@ -347,6 +349,8 @@ def _parse_json(text: str) -> FrontMatter:
             index = skip(end)
             if text[index:index + 1] == ",":
                 index = skip(index + 1)
+                if text[index:index + 1] != '"':  # JSON allows no comma after the last value
+                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
             elif text[index:index + 1] != "}":
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
         if index >= len(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import pickle
 import subprocess
 import sys
@@ -67,6 +68,8 @@ def test_numbers_in_titles_stay_as_written():
         (b"", "p.md:1:1: error FT101 empty file"),
         ("---\ntitle: 标题\n".encode("gbk") + "日期".encode("gbk"), "error FT102 not UTF-8 (it looks like GBK/GB18030)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "error FT103 binary content"),
+        ("---\ntitle: t\ndate: 2025-08-24\n---\n中文".encode() + b"\xffx\n", "p.md:5:3: error FT102 not UTF-8"),
+        (codecs.BOM_UTF8 + "中文".encode() + b"\xff\n", "p.md:1:3: error FT102 not UTF-8"),
         ("# 标题\n\n正文", "p.md:1:1: error FT110 no front matter"),
         ("---\ntitle: t\ndate: 2025-08-24\n", "p.md:1:1: error FT111 front matter opened with '---' on line 1 is never closed"),
         ("---\ntitle: t\ndate: [2025\n---\n", "p.md:4:1: error FT112 YAML syntax error"),
@@ -79,6 +82,7 @@ def test_numbers_in_titles_stay_as_written():
         ("---\ntitle: t\ndate:\n---\n", "p.md:3:6: error FT202 empty date"),
         ("---\ntitle: t\ndate: ~\n---\n", "p.md:3:7: error FT202 empty date"),
         ('{"title": "t", "date": null}\n', "error FT202 empty date"),
+        ('{\n"title": "a",\n"date": "2025-08-24",\n}\nbody', "p.md:4:1: error FT112 JSON syntax error: Expecting property name"),
         ("+++\ntitle = \"t\"\n+++\n", "p.md:1:1: error FT202 missing date"),
         ("---\ntitle:\ndate: 2025-08-24\n---\n", "p.md:2:7: error FT200 empty title"),
         ('---\ntitle: t\ndate: "二月 30, 2025"\n---\n', 'p.md:3:7: error FT201 date "二月 30, 2025": '),
