@@ -183,10 +183,14 @@ def test_ping_failures_are_clear(blog: Path, run):
     assert (blog / "public" / "atom.xml").is_file()  # the feeds were written all the same
 
 
-def test_cover_image_in_feeds_and_digest(blog: Path, run):
+def give_cover(blog: Path, cover: str) -> None:
+    """The sample post glm-vl gets `cover` (front matter text) after its author line."""
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover:\n  image: images/cover.png\n"),
-                    encoding="utf-8")
+    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", f"author: pan\ncover:{cover}\n"), encoding="utf-8")
+
+
+def test_cover_image_in_feeds_and_digest(blog: Path, run):
+    give_cover(blog, "\n  image: images/cover.png")
     assert run("build").exit_code == 0
     cover = "https://pan.example.com/posts/glm-vl/images/cover.png"
     feed = feedparser.parse((blog / "public" / "rss.xml").read_bytes())
@@ -205,9 +209,7 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
 
 
 def test_a_cover_url_is_percent_encoded(blog: Path, run):
-    post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover:\n  image: images/封面 图%.PNG\n"),
-                    encoding="utf-8")
+    give_cover(blog, "\n  image: images/封面 图%.PNG")
     assert run("build").exit_code == 0
     cover = "https://pan.example.com/posts/glm-vl/images/%E5%B0%81%E9%9D%A2%20%E5%9B%BE%25.PNG"
     item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
@@ -235,9 +237,7 @@ def test_a_covers_type_is_the_same_on_every_machine(blog: Path, run, tmp_path: P
     monkeypatch.setattr(mimetypes, "_db", None)
     feeds._media_types.cache_clear()
     assert mimetypes.guess_type("a.webp")[0] == "image/x-wrong"  # what Python's own guess would say here
-    post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", f"author: pan\ncover: {image}\n"),
-                    encoding="utf-8")
+    give_cover(blog, f" {image}")
     assert run("build").exit_code == 0
     media = "{http://search.yahoo.com/mrss/}"
     item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
