@@ -142,7 +142,7 @@ def load(path: str | Path | None, folder: Path | None = None) -> Site:
         return loads("", source="(no feedtool.toml)", base_dir=(folder or Path.cwd()).absolute())
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves UTF-8 with a BOM
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (create one with `feedtool init`)") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -186,6 +186,11 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
                                    cache=base_dir / site.cache, digest=digest)
     # The output folder is published: the subscriber ledger and the cache must never be in it.
     out = site.out.absolute()
+    # (Nested either way is left alone: posts = "." holds public/, and a Jekyll site's feeds may
+    # go into its source folder, which does not publish _posts as they are.)
+    if out == site.posts.absolute():
+        raise ConfigError(f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
+                          "among the posts; give them a folder of their own")
     for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache)):
         if out == path.absolute() or out in path.absolute().parents:
             raise ConfigError(f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
@@ -246,6 +251,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
         least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"expected a whole number of at least {least}, got {value!r}")
+        if key == "smtp.port" and value > 65535:
+            raise ValueError(f"expected a port from 1 to 65535 (0: the default), got {value!r}")
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
@@ -254,9 +261,7 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
     if key in ("base_url", "digest.unsubscribe_url", "hub") and value:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"expected an absolute http(s) URL such as https://example.com, got {value!r}")
+        _check_url(key, value)
         return value.rstrip("/") if key == "base_url" else value
     if key == "language" and not _BCP47.match(value):
         hint = f" (did you mean '{value.replace('_', '-')}'?)" if "_" in value else ""
@@ -279,8 +284,25 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key == "smtp.security" and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":
+        if not value.strip():  # Path("") is the config's own folder: never what was meant
+            raise ValueError("must not be empty (a folder or file name)")
         return Path(value)
     return value
+
+
+def _check_url(key: str, value: str) -> None:
+    """An absolute http(s) URL with a plain host; base_url also without query, fragment or login
+    (every address on the site is made by adding a path to it)."""
+    example = f"expected an absolute http(s) URL such as https://example.com, got {value!r}"
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError(f"{example} (its port is not a number from 1 to 65535)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(example)
+    if key == "base_url" and (parts.query or parts.fragment or "?" in value or "#" in value or "@" in parts.netloc):
+        raise ValueError(f"{example}: no ?query, #fragment or user@ (addresses on the site are made by adding paths to it)")
 
 
 @lru_cache(maxsize=256)  # the site's pattern, and posts' own (Jekyll, Hexo)

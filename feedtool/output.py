@@ -31,7 +31,8 @@ def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     except OSError as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+        where = exc.filename or out_dir  # the file or folder that failed, not only the output folder
+        raise OutputError(f"cannot write to {out_dir}: {where}: {exc.strerror or exc}") from None
     return list(targets)
 
 

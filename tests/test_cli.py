@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,15 @@ def test_unwritable_output_is_exit_2_without_traceback(blog: Path, run):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: cannot write to ") and "public: File exists" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_an_output_error_names_the_file_that_failed(blog: Path, run):
+    assert run("build").exit_code == 0
+    shutil.rmtree(blog / "public" / "tags" / "vlm")
+    (blog / "public" / "tags" / "vlm").write_text("a file where a tag's folder should be", encoding="utf-8")
+    result = run("build")
+    assert result.exit_code == 2
+    assert "public/tags/vlm: File exists" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("args", [["build", "--limit", "0"], ["validate", "--format", "xml"], ["nope"]])

@@ -50,6 +50,16 @@ def test_sample_config_loads():
         (MINIMAL + '[digest]\nsubject = "{title} 第{week:02d}周"\n', "unknown field {week:02d}"),
         (MINIMAL + '[digest]\nsubject = "{title!r}"\n', "unknown field {title!r}"),
         ('title = "t"\nbase_url = \n', "invalid TOML"),
+        ('title = "t"\nbase_url = "https://ex.com/?q=1"\n', "no ?query, #fragment or user@"),
+        ('title = "t"\nbase_url = "https://ex.com/#top"\n', "no ?query, #fragment or user@"),
+        ('title = "t"\nbase_url = "https://user:pw@ex.com/"\n', "no ?query, #fragment or user@"),
+        ('title = "t"\nbase_url = "https://ex.com:abc/"\n', "its port is not a number"),
+        ('title = "t"\nbase_url = "https://ex.com:99999/"\n', "its port is not a number"),
+        ('title = "t"\nbase_url = "https://ex .com/"\n', "expected an absolute http(s) URL"),
+        (MINIMAL + 'hub = "https://hub .example/"\n', "hub: expected an absolute http(s) URL"),
+        (MINIMAL + "[smtp]\nport = 70000\n", "smtp.port: expected a port from 1 to 65535"),
+        (MINIMAL + 'cache = ""\n', "feedtool.toml:3: cache: must not be empty"),
+        (MINIMAL + 'posts = " "\n', "feedtool.toml:3: posts: must not be empty"),
     ],
 )
 def test_wrong_config_is_a_clear_error(text: str, message: str):
@@ -85,6 +95,20 @@ def test_private_files_may_not_be_published(tmp_path: Path, line: str):
     (tmp_path / "feedtool.toml").write_text(MINIMAL + line, encoding="utf-8")
     with pytest.raises(ConfigError, match="inside the output folder"):
         config.load(tmp_path / "feedtool.toml")
+
+
+@pytest.mark.parametrize("line", ['out = "posts"\n', 'out = "posts/"\n', 'posts = "public"\n'])
+def test_the_feeds_are_not_written_among_the_posts(tmp_path: Path, line: str):
+    (tmp_path / "feedtool.toml").write_text(MINIMAL + line, encoding="utf-8")
+    with pytest.raises(ConfigError, match="out and posts are the same folder"):
+        config.load(tmp_path / "feedtool.toml")
+    (tmp_path / "feedtool.toml").write_text(MINIMAL + 'posts = "."\n', encoding="utf-8")  # public/ inside it: fine
+    assert config.load(tmp_path / "feedtool.toml").posts == tmp_path
+
+
+def test_a_config_saved_with_a_bom_reads(tmp_path: Path):
+    (tmp_path / "feedtool.toml").write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert config.load(tmp_path / "feedtool.toml").base_url == "https://example.com"
 
 
 def test_config_text_may_not_break_headers():
