@@ -380,6 +380,24 @@ def _clean(text: str) -> str:
     return XML_FORBIDDEN.sub("", text)
 
 
+# Plain text (a JSON Feed's content_text, an Atom text construct, a saved list page's summary)
+# goes into a post as Markdown that shows exactly that text: what Markdown (with feedtool's
+# extensions) would read as markup is escaped: backslash escapes inline, character references
+# for HTML and for what marks a block at a line's start (heading, quote, list, fence, rule,
+# definition), and no indentation (code) or trailing spaces (line breaks).
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]{}]")
+_HTML_MARKUP = re.compile(r"[&<|]")
+_LINE_MARKUP = re.compile(r"^(?:([#>+=~:-])|(\d+)([.)]))", re.MULTILINE)
+
+
+def markdown_text(text: str) -> str:
+    """Markdown that renders as `text` (its lines' own indentation aside)."""
+    text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+    text = _INLINE_MARKUP.sub(r"\\\g<0>", text)
+    text = _HTML_MARKUP.sub(lambda m: f"&#{ord(m[0])};", text)
+    return _LINE_MARKUP.sub(lambda m: f"&#{ord(m[1])};" if m[1] else f"{m[2]}&#{ord(m[3])};", text)
+
+
 def _line(text: str) -> str:
     """One line, whitespace collapsed: titles, dates, authors, tags."""
     return " ".join(_clean(text).split())
@@ -412,7 +430,9 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     # dict.get, not item.get: feedparser maps a missing `updated` to `published` (with a warning).
     published, updated = dict.get(item, "published", ""), dict.get(item, "updated", "")
     date = published or updated or _rfc3339_of(item.get("published_parsed") or item.get("updated_parsed"))
-    body, summary = _body_and_summary(_feed_content(item), item.get("summary", "") or "")
+    content, content_is_text = _feed_content(item)
+    summary_is_text = (item.get("summary_detail") or {}).get("type") == "text/plain"
+    body, summary = _body_and_summary(content, item.get("summary", "") or "", content_is_text, summary_is_text)
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
         title = _html_text(title)
@@ -430,20 +450,24 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     )
 
 
-def _body_and_summary(content: str, summary: str) -> tuple[str, str]:
-    """The entry's body and its own summary, cleaned; without content, the summary is the body."""
+def _body_and_summary(content: str, summary: str, content_is_text: bool = False,
+                      summary_is_text: bool = False) -> tuple[str, str]:
+    """The entry's body and its own summary, cleaned, as Markdown (plain text escaped; HTML is
+    Markdown already); without content, the summary is the body."""
     if not content:
-        content, summary = summary, ""
-    return _clean(content).strip(), _clean(summary).strip() if _is_own_summary(summary, content) else ""
+        content, summary, content_is_text, summary_is_text = summary, "", summary_is_text, False
+    body = _clean(content).strip()
+    own = _clean(summary).strip() if _is_own_summary(summary, content) else ""
+    return markdown_text(body) if content_is_text else body, markdown_text(own) if summary_is_text else own
 
 
-def _feed_content(item: Any) -> str:
-    """The entry's full content, HTML preferred (Atom may offer several)."""
+def _feed_content(item: Any) -> tuple[str, bool]:
+    """The entry's full content, HTML preferred (Atom may offer several); whether it is plain text."""
     contents = item.get("content") or []
     for part in contents:
         if part.get("type") in ("text/html", "application/xhtml+xml"):
-            return part.get("value", "")
-    return contents[0].get("value", "") if contents else ""
+            return part.get("value", ""), False
+    return (contents[0].get("value", ""), contents[0].get("type") == "text/plain") if contents else ("", False)
 
 
 def _person(item: Any) -> str:
@@ -531,8 +555,10 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
     if not isinstance(item, dict):
         return Entry(number, "", "")
     published, modified = _json_text(item, "date_published"), _json_text(item, "date_modified")
-    body, summary = _body_and_summary(_json_text(item, "content_html") or _json_text(item, "content_text"),
-                                      _json_text(item, "summary"))
+    html = _json_text(item, "content_html")
+    # JSON Feed's content_text and summary are plain text.
+    body, summary = _body_and_summary(html or _json_text(item, "content_text"), _json_text(item, "summary"),
+                                      not html, True)
     tags = item.get("tags")
     return Entry(
         position=number,
@@ -638,7 +664,7 @@ def _parse_text_list(text: str) -> Source:
             paragraphs = _first_post(paragraphs)
         title, summary = _title_and_summary(paragraphs)
         meta = _meta(meta_line)
-        entries.append(Entry(number, _line(title), meta.date, author=meta.author, body=summary))
+        entries.append(Entry(number, _line(title), meta.date, author=meta.author, body=markdown_text(summary)))
     return Source("text", tuple(entries))
 
 
@@ -772,6 +798,6 @@ def _card_entry(number: int, card: _Card) -> Entry:
         title=_line("".join(card.title)),
         date=meta.date,
         author=meta.author,
-        body=_clean("\n\n".join(p for p in paragraphs if p)),
+        body=markdown_text(_clean("\n\n".join(p for p in paragraphs if p))),
         link=(card.entry_link or card.link).strip(),
     )

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import REPO, SHARED
-from feedtool import config, importer, posts
+from feedtool import config, importer, posts, render
 from feedtool.files import find
 
 SEED = SHARED / "seed" / "000_9531becea8289120.txt"
@@ -185,7 +185,8 @@ def test_json_feed_1_0_fields(tmp_path: Path):
     assert values["updated"] == "2025-08-25T10:00:00+08:00"
     assert values["author"] == "Ann" and values["tags"] == ["notes", "yes"]
     assert values["summary"] == "A summary of its own." and values["id"] == "42"
-    assert loaded.post.body.strip() == "Plain *text* body."
+    assert loaded.post.body.strip() == "Plain \\*text\\* body."  # plain text: shown as written, not as emphasis
+    assert render.render(loaded.post, SITE).content_html == "<p>Plain *text* body.</p>"
 
 
 def test_atom_html_title_tag_id_and_author_inherited(tmp_path: Path):
@@ -359,3 +360,39 @@ def test_a_summary_that_is_the_contents_opening_is_not_kept_across_paragraphs():
     assert not importer._is_own_summary("First para. Second…", "<p>First para.</p><p>Second para, more.</p>")
     assert importer._is_own_summary("Something else.", "<p>First para.</p><p>Second para, more.</p>")
     assert importer._html_text("<p>a</p><p>b</p><script>x</script><br>c") == "a b c"
+
+
+_plain = st.text(st.sampled_from(list("ab 中文。\n\t#>*-+=_~:|`[]{}()!\\&<;0123456789.")), max_size=40)
+
+
+@given(_plain)
+@settings(max_examples=300, deadline=None)
+def test_plain_text_shows_as_written(text):
+    # A JSON Feed's content_text (plain text) must come out of the post as that text: no
+    # heading, list, emphasis, code, table or tag made of what it says.
+    assert render.html_to_text(render.to_html(importer.markdown_text(text), "https://e.com/")) == " ".join(text.split())
+
+
+def test_a_feeds_plain_text_is_not_read_as_markdown(tmp_path: Path):
+    text = "用 std::vector<int> 存数据。\n# 不是标题\n*不是强调*"
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+            "items": [{"id": "1", "title": "t", "date_published": "2025-08-24T10:00:00+08:00", "content_text": text,
+                       "summary": "**也不是**"}]}
+    (tmp_path / "feed.json").write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    [post] = importer.plan_import(tmp_path / "feed.json", tmp_path / "posts").posts
+    loaded = posts.loads(post.data, SITE, path="t.md")
+    rendered = render.render(loaded.post, SITE)
+    assert render.html_to_text(rendered.content_html) == "用 std::vector<int> 存数据。 # 不是标题 *不是强调*"
+    assert "<h1>" not in rendered.content_html and "<em>" not in rendered.content_html
+    assert render.html_to_text(rendered.summary_html) == "**也不是**"
+
+
+def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
+    atom = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            '<id>urn:t</id><updated>2025-08-24T10:00:00+08:00</updated><entry><title>t</title><id>urn:1</id>'
+            '<updated>2025-08-24T10:00:00+08:00</updated><content type="text">1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</content>'
+            '</entry></feed>')
+    (tmp_path / "atom.xml").write_text(atom, encoding="utf-8")
+    [post] = importer.plan_import(tmp_path / "atom.xml", tmp_path / "posts").posts
+    rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
+    assert rendered.content_html == "<p>1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</p>"
