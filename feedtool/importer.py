@@ -432,7 +432,8 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     date = published or updated or _rfc3339_of(item.get("published_parsed") or item.get("updated_parsed"))
     content, content_is_text = _feed_content(item)
     summary_is_text = (item.get("summary_detail") or {}).get("type") == "text/plain"
-    body, summary = _body_and_summary(content, item.get("summary", "") or "", content_is_text, summary_is_text)
+    link = (item.get("link") or "").strip()
+    body, summary = _body_and_summary(content, item.get("summary", "") or "", content_is_text, summary_is_text, link)
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
         title = _html_text(title)
@@ -444,21 +445,33 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
         tags=_tags(tag.get("term") or tag.get("label") for tag in item.get("tags", [])),
         body=body,
         summary=summary,
-        link=(item.get("link") or "").strip(),
+        link=link,
         id=(item.get("id") or "").strip(),
         updated=_line(updated) if published else "",
     )
 
 
-def _body_and_summary(content: str, summary: str, content_is_text: bool = False,
-                      summary_is_text: bool = False) -> tuple[str, str]:
-    """The entry's body and its own summary, cleaned, as Markdown (plain text escaped; HTML is
-    Markdown already); without content, the summary is the body."""
+def _body_and_summary(content: str, summary: str, content_is_text: bool = False, summary_is_text: bool = False,
+                      link: str = "") -> tuple[str, str]:
+    """The entry's body and its own summary, cleaned, as Markdown: plain text escaped, HTML as it
+    is (Markdown keeps it) with its relative links and images made absolute against the entry's
+    `link`, where they were published (the new post's address is elsewhere). Without content,
+    the summary is the body."""
     if not content:
         content, summary, content_is_text, summary_is_text = summary, "", summary_is_text, False
+
+    def markdown(part: str, is_text: bool) -> str:
+        if is_text:
+            return markdown_text(part)
+        if urlsplit(link).scheme in ("http", "https") and re.search(r"(?i)\b(?:src|href|srcset)\s*=", part):
+            from .render import sanitize  # (Atom's are absolute already: feedparser applies xml:base)
+
+            return sanitize(part, link)
+        return part
+
     body = _clean(content).strip()
     own = _clean(summary).strip() if _is_own_summary(summary, content) else ""
-    return markdown_text(body) if content_is_text else body, markdown_text(own) if summary_is_text else own
+    return markdown(body, content_is_text), markdown(own, summary_is_text) if own else own
 
 
 def _feed_content(item: Any) -> tuple[str, bool]:
@@ -558,7 +571,7 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
     html = _json_text(item, "content_html")
     # JSON Feed's content_text and summary are plain text.
     body, summary = _body_and_summary(html or _json_text(item, "content_text"), _json_text(item, "summary"),
-                                      not html, True)
+                                      not html, True, _json_text(item, "url").strip())
     tags = item.get("tags")
     return Entry(
         position=number,

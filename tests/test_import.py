@@ -396,3 +396,23 @@ def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
     [post] = importer.plan_import(tmp_path / "atom.xml", tmp_path / "posts").posts
     rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
     assert rendered.content_html == "<p>1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</p>"
+
+
+@pytest.mark.parametrize("kind", ["rss", "json"])
+def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path: Path, kind: str):
+    link, html = "https://old.example.com/2024/01/first-post.html", '<p><img src="img/a.png" alt="a"> <a href="/rel">r</a></p>'
+    if kind == "rss":
+        from xml.sax.saxutils import escape
+
+        data = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://old.example.com/</link>'
+                f'<description>d</description><item><title>t</title><link>{link}</link>'
+                f'<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate><description>{escape(html)}</description></item>'
+                '</channel></rss>')
+    else:
+        data = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+            {"id": "1", "url": link, "title": "t", "date_published": "2025-08-24T10:00:00+08:00", "content_html": html}]})
+    (tmp_path / f"feed.{kind}").write_text(data, encoding="utf-8")
+    [post] = importer.plan_import(tmp_path / f"feed.{kind}", tmp_path / "posts").posts
+    content = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE).content_html
+    assert 'src="https://old.example.com/2024/01/img/a.png"' in content, content
+    assert 'href="https://old.example.com/rel"' in content, content
