@@ -432,7 +432,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
     if send:
-        _send(site, letter, recipients, server, dry_run)
+        _send(site, letter, recipients, server, dry_run, quiet)
 
 
 # The share of the posts the helper stats; this process stats the rest once it has loaded the
@@ -516,7 +516,7 @@ def _smtp_server(site, host: str | None, port: int | None, security: str | None)
     )
 
 
-def _send(site, letter, recipients: list[str], server, dry_run: bool) -> None:
+def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool) -> None:
     from . import digest as dg
     from .send import Ledger, deliver
 
@@ -539,10 +539,12 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool) -> None:
         if done % step == 0 or done == total:
             click.echo(f"sending {letter.name}: {done}/{total}", err=True)
 
-    outcome = deliver(letter.name, recipients, build, server, ledger, progress=progress if len(recipients) > 1 else None)
-    click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
-               + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
-               + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if not outcome.ok else "") + ".")
+    outcome = deliver(letter.name, recipients, build, server, ledger,
+                      progress=progress if len(recipients) > 1 and not quiet else None)
+    if not quiet:
+        click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
+                   + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
+                   + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if not outcome.ok else "") + ".")
     for address, reason in {**outcome.failed, **outcome.deferred}.items():
         kind = "failed" if address in outcome.failed else "not sent (temporary failure; run again later)"
         click.echo(f"{kind}\t{address}\t{reason}", err=True)

@@ -333,15 +333,19 @@ def _check_pattern(value: str, names: tuple[str, ...]) -> set[str]:
 def address_of(value: str) -> str | None:
     """The email address in 'Name <a@b.example>' or 'a@b.example', if it is one; else None.
     One rule for config addresses and for recipients."""
+    from email.errors import HeaderParseError
     from email.headerregistry import Address
-    from email.utils import parseaddr
+    from email.utils import getaddresses
 
-    _, address = parseaddr(value)
+    found = [address for _, address in getaddresses([value]) if address]
+    if len(found) != 1:  # none, or several ("a@x, b@x": one would be dropped without a word)
+        return None
+    address = found[0]
     if "@" not in address or not address.isprintable() or any(c.isspace() for c in address):
         return None
     try:
         Address(addr_spec=address)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError):  # a@x.example. says the parser is at a loss
         return None
     return address
 

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from .errors import OutputError
 
@@ -64,6 +65,27 @@ def prepare_writes() -> None:
     """Import what writing needs now (tempfile, with shutil, random, bz2 and lzma: 3 ms), at a
     moment this process would only wait (while a helper renders), not once the outputs are ready."""
     import tempfile  # noqa: F401
+
+
+def lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on `path` (created if missing) for this process, held until the returned
+    file is closed; OutputError at once if another process holds it. (None where the system has
+    no such locks.)"""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "ab")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise OutputError(f"{path} is in use by another feedtool run; try again once it has finished") from None
+    return handle
 
 
 def read_if_present(path: Path) -> bytes | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .config import address_of
 from .errors import FeedtoolError
-from .output import append_line
+from .output import append_line, lock
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _sleep = time.sleep  # the pause between retries (tests replace it)
@@ -155,10 +155,13 @@ def deliver(
     """
     server.check()
     outcome = Outcome()
-    pending, skipped = ledger.split(digest, recipients)
-    outcome.skipped.extend(skipped)
+    # One sender per ledger: two runs at once would each read it before the other wrote to it,
+    # and both send to everyone. The second stops here instead.
+    held = lock(ledger.path.with_name(ledger.path.name + ".lock"))
     connection: smtplib.SMTP | None = None
     try:
+        pending, skipped = ledger.split(digest, recipients)
+        outcome.skipped.extend(skipped)
         for number, recipient in enumerate(pending, start=1):
             message = build(recipient)
             sender = parseaddr(str(message["From"]))[1]
@@ -185,6 +188,8 @@ def deliver(
         raise SendError(server.redact(str(exc))) from None
     finally:
         _close(connection)
+        if held is not None:
+            held.close()
     return outcome
 
 

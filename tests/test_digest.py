@@ -6,6 +6,8 @@ import dataclasses
 import email
 import json
 import re
+import subprocess
+import sys
 import unicodedata
 from datetime import datetime
 from email import policy
@@ -207,6 +209,48 @@ def test_send_once_per_recipient_with_their_own_message(blog: Path, run, smtp_se
     assert "Sent 2025-W34 to 0 recipients; 2 already had it." in again.stdout
     ledger = (blog / ".feedtool" / "sent.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(ledger) == 2 and all(json.loads(line)["digest"] == "2025-W34" for line in ledger)
+
+
+def test_a_second_send_while_one_is_running_stops_and_sends_nothing(blog: Path, run, smtp_server):
+    # Two runs at once would each read the ledger before the other wrote to it: everyone twice.
+    recorder, port = smtp_server
+    lock = blog / ".feedtool" / "sent.jsonl.lock"
+    lock.parent.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'ab'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(lock)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        result = run(*send_args(port, "--to", "a@example.com"))
+        assert result.exit_code == 2, result.output
+        assert "sent.jsonl.lock is in use by another feedtool run" in result.stderr
+        assert recorder.recipients() == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(*send_args(port, "--to", "a@example.com")).exit_code == 0
+    assert recorder.recipients() == ["a@example.com"]
+
+
+def test_quiet_sending_prints_only_problems(blog: Path, run, smtp_server):
+    recorder, port = smtp_server
+    recorder.refuse.add("gone@example.com")
+    result = run(*send_args(port, "--to", "a@example.com", "--to", "b@example.com", "--to", "gone@example.com", "-q"))
+    assert result.exit_code == 1
+    assert result.stdout == "" and result.stderr == "failed\tgone@example.com\t550 5.1.1 no such user here\n"
+    assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.parametrize("line, shown", [("a@example.com, b@example.com", "'a@example.com, b@example.com'"),
+                                         ("c@example.com; d@example.com", "'c@example.com; d@example.com'"),
+                                         ("u2@example.com.", "'u2@example.com.'")])
+def test_a_recipient_line_that_is_not_one_address_is_an_error(blog: Path, run, smtp_server, line: str, shown: str):
+    recorder, port = smtp_server
+    (blog / "list.txt").write_text(f"ok@example.com\n{line}\n", encoding="utf-8")
+    result = run(*send_args(port, "--to-file", "list.txt"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"error: list.txt:2: not an email address: {shown}"
+    assert recorder.recipients() == []
 
 
 def test_a_dropped_connection_is_retried_and_nobody_gets_two(blog: Path, run, smtp_server):
