@@ -93,7 +93,12 @@ class Site:
 
     @property
     def domain(self) -> str:
-        return urlsplit(self.base_url).hostname or "localhost"
+        """The site's host as mail headers carry it: ASCII (an IDN like 博客.example.com in punycode)."""
+        host = urlsplit(self.base_url).hostname or "localhost"
+        try:
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:  # a label IDNA cannot encode (too long, say)
+            return "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
                       title: str = "", pattern: str | None = None) -> str:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from .build import ToRender, rendered
 from .config import Site
@@ -256,11 +256,16 @@ _LONGEST_ADDRESS = "x" * 64 + "@" + "y" * 63 + ".example"
 
 
 def unsubscribe_link(site: Site, recipient: str | None) -> str:
-    """The https unsubscribe page; a recipient's own link carries their address."""
+    """The https unsubscribe page; a recipient's own link carries their address (in the query,
+    before any #fragment, which never reaches the server). %-encoded: it goes in a header too."""
+    from .render import encoded_url
+
     base = site.digest.unsubscribe_url
     if not base or not recipient:
-        return base
-    return base + ("&" if urlsplit(base).query else "?") + urlencode({"email": recipient})
+        return encoded_url(base)
+    parts = urlsplit(base)
+    query = "&".join(part for part in (parts.query, urlencode({"email": recipient})) if part)
+    return encoded_url(urlunsplit(parts._replace(query=query)))
 
 
 def archive_url(site: Site) -> str:
@@ -334,7 +339,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
         unsubscribe.append(f"<mailto:{site.digest.unsubscribe_mailto}?subject={subject}>")
     if unsubscribe:
         msg["List-Unsubscribe"] = ", ".join(unsubscribe)
-    if site.digest.unsubscribe_url:
+    if urlsplit(site.digest.unsubscribe_url).scheme == "https":  # one-click needs https (RFC 8058)
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = text if text is not None else render_text(site, letter, recipient)
     html = html if html is not None else render_html(site, letter, recipient)

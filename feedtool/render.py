@@ -110,7 +110,7 @@ def sanitize(raw_html: str, base_url: str) -> str:
     return _UNWANTED.sub("", cleaned)
 
 
-def _encoded(url: str) -> str:
+def encoded_url(url: str) -> str:
     """`url` with what a URL may not hold as it is %-encoded (a % that starts no escape too)."""
     return quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", url), safe=_URL_CHARACTERS)
 
@@ -176,7 +176,7 @@ def _render(post: Post, site: Site) -> Rendered:
         summary = truncate_html(content, site.summary_length)
     # Spaces and Chinese in a file name written as they are: a feed's URL must have them %-encoded
     # (what is encoded already, and the URL's own punctuation, is kept).
-    cover_url = _safe_url(_encoded(urljoin(post.permalink, post.cover))) if post.cover else None
+    cover_url = _safe_url(encoded_url(urljoin(post.permalink, post.cover))) if post.cover else None
     return Rendered(post, content, summary, cover_url)
 
 

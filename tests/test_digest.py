@@ -253,6 +253,34 @@ def test_a_recipient_line_that_is_not_one_address_is_an_error(blog: Path, run, s
     assert recorder.recipients() == []
 
 
+@pytest.mark.parametrize("base_url, url, link, one_click", [
+    ("https://pan.example.com", "https://pan.example.com/退订?list=周报",
+     "https://pan.example.com/%E9%80%80%E8%AE%A2?list=%E5%91%A8%E6%8A%A5&email=a%40example.com", True),
+    ("https://pan.example.com", "https://pan.example.com/unsub#form", "https://pan.example.com/unsub?email=a%40example.com#form", True),
+    ("https://博客.example.com", "http://pan.example.com/unsub", "http://pan.example.com/unsub?email=a%40example.com", False),
+])
+def test_unsubscribe_links_and_domains_that_are_not_plain_ascii(blog: Path, run, smtp_server, base_url, url, link,
+                                                               one_click):
+    # Headers carry ASCII: a Chinese domain in punycode, a Chinese path %-encoded. The address
+    # goes in the query, before a #fragment (which never reaches the server); one-click
+    # unsubscribing (List-Unsubscribe-Post) needs https.
+    recorder, port = smtp_server
+    config = blog / "feedtool.toml"
+    text = config.read_text(encoding="utf-8").replace('unsubscribe_url = "https://pan.example.com/unsubscribe"',
+                                                      f'unsubscribe_url = "{url}"')
+    config.write_text(text.replace('base_url = "https://pan.example.com"', f'base_url = "{base_url}"'), encoding="utf-8")
+    result = run(*send_args(port, "--to", "a@example.com"))
+    assert result.exit_code == 0, result.output
+    [(_, _, data)] = recorder.messages
+    msg = email.message_from_bytes(data, policy=policy.default)
+    assert not msg.defects
+    assert str(msg["List-Unsubscribe"]).startswith(f"<{link}>")
+    assert (msg["List-Unsubscribe-Post"] is not None) == one_click
+    assert f'href="{link.replace("&", "&amp;")}"' in msg.get_body(("html",)).get_content()
+    if "博客" in base_url:
+        assert str(msg["Message-ID"]).endswith("@xn--9krq6q.example.com>") and "xn--9krq6q" in str(msg["List-Id"])
+
+
 def test_a_dropped_connection_is_retried_and_nobody_gets_two(blog: Path, run, smtp_server):
     recorder, port = smtp_server
     recorder.drop_data = 1
