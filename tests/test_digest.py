@@ -111,6 +111,20 @@ def test_text_part_has_titles_and_urls_wrapped(w34: Path):
         assert columns <= 80 or "https://" in line, line
 
 
+def test_long_titles_and_many_tags_wrap_in_the_text_part(blog: Path, run):
+    post = blog / "posts" / "glm-vl.md"
+    tags = ", ".join(f"标签{n}" for n in range(15))
+    text = post.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", "title: " + "超长标题" * 60, text, count=1)
+    post.write_text(re.sub(r"(?m)^tags: .*$", f"tags: [{tags}]", text, count=1), encoding="utf-8")
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    part = (blog / "public" / "digest" / "2025-W34.txt").read_text(encoding="utf-8")
+    assert "1. 超长标题超长标题" in part and "   标签：标签0、标签1" in part
+    for line in part.splitlines():
+        columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        assert columns <= 72 or "https://" in line, line
+
+
 def test_digest_files_are_deterministic(blog: Path, run, tmp_path: Path):
     for out in ("a", "b"):
         assert run("digest", "--week", "2025-W34", "--out", str(tmp_path / out)).exit_code == 0
