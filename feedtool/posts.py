@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date as Date, datetime, time as Time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -141,29 +141,34 @@ def _timestamp(post: Post) -> float:
 
 def split_more(body: str) -> tuple[str, str | None]:
     """(text before the first more marker, text after it); (body, None) without a marker."""
-    markers = more_markers(body)
-    if not markers:
+    marker = next(more_markers(body), None)
+    if marker is None:
         return body, None
-    return body[: markers[0].start()], body[markers[0].end():]
+    return body[: marker.start()], body[marker.end():]
 
 
 def without_more(body: str) -> str:
     """The body without its more markers (those in code stay: they are what the code shows)."""
-    for marker in reversed(more_markers(body)):
+    for marker in reversed(list(more_markers(body))):
         body = body[: marker.start()] + body[marker.end():]
     return body
 
 
-def more_markers(body: str) -> list[re.Match[str]]:
-    """The more markers of a body, except those inside fenced code (a post about Hugo may show
-    one in an example), found as the renderer finds code blocks."""
+def more_markers(body: str) -> Iterator[re.Match[str]]:
+    """The more markers of a body, in order, except those inside fenced code (a post about Hugo
+    may show one in an example), found as the renderer finds code blocks. Lazily: the first is
+    found without reading the rest of the body."""
     if "<!--" not in body:  # the cheap test first
-        return []
-    markers = list(MORE_MARKER.finditer(body))
-    if markers and ("```" in body or "~~~" in body):
-        blocks = [block.span() for block in _FENCED_BLOCK.finditer(body)]
-        markers = [m for m in markers if not any(start < m.start() < end for start, end in blocks)]
-    return markers
+        return
+    blocks = None
+    for marker in MORE_MARKER.finditer(body):
+        at = marker.start()
+        if body.find("```", 0, at) >= 0 or body.find("~~~", 0, at) >= 0:  # a fence before it: in code?
+            if blocks is None:
+                blocks = [block.span() for block in _FENCED_BLOCK.finditer(body)]
+            if any(start < at < end for start, end in blocks):
+                continue
+        yield marker
 
 
 # A fenced code block, by the pattern of Python-Markdown's fenced_code (FencedBlockPreprocessor.

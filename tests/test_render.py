@@ -123,7 +123,7 @@ def test_a_marker_markdown_shows_as_code_is_never_taken(pieces):
     body = "".join(pieces)
     assert escaped_markers(posts.without_more(body)) == escaped_markers(body)
     before, after = posts.split_more(body)
-    assert (after is None) == (not posts.more_markers(body))
+    assert (after is None) == (not list(posts.more_markers(body)))
 
 
 _fence_lines = st.sampled_from(["```", "~~~", "````", "~~~~", "```python", "``` python", "```.py", "```{.py #a}",
