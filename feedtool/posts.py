@@ -141,7 +141,9 @@ def _timestamp(post: Post) -> float:
 
 def split_more(body: str) -> tuple[str, str | None]:
     """(text before the first more marker, text after it); (body, None) without a marker."""
-    marker = next(more_markers(body), None)
+    marker = MORE_MARKER.search(body) if "<!--" in body else None  # the cheap tests first
+    if marker is not None and _fence_before(body, marker.start()):
+        marker = next(more_markers(body), None)  # perhaps in code: the first marker outside code
     if marker is None:
         return body, None
     return body[: marker.start()], body[marker.end():]
@@ -163,12 +165,17 @@ def more_markers(body: str) -> Iterator[re.Match[str]]:
     blocks = None
     for marker in MORE_MARKER.finditer(body):
         at = marker.start()
-        if body.find("```", 0, at) >= 0 or body.find("~~~", 0, at) >= 0:  # a fence before it: in code?
+        if _fence_before(body, at):  # perhaps in code
             if blocks is None:
                 blocks = [block.span() for block in _FENCED_BLOCK.finditer(body)]
             if any(start < at < end for start, end in blocks):
                 continue
         yield marker
+
+
+def _fence_before(body: str, at: int) -> bool:
+    """Whether a code fence may open before `at` (if not, nothing there is code)."""
+    return body.find("```", 0, at) >= 0 or body.find("~~~", 0, at) >= 0
 
 
 # A fenced code block, by the pattern of Python-Markdown's fenced_code (FencedBlockPreprocessor.
