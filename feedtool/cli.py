@@ -168,6 +168,8 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     if ping and not site.hub:
         raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
     out = out_dir or site.out
+    if out.resolve() == (posts_dir or site.posts).resolve():
+        raise FeedtoolError(f"--out {out} is the posts folder: the feeds would be written among the posts")
     with _helper(site, posts_dir, _prepare_build) as helper:
         from .build import build as build_feeds
         from .output import remove_files, write_files

@@ -93,12 +93,8 @@ class Site:
 
     @property
     def domain(self) -> str:
-        """The site's host as mail headers carry it: ASCII (an IDN like 博客.example.com in punycode)."""
-        host = urlsplit(self.base_url).hostname or "localhost"
-        try:
-            return host.encode("idna").decode("ascii")
-        except UnicodeError:  # a label IDNA cannot encode (too long, say)
-            return "localhost"
+        """The site's host as mail headers carry it (`ascii_host`)."""
+        return ascii_host(urlsplit(self.base_url).hostname or "") or "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
                       title: str = "", pattern: str | None = None) -> str:
@@ -127,6 +123,15 @@ class Site:
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
         return f"{self.base_url}/{path.lstrip('/')}"
+
+
+def ascii_host(host: str) -> str:
+    """A host name in ASCII, as headers and URLs carry it: an IDN like 博客.example.com in
+    punycode; "" if IDNA cannot encode it (a label too long, say)."""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
 
 
 _DATE_FIELDS = frozenset(("year", "month", "day", "i_month", "i_day", "short_year"))
@@ -193,7 +198,7 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     out = site.out.absolute()
     # (Nested either way is left alone: posts = "." holds public/, and a Jekyll site's feeds may
     # go into its source folder, which does not publish _posts as they are.)
-    if out == site.posts.absolute():
+    if out.resolve() == site.posts.resolve():
         raise ConfigError(f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
                           "among the posts; give them a folder of their own")
     for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache)):
@@ -301,13 +306,17 @@ def _check_url(key: str, value: str) -> None:
     example = f"expected an absolute http(s) URL such as https://example.com, got {value!r}"
     parts = urlsplit(value)
     try:
-        parts.port  # noqa: B018  (raises for a port that is not a number from 0 to 65535)
+        port = parts.port  # (raises for a port that is not a number from 0 to 65535)
     except ValueError:
-        raise ValueError(f"{example} (its port is not a number from 1 to 65535)") from None
+        port = 0
+    if port == 0 and re.search(r":[^/@]*$", parts.netloc.rpartition("@")[2]):  # a colon, then no port
+        raise ValueError(f"{example} (its port is not a number from 1 to 65535)")
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
         raise ValueError(example)
-    if key == "base_url" and (parts.query or parts.fragment or "?" in value or "#" in value or "@" in parts.netloc):
-        raise ValueError(f"{example}: no ?query, #fragment or user@ (addresses on the site are made by adding paths to it)")
+    if "@" in parts.netloc:  # a login in an address that is published or sent
+        raise ValueError(f"{example}: no user@ in it")
+    if key == "base_url" and (parts.query or parts.fragment or "?" in value or "#" in value):
+        raise ValueError(f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)")
 
 
 @lru_cache(maxsize=256)  # the site's pattern, and posts' own (Jekyll, Hexo)

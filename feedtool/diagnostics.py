@@ -31,10 +31,15 @@ class Diagnostic:
     def github(self) -> str:
         """A GitHub Actions workflow command, shown as an annotation on the file (its values
         escaped as GitHub's toolkit does: a property also escapes the `,` and `:` that end it)."""
-        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
         kind = "error" if self.severity == "error" else "warning"
-        return f"::{kind} file={path},line={self.line},col={self.column},title={self.code}::{message}"
+        return (f"::{kind} file={_escaped(self.path, property=True)},line={self.line},col={self.column},"
+                f"title={self.code}::{_escaped(self.message)}")
+
+
+def _escaped(value: str, *, property: bool = False) -> str:
+    """A workflow command's data (or a property's value, which also escapes the , and : that end it)."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if property else value
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

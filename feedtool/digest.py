@@ -258,7 +258,7 @@ _LONGEST_ADDRESS = "x" * 64 + "@" + "y" * 63 + ".example"
 def unsubscribe_link(site: Site, recipient: str | None) -> str:
     """The https unsubscribe page; a recipient's own link carries their address (in the query,
     before any #fragment, which never reaches the server). %-encoded: it goes in a header too."""
-    from .render import encoded_url
+    from .render import encoded_url  # where messages are made (the helper): not where posts are read
 
     base = site.digest.unsubscribe_url
     if not base or not recipient:
@@ -321,6 +321,8 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     from email.message import EmailMessage
     from email.policy import SMTP
 
+    from .render import encoded_url
+
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = letter.subject
     msg["From"] = sender(site)
@@ -330,7 +332,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["Date"] = format_rfc822(date.astimezone(site.zone))
     msg["Message-ID"] = message_id(site, letter, recipient)
     msg["List-Id"] = f"{site.title} <digest.{site.domain}>"
-    msg["List-Archive"] = f"<{archive_url(site)}>"
+    msg["List-Archive"] = f"<{encoded_url(archive_url(site))}>"
     unsubscribe = []
     if site.digest.unsubscribe_url:
         unsubscribe.append(f"<{unsubscribe_link(site, recipient)}>")

@@ -21,7 +21,8 @@ def find(folder: str | Path) -> list[str]:
 
     Symbolic links (to files or folders) and special files with a post's name are listed but
     never followed or read: each gets a warning, so no loop or pipe can hang a run and nothing
-    outside the folder is read.
+    outside the folder is read. A folder that cannot be listed is listed itself: its reader
+    reports it as an error, since its posts would be missing.
     """
     found: list[str] = []
     pending = [os.fspath(folder)]

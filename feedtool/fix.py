@@ -75,7 +75,9 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     # Belt and braces: the repaired file must read back as the same post, with no errors, and
     # with every other front matter value as it was (an edit in the wrong place changes one).
     again = loads(data, site, path=loaded.path)
-    fixed = {key for key, _, _ in edits}
+    # (An alias, such as Hugo's lastmod read as updated, sits where its key does: it changed too.)
+    edited = {front.positions[key] for key, _, _ in edits}
+    fixed = {key for key in front.values if front.positions.get(key) in edited}
     if again.post is None or has_errors(again.diagnostics) or again.post != post or again.front_matter is None or (
         {k: v for k, v in again.front_matter.values.items() if k not in fixed}
         != {k: v for k, v in front.values.items() if k not in fixed}

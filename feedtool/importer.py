@@ -59,7 +59,7 @@ from urllib.parse import unquote, urlsplit
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
 from .files import find
-from .posts import XML_FORBIDDEN
+from .posts import MORE_MARKER, XML_FORBIDDEN
 
 __all__ = [
     "Entry", "ImportReport", "PlannedPost", "SkippedEntry", "Source", "SourceError",
@@ -466,7 +466,9 @@ def _body_and_summary(content: str, summary: str, content_is_text: bool = False,
         if urlsplit(link).scheme in ("http", "https") and re.search(r"(?i)\b(?:src|href|srcset)\s*=", part):
             from .render import sanitize  # (Atom's are absolute already: feedparser applies xml:base)
 
-            return sanitize(part, link)
+            # Each side of a more marker on its own: sanitizing drops comments, the marker too.
+            pieces = re.split(f"({MORE_MARKER.pattern})", part, flags=MORE_MARKER.flags)
+            return "".join(f"\n\n{piece.strip()}\n\n" if n % 2 else sanitize(piece, link) for n, piece in enumerate(pieces))
         return part
 
     body = _clean(content).strip()

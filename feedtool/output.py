@@ -22,18 +22,20 @@ def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     root = out_dir.resolve()
     targets = {_inside(root, relative, out_dir): data for relative, data in files.items()}
     staged: list[tuple[Path, Path]] = []
+    current = None
     try:
-        for target, data in targets.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale(target)
-            staged.append((_stage(target, data), target))
-        for temporary, target in staged:
-            os.replace(temporary, target)
+        for current, data in targets.items():
+            current.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale(current)
+            staged.append((_stage(current, data), current))
+        for temporary, current in staged:
+            os.replace(temporary, current)
     except OSError as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-        where = exc.filename or out_dir  # the file or folder that failed, not only the output folder
-        raise OutputError(f"cannot write to {out_dir}: {where}: {exc.strerror or exc}") from None
+        # The file being written, or the folder on its way that failed (not a temporary file's name).
+        failed = exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else current
+        raise OutputError(f"cannot write {failed or out_dir}: {exc.strerror or exc}") from None
     return list(targets)
 
 
@@ -82,9 +84,12 @@ def lock(path: Path) -> IO[bytes] | None:
         raise OutputError(f"{path}: cannot open: {exc.strerror or exc}") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except BlockingIOError:
         handle.close()
         raise OutputError(f"{path} is in use by another feedtool run; try again once it has finished") from None
+    except OSError:  # a file system without locks (some network drives): nothing to hold
+        handle.close()
+        return None
     return handle
 
 

@@ -180,10 +180,11 @@ def _fence_before(body: str, at: int) -> bool:
 
 # A fenced code block, by the pattern of Python-Markdown's fenced_code (FencedBlockPreprocessor.
 # FENCED_BLOCK_RE), written out here so that checking a post never imports Markdown (17 ms):
-# tests/test_render.py checks it against what Markdown itself shows as code.
+# tests/test_render.py checks it against what Markdown itself shows as code. Its spaces may be
+# tabs: Markdown expands tabs before it looks for fences.
 _FENCED_BLOCK = re.compile(
-    r"""(?P<fence>^(?:~{3,}|`{3,}))[ ]*((\{(?P<attrs>[^\n]*)\})|(\.?(?P<lang>[\w#.+-]*)[ ]*)?"""
-    r"""(hl_lines=(?P<quot>"|')(?P<hl_lines>.*?)(?P=quot)[ ]*)?)\n(?P<code>.*?)(?<=\n)(?P=fence)[ ]*$""",
+    r"""(?P<fence>^(?:~{3,}|`{3,}))[ \t]*((\{(?P<attrs>[^\n]*)\})|(\.?(?P<lang>[\w#.+-]*)[ \t]*)?"""
+    r"""(hl_lines=(?P<quot>"|')(?P<hl_lines>.*?)(?P=quot)[ \t]*)?)\n(?P<code>.*?)(?<=\n)(?P=fence)[ \t]*$""",
     re.MULTILINE | re.DOTALL)
 
 

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
 
-from .config import Site
+from .config import Site, ascii_host
 from .diagnostics import Diagnostic
 from .errors import PostError
 from .posts import XML_FORBIDDEN, Post, split_more, without_more
@@ -35,8 +35,10 @@ _ATTRIBUTES = {
     "code": {"class"},  # language-python etc., from fenced code blocks
 }
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
-_CLOSING_TAGS = re.compile(r"(?:</\w+>\s*)+$")
-_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~"  # besides letters, digits and -._: what a URL may hold as it is
+# Blocks the ellipsis may step back into when the cut falls at their end (not code, links or
+# emphasis: "…" is no part of those).
+_CLOSING_TAGS = re.compile(r"(?:</(?:p|li|ul|ol|dd|dt|dl|blockquote|h[1-6]|div|td|th|tr|tbody|thead|table)>\s*)+$")
+_PATH_CHARACTERS = ":/@!$&'()*+,;=%~"  # besides letters, digits and -._: what a path may hold as it is
 _UNWANTED = re.compile(XML_FORBIDDEN.pattern[:-1] + "\x80-\x9f\ufffd]")
 
 
@@ -111,8 +113,20 @@ def sanitize(raw_html: str, base_url: str) -> str:
 
 
 def encoded_url(url: str) -> str:
-    """`url` with what a URL may not hold as it is %-encoded (a % that starts no escape too)."""
-    return quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", url), safe=_URL_CHARACTERS)
+    """`url` as ASCII: its host in punycode (an IDN), and what a path, query or fragment may not
+    hold as it is %-encoded (a % that starts no escape too)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        userinfo, at, host_and_port = netloc.rpartition("@")
+        host, colon, port = host_and_port.partition(":")  # (an IDN is never an IPv6 literal)
+        netloc = userinfo + at + (ascii_host(host) or host) + colon + port
+
+    def encoded(part: str, safe: str) -> str:
+        return quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", part), safe=safe)
+
+    return urlunsplit((parts.scheme, netloc, encoded(parts.path, _PATH_CHARACTERS),
+                       encoded(parts.query, _PATH_CHARACTERS + "?"), encoded(parts.fragment, _PATH_CHARACTERS + "?")))
 
 
 def _safe_url(url: str) -> str | None:
@@ -230,8 +244,8 @@ class _HtmlCutter(HTMLParser):
         self.feed(fragment)
         self.close()
         # The ellipsis goes inside the last element, so that it stays in the paragraph: before the
-        # tags that close the elements still open, and before those just closed when the cut
-        # falls at an element's end.
+        # tags that close the elements still open, and before those of blocks just closed when
+        # the cut falls at a block's end.
         kept = "".join(self.parts).rstrip()
         closed = _CLOSING_TAGS.search(kept)
         at = closed.start() if closed else len(kept)

@@ -260,7 +260,7 @@ _ALIASES = {
     # without doubt is read (a Hexo draft's `published: false` must not publish it).
     "plain": {"updated": ("lastmod", "last_modified_at"), "categories": ("category",)},
 }
-_PLAIN_NAMES = frozenset(("lastmod", "last_modified_at", "category", "published"))
+_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases), "published"))
 
 
 def adapt(kind: str, front: Any, path: str) -> Any:

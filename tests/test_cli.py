@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import checkout_env, write_post
+from conftest import REPO, checkout_env, write_post
 from feedtool.cli import cli
 
 
@@ -65,8 +65,15 @@ def test_unwritable_output_is_exit_2_without_traceback(blog: Path, run):
     (blog / "public").write_text("a file where the folder should be", encoding="utf-8")
     result = run("build")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: cannot write to ") and "public: File exists" in result.stderr
+    assert result.stderr.startswith("error: cannot write ") and "public: File exists" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_out_may_not_be_the_posts_folder(blog: Path, run):
+    result = run("build", "--out", "posts/../posts")
+    assert result.exit_code == 2
+    assert "is the posts folder" in result.stderr
+    assert sorted(p.name for p in (blog / "posts").iterdir()) == sorted(p.name for p in (REPO / "posts").iterdir())
 
 
 def test_an_output_error_names_the_file_that_failed(blog: Path, run):

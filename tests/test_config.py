@@ -50,9 +50,11 @@ def test_sample_config_loads():
         (MINIMAL + '[digest]\nsubject = "{title} 第{week:02d}周"\n', "unknown field {week:02d}"),
         (MINIMAL + '[digest]\nsubject = "{title!r}"\n', "unknown field {title!r}"),
         ('title = "t"\nbase_url = \n', "invalid TOML"),
-        ('title = "t"\nbase_url = "https://ex.com/?q=1"\n', "no ?query, #fragment or user@"),
-        ('title = "t"\nbase_url = "https://ex.com/#top"\n', "no ?query, #fragment or user@"),
-        ('title = "t"\nbase_url = "https://user:pw@ex.com/"\n', "no ?query, #fragment or user@"),
+        ('title = "t"\nbase_url = "https://ex.com/?q=1"\n', "no ?query or #fragment"),
+        ('title = "t"\nbase_url = "https://ex.com/#top"\n', "no ?query or #fragment"),
+        ('title = "t"\nbase_url = "https://user:pw@ex.com/"\n', "no user@"),
+        (MINIMAL + 'hub = "https://u:p@hub.example/"\n', "hub: expected an absolute http(s) URL such as https://example.com, got 'https://u:p@hub.example/': no user@"),
+        ('title = "t"\nbase_url = "https://ex.com:0/"\n', "its port is not a number"),
         ('title = "t"\nbase_url = "https://ex.com:abc/"\n', "its port is not a number"),
         ('title = "t"\nbase_url = "https://ex.com:99999/"\n', "its port is not a number"),
         ('title = "t"\nbase_url = "https://ex .com/"\n', "expected an absolute http(s) URL"),
@@ -97,7 +99,7 @@ def test_private_files_may_not_be_published(tmp_path: Path, line: str):
         config.load(tmp_path / "feedtool.toml")
 
 
-@pytest.mark.parametrize("line", ['out = "posts"\n', 'out = "posts/"\n', 'posts = "public"\n'])
+@pytest.mark.parametrize("line", ['out = "posts"\n', 'out = "posts/"\n', 'posts = "public"\n', 'out = "posts/../posts"\n'])
 def test_the_feeds_are_not_written_among_the_posts(tmp_path: Path, line: str):
     (tmp_path / "feedtool.toml").write_text(MINIMAL + line, encoding="utf-8")
     with pytest.raises(ConfigError, match="out and posts are the same folder"):

@@ -293,6 +293,7 @@ def test_unsubscribe_links_and_domains_that_are_not_plain_ascii(blog: Path, run,
     assert f'href="{link.replace("&", "&amp;")}"' in msg.get_body(("html",)).get_content()
     if "博客" in base_url:
         assert str(msg["Message-ID"]).endswith("@xn--9krq6q.example.com>") and "xn--9krq6q" in str(msg["List-Id"])
+        assert str(msg["List-Archive"]) == "<https://xn--9krq6q.example.com/digest/>"
 
 
 def test_a_dropped_connection_is_retried_and_nobody_gets_two(blog: Path, run, smtp_server):

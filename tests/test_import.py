@@ -400,7 +400,8 @@ def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
 
 @pytest.mark.parametrize("kind", ["rss", "json"])
 def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path: Path, kind: str):
-    link, html = "https://old.example.com/2024/01/first-post.html", '<p><img src="img/a.png" alt="a"> <a href="/rel">r</a></p>'
+    link = "https://old.example.com/2024/01/first-post.html"
+    html = '<p><img src="img/a.png" alt="a"> <a href="/rel">r</a></p>\n<!--more-->\n<p>后文</p>'
     if kind == "rss":
         from xml.sax.saxutils import escape
 
@@ -413,6 +414,8 @@ def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path
             {"id": "1", "url": link, "title": "t", "date_published": "2025-08-24T10:00:00+08:00", "content_html": html}]})
     (tmp_path / f"feed.{kind}").write_text(data, encoding="utf-8")
     [post] = importer.plan_import(tmp_path / f"feed.{kind}", tmp_path / "posts").posts
-    content = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE).content_html
+    rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
+    content = rendered.content_html
+    assert "后文" not in rendered.summary_html and "后文" in content  # the more marker is kept
     assert 'src="https://old.example.com/2024/01/img/a.png"' in content, content
     assert 'href="https://old.example.com/rel"' in content, content

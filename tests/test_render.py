@@ -103,7 +103,8 @@ def test_a_more_marker_in_a_code_block_is_code_not_the_summarys_end():
     assert "&lt;!--more--&gt;" in rendered.content_html and rendered.content_html.count("more") == 1
 
 
-_pieces = st.sampled_from(["```\n", "~~~\n", "````\n", "```python\n", "~~~~\n", "<!--more-->\n", "<!-- more -->\n",
+_pieces = st.sampled_from(["```\n", "~~~\n", "````\n", "```python\n", "```\tpython\n", "```\t\n", "~~~~\n",
+                           "<!--more-->\n", "<!-- more -->\n",
                            "text\n", "\n", "    code\n", "    <!--more-->\n", "   <!--more-->\n"])
 
 
@@ -122,6 +123,7 @@ def test_a_marker_markdown_shows_as_code_is_never_taken(pieces):
 
     body = "".join(pieces)
     assert escaped_markers(posts.without_more(body)) == escaped_markers(body)
+    assert not list(posts.more_markers(posts.without_more(body)))  # and every other one is taken out
     before, after = posts.split_more(body)
     assert (after is None) == (not list(posts.more_markers(body)))
 
@@ -135,7 +137,7 @@ _fence_lines = st.sampled_from(["```", "~~~", "````", "~~~~", "```python", "``` 
 def test_fenced_blocks_are_found_as_markdown_finds_them(lines):
     from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"  # (no tabs here: Markdown expands them first, which moves what follows)
     ours = [block.span() for block in posts._FENCED_BLOCK.finditer(text)]
     assert ours == [block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(text)]
 
@@ -162,6 +164,10 @@ def test_the_ellipsis_stays_in_the_paragraph_the_cut_ends():
     first, second = "第一段文字" * 16 + "。", "第二段文字" * 30 + "。"
     out = truncate_html(f"<p>{first}</p>\n<p>{second}</p>", 150)
     assert out == f"<p>{first}…</p>"
+    # ... but not inside the code, link or emphasis that ended there.
+    for tag in ("code", "strong", "a"):
+        out = truncate_html(f"<p>前文<{tag}>{first}</{tag}></p>\n<p>{second}</p>", 150)
+        assert out.endswith(f"</{tag}>…</p>"), out
 
 
 _texts = st.text(st.sampled_from(list("中文字句。！？；ab c&<>\"'")), min_size=0, max_size=60)

@@ -157,15 +157,22 @@ def test_a_toml_key_is_found_on_its_own_line_not_inside_a_multi_line_string(blog
 
 def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
     # Were a value found in the wrong place, the rewritten file would read back with another
-    # value changed: then the file is left as it was.
+    # value changed (here one the post does not keep): then the file is left as it was.
     from feedtool import posts as posts_module
 
-    text = '+++\ntitle = "t"\nsummary = """\ndate = "2025-01-01" is how\n"""\ndate = "八月 24, 2025"\n+++\n正文\n'
+    text = '+++\ntitle = "t"\nnotes = """\ndate = "2025-01-01" is how\n"""\ndate = "八月 24, 2025"\n+++\n正文\n'
     path = write_post(blog / "posts", "t.md", text)
     monkeypatch.setattr(posts_module, "_toml_sets", lambda lines, key, value: True)  # the first look-alike wins
     result = run("validate", "--fix", "posts/t.md")
     assert path.read_text(encoding="utf-8") == text
     assert "fixed" not in result.stderr
+
+
+def test_fix_rewrites_a_generators_own_name_for_a_date(blog: Path, run):
+    # Hugo's lastmod is read as updated (both names hold the one value): fixing it is no other change.
+    path = write_post(blog / "posts", "t.md", '---\ntitle: t\ndate: 2025-08-24\nlastmod: "八月 25, 2025"\n---\n正文\n')
+    assert run("validate", "--fix", "posts/t.md").exit_code == 0
+    assert path.read_text(encoding="utf-8") == "---\ntitle: t\ndate: 2025-08-24\nlastmod: 2025-08-25T00:00:00+08:00\n---\n正文\n"
 
 
 def test_fix_leaves_files_with_other_errors_alone(blog: Path, run):
