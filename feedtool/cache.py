@@ -36,7 +36,7 @@ except ImportError:  # another Python implementation
 from .config import Site
 from .files import Identity, changed_ns, stat_identity
 
-CACHE_FORMAT = 18
+CACHE_FORMAT = 19
 BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until

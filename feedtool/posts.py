@@ -550,6 +550,9 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
             last = block.rsplit("\n", 1)[-1]
             line, column = 1 + block.count("\n") + 1, len(last) + 1
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)).strip()
+        if reason.startswith(("Cannot overwrite a value", "Cannot declare")):  # a key (or table) set twice
+            text = block.split("\n")[line - 2] if 2 <= line <= block.count("\n") + 2 else ""
+            raise _Problem(line, len(text) - len(text.lstrip()) + 1, "FT114", f"duplicate key ({reason})") from None
         raise _Problem(line, column, "FT112", f"TOML syntax error: {reason}") from None
     except RecursionError:
         raise _Problem(2, 1, "FT112", "TOML nested too deeply") from None

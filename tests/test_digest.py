@@ -117,9 +117,11 @@ def test_long_titles_and_many_tags_wrap_in_the_text_part(blog: Path, run):
     text = post.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^title: .*$", "title: " + "超长标题" * 60, text, count=1)
     post.write_text(re.sub(r"(?m)^tags: .*$", f"tags: [{tags}]", text, count=1), encoding="utf-8")
+    for n in range(10):  # items 10 and up have a wider number
+        write_post(blog / "posts", f"long{n}.md", f"---\ntitle: {'x很长的标题' * 20}\ndate: 2025-08-2{n % 4}\n---\n\n正文。\n")
     assert run("digest", "--week", "2025-W34").exit_code == 0
     part = (blog / "public" / "digest" / "2025-W34.txt").read_text(encoding="utf-8")
-    assert "1. 超长标题超长标题" in part and "   标签：标签0、标签1" in part
+    assert "1. 超长标题超长标题" in part and "   标签：标签0、标签1" in part and "\n11. x很长的标题" in part
     for line in part.splitlines():
         columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
         assert columns <= 72 or "https://" in line, line

@@ -76,6 +76,7 @@ def test_numbers_in_titles_stay_as_written():
         ("+++\ntitle = \"t\"\ndate = \n+++\n", "p.md:3:8: error FT112 TOML syntax error"),
         ("---\n- a\n- b\n---\n", "p.md:2:1: error FT113 front matter must be a mapping"),
         ("---\ntitle: a\ndate: 2025-08-24\ntitle: b\n---\n", "p.md:4:1: error FT114 duplicate key 'title' (first set on line 2)"),
+        ('+++\ntitle = "a"\n  title = "b"\n+++\n', "p.md:3:3: error FT114 duplicate key (Cannot overwrite a value)"),
         ("---\ndate: 2025-08-24\n---\n", "p.md:1:1: error FT200 missing title"),
         ("---\ntitle: ''\ndate: 2025-08-24\n---\n", "p.md:2:8: error FT200 empty title"),
         ("---\ntitle: t\n---\n", "p.md:1:1: error FT202 missing date"),
