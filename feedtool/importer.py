@@ -85,6 +85,7 @@ class Entry:
     link: str = ""
     id: str = ""
     updated: str = ""  # as written
+    cover: str = ""  # the entry's image (media:content, JSON Feed image), as the source has it
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,8 @@ def post_text(entry: Entry) -> str:
         lines.append(f"tags: [{', '.join(_yaml_scalar(tag) for tag in entry.tags)}]")
     if entry.summary:
         lines.append(f"summary: {yaml_quote(entry.summary)}")
+    if entry.cover:
+        lines.append(f"cover: {yaml_quote(entry.cover)}")
     if entry.id and entry.id != entry.link:
         lines.append(f"id: {yaml_quote(entry.id)}")
     lines.append("---")
@@ -448,6 +451,8 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
         link=link,
         id=(item.get("id") or "").strip(),
         updated=_line(updated) if published else "",
+        cover=_line(next((m.get("url", "") for m in item.get("media_content") or []
+                          if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/")), "")),
     )
 
 
@@ -586,6 +591,7 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
         link=_json_text(item, "url").strip(),
         id=str(item["id"]).strip() if isinstance(item.get("id"), (str, int)) else "",
         updated=_line(modified) if published else "",
+        cover=_line(_json_text(item, "image")),
     )
 
 

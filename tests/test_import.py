@@ -121,8 +121,15 @@ def _feed_facts(path: Path) -> list[tuple]:
              e.content[0].value if "content" in e else e.summary) for e in parsed.entries]
 
 
+def _give_cover(blog: Path) -> None:
+    post = blog / "posts" / "glm-vl.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover: images/封面 图.png\n"),
+                    encoding="utf-8")
+
+
 @pytest.mark.parametrize("feed", ["rss.xml", "atom.xml"])
 def test_rss_and_atom_from_build_round_trip(blog: Path, run, feed: str):
+    _give_cover(blog)  # a cover comes back too
     assert run("build").exit_code == 0
     result = run("import", f"public/{feed}", "--into", "imported")
     assert result.exit_code == 0, result.output
@@ -137,15 +144,19 @@ def test_rss_and_atom_from_build_round_trip(blog: Path, run, feed: str):
     assert run("build", "--posts", "imported", "--out", "rebuilt").exit_code == 0
     for output in ("rss.xml", "atom.xml"):
         assert _feed_facts(blog / "rebuilt" / output) == _feed_facts(blog / "public" / output)
+        media = [feedparser.parse((blog / folder / output).read_bytes()).entries[0].media_content
+                 for folder in ("public", "rebuilt")]
+        assert media[0] == media[1] and "%E5%B0%81%E9%9D%A2" in media[0][0]["url"]
 
 
 def test_json_feed_from_build_round_trips(blog: Path, run):
+    _give_cover(blog)
     assert run("build").exit_code == 0
     result = run("import", "public/feed.json", "--into", "imported")
     assert result.exit_code == 0, result.output
     assert run("validate", "imported").exit_code == 0
     assert run("build", "--posts", "imported", "--out", "rebuilt").exit_code == 0
-    keys = ("id", "url", "title", "date_published", "tags", "authors", "content_html", "summary")
+    keys = ("id", "url", "title", "date_published", "tags", "authors", "content_html", "summary", "image")
     before, after = (json.loads((blog / folder / "feed.json").read_text(encoding="utf-8"))["items"]
                      for folder in ("public", "rebuilt"))
     assert [{k: item.get(k) for k in keys} for item in after] == [{k: item.get(k) for k in keys} for item in before]
