@@ -306,10 +306,10 @@ def _check_url(key: str, value: str) -> None:
     example = f"expected an absolute http(s) URL such as https://example.com, got {value!r}"
     parts = urlsplit(value)
     try:
-        port = parts.port  # (raises for a port that is not a number from 0 to 65535)
+        bad_port = parts.port == 0 or parts.netloc.endswith(":")  # (.port raises for one that is not a number up to 65535)
     except ValueError:
-        port = 0
-    if port == 0 and re.search(r":[^/@]*$", parts.netloc.rpartition("@")[2]):  # a colon, then no port
+        bad_port = True
+    if bad_port:
         raise ValueError(f"{example} (its port is not a number from 1 to 65535)")
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
         raise ValueError(example)

@@ -575,10 +575,10 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
     if not isinstance(item, dict):
         return Entry(number, "", "")
     published, modified = _json_text(item, "date_published"), _json_text(item, "date_modified")
-    html = _json_text(item, "content_html")
+    html, link = _json_text(item, "content_html"), _json_text(item, "url").strip()
     # JSON Feed's content_text and summary are plain text.
     body, summary = _body_and_summary(html or _json_text(item, "content_text"), _json_text(item, "summary"),
-                                      not html, True, _json_text(item, "url").strip())
+                                      not html, True, link)
     tags = item.get("tags")
     return Entry(
         position=number,
@@ -588,7 +588,7 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
         tags=_tags(tags if isinstance(tags, list) else ()),
         body=body,
         summary=summary,
-        link=_json_text(item, "url").strip(),
+        link=link,
         id=str(item["id"]).strip() if isinstance(item.get("id"), (str, int)) else "",
         updated=_line(modified) if published else "",
         cover=_line(_json_text(item, "image")),

@@ -552,7 +552,7 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)).strip()
         if reason.startswith(("Cannot overwrite a value", "Cannot declare")):  # a key (or table) set twice
             text = block.split("\n")[line - 2] if 2 <= line <= block.count("\n") + 2 else ""
-            raise _Problem(line, len(text) - len(text.lstrip()) + 1, "FT114", f"duplicate key ({reason})") from None
+            raise _Problem(line, _first_column(text), "FT114", f"duplicate key ({reason})") from None
         raise _Problem(line, column, "FT112", f"TOML syntax error: {reason}") from None
     except RecursionError:
         raise _Problem(2, 1, "FT112", "TOML nested too deeply") from None
@@ -576,8 +576,13 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
             line = block_lines[number]
             positions[key] = (number + 2, match.end() + 1)
             ends[key] = (number + 2, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
-            key_positions[key] = (number + 2, len(line) - len(line.lstrip()) + 1)
+            key_positions[key] = (number + 2, _first_column(line))
     return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line, block)
+
+
+def _first_column(line: str) -> int:
+    """Where a line's text starts, after its indentation."""
+    return len(line) - len(line.lstrip()) + 1
 
 
 def _toml_sets(lines: list[str], key: str, value: Any) -> bool:

@@ -311,19 +311,20 @@ def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
     return Analysis(path, "", None, (d,), {}, (), ())
 
 
-def _unreadable(path: str, exc: OSError) -> Analysis:
-    d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read file: {exc.strerror or exc}")
+def _unreadable(path: str, exc: OSError | None, kind: str = "file") -> Analysis:
+    reason = exc.strerror or str(exc) if exc is not None else "it could not be listed"
+    tail = "; the posts in it are not checked" if kind == "folder" else ""
+    d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read {kind}: {reason}{tail}")
     return Analysis(path, "", None, (d,), {}, (), ())
 
 
 def _unreadable_folder(path: str) -> Analysis:
+    """A folder `find` could not list, and why (asked again: it saw only that it failed)."""
     try:
         os.scandir(path).close()
-        reason = "it could not be listed"
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-    d = Diagnostic("", 1, 1, "error", "FT104", f"cannot read folder: {reason}; the posts in it are not checked")
-    return Analysis(path, "", None, (d,), {}, (), ())
+        return _unreadable(path, exc, "folder")
+    return _unreadable(path, None, "folder")
 
 
 
