@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import operator
+import os
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import feeds, sources
-from .cache import Cache, content_hash
+from .cache import UNTRUSTED, Cache, content_hash, inputs as cache_inputs, listed, make_entry
 from .config import Site
 from .errors import FeedtoolError
 from .output import prepare_writes, read_if_present
 from .parallel import Helper, map_chunks
-from .files import PostFiles, stat_identity
+from .diagnostics import Diagnostic
+from .files import Identity, PostFiles, post_files, stat_identity, with_all_stats
 from .posts import Post, loads, newest_first, read_regular_file
-from .validate import Report, check, check_bodies, collect
+from .validate import Analysis, Report, absolute_paths, check, check_bodies, collect, read_fresh, what_choices_see
 
 if TYPE_CHECKING:
     from .render import Rendered
@@ -71,20 +75,22 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     """
     # A helper given is its caller's to stop and wait for (after the writes, say).
     with contextlib.nullcontext(helper) if helper else Helper(prepare_outputs) as helper:
-        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing)
-        if not report.ok:
-            return Build(report)
-        published, future = publishable(report.posts, now)
+        folder = posts_dir or site.posts
+        if listing is None:
+            listing = post_files(folder, 0) if os.path.isdir(folder) else PostFiles(collect([folder]))
         limit = limit or site.feed_limit
-        channels = [(feeds.SITE, published[:limit])]
-        if site.tag_feeds.enabled:
-            channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
-        # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
-        # that a warm build says what a cold one does.
-        shown = _each_once(chosen for _, chosen in channels)
-        report = report.adding(check_bodies(report, shown, site, cache))
-        if not report.ok:
-            return Build(report)
+        inputs = cache_inputs(site, folder, limit)
+        chosen = None
+        if cache is not None and (kept := kept_selection(now, listing, inputs, cache)) is not None:
+            listing = with_all_stats(listing)  # taken here, they serve `choose` too
+            chosen = kept_choice(site, listing, inputs, cache, kept)
+        if chosen is None:
+            chosen = choose(site, now, listing, limit, cache, progress)
+            if not chosen.report.ok:
+                return Build(chosen.report)
+            if cache is not None:
+                cache.keep(inputs, listing.files, _proven(listing), functools.partial(selection, chosen, now, listing, cache))
+        report, channels, future = chosen
         settings = repr(site)
         todo = []
         for channel, chosen in channels:
@@ -111,6 +117,123 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
             files[feeds.STYLESHEET_FILE] = stylesheet
     produced = {channel.folder for channel, _ in channels}
     return Build(report, channels[0][1], future, files, len(channels) - 1, _stale_feeds(out, produced))
+
+
+class Choice(NamedTuple):
+    """What a build chose: the report of its checks, each channel's posts, the posts left out
+    until their date."""
+
+    report: Report
+    channels: list[tuple[feeds.Channel, list[Post]]] = []
+    future: list[Post] = []
+
+
+def choose(site: Site, now: datetime, listing: PostFiles, limit: int, cache: Cache | None,
+           progress: Callable[[int, int], None] | None = None) -> Choice:
+    """Check every post's front matter; choose the posts of the site's feed (the newest `limit`)
+    and, when enabled, of each tag's and category's feed; check the bodies of all those."""
+    report = read_posts(site, now=now, cache=cache, progress=progress, listing=listing)
+    if not report.ok:
+        return Choice(report)
+    published, future = publishable(report.posts, now)
+    channels = [(feeds.SITE, published[:limit])]
+    if site.tag_feeds.enabled:
+        channels += [(channel, chosen[: site.tag_feeds.limit]) for channel, chosen in term_channels(site, published)]
+    # The bodies of every post a feed shows are checked, whether or not its feed is rebuilt, so
+    # that a warm build says what a cold one does.
+    shown = _each_once(chosen for _, chosen in channels)
+    return Choice(report.adding(check_bodies(report, shown, site, cache)), channels, future)
+
+
+class Selection(NamedTuple):
+    """A successful build's `Choice`, kept in the cache (`cache.Kept`) with what proves it still
+    right. The next build with the same inputs and files reuses it after reading only the files
+    changed since, if none of those changes touches what the choice depends on (what
+    `validate.what_choices_see` says): a change to a post's body, title or summary, say. When
+    those are posts the feeds show, the other posts' cache entries are not even loaded."""
+
+    proofs: list[Identity]  # each listed file's stat when read (UNTRUSTED: to read again)
+    now: datetime  # when the choice was made
+    turns: list[datetime]  # the posts' later go-live and expiry moments: the choice holds until the first
+    diagnostics: list[Diagnostic]
+    channels: list[tuple[feeds.Channel, list[str]]]  # each channel's posts, by path
+    future: list[str]
+    analyses: dict[str, Analysis]  # by path: of each post shown (complete) or future-dated
+
+
+def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -> Selection:
+    """The `Selection` that keeps `chosen` (made by `choose` with `cache`, which has every file's entry)."""
+    report = chosen.report
+    missing = (UNTRUSTED,)
+    proofs = [entry[0] for entry in map(cache.files.get, absolute_paths(listing.files, os.getcwd()),
+                                        itertools.repeat(missing))]
+    turns = sorted([moment for moment in map(_live_from, report.posts) if not moment <= now]
+                   + [moment for moment in map(_expires, report.posts) if moment is not None and not moment <= now])
+    channels = [(channel, [post.path for post in posts]) for channel, posts in chosen.channels]
+    paths = _each_once([*(posts for _, posts in chosen.channels), chosen.future])
+    analyses = dict(zip((post.path for post in paths),
+                        map(cache.entry, absolute_paths([post.path for post in paths], os.getcwd()))))
+    return Selection(proofs, now, turns, report.diagnostics, channels, [post.path for post in chosen.future],
+                     analyses)
+
+
+_live_from, _expires = Post.live_from.fget, operator.attrgetter("expires")
+
+
+def _proven(listing: PostFiles) -> PostFiles | None:
+    """`listing` as the cache keeps it for `files.kept_listing`: its files, and its folders with
+    their stats, each trusted as a file's stat is (`cache.make_entry`). None for a listing read
+    from the cache, which is kept there already."""
+    if not listing.listed_ns:
+        return None
+    folders = [(path, make_entry(found, "", listing.listed_ns, None)[0] if found else UNTRUSTED)
+               for path, found in listing.folders]
+    return PostFiles(listing.files, None, folders)
+
+
+def kept_selection(now: datetime, listing: PostFiles, inputs: str, cache: Cache) -> Selection | None:
+    """The cache's `Selection`, if made with these `inputs` from these files, and if no post
+    went live or expired since."""
+    if cache.kept is None or cache.kept.inputs != inputs or cache.kept.listed != listed(listing.files):
+        return None
+    try:
+        kept = pickle.loads(cache.kept.selection)
+    except Exception:  # damaged: as if there were none
+        return None
+    if not isinstance(kept, Selection) or not (kept.now <= now and kept.now.timestamp() <= now.timestamp()):
+        return None
+    return None if any(moment <= now for moment in kept.turns) else kept
+
+
+def kept_choice(site: Site, listing: PostFiles, inputs: str, cache: Cache, kept: Selection) -> Choice | None:
+    """The choice `kept` (see `kept_selection`), if it still holds for these files (`listing`,
+    with the stats of them all): if no file changed since in what the choice depends on. None
+    otherwise. (The selection is renewed in the cache when files changed.)"""
+    files = listing.files
+    changed = [number for number, (found, proof) in enumerate(zip(listing.stats, kept.proofs)) if found != proof]
+    proofs, analyses = list(kept.proofs), dict(kept.analyses)
+    shown = {path for _, paths in kept.channels for path in paths}
+    for number, (analysis, proof) in zip(changed, read_fresh([files[number] for number in changed], site)):
+        path = files[number]
+        # What the file said: kept for a post shown or future-dated; else in the cache's entries
+        # (read now, once: still far less than checking every post).
+        before = analyses.get(path) or cache.entry(absolute_paths([path], os.getcwd())[0])
+        if before is None or what_choices_see(analysis) != what_choices_see(before):
+            return None
+        if path in shown and analysis.body_findings != before.body_findings:
+            return None
+        proofs[number] = proof
+        if path in analyses:
+            analyses[path] = analysis
+    if changed:
+        cache.keep(inputs, files, _proven(listing), functools.partial(kept._replace, proofs=proofs, analyses=analyses))
+    posts = {path: analysis.post for path, analysis in analyses.items()}
+    channels = [(channel, [posts[path] for path in paths]) for channel, paths in kept.channels]
+    shown_posts = _each_once(chosen for _, chosen in channels)
+    # The report's posts and digests are those of the posts the feeds show: the others were not looked at.
+    report = Report(shown_posts, kept.diagnostics, len(files), set(),
+                    {post.path: analyses[post.path].digest for post in shown_posts})
+    return Choice(report, channels, [posts[path] for path in kept.future])
 
 
 def _each_once(post_lists: Iterable[list[Post]]) -> list[Post]:

@@ -8,10 +8,13 @@ of a change are always hashed, since a second edit in that tick would leave the 
 another feedtool version, for other site settings, or that cannot be read is ignored and
 rebuilt.
 
-On disk: `posts.pickle` holds every entry; `journal.pickle` holds the entries changed since
-(and which output files were made from what), so that editing one post rewrites a few
-kilobytes, not the whole cache; `html.pickle` holds rendered HTML, the most recently used first
-(and the journal what was rendered since, up to HTML_JOURNAL_MAX posts).
+On disk: `posts.pickle` holds every entry (read only when a run needs entries: after a small
+header naming it); `journal.pickle` holds the entries changed since (and which output files were
+made from what), so that editing one post rewrites a few kilobytes, not the whole cache;
+`html.pickle` holds rendered HTML, the most recently used first (and the journal what was
+rendered since, up to HTML_JOURNAL_MAX posts); `selection.pickle` what the last build chose
+(`build.Selection`: a build after an edit that changes no choice needs no other entry), and
+`listing.marshal` the posts it listed, with the stats of their folders, which prove it current.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 
@@ -34,10 +37,10 @@ try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import h
 except ImportError:  # another Python implementation
     from hashlib import blake2b
 from .config import Site
-from .files import Identity, changed_ns, stat_identity
+from .files import KEPT_LISTING, Identity, PostFiles, changed_ns, dump_listing, stat_identity
 
-CACHE_FORMAT = 19
-BASE, JOURNAL, HTML = "posts.pickle", "journal.pickle", "html.pickle"
+CACHE_FORMAT = 20
+BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
 # there are this many: a build that renders one post then writes kilobytes, not megabytes.
@@ -89,7 +92,9 @@ class Cache:
     encode: Callable[[Any], Any] = field(default=lambda analysis: analysis)
     decode: Callable[[Any], Any] = field(default=lambda kept: kept)
     base_id: str = ""
-    files: dict[str, Entry] = field(default_factory=dict)
+    # Entries by path: `files`, read from the base the first time a run asks (`_unread`: its bytes).
+    _files: dict[str, Entry] = field(default_factory=dict)
+    _unread: memoryview | None = None
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     html_id: str = ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
     html_new: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # since html.pickle
@@ -102,10 +107,44 @@ class Cache:
     # Where a new base is written as soon as `seal` has pickled it, if set (the CLI's writer; it
     # returns False when it could not): 3 MB written while the helper renders, not at the end.
     write_now: Callable[[dict[str, bytes]], bool] | None = None
-    _base: bytes | None = None  # a new base pickled by `seal`, not yet written
+    _due: dict[str, bytes] = field(default_factory=dict)  # pickled by `seal`, not yet written
     _base_written: bool = False  # by `write_now`: the journal must name it
     _batches: list[bytes] = field(default_factory=list)  # adopted entries, pickled, for a new base
     _batched: set[str] = field(default_factory=set)  # their paths, while unchanged since
+    kept: Kept | None = None  # what the last build chose, as read
+    _to_keep: tuple[str, list[str], PostFiles | None, Callable[[], Any]] | None = None  # what this one chose
+
+    @property
+    def files(self) -> dict[str, Entry]:
+        if self._unread is not None:
+            data, self._unread = self._unread, None
+            try:
+                with collector_paused():
+                    self._files = _base_entries(data, self.base_id)
+            except Exception:  # replaced meanwhile, or damaged: as if there were none
+                self._files, self.base_id, self.dirty = {}, "", {}
+            for path, entry in self.dirty.items():  # the journal's changes, over the base
+                if entry is None:
+                    self._files.pop(path, None)
+                else:
+                    self._files[path] = entry
+        return self._files
+
+    def read_entries(self) -> None:
+        """Read the entries now (a run sure to need them, while it waits for something else)."""
+        self.files  # noqa: B018
+
+    @property
+    def entries_read(self) -> bool:
+        """Whether this run read the entries (a build that kept its selection does not)."""
+        return self._unread is None
+
+    def keep(self, inputs: str, files: list[str], listing: PostFiles | None, selection: Callable[[], Any]) -> None:
+        """Keep what a build chose from `files` (a `build.Selection`, made by `selection()` when
+        `seal` or `to_write` pickles it: while the helper renders), for the next build with the
+        same `inputs` (see `Kept`); and `listing`, unless None (kept already), for
+        `files.kept_listing`."""
+        self._to_keep = inputs, files, listing, selection
 
     def current(self, paths: Sequence[str], keys: Sequence[str],
                 stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
@@ -210,18 +249,32 @@ class Cache:
             self._outputs_changed = True
 
     def seal(self) -> None:
-        """Pickle a new base now if one is due (when the journal has grown too large, or there is
-        none): a build does this while its helper renders, instead of after."""
-        if len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id:
+        """Pickle now what is due, and write it at once if `write_now` can: the selection when it
+        changed, and a new base when the journal has grown too large or there is none. A build
+        does this while its helper renders, instead of after."""
+        due = {}
+        if self._to_keep is not None:
+            inputs, files, listing, selection = self._to_keep
+            kept = Kept(self.key, inputs, listed(files), pickle.dumps(selection(), protocol=pickle.HIGHEST_PROTOCOL))
+            due[SELECTION] = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+            if listing is not None:
+                due[KEPT_LISTING] = dump_listing(listing)
+            self._to_keep = None
+        # Unread entries are as the base and journal have them: no new base is due.
+        if self.entries_read and (len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id):
             self.base_id = os.urandom(8).hex()
             # Adopted batches as they are, then every other entry (read back in that order).
             rest = {p: e for p, e in self.files.items() if p not in self._batched} if self._batched else self.files
-            self._base = pickle.dumps({"key": self.key, "id": self.base_id, "batches": self._batches, "files": rest},
-                                      protocol=pickle.HIGHEST_PROTOCOL)
+            header = pickle.dumps({"key": self.key, "id": self.base_id}, protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps({"id": self.base_id, "batches": self._batches, "files": rest},
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            due[BASE] = len(header).to_bytes(4, "little") + header + body
             self._batches, self._batched = [], set()
             self.dirty = {}
-            if self.write_now is not None and self.write_now({BASE: self._base}):
-                self._base, self._base_written = None, True
+        if due and self.write_now is not None and self.write_now(due):
+            self._base_written = self._base_written or BASE in due
+        else:
+            self._due.update(due)
 
     def to_write(self) -> dict[str, bytes]:
         """File name -> content for what changed: the journal, or a new base when it grew."""
@@ -232,8 +285,8 @@ class Cache:
             out[HTML] = pickle.dumps({"key": self.key, "id": self.html_id, "html": dict(recent)},
                                      protocol=pickle.HIGHEST_PROTOCOL)
         self.seal()
-        if self._base is not None:
-            out[BASE], self._base = self._base, None
+        out.update(self._due)
+        self._due = {}
         if BASE in out or self._base_written or self._entries_changed or self._outputs_changed or self._html_changed:
             out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
                                          "outputs": self.outputs, "html_base": self.html_id, "html": self.html_new},
@@ -254,6 +307,28 @@ def _trusted(stat_identity: Identity, read_ns: int) -> Identity:
     return UNTRUSTED if changed_ns(stat_identity) > read_ns - RACY_NS else stat_identity
 
 
+class Kept(NamedTuple):
+    """What a build chose (a `build.Selection`, pickled apart), and what is compared before it is
+    unpickled: the cache's key, the hash of the inputs it was chosen with (`inputs`), and the
+    posts listed."""
+
+    key: str  # the cache's `fingerprint`
+    inputs: str
+    listed: str  # `listed` of the files it chose from
+    selection: bytes
+
+
+def inputs(site: Site, posts: Path, limit: int) -> str:
+    """What a build's choice depends on besides the posts: the settings, the posts folder as
+    given, the feed limit and the working folder (the reports name files relative to it)."""
+    return content_hash(repr((repr(site), os.fspath(posts), limit, os.getcwd())).encode())
+
+
+def listed(files: list[str]) -> str:
+    """A hash of a list of files."""
+    return content_hash("\0".join(files).encode("utf-8", "surrogateescape"))
+
+
 def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) -> Cache:
     """The cache in `folder` for this site, or an empty one when absent, stale or unreadable.
     `coding`: the `encode` and `decode` of its analyses."""
@@ -262,21 +337,22 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
     if folder is None:
         return cache
     try:
-        base = _read(folder / BASE, key)
-        cache.base_id, cache.files = base["id"], base["files"]
+        # Only the header now: the entries are read if the run asks for them (`Cache.files`).
+        cache.base_id, cache._unread = _base_header(folder / BASE, key)
     except Exception:  # absent, corrupt, truncated, or from another version: start afresh
         return cache
     journal: dict[str, Any] = {}
     try:
         journal = _read(folder / JOURNAL, key)
         if journal["base"] == cache.base_id:
-            for path, entry in journal["dirty"].items():
-                if entry is None:
-                    cache.files.pop(path, None)
-                else:
-                    cache.files[path] = entry
             cache.dirty, cache.outputs = dict(journal["dirty"]), dict(journal["outputs"])
     except Exception:  # a lost journal only costs re-reading the files it named
+        pass
+    try:
+        with open(folder / SELECTION, "rb") as handle:
+            kept = pickle.loads(handle.read())
+        cache.kept = kept if isinstance(kept, Kept) and kept.key == key else None
+    except Exception:  # a lost selection only costs the next build a full check
         pass
     try:
         html = _read(folder / HTML, key)
@@ -292,17 +368,35 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
 def _read(path: Path, key: str) -> dict[str, Any]:
     with open(path, "rb") as handle:
         data = handle.read()
-    with collector_paused():  # 100,000 new objects: 3x slower with the collector walking them
+    with collector_paused():
         state = pickle.loads(data)
-        if isinstance(state, dict) and "batches" in state:  # a base: its batches, then the rest
-            files: dict[str, Entry] = {}
-            for batch in state.pop("batches"):
-                files.update(pickle.loads(batch))
-            files.update(state["files"])
-            state["files"] = files
     if not isinstance(state, dict) or state.get("key") != key:
         raise ValueError("another version or other settings")
     return state
+
+
+def _base_header(path: Path, key: str) -> tuple[str, memoryview]:
+    """(the base's id, its entries still pickled). A base is a 4-byte length, a small header,
+    then its entries."""
+    with open(path, "rb") as handle:
+        data = memoryview(handle.read())
+    size = int.from_bytes(data[:4], "little")
+    header = pickle.loads(data[4:4 + size])
+    if not isinstance(header, dict) or header.get("key") != key:
+        raise ValueError("another version or other settings")
+    return header["id"], data[4 + size:]
+
+
+def _base_entries(data: memoryview, base_id: str) -> dict[str, Entry]:
+    """The entries of a base whose header named `base_id`: its batches, then the rest."""
+    state = pickle.loads(data)  # 100,000 new objects: 3x slower with the collector walking them
+    if state["id"] != base_id:
+        raise ValueError("not the base the header named")
+    files: dict[str, Entry] = {}
+    for batch in state["batches"]:
+        files.update(pickle.loads(batch))
+    files.update(state["files"])
+    return files
 
 
 @contextlib.contextmanager

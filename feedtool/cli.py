@@ -170,14 +170,20 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     out = out_dir or site.out
     if out.resolve() == (posts_dir or site.posts).resolve():
         raise FeedtoolError(f"--out {out} is the posts folder: the feeds would be written among the posts")
-    with _helper(site, posts_dir, _prepare_build) as helper:
+    # With the posts listed already (as the last build kept them), the helper only imports.
+    from .files import KEPT_LISTING, kept_listing
+
+    known = kept_listing(site.cache / KEPT_LISTING, posts_dir or site.posts)
+    with _helper(site, posts_dir, _prepare_build, listing=known is None) as helper:
         from .build import build as build_feeds
         from .output import remove_files, write_files
         from .validate import display_path
 
         cache = _open_cache(site)
+        if known is None:  # the last build's choice is unlikely to hold: its entries will be needed
+            cache.read_entries()
         progress = _Progress("Reading posts", quiet)
-        listing = helper.first_result()
+        listing = known or helper.first_result()
         result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit,
                              cache=cache, progress=progress, helper=helper, listing=listing)
         _kept_until_exit.extend((listing, result))
@@ -442,23 +448,24 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
 _HELPER_STATS = 0.7
 
 
-def _helper(site, posts_dir: Path | None, prepare: Callable[[], None]):
-    """A helper forked first, before the heavy imports and the cache: it lists the posts (and
-    stats the first `_HELPER_STATS` of them, when there is a cache to look them up in) while
-    this process imports and loads the cache; then runs `prepare` (imports what rendering
-    needs) while this process checks the posts; then renders and makes the outputs' bytes for
-    it (this process writes them). (Forked later, with the cache loaded, every page this
-    process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
+def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, listing: bool = True):
+    """A helper forked first, before the heavy imports and the cache: with `listing`, it lists
+    the posts (and stats the first `_HELPER_STATS` of them, when there is a cache to look them
+    up in) while this process imports and loads the cache; then runs `prepare` (imports what
+    rendering needs) while this process checks the posts; then renders and makes the outputs'
+    bytes for it (this process writes them). (Forked later, with the cache loaded, every page
+    this process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
     from .parallel import Helper
 
     with_stats = site.cache.is_dir()  # a cold run has no cache to look the stats up in
 
-    def listing():
+    def list_posts():
         from .files import post_files
 
         return post_files(posts_dir or site.posts, stat=_HELPER_STATS if with_stats else 0)
 
-    return Helper(prepare, first=listing)
+    return Helper(prepare, first=list_posts if listing else None)
+
 
 
 def _prepare_build() -> None:

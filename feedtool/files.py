@@ -6,28 +6,34 @@ posts with it while the main process imports the rest and loads the cache.
 
 from __future__ import annotations
 
+import marshal
 import math
 import os
 import struct
+import time
 from pathlib import Path
 from stat import S_ISREG
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 POST_SUFFIXES = (".md", ".markdown")
 
 
-def find(folder: str | Path) -> list[str]:
+def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None = None) -> list[str]:
     """Every post file under `folder`, sorted, so outputs never depend on directory order.
 
     Symbolic links (to files or folders) and special files with a post's name are listed but
     never followed or read: each gets a warning, so no loop or pipe can hang a run and nothing
     outside the folder is read. A folder that cannot be listed is listed itself: its reader
-    reports it as an error, since its posts would be missing.
+    reports it as an error, since its posts would be missing. `folders`, if given, gets each
+    folder looked into with its `folder_identity` from just before: while those are unchanged,
+    so is what this returns (a name added, removed or renamed changes its folder's mtime).
     """
     found: list[str] = []
     pending = [os.fspath(folder)]
     while pending:
         current = pending.pop()
+        if folders is not None:
+            folders.append((current, folder_identity(current)))
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
@@ -72,6 +78,14 @@ def changed_ns(stat_identity: Identity) -> int:
     return max(mtime, ctime)
 
 
+def folder_identity(path: str) -> Identity | None:
+    """A folder's `identity` (following a symbolic link, as listing it does); None if gone."""
+    try:
+        return identity(os.stat(path))
+    except OSError:
+        return None
+
+
 def stat_identity(path: str) -> Identity | None:
     """The file's `identity`; None if it is not a regular file, or is gone."""
     try:
@@ -84,18 +98,57 @@ def stat_identity(path: str) -> Identity | None:
 class PostFiles(NamedTuple):
     """The post files in a folder, as `find` lists them, and, when taken, the stat `identity`
     of the first of them (None: not a regular file, or gone): `stats` may be shorter than
-    `files`, and the rest are stat'ed where they are looked up."""
+    `files`, and the rest are stat'ed where they are looked up. `folders`: as `find` gives
+    them, and `listed_ns`: when the listing began."""
 
     files: list[str]
     stats: list[Identity | None] | None = None
+    folders: list[tuple[str, Identity | None]] = []
+    listed_ns: int = 0
 
     def __reduce__(self) -> tuple:
         # From the helper as one string, not 10,000 (no path holds a NUL): half the pickling.
-        return _split_files, ("\0".join(self.files), self.stats)
+        return _split_files, ("\0".join(self.files), *self[1:])
 
 
-def _split_files(joined: str, stats: list[Identity | None] | None) -> PostFiles:
-    return PostFiles(joined.split("\0") if joined else [], stats)
+def _split_files(joined: str, *rest: Any) -> PostFiles:
+    return PostFiles(joined.split("\0") if joined else [], *rest)
+
+
+def with_all_stats(listing: PostFiles) -> PostFiles:
+    """`listing` with the stat `identity` of every file (those taken already kept)."""
+    stats = listing.stats or []
+    if len(stats) == len(listing.files):
+        return listing
+    return listing._replace(stats=[*stats, *map(stat_identity, listing.files[len(stats):])])
+
+
+# A listing kept between runs (`kept_listing`), read before anything else is imported: marshal,
+# built into Python, reads it with nothing to import (pickle costs 3 ms). Another Python or a
+# damaged file reads as nothing, or as folders whose stats do not match: listed afresh.
+_LISTING_FORMAT = 1
+KEPT_LISTING = "listing.marshal"  # its file's name in the cache folder
+
+
+def dump_listing(listing: PostFiles) -> bytes:
+    """`listing`'s files and folders, for `kept_listing` (its folders' identities as proofs:
+    UNTRUSTED where a stat cannot prove the folder unchanged)."""
+    return marshal.dumps((_LISTING_FORMAT, "\0".join(listing.files), listing.folders))
+
+
+def kept_listing(path: Path, root: Path) -> PostFiles | None:
+    """The listing of `root` kept in `path` by `dump_listing`, if each of its folders (the
+    first of them `root`) still has the identity kept, so that `find` would list the same
+    files; None otherwise. (Its `listed_ns` is 0: it was not listed now.)"""
+    try:
+        with open(path, "rb") as handle:
+            version, joined, folders = marshal.loads(handle.read())
+    except Exception:  # absent, damaged, or from another Python
+        return None
+    if (version != _LISTING_FORMAT or not folders or folders[0][0] != os.fspath(root)
+            or not all(folder_identity(folder) == kept for folder, kept in folders)):
+        return None
+    return PostFiles(joined.split("\0") if joined else [], None, folders)
 
 
 def post_files(folder: str | Path, stat: float) -> PostFiles:
@@ -105,7 +158,7 @@ def post_files(folder: str | Path, stat: float) -> PostFiles:
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise NotADirectoryError(folder)
-    files = find(folder)
-    if not stat:
-        return PostFiles(files)
-    return PostFiles(files, list(map(stat_identity, files[:math.ceil(len(files) * stat)])))
+    listed_ns, folders = time.time_ns(), []
+    files = find(folder, folders)
+    stats = list(map(stat_identity, files[:math.ceil(len(files) * stat)])) if stat else None
+    return PostFiles(files, stats, folders, listed_ns)

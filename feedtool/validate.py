@@ -105,7 +105,7 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     first files (or of all), if already taken (`files.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
-    keys = _absolute(files, cwd)
+    keys = absolute_paths(files, cwd)
     analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys, stats=stats)
     if cache:
         cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
@@ -149,7 +149,7 @@ def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
     `stats`: the stats of the first of them (or of all), if taken."""
     with collector_paused():
         return _analyze_all(files, site, cache, progress, complete,
-                            keys if keys is not None else _absolute(files, os.getcwd()), stats)
+                            keys if keys is not None else absolute_paths(files, os.getcwd()), stats)
 
 
 def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress: Callable[[int, int], None] | None,
@@ -180,7 +180,7 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
 _NOT_NORMAL = re.compile("/(?:/|\\.{0,2}(?:/|\0))")  # //, /./, /../ or a name ending in /, /. or /..
 
 
-def _absolute(files: Sequence[str], cwd: str) -> list[str]:
+def absolute_paths(files: Sequence[str], cwd: str) -> list[str]:
     """Each file's absolute, normalized path (posts/../posts/a.md is posts/a.md): os.path.abspath,
     but asking for the working folder once, not once per file."""
     files = list(map(os.fspath, files))
@@ -239,6 +239,25 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
+
+
+def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identity]]:
+    """Each file read and analyzed whole, without a cache, with the stat that proves it unchanged
+    later (`cache.UNTRUSTED` when none can: the file had just changed, or is not a regular file)."""
+    fresh = []
+    for number, path in enumerate(files):
+        _, read_ns, digest, analysis, stat = _read_one((number, path, None), site)
+        fresh.append((analysis, make_entry(stat, digest, read_ns, None)[0] if stat and digest else cache_module.UNTRUSTED))
+    return fresh
+
+
+def what_choices_see(a: Analysis) -> str:
+    """What of a file's analysis a build's choices depend on (`check`'s findings about the front
+    matter, which posts are published and in which order, the tag and category channels): all of
+    it but the content hash, the body's findings and links, and the fields only rendering uses.
+    As text, so that equal means written alike (a date's zone too)."""
+    post = a.post and a.post._replace(title="", body_line=0, updated=None, author="", summary=None, cover=None)
+    return repr(a._replace(digest="", post=post, links=(), body_findings=None))
 
 
 def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: bool) -> list[tuple]:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import write_post
 from feedtool import config, posts
-from feedtool.validate import _absolute
+from feedtool.validate import absolute_paths
 
 GOOD = '---\ntitle: 好文章\ndate: "八月 24, 2025"\ntags: [a]\n---\n\n正文。\n'
 
@@ -281,7 +281,7 @@ _PATHS = st.builds(lambda absolute, parts: (("/" if absolute else "") + "/".join
 @settings(max_examples=500, deadline=None)
 @given(_PATHS)
 def test_cache_keys_are_absolute_normal_paths(path: str):
-    assert _absolute([path], "/work/blog") == [os.path.normpath(os.path.join("/work/blog", path))]
+    assert absolute_paths([path], "/work/blog") == [os.path.normpath(os.path.join("/work/blog", path))]
 
 
 @settings(max_examples=500, deadline=None)
@@ -289,4 +289,4 @@ def test_cache_keys_are_absolute_normal_paths(path: str):
 def test_a_list_of_paths_is_made_absolute_as_each_would_be(paths: list[str], normal: list[str]):
     # Most lists are all absolute and normal (checked at once); a single other one changes that.
     for listing in (paths, ["/work/blog/" + "/".join(normal)] * 3 + paths):
-        assert _absolute(listing, "/work/blog") == [os.path.normpath(os.path.join("/work/blog", p)) for p in listing]
+        assert absolute_paths(listing, "/work/blog") == [os.path.normpath(os.path.join("/work/blog", p)) for p in listing]
