@@ -216,8 +216,9 @@ def kept_choice(site: Site, listing: PostFiles, inputs: str, cache: Cache, kept:
     for number, (analysis, proof) in zip(changed, read_fresh([files[number] for number in changed], site)):
         path = files[number]
         # What the file said: kept for a post shown or future-dated; else in the cache's entries
-        # (read now, once: still far less than checking every post).
-        before = analyses.get(path) or cache.entry(absolute_paths([path], os.getcwd())[0])
+        # (read now, once: still far less than checking every post), if the entry is still the
+        # one the choice saw (a failed build since may have stored a later one).
+        before = analyses.get(path) or cache.entry_as_of(absolute_paths([path], os.getcwd())[0], kept.proofs[number])
         if before is None or what_choices_see(analysis) != what_choices_see(before):
             return None
         if path in shown and analysis.body_findings != before.body_findings:

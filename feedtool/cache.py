@@ -167,6 +167,12 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[2]) if entry is not None else None
 
+    def entry_as_of(self, path: str, stat_identity: Identity) -> Any | None:
+        """The analysis the cache holds for `path` if it was made from the file as it was when
+        its stat was `stat_identity` (which must be trusted), else None."""
+        entry = self.files.get(path)
+        return self.decode(entry[2]) if entry is not None and entry[0] == stat_identity != UNTRUSTED else None
+
     def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
         (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""

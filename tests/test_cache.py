@@ -11,12 +11,15 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import checkout_env, write_post
-from feedtool import build as build_module, cache as cache_module, config, parallel, render as render_module, validate
+from feedtool import build as build_module, cache as cache_module, cli as cli_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
 from feedtool.files import _IDENTITY, changed_ns, identity
@@ -519,3 +522,199 @@ def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(tmp_path:
     _save(cache, tmp_path / "c")
     again = cache_module.open_cache(tmp_path / "c", site)
     assert dict(again.files) == {"/kept.md": (stat_of(1, 2, 3, 4), "k", ("kept", 0))}
+
+
+# ---------------------------------------------------------------- a build's kept choice
+
+def _kept_settings(tag_feeds: bool, out: str = "public", cache: str = ".feedtool-cache") -> str:
+    return (f'title = "t"\nbase_url = "https://a.example"\nfeed_limit = 3\nposts = "posts"\nout = "{out}"\n'
+            f'cache = "{cache}"\n[tag_feeds]\nenabled = {str(tag_feeds).lower()}\n')
+
+
+def _kept_post(title: str, day: int, tags: tuple[str, ...], slug: str | None, draft: bool, publish: str | None,
+               body: str, pad: int) -> str:
+    """A post; `pad` trailing newlines make every write's size new, so that its stat changes
+    even within one tick of the clock (the tests trust stats at once: RACY_NS is 0)."""
+    lines = ["---", f"title: {title}", f"date: 2025-08-{day:02d}", f"tags: [{', '.join(tags)}]"]
+    lines += [f"slug: {slug}"] * bool(slug) + ["draft: true"] * draft + [f"publishDate: {publish}"] * bool(publish)
+    return "\n".join([*lines, "---", "", body]) + "\n" * pad
+
+
+_EDITS = st.tuples(
+    st.sampled_from(["body", "title", "day", "tags", "slug", "draft", "publish", "error", "body error", "new", "delete",
+                     "touch", "later"]),
+    st.integers(0, 7), st.integers(1, 28), st.sampled_from([(), ("a",), ("a", "b"), ("b",)]))
+
+
+@settings(max_examples=int(os.environ.get('KEPT_EXAMPLES', 12)), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(_EDITS, min_size=1, max_size=7), tag_feeds=st.booleans())
+def test_a_kept_choice_builds_what_a_cold_build_does(tmp_path_factory, monkeypatch, edits, tag_feeds: bool):
+    """After any edits, a build that may reuse its last choice writes, says and exits as a cold one."""
+    root = tmp_path_factory.mktemp("kept")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    clock = [datetime(2025, 9, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))]
+    monkeypatch.setattr(cli_module, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone)))
+    (root / "feedtool.toml").write_text(_kept_settings(tag_feeds), encoding="utf-8")
+    posts = {f"p{i}.md": dict(title=f"标题{i}", day=10 + i, tags=("a",), slug=None, draft=False, publish=None,
+                             body=f"正文{i}。") for i in range(6)}
+    runner = CliRunner()
+
+    def write(name: str, step: int) -> None:
+        write_post(root / "posts", name, _kept_post(**posts[name], pad=step + 1))
+
+    def outcome(*args: str) -> tuple:
+        result = runner.invoke(cli_module.cli, ["build", *args], catch_exceptions=False)
+        out = root / ("public-cold" if args else "public")
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        return result.exit_code, result.stdout.replace("public-cold/", "public/"), result.stderr, files
+
+    for name in posts:
+        write(name, 0)
+    for step, (kind, number, day, tags) in enumerate(edits, start=1):
+        names = sorted(posts)
+        name = names[number % len(names)] if names else None
+        if kind == "new" or name is None:
+            name = f"new{step}.md"
+            posts[name] = dict(title=f"新{step}", day=day, tags=tags, slug=None, draft=False, publish=None, body="新。")
+        elif kind == "delete":
+            del posts[name]
+            (root / "posts" / name).unlink()
+            name = None
+        elif kind == "touch":
+            os.utime(root / "posts" / name)
+            name = None
+        elif kind == "later":  # the clock passes a scheduled post's moment, or not
+            clock[0] = clock[0].replace(hour=12 + day % 12)
+            name = None
+        else:
+            post = posts[name]
+            post.update({
+                "body": {"body": post["body"] + f"更多{step}。"},
+                "title": {"title": f"新标题{step}"},
+                "day": {"day": day},
+                "tags": {"tags": tags},
+                "slug": {"slug": f"s{day % 3}"},  # two posts may share one: an error in both
+                "draft": {"draft": not post["draft"]},
+                "publish": {"publish": f"2025-09-01T{12 + day % 6:02d}:30:00+08:00"},
+                "error": {"title": "[未闭合"},
+                "body error": {"body": post["body"] + "\x01"},  # XML forbids it: an error if the post is shown
+            }[kind])
+        if name is not None:
+            write(name, step)
+        warm = outcome()
+        # The same settings but for the cache and output folders, which nothing written shows.
+        cold = root / "cold.toml"
+        cold.write_text(_kept_settings(tag_feeds, out="public-cold", cache=f".cold-cache-{step}"), encoding="utf-8")
+        assert warm == outcome("--config", str(cold)), (step, kind, name)
+
+
+def _last_cache() -> cache_module.Cache:
+    """The cache the last CLI command used."""
+    return next(item for item in cli_module._kept_until_exit if isinstance(item, cache_module.Cache))
+
+
+def _newest_post(blog: Path) -> Path:
+    entries = feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
+    return blog / "posts" / f"{entries[0].link.rstrip('/').rsplit('/', 1)[-1]}.md"
+
+
+def test_an_edit_of_a_shown_post_reads_no_other_post_and_no_other_entry(blog: Path, run, monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    assert run("build").exit_code == 0
+    post = _newest_post(blog)
+    post.write_text(post.read_text(encoding="utf-8") + "\n补充的一句话。\n", encoding="utf-8")
+    read = []
+    with monkeypatch.context() as patched:
+        patched.setattr(validate, "_read_one", lambda item, *a, real=validate._read_one: read.append(item[1]) or real(item, *a))
+        patched.setattr(build_module, "check", None)  # no full check
+        assert run("build").exit_code == 0
+    assert read == [str(post)] and not _last_cache().entries_read
+    assert "补充的一句话" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+    shutil.rmtree(blog / ".feedtool-cache")
+    assert run("build", "--out", str(tmp_path / "cold")).exit_code == 0
+    assert all((tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes() for name in OUTPUTS[:3])
+
+
+def test_an_edit_of_another_post_is_compared_with_its_cache_entry(blog: Path, run, monkeypatch):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    with open(blog / "feedtool.toml", "a", encoding="utf-8") as settings:
+        settings.write("\n[tag_feeds]\nenabled = false\n")
+    assert run("build", "--limit", "2").exit_code == 0
+    atom = (blog / "public" / "atom.xml").read_bytes()
+    old = blog / "posts" / "deepseek.md"  # not among the 2 newest, which alone are shown
+    assert old.stem not in atom.decode()
+    old.write_text(old.read_text(encoding="utf-8").replace("\n\n", "\n\n一句新话。\n\n", 1), encoding="utf-8")
+    monkeypatch.setattr(build_module, "check", None)  # the choice holds: no full check
+    assert run("build", "--limit", "2").exit_code == 0
+    assert _last_cache().entries_read and (blog / "public" / "atom.xml").read_bytes() == atom
+
+
+@pytest.mark.parametrize("change", ["date: 2020-01-01", "tags: [新标签]", "draft: true"])
+def test_an_edit_the_choice_depends_on_makes_a_full_check(blog: Path, run, monkeypatch, tmp_path: Path, change: str):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    assert run("build").exit_code == 0
+    post = _newest_post(blog)
+    key = change.split(":")[0]
+    lines = [line for line in post.read_text(encoding="utf-8").split("\n") if not line.startswith(f"{key}:")]
+    post.write_text("\n".join([lines[0], change, *lines[1:]]), encoding="utf-8")
+    checks = []
+    with monkeypatch.context() as patched:
+        patched.setattr(build_module, "check", lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k))
+        assert run("build").exit_code == 0 and checks == [1]
+    shutil.rmtree(blog / ".feedtool-cache")
+    assert run("build", "--out", str(tmp_path / "cold")).exit_code == 0
+    assert all((tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes() for name in OUTPUTS[:3])
+
+
+def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monkeypatch):
+    from feedtool.files import dump_listing, kept_listing, post_files
+
+    for name in ("a.md", "sub/b.md", "sub/deeper/c.md"):
+        write_post(tmp_path / "posts", name, "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
+    listing = post_files(tmp_path / "posts", 0)
+    assert [path for path, _ in listing.folders] == [str(tmp_path / "posts"), str(tmp_path / "posts" / "sub"),
+                                                      str(tmp_path / "posts" / "sub" / "deeper")]
+    kept = tmp_path / "listing.marshal"
+    # Listed just now: a folder changed in the same tick could change again unseen, so not proven.
+    kept.write_bytes(dump_listing(build_module._proven(listing)))
+    assert kept_listing(kept, tmp_path / "posts") is None
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    kept.write_bytes(dump_listing(build_module._proven(listing)))
+    assert kept_listing(kept, tmp_path / "posts").files == listing.files
+    assert kept_listing(kept, tmp_path / "other") is None  # another folder
+    write_post(tmp_path / "posts", "sub/deeper/d.md", "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
+    assert kept_listing(kept, tmp_path / "posts") is None  # a name added in a folder deep down
+    kept.write_bytes(dump_listing(build_module._proven(post_files(tmp_path / "posts", 0))))
+    (tmp_path / "posts" / "sub" / "b.md").rename(tmp_path / "posts" / "sub" / "e.md")
+    assert kept_listing(kept, tmp_path / "posts") is None  # renamed
+    for damaged in (b"", b"\x00garbage", kept.read_bytes()[:-7]):
+        kept.write_bytes(damaged)
+        assert kept_listing(kept, tmp_path / "posts") is None
+
+
+def test_a_damaged_kept_choice_or_listing_is_ignored(blog: Path, run, monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    cold = build_all(run, tmp_path / "cold")
+    folder = blog / ".feedtool-cache"
+    for name, damage in ((cache_module.SELECTION, b"\x80\x05garbage"), ("listing.marshal", b"\xff\x00garbage")):
+        good = (folder / name).read_bytes()
+        for data in (damage, good[: len(good) // 2]):
+            (folder / name).write_bytes(data)
+            assert build_all(run, tmp_path / "after") == cold
+
+
+def test_a_failed_build_between_does_not_hide_an_error_from_the_kept_choice(blog: Path, run, monkeypatch):
+    # The failed build stores the broken post's entry; the next one must not take that entry for
+    # what the post said when the choice was made.
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    with open(blog / "feedtool.toml", "a", encoding="utf-8") as settings:
+        settings.write("\n[tag_feeds]\nenabled = false\n")
+    assert run("build", "--limit", "2").exit_code == 0
+    old = blog / "posts" / "deepseek.md"
+    text = old.read_text(encoding="utf-8").replace("date:", "date: 二月 30, 2025\nwas:", 1)
+    old.write_text(text, encoding="utf-8")
+    assert run("build", "--limit", "2").exit_code == 1
+    old.write_text(text + "\n又一句。\n", encoding="utf-8")
+    again = run("build", "--limit", "2")
+    assert again.exit_code == 1 and "FT201" in again.stderr
