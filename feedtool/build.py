@@ -23,7 +23,8 @@ from .parallel import Helper, map_chunks
 from .diagnostics import Diagnostic
 from .files import Identity, PostFiles, post_files, stat_identity, with_all_stats
 from .posts import Post, loads, newest_first, read_regular_file
-from .validate import Analysis, Report, absolute_paths, check, check_bodies, collect, read_fresh, what_choices_see
+from .validate import (Analysis, Report, absolute_paths, as_named, check, check_bodies, collect, read_fresh,
+                       what_choices_see)
 
 if TYPE_CHECKING:
     from .render import Rendered
@@ -94,7 +95,8 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
         settings = repr(site)
         todo = []
         for channel, chosen in channels:
-            key = content_hash(repr((settings, channel, [(p.path, report.digests.get(p.path)) for p in chosen])).encode())
+            made_from = [(p.path, report.digests.get(p.path), cover_of(site, p)) for p in chosen]
+            key = content_hash(repr((settings, channel, made_from)).encode())
             names = [channel.folder + name for name in feeds.FEED_FILES]
             if cache is None or out is None or not all(
                     cache.unchanged_output(n, key, functools.partial(read_if_present, out / n), stat_identity(str(out / n)))
@@ -170,9 +172,9 @@ def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -
     turns = sorted([moment for moment in map(_live_from, report.posts) if not moment <= now]
                    + [moment for moment in map(_expires, report.posts) if moment is not None and not moment <= now])
     channels = [(channel, [post.path for post in posts]) for channel, posts in chosen.channels]
-    paths = _each_once([*(posts for _, posts in chosen.channels), chosen.future])
-    analyses = dict(zip((post.path for post in paths),
-                        map(cache.entry, absolute_paths([post.path for post in paths], os.getcwd()))))
+    paths = [post.path for post in _each_once([*(posts for _, posts in chosen.channels), chosen.future])]
+    # Under this run's names for the files (the cache may hold another spelling).
+    analyses = {path: as_named(cache.entry(key), path) for path, key in zip(paths, absolute_paths(paths, os.getcwd()))}
     return Selection(proofs, now, turns, report.diagnostics, channels, [post.path for post in chosen.future],
                      analyses)
 
@@ -219,7 +221,7 @@ def kept_choice(site: Site, listing: PostFiles, inputs: str, cache: Cache, kept:
         # (read now, once: still far less than checking every post), if the entry is still the
         # one the choice saw (a failed build since may have stored a later one).
         before = analyses.get(path) or cache.entry_as_of(absolute_paths([path], os.getcwd())[0], kept.proofs[number])
-        if before is None or what_choices_see(analysis) != what_choices_see(before):
+        if before is None or what_choices_see(analysis) != what_choices_see(as_named(before, path)):
             return None
         if path in shown and analysis.body_findings != before.body_findings:
             return None
@@ -330,8 +332,7 @@ def cached_html(posts: list[Post], site: Site, report: Report,
     to_render: list[ToRender] = []
     for post in posts:
         digest = report.digests.get(post.path, "")
-        # A Hugo bundle's cover.* is beside the post, not in it: looked up here, once.
-        cover = post.cover or sources.bundle_cover(site.source, post.path)
+        cover = cover_of(site, post)
         # The HTML depends on the body (digest) and the post's own fields (its permalink
         # resolves relative links; its cover).
         key = content_hash(repr((digest, post, cover)).encode())
@@ -341,6 +342,12 @@ def cached_html(posts: list[Post], site: Site, report: Report,
         else:
             found[post.path] = hit
     return found, to_render
+
+
+def cover_of(site: Site, post: Post) -> str | None:
+    """The post's cover: as its front matter says, or a Hugo bundle's cover.* beside it (not in
+    the post: looked up on every run)."""
+    return post.cover or sources.bundle_cover(site.source, post.path)
 
 
 def render_many(to_render: list[ToRender], site: Site) -> list[tuple[str, str, str | None]]:

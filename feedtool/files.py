@@ -42,6 +42,10 @@ def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None =
                         if not entry.name.startswith("_index."):  # Hugo's list pages are not posts
                             found.append(entry.path)
                     elif entry.is_symlink():
+                        if folders is not None and not post_name:
+                            # Listed or not by what it points to, which can change while this
+                            # folder's stat does not: the listing cannot be proven by it.
+                            folders[-1] = (current, None)
                         if post_name or entry.is_dir():
                             found.append(entry.path)
                     elif entry.is_dir():

@@ -161,7 +161,7 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
     for number, hit in enumerate(results):
         if hit is not None and (not complete or hit.complete):
             if hit.path != files[number]:
-                results[number] = _as_named(hit, files[number])
+                results[number] = as_named(hit, files[number])
             continue
         results[number] = None
         todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
@@ -173,7 +173,7 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
             analysis = cache.refresh(key, stat, read_ns)  # type: ignore[union-attr]
         elif cache is not None and digest and not stored:  # files with no digest are never cached
             cache.store(key, stat, digest, analysis, read_ns)
-        results[number] = _as_named(analysis, path)
+        results[number] = as_named(analysis, path)
     return results  # type: ignore[return-value]
 
 
@@ -203,7 +203,7 @@ def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | Non
     return cached.digest if cached is not None and (cached.complete or not complete) else None
 
 
-def _as_named(analysis: Analysis, path: str) -> Analysis:
+def as_named(analysis: Analysis, path: str) -> Analysis:
     """The analysis under the name the file has in this run (a cache may hold another spelling)."""
     if analysis.path == path:
         return analysis

@@ -718,3 +718,70 @@ def test_a_failed_build_between_does_not_hide_an_error_from_the_kept_choice(blog
     old.write_text(text + "\n又一句。\n", encoding="utf-8")
     again = run("build", "--limit", "2")
     assert again.exit_code == 1 and "FT201" in again.stderr
+
+
+def _shown_old_post_made_newest(blog: Path) -> Path:
+    """Tag feeds off, 2 entries a feed; deepseek.md (not shown) becomes the newest post."""
+    with open(blog / "feedtool.toml", "a", encoding="utf-8") as settings:
+        settings.write("\n[tag_feeds]\nenabled = false\n")
+    return blog / "posts" / "deepseek.md"
+
+
+def test_a_validate_between_does_not_hide_a_change_from_the_kept_choice(blog: Path, run, monkeypatch):
+    # validate stores the post's new entry; the next build must still see that the choice changed.
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    old = _shown_old_post_made_newest(blog)
+    assert run("build", "--limit", "2").exit_code == 0
+    lines = [line for line in old.read_text(encoding="utf-8").split("\n") if not line.startswith("date:")]
+    old.write_text("\n".join([lines[0], "date: 2030-01-01", *lines[1:]]), encoding="utf-8")
+    assert run("validate").exit_code == 0
+    assert run("build", "--limit", "2").exit_code == 0
+    future = [e.link for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
+    assert not any("deepseek" in link for link in future)  # 2030: future-dated, so out of the feed...
+    old.write_text("\n".join([lines[0], "date: 2025-09-30", *lines[1:]]), encoding="utf-8")
+    assert run("validate").exit_code == 0
+    assert run("build", "--limit", "2").exit_code == 0
+    newest = feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0]
+    assert "deepseek" in newest.link  # ...then the newest
+
+
+@pytest.mark.parametrize("spelling", ["--posts", "--config"])
+def test_a_kept_choice_names_posts_as_this_run_does(blog: Path, run, monkeypatch, spelling: str):
+    # Entries stored under one spelling of the posts' paths, the choice kept under another.
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    assert run("build").exit_code == 0
+    if spelling == "--posts":
+        args = ["--posts", "posts"]
+    else:
+        (blog / "sub").mkdir()
+        monkeypatch.chdir(blog / "sub")
+        args = ["--config", "../feedtool.toml"]
+    first, second = run("build", *args), run("build", *args)
+    assert first.exit_code == second.exit_code == 0 and first.stdout == second.stdout
+    post = _newest_post(blog)
+    post.write_text(post.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    assert run("build", *args).exit_code == 0 and not _last_cache().entries_read
+    assert "又一句" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_link_listed_by_what_it_points_to_keeps_no_listing(blog: Path, run, monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    (tmp_path / "elsewhere").mkdir()
+    (blog / "posts" / "linked").symlink_to(tmp_path / "elsewhere")  # a folder: listed, to warn (FT105)
+    assert "FT105" in run("build").stderr
+    (tmp_path / "elsewhere").rmdir()
+    (tmp_path / "elsewhere").write_text("now a file", encoding="utf-8")  # the posts folder's stat is as it was
+    assert "FT105" not in run("build").stderr
+
+
+def test_a_cover_added_beside_a_hugo_bundle_rebuilds_its_feeds(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "H"\n', encoding="utf-8")
+    for number in range(1, 4):
+        write_post(tmp_path / "content" / "posts" / f"b{number}", "index.md",
+                   f"---\ntitle: B{number}\ndate: 2024-01-0{number}T10:00:00+00:00\n---\n正文。\n")
+    assert run("build").exit_code == 0
+    assert "cover.jpg" not in (tmp_path / "public" / "feed.json").read_text(encoding="utf-8")
+    (tmp_path / "content" / "posts" / "b3" / "cover.jpg").write_bytes(b"\xff\xd8")
+    assert run("build").exit_code == 0
+    assert "b3/cover.jpg" in (tmp_path / "public" / "feed.json").read_text(encoding="utf-8")
