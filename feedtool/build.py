@@ -155,6 +155,7 @@ class Selection(NamedTuple):
     those are posts the feeds show, the other posts' cache entries are not even loaded."""
 
     proofs: list[Identity]  # each listed file's stat when read (UNTRUSTED: to read again)
+    unproven: dict[int, str]  # the content hash of each file read too soon after a change to trust its stat
     now: datetime  # when the choice was made
     turns: list[datetime]  # the posts' later go-live and expiry moments: the choice holds until the first
     diagnostics: list[Diagnostic]
@@ -166,16 +167,16 @@ class Selection(NamedTuple):
 def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -> Selection:
     """The `Selection` that keeps `chosen` (made by `choose` with `cache`, which has every file's entry)."""
     report = chosen.report
-    missing = (UNTRUSTED,)
-    proofs = [entry[0] for entry in map(cache.files.get, absolute_paths(listing.files, os.getcwd()),
-                                        itertools.repeat(missing))]
+    entries = list(map(cache.files.get, absolute_paths(listing.files, os.getcwd()), itertools.repeat((UNTRUSTED, ""))))
+    proofs = [entry[0] for entry in entries]
+    unproven = {number: entry[1] for number, entry in enumerate(entries) if entry[0] == UNTRUSTED and entry[1]}
     turns = sorted([moment for moment in map(_live_from, report.posts) if not moment <= now]
                    + [moment for moment in map(_expires, report.posts) if moment is not None and not moment <= now])
     channels = [(channel, [post.path for post in posts]) for channel, posts in chosen.channels]
     paths = [post.path for post in _each_once([*(posts for _, posts in chosen.channels), chosen.future])]
     # Under this run's names for the files (the cache may hold another spelling).
     analyses = {path: as_named(cache.entry(key), path) for path, key in zip(paths, absolute_paths(paths, os.getcwd()))}
-    return Selection(proofs, now, turns, report.diagnostics, channels, [post.path for post in chosen.future],
+    return Selection(proofs, unproven, now, turns, report.diagnostics, channels, [post.path for post in chosen.future],
                      analyses)
 
 
@@ -213,23 +214,29 @@ def kept_choice(site: Site, listing: PostFiles, inputs: str, cache: Cache, kept:
     otherwise. (The selection is renewed in the cache when files changed.)"""
     files = listing.files
     changed = [number for number, (found, proof) in enumerate(zip(listing.stats, kept.proofs)) if found != proof]
-    proofs, analyses = list(kept.proofs), dict(kept.analyses)
+    proofs, unproven, analyses = list(kept.proofs), dict(kept.unproven), dict(kept.analyses)
     shown = {path for _, paths in kept.channels for path in paths}
     for number, (analysis, proof) in zip(changed, read_fresh([files[number] for number in changed], site)):
-        path = files[number]
+        path, key = files[number], absolute_paths([files[number]], os.getcwd())[0]
         # What the file said: kept for a post shown or future-dated; else in the cache's entries
         # (read now, once: still far less than checking every post), if the entry is still the
         # one the choice saw (a failed build since may have stored a later one).
-        before = analyses.get(path) or cache.entry_as_of(absolute_paths([path], os.getcwd())[0], kept.proofs[number])
+        before = analyses.get(path) or cache.entry_seen(key, kept.proofs[number], kept.unproven.get(number))
         if before is None or what_choices_see(analysis) != what_choices_see(as_named(before, path)):
             return None
         if path in shown and analysis.body_findings != before.body_findings:
             return None
         proofs[number] = proof
+        if proof == UNTRUSTED:
+            unproven[number] = analysis.digest
+        else:
+            unproven.pop(number, None)
         if path in analyses:
             analyses[path] = analysis
+        if cache.entries_read:  # its entry too, as the new proof says (the next lookup needs it)
+            cache.store_proven(key, proof, analysis)
     if changed:
-        cache.keep(inputs, files, _proven(listing), functools.partial(kept._replace, proofs=proofs, analyses=analyses))
+        cache.keep(inputs, files, _proven(listing), functools.partial(kept._replace, proofs=proofs, unproven=unproven, analyses=analyses))
     posts = {path: analysis.post for path, analysis in analyses.items()}
     channels = [(channel, [posts[path] for path in paths]) for channel, paths in kept.channels]
     shown_posts = _each_once(chosen for _, chosen in channels)

@@ -167,11 +167,14 @@ class Cache:
         entry = self.files.get(path)
         return self.decode(entry[2]) if entry is not None else None
 
-    def entry_as_of(self, path: str, stat_identity: Identity) -> Any | None:
-        """The analysis the cache holds for `path` if it was made from the file as it was when
-        its stat was `stat_identity` (which must be trusted), else None."""
+    def entry_seen(self, path: str, proof: Identity, digest: str | None) -> Any | None:
+        """The analysis the cache holds for `path` if it was made from the file as some earlier
+        run saw it: with the stat `proof` (when trusted), or else with the content hash `digest`.
+        None otherwise (the entry is of a later version, or there is none)."""
         entry = self.files.get(path)
-        return self.decode(entry[2]) if entry is not None and entry[0] == stat_identity != UNTRUSTED else None
+        if entry is None or not (entry[0] == proof != UNTRUSTED or digest and entry[1] == digest):
+            return None
+        return self.decode(entry[2])
 
     def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
@@ -184,6 +187,12 @@ class Cache:
     def store(self, path: str, stat_identity: Identity, digest: str, analysis: Any,
               read_ns: int) -> None:
         self._put(path, make_entry(stat_identity, digest, read_ns, self.encode(analysis)))
+
+    def store_proven(self, path: str, proof: Identity, analysis: Any) -> None:
+        """Store an analysis with the stat that proves it current (`make_entry`'s, decided
+        already); analyses whose file had no content hash are never cached."""
+        if analysis.digest:
+            self._put(path, (proof, analysis.digest, self.encode(analysis)))
 
     def adopt(self, batch: bytes) -> dict[str, Entry]:
         """Entries made by a helper process that read their files, as it pickled them
