@@ -44,6 +44,12 @@ class Build:
     stale: list[str] = field(default_factory=list)  # feeds of tags no post has any more: to delete
 
 
+def list_posts(folder: Path) -> PostFiles:
+    """The posts in `folder`, with its folders' stats (`files.post_files`); a folder that is
+    missing, or a file, as `validate.collect` says."""
+    return post_files(folder, 0) if os.path.isdir(folder) else PostFiles(collect([folder]))
+
+
 def publishable(posts: list[Post], now: datetime) -> tuple[list[Post], list[Post]]:
     """(posts to publish, newest first; posts scheduled after `now`). Drafts and expired posts
     are neither."""
@@ -58,7 +64,7 @@ def read_posts(site: Site, *, now: datetime, posts_dir: Path | None = None, cach
     they render are checked by `check_bodies`; the rest, and links to missing files, which
     never stop a build, are validate's.) `listing`: the posts folder's, if already made."""
     if listing is None:
-        listing = PostFiles(collect([posts_dir or site.posts]))
+        listing = list_posts(posts_dir or site.posts)
     return check(listing.files, site, now=now, cache=cache, bodies=False, progress=progress, stats=listing.stats)
 
 
@@ -70,28 +76,28 @@ def build(site: Site, *, now: datetime, posts_dir: Path | None = None, out: Path
     feed_limit) into the site's feeds, and each tag's and category's feeds when enabled (their
     bodies checked first).
 
-    With a cache, a feed whose posts and settings are the same as when the file in `out` was
-    written (and which nobody changed since) is neither rendered nor written again. Rendering and
-    the feeds are done by `helper` (one forked now by default), ready once `prepare_outputs` ran.
+    With a cache, the last build's choice is reused while it holds (see `Selection`), and a feed
+    whose posts and settings are the same as when the file in `out` was written (and which nobody
+    changed since) is neither rendered nor written again. Rendering and the feeds are done by
+    `helper` (one forked now by default), ready once `prepare_outputs` ran.
     """
     # A helper given is its caller's to stop and wait for (after the writes, say).
     with contextlib.nullcontext(helper) if helper else Helper(prepare_outputs) as helper:
         folder = posts_dir or site.posts
-        if listing is None:
-            listing = post_files(folder, 0) if os.path.isdir(folder) else PostFiles(collect([folder]))
+        listing = listing or list_posts(folder)
         limit = limit or site.feed_limit
         inputs = cache_inputs(site, folder, limit)
-        chosen = None
+        choice = None
         if cache is not None and (kept := kept_selection(now, listing, inputs, cache)) is not None:
             listing = with_all_stats(listing)  # taken here, they serve `choose` too
-            chosen = kept_choice(site, listing, inputs, cache, kept)
-        if chosen is None:
-            chosen = choose(site, now, listing, limit, cache, progress)
-            if not chosen.report.ok:
-                return Build(chosen.report)
+            choice = kept_choice(site, listing, inputs, cache, kept)
+        if choice is None:
+            choice = choose(site, now, listing, limit, cache, progress)
+            if not choice.report.ok:
+                return Build(choice.report)
             if cache is not None:
-                cache.keep(inputs, listing.files, _proven(listing), functools.partial(selection, chosen, now, listing, cache))
-        report, channels, future = chosen
+                cache.keep(inputs, listing.files, _proven(listing), functools.partial(selection, choice, now, listing, cache))
+        report, channels, future = choice
         settings = repr(site)
         todo = []
         for channel, chosen in channels:

@@ -174,13 +174,13 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     from .files import KEPT_LISTING, kept_listing
 
     known = kept_listing(site.cache / KEPT_LISTING, posts_dir or site.posts)
-    with _helper(site, posts_dir, _prepare_build, listing=known is None) as helper:
+    with _helper(site, posts_dir, _prepare_build, lists=known is None) as helper:
         from .build import build as build_feeds
         from .output import remove_files, write_files
         from .validate import display_path
 
         cache = _open_cache(site)
-        if known is None:  # the last build's choice is unlikely to hold: its entries will be needed
+        if known is None:  # the last build's choice is unlikely to hold: read its entries while the helper lists
             cache.read_entries()
         progress = _Progress("Reading posts", quiet)
         listing = known or helper.first_result()
@@ -384,6 +384,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         from .validate import check_bodies, display_path
 
         cache = _open_cache(site)
+        cache.read_entries()  # while the helper lists the posts
         progress = _Progress("Reading posts", quiet)
         listing = helper.first_result()
         report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing)
@@ -448,8 +449,8 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
 _HELPER_STATS = 0.7
 
 
-def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, listing: bool = True):
-    """A helper forked first, before the heavy imports and the cache: with `listing`, it lists
+def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, lists: bool = True):
+    """A helper forked first, before the heavy imports and the cache: if it `lists`, it lists
     the posts (and stats the first `_HELPER_STATS` of them, when there is a cache to look them
     up in) while this process imports and loads the cache; then runs `prepare` (imports what
     rendering needs) while this process checks the posts; then renders and makes the outputs'
@@ -464,7 +465,7 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, listin
 
         return post_files(posts_dir or site.posts, stat=_HELPER_STATS if with_stats else 0)
 
-    return Helper(prepare, first=list_posts if listing else None)
+    return Helper(prepare, first=list_posts if lists else None)
 
 
 
