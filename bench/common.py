@@ -23,6 +23,9 @@ CACHE_DIRS = (".feedtool-cache",)  # feedtool's own cache next to feedtool.toml,
 HUGO = "hugo RSS build"
 HUGO_DATES = "posts Hugo dates 0001-01-01, by date form"  # a check
 COLD, WARM = "cold", "warm, 1 post edited"
+# Other warm builds, beside the issue's: an edit the last build's choice survives though no feed
+# shows the post, and one it cannot survive (a new newest post: every post checked again).
+WARM_OLD, WARM_NEW = "warm, an old post edited", "warm, 1 post added"
 DROPPED, CACHED = "dropped", "warm"  # page-cache states
 FEEDTOOL_COMMANDS = ("build", "validate", "digest --latest")
 

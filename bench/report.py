@@ -253,7 +253,10 @@ def notes(run: Run) -> list[str]:
         f"Page cache: {page_cache}. Ratios compare rows in the same page-cache state; the targets use the warm "
         "rows, the state of the issue's Hugo figure (1.16 s on 10,000 posts).",
         f"Cold: the first run with no output folder and no feedtool cache ({', '.join(CACHE_DIRS)}). Warm: a second "
-        "run after appending one sentence to the newest post (so the edit must reach the feeds), for every command.",
+        "run after appending one sentence to the newest post (so the edit must reach the feeds), for every command. "
+        "Then `build` twice more: after appending a sentence to the oldest post (no feed shows it; the last build's "
+        "choice holds), and after adding a post dated after all others (the choice cannot hold: every post is "
+        "checked again). The added post is removed afterwards.",
         f"Hugo's dates: {hugo_dates_note(run)} A date Hugo cannot read does not stop its build: the post is silently "
         "dated 0001-01-01 and sorts last, so Hugo's RSS lists the newest of the posts it could date (see Checks). "
         "Nothing had to be done to make Hugo build: the corpus quotes the Chinese and slash dates (YAML strings), "

@@ -11,6 +11,7 @@ round running Hugo and every command once (so every ratio compares runs of the s
   build / validate / digest --latest, each:
     cold                  no output folder and no feedtool cache (the first run)
     warm, 1 post edited   a second run after appending a sentence to the newest post
+    build, also:          after appending a sentence to the oldest post; after adding a newest post
 
 Cold runs and Hugo runs are made twice when the page cache can be dropped (root, writable
 /proc): once right after dropping it, once with it warm. Ratios compare rows with the same
@@ -40,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (bench/corpus.py, beside this file)
 import report  # noqa: E402
-from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS,  # noqa: E402
+from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS, WARM_NEW, WARM_OLD,  # noqa: E402
                     HUGO, HUGO_DATES, REPO, WARM, Result, Run, Sample, SizeReport, shown, tree_env)
 
 DEFAULT_WORK = REPO / "bench" / ".work"
@@ -227,11 +228,19 @@ class Corpus:
     def size_bytes(self) -> int:
         return sum(p.path.stat().st_size for p in self.posts)
 
-    def edit(self) -> None:
-        """Append one sentence to the newest post's body: what 'one post edited' means here."""
+    def edit(self, post: corpus.GeneratedPost | None = None) -> None:
+        """Append one sentence to the newest post's body (or to `post`'s): what 'one post edited'
+        means here."""
         self.edits += 1
-        with open(self.newest[0].path, "a", encoding="utf-8", newline="\n") as f:
+        with open((post or self.newest[0]).path, "a", encoding="utf-8", newline="\n") as f:
             f.write(f"\n{edit_marker(self.edits)}\n")
+
+    def add(self) -> Path:
+        """A new post, dated after every other: the file, for the caller to remove."""
+        day = self.newest[0].date.date() + dt.timedelta(days=1)  # the corpus's dates are in the past
+        path = self.site / "posts" / "bench-added.md"
+        path.write_text(f"---\ntitle: 基准测试新文章\ndate: {day.isoformat()}\n---\n\n新的一篇。\n", encoding="utf-8")
+        return path
 
 
 def edit_marker(number: int) -> str:
@@ -279,6 +288,7 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
                     for state in page_cache_states(cache)}
     timed = {name: ({state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
                     Result(name, WARM, CACHED, c.n)) for name in commands}
+    other_warm = {mode: Result("build", mode, CACHED, c.n) for mode in (WARM_OLD, WARM_NEW)}
     for round_number in range(1, runs + 1):
         if hugo:
             hugo_round(c, hugo, cache, hugo_results)
@@ -287,9 +297,11 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
             feedtool_round(c, tool, cache, name.split(), colds, warm)
             if name == "build" and round_number == runs:  # its outputs, before the next command clears them
                 report.checks.update(check_build(c, tool, warm))
+            if name == "build":
+                other_warm_builds(c, tool, other_warm)
     report.results += hugo_results.values()
     for name, (colds, warm) in timed.items():
-        report.results += [*colds.values(), warm]
+        report.results += [*colds.values(), warm, *(other_warm.values() if name == "build" else ())]
     if not digest:
         report.results += [Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
                            for mode in (COLD, WARM)]
@@ -322,6 +334,17 @@ def feedtool_round(c: Corpus, tool: Feedtool, cache: PageCache, args: list[str],
         record(cold, lambda: tool.run(*args, cwd=c.site))
     c.edit()
     record(warm, lambda: tool.run(*args, cwd=c.site))
+
+
+def other_warm_builds(c: Corpus, tool: Feedtool, results: dict[str, Result]) -> None:
+    """After a warm build: build again after editing the oldest published post, then after adding
+    a newest one (removed afterwards, and built again untimed)."""
+    c.edit(c.newest[-1])
+    record(results[WARM_OLD], lambda: tool.run("build", cwd=c.site))
+    added = c.add()
+    record(results[WARM_NEW], lambda: tool.run("build", cwd=c.site))
+    added.unlink()
+    tool.run("build", cwd=c.site)
 
 
 def check_build(c: Corpus, tool: Feedtool, warm: Result) -> dict[str, str]:
