@@ -241,8 +241,9 @@ def kept_choice(site: Site, listing: PostFiles, inputs: str, cache: Cache, kept:
             analyses[path] = analysis
         if cache.entries_read:  # its entry too, as the new proof says (the next lookup needs it)
             cache.store_proven(key, proof, analysis)
-    if changed:
-        cache.keep(inputs, files, _proven(listing), functools.partial(kept._replace, proofs=proofs, unproven=unproven, analyses=analyses))
+    proven = _proven(listing)
+    if changed or proven is not None:  # new proofs, or a listing made now, which the next build may reuse
+        cache.keep(inputs, files, proven, functools.partial(kept._replace, proofs=proofs, unproven=unproven, analyses=analyses))
     posts = {path: analysis.post for path, analysis in analyses.items()}
     channels = [(channel, [posts[path] for path in paths]) for channel, paths in kept.channels]
     shown_posts = _each_once(chosen for _, chosen in channels)

@@ -32,12 +32,8 @@ from typing import Any, NamedTuple
 
 from . import __version__
 
-try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import hashlib` costs every run
-    from _blake2 import blake2b
-except ImportError:  # another Python implementation
-    from hashlib import blake2b
 from .config import Site
-from .files import KEPT_LISTING, Identity, PostFiles, changed_ns, dump_listing, stat_identity
+from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, stat_identity
 
 CACHE_FORMAT = 20
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
@@ -270,7 +266,8 @@ class Cache:
         due = {}
         if self._to_keep is not None:
             inputs, files, listing, selection = self._to_keep
-            kept = Kept(self.key, inputs, listed(files), pickle.dumps(selection(), protocol=pickle.HIGHEST_PROTOCOL))
+            chosen = pickle.dumps(selection(), protocol=pickle.HIGHEST_PROTOCOL)
+            kept = Kept(self.key, inputs, listed(files), chosen, content_hash(chosen))
             due[SELECTION] = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
             if listing is not None:
                 due[KEPT_LISTING] = dump_listing(listing)
@@ -331,6 +328,7 @@ class Kept(NamedTuple):
     inputs: str
     listed: str  # `listed` of the files it chose from
     selection: bytes
+    check: str  # its content hash: a damaged file is ignored
 
 
 def inputs(site: Site, posts: Path, limit: int) -> str:
@@ -366,7 +364,8 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
     try:
         with open(folder / SELECTION, "rb") as handle:
             kept = pickle.loads(handle.read())
-        cache.kept = kept if isinstance(kept, Kept) and kept.key == key else None
+        valid = isinstance(kept, Kept) and kept.key == key and content_hash(kept.selection) == kept.check
+        cache.kept = kept if valid else None
     except Exception:  # a lost selection only costs the next build a full check
         pass
     try:

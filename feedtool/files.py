@@ -15,6 +15,11 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any, NamedTuple
 
+try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import hashlib` costs every run
+    from _blake2 import blake2b
+except ImportError:  # another Python implementation
+    from hashlib import blake2b
+
 POST_SUFFIXES = (".md", ".markdown")
 
 
@@ -128,16 +133,17 @@ def with_all_stats(listing: PostFiles) -> PostFiles:
 
 
 # A listing kept between runs (`kept_listing`), read before anything else is imported: marshal,
-# built into Python, reads it with nothing to import (pickle costs 3 ms). Another Python or a
-# damaged file reads as nothing, or as folders whose stats do not match: listed afresh.
-_LISTING_FORMAT = 1
+# built into Python, reads it with nothing to import (pickle costs 3 ms). With a hash of its
+# content: a damaged file, or one from another Python, reads as nothing, and the posts are listed.
+_LISTING_FORMAT = 2
 KEPT_LISTING = "listing.marshal"  # its file's name in the cache folder
 
 
 def dump_listing(listing: PostFiles) -> bytes:
     """`listing`'s files and folders, for `kept_listing` (its folders' identities as proofs:
     UNTRUSTED where a stat cannot prove the folder unchanged)."""
-    return marshal.dumps((_LISTING_FORMAT, "\0".join(listing.files), listing.folders))
+    content = marshal.dumps(("\0".join(listing.files), listing.folders))
+    return marshal.dumps((_LISTING_FORMAT, blake2b(content, digest_size=16).digest(), content))
 
 
 def kept_listing(path: Path, root: Path) -> PostFiles | None:
@@ -146,10 +152,13 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
     files; None otherwise. (Its `listed_ns` is 0: it was not listed now.)"""
     try:
         with open(path, "rb") as handle:
-            version, joined, folders = marshal.loads(handle.read())
+            version, digest, content = marshal.loads(handle.read())
+        if version != _LISTING_FORMAT or blake2b(content, digest_size=16).digest() != digest:
+            return None
+        joined, folders = marshal.loads(content)
     except Exception:  # absent, damaged, or from another Python
         return None
-    if (version != _LISTING_FORMAT or not folders or folders[0][0] != os.fspath(root)
+    if (not folders or folders[0][0] != os.fspath(root)
             or not all(folder_identity(folder) == kept for folder, kept in folders)):
         return None
     return PostFiles(joined.split("\0") if joined else [], None, folders)

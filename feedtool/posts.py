@@ -628,7 +628,8 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
         slug = sources.default_slug(site.source, path)
     if not _is_safe_slug(slug):
         report("slug" if "slug" in front.values else None, "FT207",
-               f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..' or control characters)")
+               f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..', control characters, or "
+               "bytes of a file name that are not UTF-8: rename the file or set a slug)")
 
     tags = _read_list(front, "tags", report)
     categories = _read_list(front, "categories", report)
@@ -751,7 +752,8 @@ def _forbidden_character(*values: Any) -> str | None:
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # what quote(text, safe="") leaves as it is
-_UNSAFE_IN_SLUG = re.compile(r"[/\\\x00-\x1f\x7f]")
+# Lone surrogates: the bytes of a file name that is not UTF-8, as Python keeps them.
+_UNSAFE_IN_SLUG = re.compile("[/\\\\\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def _is_safe_slug(slug: str) -> bool:

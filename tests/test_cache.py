@@ -697,11 +697,16 @@ def test_a_damaged_kept_choice_or_listing_is_ignored(blog: Path, run, monkeypatc
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     cold = build_all(run, tmp_path / "cold")
     folder = blog / ".feedtool-cache"
-    for name, damage in ((cache_module.SELECTION, b"\x80\x05garbage"), ("listing.marshal", b"\xff\x00garbage")):
+    # Garbage, half a file, and a file whose bytes changed where they still read: a post's name in
+    # the listing, a title in the choice (each file holds a hash of its content).
+    for name, damage, good_text, bad_text in ((cache_module.SELECTION, b"\x80\x05garbage", "GLM-VL".encode(), b"GLM-VX"),
+                                              ("listing.marshal", b"\xff\x00garbage", b"glm-vl.md", b"glm-vx.md")):
         good = (folder / name).read_bytes()
-        for data in (damage, good[: len(good) // 2]):
+        assert good_text in good
+        for data in (damage, good[: len(good) // 2], good.replace(good_text, bad_text)):
             (folder / name).write_bytes(data)
             assert build_all(run, tmp_path / "after") == cold
+            assert (folder / name).read_bytes() != data  # written again
 
 
 def test_a_failed_build_between_does_not_hide_an_error_from_the_kept_choice(blog: Path, run, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import pickle
 import subprocess
 import sys
@@ -361,3 +362,17 @@ def test_a_post_is_left_out_only_with_an_error(title, date, draft):
     loaded = load("---\n" + "\n".join(lines) + "\n---\n\n正文。\n")
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
     assert (loaded.post is None) == bool(errors), [d.text() for d in loaded.diagnostics]
+
+
+def test_a_file_name_that_is_not_utf8_is_a_slug_error_not_a_crash(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://a.example"\n', encoding="utf-8")
+    posts = os.fsencode(tmp_path / "posts")
+    os.mkdir(posts)
+    with open(posts + b"/bad\xff.md", "w", encoding="utf-8") as post:
+        post.write("---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
+    result = run("build")
+    assert result.exit_code == 1 and "FT207" in result.stderr and "not UTF-8" in result.stderr
+    with open(posts + b"/bad\xff.md", "w", encoding="utf-8") as post:  # with a slug of its own, it builds
+        post.write("---\ntitle: t\ndate: 2025-08-24\nslug: ok\n---\n正文\n")
+    assert run("build").exit_code == 0
