@@ -36,7 +36,7 @@ T = TypeVar("T")
 class Build:
     """The outcome of a build: feed files by name (empty when the posts have errors)."""
 
-    report: Report
+    report: Report  # its posts: all that can be published, or, with a kept choice, those the feeds show
     published: list[Post] = field(default_factory=list)  # in the site's feeds, newest first
     future: list[Post] = field(default_factory=list)  # left out until their date
     files: dict[str, bytes] = field(default_factory=dict)  # to write: unchanged files are left out
