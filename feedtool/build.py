@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import feeds, sources
-from .cache import UNTRUSTED, Cache, content_hash, inputs as cache_inputs, listed, make_entry
+from .cache import UNTRUSTED, Cache, content_hash, inputs as cache_inputs, listed, trusted
 from .config import Site
 from .errors import FeedtoolError
 from .output import prepare_writes, read_if_present
@@ -191,12 +191,11 @@ _live_from, _expires = Post.live_from.fget, operator.attrgetter("expires")
 
 def _proven(listing: PostFiles) -> PostFiles | None:
     """`listing` as the cache keeps it for `files.kept_listing`: its files, and its folders with
-    their stats, each trusted as a file's stat is (`cache.make_entry`). None for a listing read
+    their stats, each trusted as a file's stat is (`cache.trusted`). None for a listing read
     from the cache, which is kept there already."""
     if not listing.listed_ns:
         return None
-    folders = [(path, make_entry(found, "", listing.listed_ns, None)[0] if found else UNTRUSTED)
-               for path, found in listing.folders]
+    folders = [(path, trusted(found, listing.listed_ns) if found else UNTRUSTED) for path, found in listing.folders]
     return PostFiles(listing.files, None, folders)
 
 

@@ -88,9 +88,9 @@ class Cache:
     encode: Callable[[Any], Any] = field(default=lambda analysis: analysis)
     decode: Callable[[Any], Any] = field(default=lambda kept: kept)
     base_id: str = ""
-    # Entries by path: `files`, read from the base the first time a run asks (`_unread`: its bytes).
+    # Entries by path: `files`, read from the base the first time a run asks (`_unread`: its file).
     _files: dict[str, Entry] = field(default_factory=dict)
-    _unread: memoryview | None = None
+    _unread: Path | None = None
     html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
     html_id: str = ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
     html_new: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # since html.pickle
@@ -113,11 +113,11 @@ class Cache:
     @property
     def files(self) -> dict[str, Entry]:
         if self._unread is not None:
-            data, self._unread = self._unread, None
+            path, self._unread = self._unread, None
             try:
                 with collector_paused():
-                    self._files = _base_entries(data, self.base_id)
-            except Exception:  # replaced meanwhile, or damaged: as if there were none
+                    self._files = _base_entries(path, self.base_id)
+            except Exception:  # replaced since its header was read, or damaged: as if there were none
                 self._files, self.base_id, self.dirty = {}, "", {}
             for path, entry in self.dirty.items():  # the journal's changes, over the base
                 if entry is None:
@@ -185,8 +185,8 @@ class Cache:
         self._put(path, make_entry(stat_identity, digest, read_ns, self.encode(analysis)))
 
     def store_proven(self, path: str, proof: Identity, analysis: Any) -> None:
-        """Store an analysis with the stat that proves it current (`make_entry`'s, decided
-        already); analyses whose file had no content hash are never cached."""
+        """Store an analysis with the stat that proves it current (`trusted`, decided already);
+        analyses whose file had no content hash are never cached."""
         if analysis.digest:
             self._put(path, (proof, analysis.digest, self.encode(analysis)))
 
@@ -248,7 +248,7 @@ class Cache:
         existing = read()
         if existing is None or recorded[1] != content_hash(existing):
             return False
-        self.outputs[name] = (key, recorded[1], _trusted(stat, time.time_ns()))
+        self.outputs[name] = (key, recorded[1], trusted(stat, time.time_ns()))
         self._outputs_changed = True
         return True
 
@@ -308,12 +308,12 @@ class Cache:
 
 
 def make_entry(stat_identity: Identity, digest: str, read_ns: int, analysis: Any) -> Entry:
-    """The entry of a file read at `read_ns`, with its stat if that can be trusted (`_trusted`).
+    """The entry of a file read at `read_ns`, with its stat if that can be trusted (`trusted`).
     (The moment itself is not kept: it decides only this, once.)"""
-    return _trusted(stat_identity, read_ns), digest, analysis
+    return trusted(stat_identity, read_ns), digest, analysis
 
 
-def _trusted(stat_identity: Identity, read_ns: int) -> Identity:
+def trusted(stat_identity: Identity, read_ns: int) -> Identity:
     """The stat of a file read at `read_ns`, or UNTRUSTED if the file changed (mtime or ctime) too
     close to that moment: decided once, when it is read, not on every lookup."""
     return UNTRUSTED if changed_ns(stat_identity) > read_ns - RACY_NS else stat_identity
@@ -351,7 +351,7 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
         return cache
     try:
         # Only the header now: the entries are read if the run asks for them (`Cache.files`).
-        cache.base_id, cache._unread = _base_header(folder / BASE, key)
+        cache.base_id, cache._unread = _base_header(folder / BASE, key), folder / BASE
     except Exception:  # absent, corrupt, truncated, or from another version: start afresh
         return cache
     journal: dict[str, Any] = {}
@@ -389,21 +389,22 @@ def _read(path: Path, key: str) -> dict[str, Any]:
     return state
 
 
-def _base_header(path: Path, key: str) -> tuple[str, memoryview]:
-    """(the base's id, its entries still pickled). A base is a 4-byte length, a small header,
-    then its entries."""
+def _base_header(path: Path, key: str) -> str:
+    """The id of the base in `path`, from its header alone. A base is a 4-byte length, a small
+    header, then its entries (`_base_entries`)."""
     with open(path, "rb") as handle:
-        data = memoryview(handle.read())
-    size = int.from_bytes(data[:4], "little")
-    header = pickle.loads(data[4:4 + size])
+        header = pickle.loads(handle.read(int.from_bytes(handle.read(4), "little")))
     if not isinstance(header, dict) or header.get("key") != key:
         raise ValueError("another version or other settings")
-    return header["id"], data[4 + size:]
+    return header["id"]
 
 
-def _base_entries(data: memoryview, base_id: str) -> dict[str, Entry]:
-    """The entries of a base whose header named `base_id`: its batches, then the rest."""
-    state = pickle.loads(data)  # 100,000 new objects: 3x slower with the collector walking them
+def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
+    """The entries of the base in `path`, its batches then the rest, if it is still the one
+    whose header named `base_id` (another run may have replaced it since)."""
+    with open(path, "rb") as handle:
+        data = memoryview(handle.read())
+    state = pickle.loads(data[4 + int.from_bytes(data[:4], "little"):])  # 100,000 new objects: see the caller
     if state["id"] != base_id:
         raise ValueError("not the base the header named")
     files: dict[str, Entry] = {}

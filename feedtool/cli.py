@@ -468,7 +468,6 @@ def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, lists:
     return Helper(prepare, first=list_posts if lists else None)
 
 
-
 def _prepare_build() -> None:
     from .build import prepare_outputs
 

@@ -161,7 +161,7 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
     if (not folders or folders[0][0] != os.fspath(root)
             or not all(folder_identity(folder) == kept for folder, kept in folders)):
         return None
-    return PostFiles(joined.split("\0") if joined else [], None, folders)
+    return _split_files(joined, None, folders)
 
 
 def post_files(folder: str | Path, stat: float) -> PostFiles:

@@ -247,7 +247,7 @@ def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identit
     fresh = []
     for number, path in enumerate(files):
         _, read_ns, digest, analysis, stat = _read_one((number, path, None), site)
-        fresh.append((analysis, make_entry(stat, digest, read_ns, None)[0] if stat and digest else cache_module.UNTRUSTED))
+        fresh.append((analysis, cache_module.trusted(stat, read_ns) if stat and digest else cache_module.UNTRUSTED))
     return fresh
 
 
