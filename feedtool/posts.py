@@ -188,6 +188,71 @@ _FENCED_BLOCK = re.compile(
     re.MULTILINE | re.DOTALL)
 
 
+# What feedtool renders (FT304), whatever the Markdown release: its time grows with the square
+# of the links in one paragraph, and it recurses once per level of nesting. No real post comes
+# near these; a body built to reach them would take minutes or exhaust the stack.
+MAX_BODY_CHARACTERS = 5_000_000
+MAX_NESTING = 100
+MAX_BRACKETS_PER_PARAGRAPH = 500
+_DEEP_INDENT = re.compile(r"^[ \t]{%d,}" % MAX_NESTING, re.MULTILINE)  # then count tabs as 4
+_DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){%d}" % (MAX_NESTING + 1), re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def too_complex(post: Post) -> str | None:
+    """Why a post's body or summary is beyond what feedtool renders (FT304), or None."""
+    for part, text in (("body", post.body), ("summary", post.summary or "")):
+        if problem := _beyond_limits(text):
+            return f"the {part} {problem}; simplify it"
+    return None
+
+
+def _beyond_limits(text: str) -> str | None:
+    """Why Markdown `text` is beyond what feedtool renders, or None.
+
+    >>> _beyond_limits("[a](" * 600)
+    "has more than 500 '[' in one paragraph, which would take too long to render"
+    """
+    if len(text) > MAX_BODY_CHARACTERS:
+        return f"is over {MAX_BODY_CHARACTERS:,} characters long, too long to render"
+    if text.count("[") > MAX_BRACKETS_PER_PARAGRAPH:
+        prose = _FENCED_BLOCK.sub("", text) if _fence_before(text, len(text)) else text
+        if any(p.count("[") > MAX_BRACKETS_PER_PARAGRAPH for p in _BLANK_LINE.split(prose)):
+            return (f"has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' in one paragraph, "
+                    "which would take too long to render")
+    # A list item indented 4 columns a level (Markdown's tab length) MAX_NESTING levels deep needs
+    # 200 spaces or 50 tabs somewhere: cheap tests first.
+    deep = (" " * (MAX_NESTING * 2) in text or text.count("\t") >= MAX_NESTING // 2) and any(
+        len(m[0].expandtabs(4)) >= MAX_NESTING * 4 for m in _DEEP_INDENT.finditer(text))
+    if (deep or text.count(">") > MAX_NESTING and _DEEP_QUOTES.search(text)
+            or text.count("markdown=") > MAX_NESTING and _markdown_html_depth(text) > MAX_NESTING):
+        return f"nests lists, quotes or HTML blocks more than {MAX_NESTING} levels deep, too deep to render"
+    return None
+
+
+def _markdown_html_depth(text: str) -> int:
+    """How deeply HTML elements with a markdown attribute (Markdown inside HTML) nest."""
+    open_tags: list[tuple[str, bool]] = []
+    depth = deepest = 0
+    for tag in _TAG.finditer(text):
+        name = tag[2].lower()
+        if not tag[1]:
+            if name not in _VOID_TAGS and not tag[3].endswith("/"):
+                marked = "markdown" in tag[3]
+                open_tags.append((name, marked))
+                depth += marked
+                deepest = max(deepest, depth)
+        elif any(open_name == name for open_name, _ in open_tags):
+            while open_tags:
+                open_name, marked = open_tags.pop()
+                depth -= marked
+                if open_name == name:
+                    break
+    return deepest
+
+
 class _Problem(Exception):
     """A file-level problem that stops reading: (line, column, code, message)."""
 

@@ -22,7 +22,7 @@ import nh3
 from .config import Site, ascii_host
 from .diagnostics import Diagnostic
 from .errors import PostError
-from .posts import XML_FORBIDDEN, Post, split_more, without_more
+from .posts import XML_FORBIDDEN, Post, split_more, too_complex, without_more
 
 SENTENCE_ENDS = "。！？；!?;"
 CLAUSE_ENDS = "，、：,:"
@@ -165,15 +165,18 @@ def _time_limit(seconds: float):
 def render(post: Post, site: Site) -> Rendered:
     """The content and summary HTML of a post, as feeds and the digest show them.
 
-    A body too deeply nested or too slow to render raises PostError (FT304).
+    A body (or summary) beyond feedtool's limits, or too slow to render, raises PostError (FT304).
     """
-    try:
-        with _time_limit(RENDER_SECONDS):
-            return _render(post, site)
-    except (_TooSlow, RecursionError) as exc:
-        why = "nested too deeply" if isinstance(exc, RecursionError) else f"takes over {RENDER_SECONDS:g} s"
-        raise PostError(Diagnostic(post.path, post.body_line, 1, "error", "FT304",
-                                   f"the body {why} to render as Markdown; simplify it")) from None
+    problem = too_complex(post)
+    if not problem:
+        try:
+            with _time_limit(RENDER_SECONDS):
+                return _render(post, site)
+        except _TooSlow:
+            problem = f"the body takes over {RENDER_SECONDS:g} s to render as Markdown; simplify it"
+        except RecursionError:  # within the limits, so only with an unusually small stack
+            problem = "the body is nested too deeply to render as Markdown; simplify it"
+    raise PostError(Diagnostic(post.path, post.body_line, 1, "error", "FT304", problem))
 
 
 def _render(post: Post, site: Site) -> Rendered:

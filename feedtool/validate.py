@@ -32,7 +32,8 @@ from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
 from .files import Identity, find, identity
-from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, read_regular_file, split_more, yaml_loader
+from .posts import (KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, read_regular_file, split_more,
+                    too_complex, yaml_loader)
 
 
 class Analysis(NamedTuple):
@@ -377,7 +378,7 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
         elif after is not None and not before.strip():
             body.append(Diagnostic("", post.body_line + before.count("\n"), 1, "warning", "FT302",
                                    "nothing before the <!--more--> marker, so the summary would be empty"))
-        if problem := _too_complex(text):
+        if problem := too_complex(post):
             body.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
         links = _local_links(post)
     if post is not None and post.body:
@@ -392,23 +393,6 @@ def _places(places: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
     """One dict for every analysis with the same places (most posts put their date on the same
     line and column), never changed once made: the cache then pickles, loads and holds it once."""
     return _PLACES.setdefault(tuple(places.items()), places)
-
-
-# Markdown the parser cannot render in reasonable time or depth (see render.RENDER_SECONDS).
-MAX_OPEN_BRACKETS = 1000
-_DEEP_INDENT = re.compile(r"^[ \t]{100,}", re.MULTILINE)  # 100+ columns: then count tabs as 4
-_DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){100}", re.MULTILINE)
-
-
-def _too_complex(body: str) -> str | None:
-    if body.count("[") - body.count("]") > MAX_OPEN_BRACKETS:
-        return f"more than {MAX_OPEN_BRACKETS} unclosed '[': the body would take too long to render"
-    # 400 columns need 200 spaces or 50 tabs somewhere: cheap tests first, regexes only then.
-    deep = (" " * 200 in body or body.count("\t") >= 50) and any(
-        len(m[0].expandtabs(4)) >= 400 for m in _DEEP_INDENT.finditer(body))
-    if deep or body.count(">") >= 100 and _DEEP_QUOTES.search(body):
-        return "lists or quotes nested more than 100 levels deep cannot be rendered"
-    return None
 
 
 def _time_and_place(a: Analysis, now: datetime, listing: _Listing | None, kind: str) -> list[Diagnostic]:

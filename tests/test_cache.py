@@ -491,7 +491,7 @@ def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, r
     monkeypatch.setattr(render_module, "_render", fails_on_one)
     result = run("build")
     assert result.exit_code == 1
-    assert "posts/r03.md:5:1: error FT304 the body nested too deeply to render as Markdown" in result.output
+    assert "posts/r03.md:5:1: error FT304 the body is nested too deeply to render as Markdown" in result.output
     assert not (blog / "public" / "atom.xml").exists()
 
 

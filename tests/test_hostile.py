@@ -158,12 +158,97 @@ def test_huge_body_and_title_build(tmp_path: Path, run, monkeypatch):
     assert entry.summary.endswith("…</p>") and len(entry.content[0].value) > 3_000_000  # characters
 
 
-def test_too_complex_body_is_refused_not_hung(tmp_path: Path, monkeypatch):
+# feedtool's own limits on what it renders (FT304), the same whatever Markdown release is installed:
+# a body beyond them is refused before Markdown sees it, by validate and build alike.
+_HEAD = "---\ntitle: t\ndate: 2025-08-24\n---\n\n"
+BEYOND_LIMITS = {
+    "size": "正文。" * (posts.MAX_BODY_CHARACTERS // 3 + 1),
+    "unclosed links": "[a](" * 10_000,
+    "brackets in one paragraph": "".join(f"[a][{i}]\n" for i in range(posts.MAX_BRACKETS_PER_PARAGRAPH + 1)),
+    "footnotes in one paragraph": "".join(f"x[^{i}]\n" for i in range(20_000)),
+    "list, 2-space indents": "".join("  " * i + "- x\n" for i in range(600)),
+    "list, 4-space indents": "".join("    " * i + "- x\n" for i in range(posts.MAX_NESTING + 1)),
+    "list, tab indents": "".join("\t" * i + "- x\n" for i in range(posts.MAX_NESTING + 1)),
+    "quotes": ">" * (posts.MAX_NESTING + 1) + " x\n",
+    "markdown in HTML": '<div markdown="1">\n' * 3000 + "x\n" + "</div>\n" * 3000,
+}
+WITHIN_LIMITS = {
+    "brackets spread over paragraphs": "".join(f"[a](https://e.com/{i})\n\n" for i in range(1000)),
+    "brackets in code": "```json\n" + "[1]," * 5000 + "\n```\n",
+    "list, 100 levels": "".join("    " * i + "- x\n" for i in range(posts.MAX_NESTING)),
+    "quotes, 100 levels": ">" * posts.MAX_NESTING + " x\n",
+    "markdown in HTML, 100 levels": '<div markdown="1">\n' * 100 + "x\n" + "</div>\n" * 100,
+    "markdown in HTML, side by side": '<div markdown="1">\nx\n</div>\n' * 300,
+}
+
+
+@pytest.fixture
+def no_markdown(monkeypatch):
+    """Markdown fails the test if it is asked to convert anything."""
+    from feedtool import render as render_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Markdown was asked to render a body beyond feedtool's limits")
+
+    monkeypatch.setattr(render_module, "to_html", refuse)
+
+
+@pytest.mark.parametrize("body", BEYOND_LIMITS.values(), ids=BEYOND_LIMITS.keys())
+def test_a_body_beyond_the_limits_is_refused_before_markdown_sees_it(body: str, no_markdown):
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
-    loaded = posts.loads("---\ntitle: t\ndate: 2025-08-24\n---\n\n" + "".join("  " * i + "- x\n" for i in range(600)), site)
+    loaded = posts.loads(_HEAD + body, site)
     with pytest.raises(PostError) as caught:
         render(loaded.post, site)
-    assert caught.value.diagnostic.code == "FT304"
+    assert caught.value.diagnostic.code == "FT304" and caught.value.diagnostic.line == 5
+    assert caught.value.diagnostic.message.startswith("the body ")
+
+
+@pytest.mark.parametrize("body", BEYOND_LIMITS.values(), ids=BEYOND_LIMITS.keys())
+def test_validate_and_build_refuse_the_same_bodies(body: str, tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
+    write_post(tmp_path / "posts", "ok.md", _HEAD + "正文。\n")
+    write_post(tmp_path / "posts", "p.md", _HEAD + body)
+    validated = run("validate")
+    assert validated.exit_code == 1
+    assert [line.split(" ", 3)[:3] for line in validated.stdout.splitlines() if "FT304" in line] == [
+        ["posts/p.md:5:1:", "error", "FT304"]]
+    built = run("build")
+    assert built.exit_code == 1 and "posts/p.md:5:1: error FT304 the body " in built.stderr
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_summary_beyond_the_limits_is_refused(no_markdown):
+    site = config.loads('title = "t"\nbase_url = "https://e.com"')
+    loaded = posts.loads('---\ntitle: t\ndate: 2025-08-24\nsummary: "' + "[a](" * 1000 + '"\n---\n\n正文。\n', site)
+    with pytest.raises(PostError) as caught:
+        render(loaded.post, site)
+    assert caught.value.diagnostic.message.startswith("the summary has more than 500 '['")
+
+
+@pytest.mark.parametrize("body", WITHIN_LIMITS.values(), ids=WITHIN_LIMITS.keys())
+def test_a_body_within_the_limits_renders(body: str):
+    site = config.loads('title = "t"\nbase_url = "https://e.com"')
+    loaded = posts.loads(_HEAD + body, site)
+    assert posts.too_complex(loaded.post) is None
+    root = lxml_html.fragment_fromstring(render(loaded.post, site).content_html, create_parent="div")
+    assert root.text_content().strip()
+
+
+def test_a_body_that_renders_too_slowly_is_refused_after_the_time_limit(monkeypatch):
+    import time
+
+    from feedtool import render as render_module
+
+    site = config.loads('title = "t"\nbase_url = "https://e.com"')
+    loaded = posts.loads(_HEAD + "正文。\n", site)
+    monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.2)
+    monkeypatch.setattr(render_module, "to_html", lambda source, base: time.sleep(30))  # a converter stuck
+    started = time.monotonic()
+    with pytest.raises(PostError) as caught:
+        render(loaded.post, site)
+    assert time.monotonic() - started < 10  # refused at the limit, not after the converter
+    assert caught.value.diagnostic.message == "the body takes over 0.2 s to render as Markdown; simplify it"
 
 
 # Random hostile input through the whole pipeline -----------------------------------------------
