@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import json
 import math
 import re
@@ -184,18 +185,49 @@ def item(entry: Rendered, site: Site) -> Item:
 
 def _email_ready(fragment: str) -> str:
     """Images in a summary get alt, a width that fits the 600px layout, and fluid height."""
-    def fix(match: re.Match[str]) -> str:
-        tag = match[0]
-        if " alt=" not in tag:
-            tag = tag.replace("<img", '<img alt=""', 1)
-        width = re.search(r' width="(\d+)"', tag)
-        if width is None or int(width[1]) > CONTENT_WIDTH:
-            tag = re.sub(r' (width|height)="[^"]*"', "", tag).replace("<img", f'<img width="{CONTENT_WIDTH}"', 1)
-        return tag.replace("<img", '<img class="fluid"', 1)
+    fitter = _image_fitter()()
+    fitter.feed(fragment)
+    fitter.close()
+    return "".join(fitter.parts)
 
-    # nh3 writes attributes double-quoted with quotes escaped, so a tag ends at the first '>'
-    # outside quotes; this pattern honours that.
-    return re.sub(r'<img(?:[^>"]|"[^"]*")*>', fix, fragment)
+
+@functools.cache  # html.parser only where messages are made (the helper), not where posts are read
+def _image_fitter() -> type:
+    from html.parser import HTMLParser
+
+    class ImageFitter(HTMLParser):
+        """Re-emits sanitized HTML with every tag rebuilt from its parsed attributes, escaped
+        again, and each <img> fitted: parsed, so "<img" inside an attribute's value stays there."""
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            fitted = _fitted(dict(attrs)) if tag == "img" else attrs
+            rendered = (f" {k}" if v is None else f' {k}="{html.escape(v, quote=True)}"' for k, v in fitted)
+            self.parts.append(f"<{tag}{''.join(rendered)}>")
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.handle_starttag(tag, attrs)  # as browsers read <p/>: a start tag
+
+        def handle_endtag(self, tag: str) -> None:
+            self.parts.append(f"</{tag}>")
+
+        def handle_data(self, data: str) -> None:
+            # Inside <style> or <script> (which the sanitizer drops) text is not escaped.
+            self.parts.append(data if self.cdata_elem else html.escape(data, quote=False))
+
+    return ImageFitter
+
+
+def _fitted(attrs: dict[str, str | None]) -> list[tuple[str, str | None]]:
+    """An <img>'s attributes with alt, class="fluid" and a width of at most CONTENT_WIDTH."""
+    width = attrs.get("width") or ""
+    if not (width.isascii() and width.isdigit() and int(width) <= CONTENT_WIDTH):
+        attrs = {k: v for k, v in attrs.items() if k not in ("width", "height")}
+        attrs["width"] = str(CONTENT_WIDTH)
+    return list(({"alt": ""} | attrs | {"class": "fluid"}).items())
 
 
 # The newsletter --------------------------------------------------------------------------------

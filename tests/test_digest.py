@@ -379,3 +379,33 @@ def test_a_letter_too_large_keeps_the_most_summaries_that_fit(blog: Path, monkey
     monkeypatch.setattr(digest, "MAX_HTML_BYTES", size(bare) - 1)
     with pytest.raises(digest.DigestError, match="even without summaries"):
         digest.compose(site, window, entries)
+
+
+# What nh3 before 0.3.7 passes: "<img" inside an attribute value, its quotes escaped but not its "<".
+OLD_NH3_SUMMARY = ('<p><a href="https://pan.example.com/a/" title="<img src=x onmouseover=alert(1)>">链接</a>'
+                   '<img src="https://pan.example.com/b.png" '
+                   'title="<img alt=&quot;&quot; onerror=alert(2)>"></p>')
+
+
+def test_img_inside_an_attribute_never_breaks_out(blog: Path, tmp_path: Path):
+    """Images are fitted by parsing the summary: an attribute's value stays one value."""
+    from feedtool.output import write_files
+    from feedtool.posts import loads
+    from feedtool.render import Rendered
+
+    site = config.load(blog / "feedtool.toml")
+    window = digest.iso_week("2025-W34", site)
+    post = loads("---\ntitle: 旧版 nh3\ndate: 2025-08-20\n---\n\n正文\n", site, path="p.md").post
+    letter = digest.compose(site, window, [Rendered(post, OLD_NH3_SUMMARY, OLD_NH3_SUMMARY)])
+    write_files(tmp_path, digest.files(site, letter, datetime(2025, 9, 1, tzinfo=SHANGHAI), None))
+    written = (tmp_path / "digest" / "2025-W34.html").read_text(encoding="utf-8")
+    eml = parse_eml(tmp_path / "digest" / "2025-W34.eml").get_body(("html",)).get_content()
+    for page in (written, eml):
+        doc = lxml_html.document_fromstring(page)
+        attributes = {name for element in doc.iter() for name in element.attrib}
+        assert not {name for name in attributes if name.startswith("on")}, attributes
+        link = doc.xpath("//a[@href='https://pan.example.com/a/']")[0]
+        assert link.get("title") == "<img src=x onmouseover=alert(1)>"
+        image = doc.xpath("//img[@src='https://pan.example.com/b.png']")[0]
+        assert image.get("title") == '<img alt="" onerror=alert(2)>'
+        assert (image.get("alt"), image.get("width"), image.get("class")) == ("", "552", "fluid")
