@@ -433,8 +433,11 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             server.check()
 
         out = out_dir or site.out
-        letter, files = rendered_by(helper, dg.make, chosen_posts, site, report, cache, window, now, out)
+        letter, files, notes = rendered_by(helper, dg.make, chosen_posts, site, report, cache,
+                                           window, now, out)
         _save_cache(cache)
+        for note in notes:
+            click.echo(f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True)
         write_files(out, files)
     count = len(letter.items)
     if not quiet:

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -455,18 +455,67 @@ class ArchiveEntry:
     titles: list[str]
 
 
-def archive(site: Site, existing_json: bytes | None, letter: Newsletter) -> dict[str, bytes]:
-    """index.json and index.html of OUT/digest/, with `letter` added or replaced."""
+def read_archive(site: Site, data: bytes | None) -> tuple[dict[str, ArchiveEntry], list[str]]:
+    """The entries of an index.json written earlier, by name, and a note on each record left out:
+    the file is public and may be tampered with, so nothing in it is trusted (a name goes into a link)."""
+    if not data:
+        return {}, []
+    try:
+        records = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        return {}, [f"not readable as JSON ({type(exc).__name__}): rebuilt from this digest"]
+    if not isinstance(records, list):
+        return {}, ["not a list of digests: rebuilt from this digest"]
     entries: dict[str, ArchiveEntry] = {}
-    if existing_json:
-        try:
-            for raw in json.loads(existing_json):
-                entries[raw["name"]] = ArchiveEntry(**raw)
-        except (ValueError, TypeError, KeyError):
-            entries = {}  # a damaged index is rebuilt from what is written from now on
-    entries[letter.name] = ArchiveEntry(
+    notes = []
+    for number, record in enumerate(records, start=1):
+        problem = _record_problem(site, record)
+        if problem:
+            notes.append(f"entry {number} dropped: {problem}")
+        else:
+            entries[record["name"]] = ArchiveEntry(**record)
+    return entries, notes
+
+
+_FIELDS = {"name": str, "subject": str, "label": str, "count": int, "titles": list}
+
+
+def _record_problem(site: Site, record: object) -> str | None:
+    """Why `record` is not an entry that `archive` wrote, or None."""
+    import reprlib
+
+    if not isinstance(record, dict) or set(record) != set(_FIELDS):
+        return f"not a record of {', '.join(_FIELDS)}: {reprlib.repr(record)}"
+    wrong = [f"{key} is {type(record[key]).__name__}, not {kind.__name__}"
+             for key, kind in _FIELDS.items() if type(record[key]) is not kind]  # a bool is no count
+    if wrong:
+        return "; ".join(wrong)
+    if not all(isinstance(title, str) for title in record["titles"]):
+        return "titles holds more than strings"
+    if not is_window_name(site, record["name"]):
+        return f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such as " \
+               "2025-08-18_2025-08-24"
+    return None
+
+
+def is_window_name(site: Site, name: str) -> bool:
+    """Whether `name` is the name of a window: a week that exists or a range in order, as written."""
+    since, _, until = name.partition("_")
+    try:
+        if until:
+            window = date_range(date.fromisoformat(since), date.fromisoformat(until), site)
+        else:
+            window = iso_week(name, site)
+    except (DigestError, ValueError):
+        return False
+    return window.name == name
+
+
+def archive(site: Site, archived: Mapping[str, ArchiveEntry], letter: Newsletter) -> dict[str, bytes]:
+    """index.json and index.html of OUT/digest/: the `archived` entries with `letter` added or replaced."""
+    entries = {**archived, letter.name: ArchiveEntry(
         letter.name, letter.subject, letter.window.label, len(letter.items), [i.title for i in letter.items]
-    )
+    )}
     ordered = [entries[k] for k in sorted(entries, reverse=True)]
     page = _environment().get_template("archive.html.j2").render(site=site, entries=ordered)
     return {
@@ -491,18 +540,20 @@ def prepare_composer() -> None:
 
 
 def make(site: Site, posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
-         window: Window, now: datetime, out: Path | None) -> tuple[list, tuple[Newsletter, dict[str, bytes]]]:
-    """(the HTML made for `to_render`; the newsletter of `posts` and its `files`), for
-    `build.rendered_by`: what the helper does."""
+         window: Window, now: datetime,
+         out: Path | None) -> tuple[list, tuple[Newsletter, dict[str, bytes], list[str]]]:
+    """(the HTML made for `to_render`; the newsletter of `posts`, its `files`, and notes on the
+    archive records in `out` left out), for `build.rendered_by`: what the helper does."""
     made, entries = rendered(site, posts, html, to_render)
     letter = compose(site, window, entries)
-    return made, (letter, files(site, letter, now, out))
+    archived, notes = read_archive(site, read_if_present(out / DIGEST_DIR / "index.json") if out else None)
+    return made, (letter, files(site, letter, now, archived), notes)
 
 
-def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> dict[str, bytes]:
+def files(site: Site, letter: Newsletter, now: datetime,
+          archived: Mapping[str, ArchiveEntry] | None) -> dict[str, bytes]:
     """Everything `digest` writes: <name>.html, .txt, .eml and the archive index (adding to
-    the one already in `out`, if any)."""
-    existing_index = read_if_present(out / DIGEST_DIR / "index.json") if out else None
+    the `archived` entries, if any)."""
     html = render_html(site, letter)
     text = render_text(site, letter)
     msg = message(site, letter, date=issue_date(letter.window, now), html=html, text=text)
@@ -510,6 +561,5 @@ def files(site: Site, letter: Newsletter, now: datetime, out: Path | None) -> di
         f"{DIGEST_DIR}/{letter.name}.html": html.encode(),
         f"{DIGEST_DIR}/{letter.name}.txt": text.encode(),
         f"{DIGEST_DIR}/{letter.name}.eml": msg.as_bytes(),
-        **archive(site, existing_index, letter),
+        **archive(site, archived or {}, letter),
     }
-

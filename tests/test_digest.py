@@ -409,3 +409,46 @@ def test_img_inside_an_attribute_never_breaks_out(blog: Path, tmp_path: Path):
         image = doc.xpath("//img[@src='https://pan.example.com/b.png']")[0]
         assert image.get("title") == '<img alt="" onerror=alert(2)>'
         assert (image.get("alt"), image.get("width"), image.get("class")) == ("", "552", "fluid")
+
+
+def _record(name: object, **changes: object) -> dict:
+    return {"name": name, "subject": "周报", "label": "标签", "count": 1, "titles": ["一篇"], **changes}
+
+
+@pytest.mark.parametrize("bad", [
+    _record(5), _record(None), _record("javascript:alert(document.domain)//"), _record("2025-W34.html#x"),
+    _record("2025-W60"), _record("2025-08-24_2025-08-18"), _record("２０２５-W20"), _record(["2025-W20"]),
+    _record("2025-W21", count="1"), _record("2025-W21", titles="一篇"), _record("2025-W21", extra=1),
+    {"name": "2025-W21"}, "2025-W21", None,
+])
+def test_a_tampered_archive_record_is_dropped_with_a_warning(blog: Path, run, bad: object):
+    """Only records with a week or date-range name, and fields of the right types, are kept."""
+    folder = blog / "public" / "digest"
+    folder.mkdir(parents=True)
+    kept = [_record("2025-W20"), _record("2025-06-01_2025-06-30", count=2, titles=["<b>甲</b>", "乙"])]
+    (folder / "index.json").write_text(json.dumps([kept[0], bad, kept[1]]), encoding="utf-8")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    assert "warning: public/digest/index.json: entry 2 dropped: " in result.stderr
+    index = lxml_html.document_fromstring((folder / "index.html").read_text(encoding="utf-8"))
+    hrefs = [a.get("href") for a in index.xpath("//a")]
+    assert not [h for h in hrefs if "javascript" in h.lower()]
+    assert [a.get("href") for a in index.xpath("//ul//a")] == [
+        "2025-W34.html", "2025-W20.html", "2025-06-01_2025-06-30.html"]
+    assert "<b>甲</b>、乙" in index.text_content()
+    listed = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert listed[1:] == kept
+    again = run("digest", "--week", "2025-W34")  # what was written is read back without a warning
+    assert again.exit_code == 0 and "warning" not in again.stderr
+
+
+@pytest.mark.parametrize("damaged", [b"{not json", b'{"name": "2025-W20"}', b"\xff\xfe", b"[" * 100_000])
+def test_a_damaged_archive_index_is_rebuilt_with_a_warning(blog: Path, run, damaged: bytes):
+    folder = blog / "public" / "digest"
+    folder.mkdir(parents=True)
+    (folder / "index.json").write_bytes(damaged)
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    assert "warning: public/digest/index.json: " in result.stderr and "rebuilt" in result.stderr
+    listed = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in listed] == ["2025-W34"]
