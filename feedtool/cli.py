@@ -380,7 +380,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         from .build import read_posts, rendered_by
         from .dates import DateError, parse_date
         from .diagnostics import has_errors
-        from .output import write_files
+        from .output import lock, write_files
         from .validate import check_bodies, display_path
 
         cache = _open_cache(site)
@@ -433,12 +433,19 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             server.check()
 
         out = out_dir or site.out
-        letter, files, notes = rendered_by(helper, dg.make, chosen_posts, site, report, cache,
-                                           window, now, out)
-        _save_cache(cache)
-        for note in notes:
-            click.echo(f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True)
-        write_files(out, files)
+        # The archive index is read (by the helper), added to and written back under a lock, so
+        # that digests of other weeks written at the same time keep their entries.
+        held = lock(out / dg.DIGEST_DIR / ".index.json.lock", wait=True)
+        try:
+            letter, files, notes = rendered_by(helper, dg.make, chosen_posts, site, report, cache,
+                                               window, now, out)
+            _save_cache(cache)
+            for note in notes:
+                click.echo(f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True)
+            write_files(out, files)
+        finally:
+            if held is not None:
+                held.close()
     count = len(letter.items)
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "

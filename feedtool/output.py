@@ -69,10 +69,10 @@ def prepare_writes() -> None:
     import tempfile  # noqa: F401
 
 
-def lock(path: Path) -> IO[bytes] | None:
+def lock(path: Path, *, wait: bool = False) -> IO[bytes] | None:
     """An exclusive lock on `path` (created if missing) for this process, held until the returned
-    file is closed; OutputError at once if another process holds it. (None where the system has
-    no such locks.)"""
+    file is closed; if another process holds it, OutputError at once (or, with `wait`, once it is
+    free). (None where the system has no such locks.)"""
     try:
         import fcntl
     except ImportError:
@@ -83,7 +83,7 @@ def lock(path: Path) -> IO[bytes] | None:
     except OSError as exc:
         raise OutputError(f"{path}: cannot open: {exc.strerror or exc}") from None
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         raise OutputError(f"{path} is in use by another feedtool run; try again once it has finished") from None

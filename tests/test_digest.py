@@ -452,3 +452,22 @@ def test_a_damaged_archive_index_is_rebuilt_with_a_warning(blog: Path, run, dama
     assert "warning: public/digest/index.json: " in result.stderr and "rebuilt" in result.stderr
     listed = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     assert [e["name"] for e in listed] == ["2025-W34"]
+
+
+WEEKS = ["2025-W09", "2025-W11", "2025-W23", "2025-W25", "2025-W34"]  # one post each in the sample blog
+
+
+def test_digests_of_different_weeks_at_once_all_reach_the_archive(blog: Path):
+    """Each run reads, adds to and writes index.json under a lock: none overwrites another's entry."""
+    runs = [subprocess.Popen([sys.executable, "-m", "feedtool", "digest", "--week", week], cwd=blog,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for week in WEEKS]
+    for process in runs:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+    folder = blog / "public" / "digest"
+    listed = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert sorted(e["name"] for e in listed) == WEEKS
+    index = lxml_html.document_fromstring((folder / "index.html").read_text(encoding="utf-8"))
+    assert sorted(a.get("href") for a in index.xpath("//ul//a")) == [f"{week}.html" for week in WEEKS]
+    for week in WEEKS:
+        assert parse_eml(folder / f"{week}.eml")["Subject"].endswith(f"第 {int(week[-2:])} 周")
