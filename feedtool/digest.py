@@ -254,9 +254,9 @@ def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newslett
     """Subject, preheader and items of the digest for `window`, small enough for mail clients:
     when the HTML would pass 90 KB, the last posts' summaries are left out (title and link stay)."""
     items = tuple(item(e, site) for e in entries)
-    subject = site.digest.subject.format(
+    subject = one_line(site.digest.subject.format(
         title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
-    )
+    ))
     letter = Newsletter(window, subject, items)
     bare = tuple(dataclasses.replace(i, summary_html="", cover=None) for i in items)
 
@@ -363,7 +363,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
         msg["Reply-To"] = site.digest.reply_to
     msg["Date"] = format_rfc822(date.astimezone(site.zone))
     msg["Message-ID"] = message_id(site, letter, recipient)
-    msg["List-Id"] = f"{site.title} <digest.{site.domain}>"
+    msg["List-Id"] = f"{one_line(site.title)} <digest.{site.domain}>"
     msg["List-Archive"] = f"<{encoded_url(archive_url(site))}>"
     unsubscribe = []
     if site.digest.unsubscribe_url:
@@ -393,7 +393,13 @@ def sender(site: Site) -> Address:
     from email.utils import parseaddr
 
     name, address = parseaddr(site.digest.sender) if site.digest.sender else (site.title, f"noreply@{site.domain}")
-    return Address(display_name=name, addr_spec=address)
+    return Address(display_name=one_line(name), addr_spec=address)
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a header: what str.splitlines breaks at (also NEL, U+2028 and U+2029), which
+    the email package refuses there, becomes a space."""
+    return " ".join(text.splitlines())
 
 
 def message_id(site: Site, letter: Newsletter, recipient: str | None) -> str:

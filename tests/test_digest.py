@@ -471,3 +471,27 @@ def test_digests_of_different_weeks_at_once_all_reach_the_archive(blog: Path):
     assert sorted(a.get("href") for a in index.xpath("//ul//a")) == [f"{week}.html" for week in WEEKS]
     for week in WEEKS:
         assert parse_eml(folder / f"{week}.eml")["Subject"].endswith(f"第 {int(week[-2:])} 周")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_line_separators_in_titles_and_subject_become_spaces_in_headers(blog: Path, run, separator: str):
+    """A header is one line: what str.splitlines (and so the email package) breaks at is a space there."""
+    escaped = f"\\u{ord(separator):04x}"  # as TOML and YAML write it
+    settings = {"title": f'"pan{escaped}的博客"', "subject": f'"{{title}}周报{escaped}· {{label}}{escaped}"',
+                "from": f'"pan{escaped}的博客 <newsletter@pan.example.com>"'}
+    toml = (blog / "feedtool.toml").read_text(encoding="utf-8")
+    for key, value in settings.items():
+        toml = re.sub(rf"(?m)^{key} = .*$", lambda _, key=key, value=value: f"{key} = {value}", toml)
+    (blog / "feedtool.toml").write_text(toml, encoding="utf-8")
+    post = blog / "posts" / "glm-vl.md"
+    text = post.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", lambda _: f'title: "GLM{escaped}VL"', text, count=1)
+    post.write_text(text, encoding="utf-8")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    msg = parse_eml(blog / "public" / "digest" / "2025-W34.eml")
+    assert msg["Subject"] == "pan 的博客周报 · 2025 第 34 周"
+    assert msg["From"] == "pan 的博客 <newsletter@pan.example.com>"
+    assert msg["List-Id"] == "pan 的博客 <digest.pan.example.com>"
+    assert all(len(str(value).splitlines()) == 1 for value in msg.values())
+    assert msg.get_body(("plain",)).get_content().split("\r\n")[0] == "pan 的博客周报 · 2025 第 34 周"
