@@ -365,7 +365,9 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise SendError(f"{path}: cannot read recipients: {exc}") from None
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Lines end at line feeds (read_text made CR and CRLF ones), not at U+2028, NEL and the
+        # like that splitlines() also breaks at: those are inside a line, which then holds no address.
+        for number, line in enumerate(text.split("\n"), start=1):
             line = line.split("#", 1)[0].strip()
             if line:
                 entries.append((line, f"{path}:{number}"))

@@ -257,15 +257,30 @@ def test_quiet_sending_prints_only_problems(blog: Path, run, smtp_server):
     assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com"]
 
 
-@pytest.mark.parametrize("line, shown", [("a@example.com, b@example.com", "'a@example.com, b@example.com'"),
-                                         ("c@example.com; d@example.com", "'c@example.com; d@example.com'"),
-                                         ("u2@example.com.", "'u2@example.com.'")])
+@pytest.mark.parametrize("line, shown", [
+    ("a@example.com, b@example.com", "'a@example.com, b@example.com'"),
+    ("c@example.com; d@example.com", "'c@example.com; d@example.com'"),
+    ("u2@example.com.", "'u2@example.com.'"),
+    ("e@example.org\u2028f@example.org", r"'e@example.org\u2028f@example.org'"),
+    ("g@example.org\u2029h@example.org", r"'g@example.org\u2029h@example.org'"),
+    ("i@example.org\x85j@example.org", r"'i@example.org\x85j@example.org'")])
 def test_a_recipient_line_that_is_not_one_address_is_an_error(blog: Path, run, smtp_server, line: str, shown: str):
     recorder, port = smtp_server
     (blog / "list.txt").write_text(f"ok@example.com\n{line}\n", encoding="utf-8")
     result = run(*send_args(port, "--to-file", "list.txt"))
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == f"error: list.txt:2: not an email address: {shown}"
+    assert recorder.recipients() == []
+
+
+
+def test_recipient_lines_are_counted_at_line_feeds_only(blog: Path, run, smtp_server):
+    """U+2028 and the like end no line of a --to-file: the line named is the one an editor shows."""
+    recorder, port = smtp_server
+    (blog / "list.txt").write_text("ok@example.com\u2028\u2029\x85\r\nnot an address\n", encoding="utf-8")
+    result = run(*send_args(port, "--to-file", "list.txt"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == "error: list.txt:2: not an email address: 'not an address'"
     assert recorder.recipients() == []
 
 
