@@ -273,9 +273,9 @@ def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
     return stale
 
 
-# Feeds for at most this many terms of each post, and this many terms in all (the most used
-# first): a post with 10,000 tags must not mean 10,000 feeds.
-TERMS_PER_POST, MAX_CHANNELS = 20, 1000
+# Feeds for at most this many terms in all (the most used first; a post's own are bounded by
+# `feeds.feed_terms`): a post with 10,000 tags must not mean 10,000 feeds.
+MAX_CHANNELS = 1000
 
 
 def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel, list[Post]]]:
@@ -284,11 +284,10 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
     include = {t.lower() for t in site.tag_feeds.include}
     exclude = {t.lower() for t in site.tag_feeds.exclude}
     groups: dict[str, tuple[str, str, list[Post]]] = {}
-    for kind, label in (("tags", "标签"), ("categories", "分类")):
+    terms_of = list(map(feeds.feed_terms, published))
+    for index, (kind, label) in enumerate((("tags", "标签"), ("categories", "分类"))):
         folders: dict[str, str | None] = {}  # term -> its folder, None when left out: once per term, not per post
-        for post, terms in zip(published, map(operator.attrgetter(kind), published)):
-            if len(terms) > 1:
-                terms = list(dict.fromkeys(terms))[:TERMS_PER_POST]
+        for post, terms in zip(published, map(operator.itemgetter(index), terms_of)):
             for term in terms:
                 folder = folders.get(term, "")
                 if folder == "":  # a term not seen before

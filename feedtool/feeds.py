@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 from . import __version__
 from .config import Site
 from .dates import format_rfc3339
-from .posts import Post
+from .posts import MAX_TERMS, Post
 from .sources import hugo_case
 
 if TYPE_CHECKING:  # rendering (nh3, html.parser) is imported only by the process that renders
@@ -157,8 +157,19 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
 
 
 def _terms(post: Post) -> list[str]:
-    """A post's tags, then its categories, each once: the terms a reader files it under."""
-    return list(dict.fromkeys((*post.tags, *post.categories)))
+    """The terms a reader files a post under: its `feed_terms`, each once."""
+    tags, categories = feed_terms(post)
+    return list(dict.fromkeys((*tags, *categories)))
+
+
+def feed_terms(post: Post) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tags, categories): the post's first MAX_TERMS terms, tags first, each once; its entries
+    show them, and it is in the feeds of those terms alone."""
+    tags = post.tags if len(post.tags) < 2 else tuple(dict.fromkeys(post.tags))
+    if len(tags) + len(post.categories) <= MAX_TERMS and len(post.categories) < 2:
+        return tags, post.categories
+    tags = tags[:MAX_TERMS]
+    return tags, tuple(dict.fromkeys(post.categories))[:MAX_TERMS - len(tags)]
 
 
 def _image_type(url: str) -> str:

@@ -51,6 +51,9 @@ KNOWN_KEYS = frozenset((
 MORE_MARKER = re.compile(r"^[ ]{0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The feeds file a post under its first this many terms (tags, then categories), so that they grow
+# with the posts, not with their terms: 100,000 tags would be 100,000 categories in every feed (FT210).
+MAX_TERMS = 20
 
 
 class Post(NamedTuple):
@@ -698,6 +701,10 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
 
     tags = _read_list(front, "tags", report)
     categories = _read_list(front, "categories", report)
+    if len(tags) + len(categories) > MAX_TERMS:
+        report("tags" if len(tags) > MAX_TERMS else "categories", "FT210",
+               f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the first "
+               f"{MAX_TERMS} only (tags first)", "warning")
     draft = front.values.get("draft", False)
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")

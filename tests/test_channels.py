@@ -283,7 +283,8 @@ def _channels_as_written(site, published):
     groups = {}
     for kind, label in (("tags", "标签"), ("categories", "分类")):
         for post in published:
-            for term in list(dict.fromkeys(getattr(post, kind)))[:build.TERMS_PER_POST]:
+            terms = [(k, t) for k in ("tags", "categories") for t in dict.fromkeys(getattr(post, k))]
+            for term in [t for k, t in terms[:feeds.MAX_TERMS] if k == kind]:
                 lowered = term.lower()
                 if (include and lowered not in include) or lowered in exclude:
                     continue
@@ -304,10 +305,10 @@ _TERMS = st.lists(st.sampled_from(["AI", "ai", "Ai", "多模态", "C#", "C", "go
 @given(st.lists(st.tuples(_TERMS, _TERMS), max_size=8), st.sets(st.sampled_from(["ai", "go", "多模态"])),
        st.sets(st.sampled_from(["c", "x"])))
 def test_term_channels_group_each_post_once_per_folder(terms: list, include: set, exclude: set):
-    # Case variants share a folder, a post's repeated terms count once, a post's first 20 terms count.
+    # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags first) count.
     from datetime import datetime, timezone
 
-    from feedtool import build, config, posts
+    from feedtool import build, config, feeds, posts
 
     site = config.loads('title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
                         f"include = {sorted(include)!r}\nexclude = {sorted(exclude)!r}\n".replace("'", '"'))
@@ -315,6 +316,6 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
     made = [posts.Post(f"p{n}.md", f"p{n}", "t", date, f"https://a.example/p{n}/", f"https://a.example/p{n}/", "", 5,
                        tags=tuple(tags), categories=tuple(categories)) for n, (tags, categories) in enumerate(terms)]
     # Small caps as well, so that both count here: 3 terms a post, 5 feeds in all.
-    for per_post, channels in ((build.TERMS_PER_POST, build.MAX_CHANNELS), (3, 5)):
-        with mock.patch.object(build, "TERMS_PER_POST", per_post), mock.patch.object(build, "MAX_CHANNELS", channels):
+    for per_post, channels in ((posts.MAX_TERMS, build.MAX_CHANNELS), (3, 5)):
+        with mock.patch.object(feeds, "MAX_TERMS", per_post), mock.patch.object(build, "MAX_CHANNELS", channels):
             assert build.term_channels(site, made) == _channels_as_written(site, made)

@@ -120,7 +120,7 @@ def test_hostile_content_builds_and_nothing_dangerous_gets_out(valid_hostile: Pa
     assert rss.find("channel/item/title").text == title
     assert len(rss.find("channel/item").findall("category")) == 2
     tags_item = next(i for i in rss.iter("item") if i.findtext("title") == "一万个标签")
-    assert len(tags_item.findall("category")) == 10_000
+    assert len(tags_item.findall("category")) == posts.MAX_TERMS  # its first terms only
     long_entry = next(e for e in entries if len(e.findtext(f"{ATOM}title")) == 100_000)
     assert long_entry.findtext(f"{ATOM}title") == "长" * 100_000
 

@@ -1,0 +1,64 @@
+"""What build publishes: bounded by the posts, all or nothing, no temporary files left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+from lxml import etree
+
+from conftest import write_post
+from feedtool.posts import MAX_TERMS
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _site(root: Path) -> Path:
+    (root / "posts").mkdir(parents=True)
+    (root / "feedtool.toml").write_text('title = "界"\nbase_url = "https://b.example.com"\n', encoding="utf-8")
+    return root
+
+
+def _tree_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run, monkeypatch):
+    root = _site(tmp_path / "site")
+    tags = ", ".join(f"标签{n}" for n in range(3000))
+    write_post(root / "posts", "many.md", f"---\ntitle: 很多标签\ndate: 2025-01-01\ntags: [{tags}]\n"
+               f"categories: [{tags.replace('标签', '分类')}]\n---\n\n正文。\n")
+    write_post(root / "posts", "few.md", "---\ntitle: 少\ndate: 2025-01-02\ntags: [a, b]\ncategories: [c]\n---\n\n正文。\n")
+    monkeypatch.chdir(root)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert (f"posts/many.md:4:7: warning FT210 3000 tags and 3000 categories: the feeds file the post under "
+            f"the first {MAX_TERMS} only (tags first)") in result.output
+    public = root / "public"
+    # Terms per entry, in every format, in every feed showing it (the site's and its terms'):
+    # the first MAX_TERMS, tags first.
+    expected = [f"标签{n}" for n in range(MAX_TERMS)]
+    seen = []
+    for atom in public.rglob("atom.xml"):
+        for entry in etree.parse(str(atom)).getroot().iterfind(f"{ATOM}entry[{ATOM}title='很多标签']"):
+            assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == expected, atom
+            seen.append(atom.parent)
+    for rss in public.rglob("rss.xml"):
+        for item in etree.parse(str(rss)).getroot().iterfind("channel/item[title='很多标签']"):
+            assert [c.text for c in item.findall("category")] == expected, rss
+            seen.append(rss.parent)
+    for feed in public.rglob("feed.json"):
+        for item in json.loads(feed.read_text(encoding="utf-8"))["items"]:
+            if item["title"] == "很多标签":
+                assert item["tags"] == expected, feed
+                seen.append(feed.parent)
+    assert sorted(seen) == sorted([public, *(public / "tags" / tag for tag in expected)] * 3)
+    assert feedparser.parse((public / "atom.xml").read_bytes()).entries[1].tags[0].term == "标签0"
+    # Feeds for its first MAX_TERMS terms only (here all tags), and the other post's three.
+    assert len(list((public / "tags").iterdir())) == MAX_TERMS + 2
+    assert sorted(p.name for p in (public / "categories").iterdir()) == ["c"]
+    # 3 site feeds, and 3 for each of the 23 channels: some 4 KB each, not 3,000 terms each (21 MB before).
+    assert _tree_size(public) < 400_000
+    validated = run("validate", "posts")
+    assert "posts/many.md:4:7: warning FT210" in validated.output and validated.exit_code == 0
