@@ -176,7 +176,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     known = kept_listing(site.cache / KEPT_LISTING, posts_dir or site.posts)
     with _helper(site, posts_dir, _prepare_build, lists=known is None) as helper:
         from .build import build as build_feeds
-        from .output import remove_files, write_files
+        from .output import write_files
         from .validate import display_path
 
         cache = _open_cache(site)
@@ -195,8 +195,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
             errors = sum(d.severity == "error" for d in result.report.diagnostics)
             click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
             sys.exit(1)
-        write_files(out, result.files)
-        remove_files(out, result.stale)
+        write_files(out, result.files, result.stale)
         if not quiet:
             count = len(result.published)
             future = f" ({len(result.future)} future-dated left out)" if result.future else ""

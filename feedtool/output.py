@@ -7,36 +7,65 @@ never a truncated mix.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
 from .errors import OutputError
 
 
-def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write `files` (paths relative to `out_dir`) atomically; returns the paths written."""
+def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = ()) -> list[Path]:
+    """Write `files` and delete `remove` (paths relative to `out_dir`; folders left empty go too),
+    all or nothing as far as can be known beforehand: every target is checked (no folder in the
+    way, its folder made) and every new file written in full to a temporary file before the first
+    one is replaced; on failure the temporary files and the folders made go again and nothing
+    changed. Returns the paths written."""
     root = out_dir.resolve()
     targets = {_inside(root, relative, out_dir): data for relative, data in files.items()}
+    doomed = [_inside(root, relative, out_dir) for relative in remove]
     staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []
     current = None
     try:
         for current, data in targets.items():
-            current.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(current.parent, made)
+            if current.is_dir():  # os.replace cannot put a file in its place, and would fail late
+                raise OutputError(f"cannot write {current}: a folder is in the way")
             _remove_stale(current)
             staged.append((_stage(current, data), current))
+        for current in doomed:
+            if not os.access(current.parent, os.W_OK | os.X_OK):
+                raise OutputError(f"cannot remove {current}: its folder is not writable")
         for temporary, current in staged:
             os.replace(temporary, current)
-    except OSError as exc:
+    except (OSError, OutputError) as exc:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OutputError):
+            raise
         # The file being written, or the folder on its way that failed (not a temporary file's name).
         failed = exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else current
         raise OutputError(f"cannot write {failed or out_dir}: {exc.strerror or exc}") from None
+    _remove_files(root, doomed)
     return list(targets)
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    """Create `folder` and its missing parents, adding each to `made` (outermost first)."""
+    missing = []
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        made.append(folder)
 
 
 # A run killed between writing a temporary file and renaming it leaves the temporary file;
@@ -177,11 +206,9 @@ def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
     return written
 
 
-def remove_files(out_dir: Path, names: list[str]) -> None:
-    """Delete files (relative to `out_dir`, never outside it) and the folders they leave empty."""
-    root = out_dir.resolve()
-    for name in names:
-        target = _inside(root, name, out_dir)
+def _remove_files(root: Path, targets: list[Path]) -> None:
+    """Delete files under `root` and the folders they leave empty."""
+    for target in targets:
         try:
             target.unlink(missing_ok=True)
             parent = target.parent

@@ -62,3 +62,34 @@ def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run,
     assert _tree_size(public) < 400_000
     validated = run("validate", "posts")
     assert "posts/many.md:4:7: warning FT210" in validated.output and validated.exit_code == 0
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_target_that_cannot_be_written_publishes_nothing(blog: Path, run):
+    assert run("build").exit_code == 0
+    public = blog / "public"
+    before = _outputs(public)
+    # Every feed changes (a newer post in every tag, and a new tag, whose folder comes before the
+    # last), and the last tag feed cannot be written.
+    tags = sorted(p.name for p in (public / "tags").iterdir())
+    terms = json.dumps([*tags, "新标签"], ensure_ascii=False)
+    write_post(blog / "posts", "new.md", f"---\ntitle: 新\ndate: 2025-12-01\ntags: {terms}\n---\n\n正文。\n")
+    blocked = public / "tags" / tags[-1] / "rss.xml"
+    blocked.unlink()
+    (blocked / "inside").mkdir(parents=True)
+    del before[str(blocked.relative_to(public))]
+    result = run("build")
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write {blocked}: " in result.stderr
+    assert _outputs(public) == before
+    assert not (public / "tags" / "新标签").exists() and not list(blog.rglob("*.tmp"))
+    # Once the folder is gone, the build publishes everything.
+    (blocked / "inside").rmdir()
+    blocked.rmdir()
+    assert run("build").exit_code == 0
+    assert feedparser.parse(blocked.read_bytes()).entries[0].title == "新"
+    assert feedparser.parse((public / "atom.xml").read_bytes()).entries[0].title == "新"
+
