@@ -195,7 +195,7 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
             errors = sum(d.severity == "error" for d in result.report.diagnostics)
             click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
             sys.exit(1)
-        write_files(out, result.files, result.stale)
+        write_files(out, result.files, result.stale, staging=_staging(site))
         if not quiet:
             count = len(result.published)
             future = f" ({len(result.future)} future-dated left out)" if result.future else ""
@@ -295,11 +295,14 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
     progress.close()
     if apply_fixes:
         from .fix import fix_files
-        from .output import write_file
+        from .output import remove_temporaries, write_file
 
+        remove_temporaries(_staging(site))  # what a killed --fix left, here or (before) beside a post
+        for folder in dict.fromkeys(Path(path).parent for path in files):
+            remove_temporaries(folder, ())
         repaired = fix_files(files, site, report.failed)
         for fixed in repaired:
-            write_file(Path(fixed.path), fixed.data)
+            write_file(Path(fixed.path), fixed.data, _staging(site))
             for f in fixed.fixes:
                 click.echo(f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True)
         if repaired:
@@ -487,6 +490,12 @@ def _prepare_digest() -> None:
     from .digest import prepare_composer
 
     prepare_composer()
+
+
+def _staging(site) -> Path:
+    """Where outputs and fixed posts are written before they replace the old ones: in the cache
+    folder, private, so that no temporary file is ever left where a deploy publishes it."""
+    return site.cache / "staging"
 
 
 def _open_cache(site):

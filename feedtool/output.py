@@ -8,8 +8,9 @@ never a truncated mix.
 from __future__ import annotations
 
 import contextlib
-import glob
+import errno
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,12 +19,15 @@ from typing import IO
 from .errors import OutputError
 
 
-def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = ()) -> list[Path]:
+def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = (),
+                staging: Path | None = None) -> list[Path]:
     """Write `files` and delete `remove` (paths relative to `out_dir`; folders left empty go too),
     all or nothing as far as can be known beforehand: every target is checked (no folder in the
-    way, its folder made) and every new file written in full to a temporary file before the first
-    one is replaced; on failure the temporary files and the folders made go again and nothing
-    changed. Returns the paths written."""
+    way, its folder made and writable) and every new file written in full to a temporary file
+    before the first one is replaced; on failure the temporary files and the folders made go again
+    and nothing changed. Temporary files are made in `staging` (a private folder: none is ever left
+    where a deploy publishes them) where it is on the targets' file system, else beside each target.
+    Returns the paths written."""
     root = out_dir.resolve()
     targets = {_inside(root, relative, out_dir): data for relative, data in files.items()}
     doomed = [_inside(root, relative, out_dir) for relative in remove]
@@ -31,12 +35,20 @@ def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str]
     made: list[Path] = []
     current = None
     try:
+        device = _staging_device(staging)
+        folders: dict[Path, list[str]] = {root: []}
+        for current in targets:
+            folders.setdefault(current.parent, []).append(current.name)
+        for folder, names in folders.items():
+            remove_temporaries(folder, names)
         for current, data in targets.items():
             _make_folder(current.parent, made)
             if current.is_dir():  # os.replace cannot put a file in its place, and would fail late
                 raise OutputError(f"cannot write {current}: a folder is in the way")
-            _remove_stale(current)
-            staged.append((_stage(current, data), current))
+            beside = staging is None or os.stat(current.parent).st_dev != device
+            if not beside and not os.access(current.parent, os.W_OK | os.X_OK):
+                raise OutputError(f"cannot write {current}: its folder is not writable")
+            staged.append((_stage(current, data, current.parent if beside else staging), current))
         for current in doomed:
             if not os.access(current.parent, os.W_OK | os.X_OK):
                 raise OutputError(f"cannot remove {current}: its folder is not writable")
@@ -57,30 +69,73 @@ def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str]
     return list(targets)
 
 
+def _staging_device(staging: Path | None) -> int | None:
+    """The file system of `staging` (made if missing, its leftovers removed); None without one."""
+    if staging is None:
+        return None
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        remove_temporaries(staging)
+        return os.stat(staging).st_dev
+    except OSError:  # not usable: temporary files go beside their targets
+        return None
+
+
 def _make_folder(folder: Path, made: list[Path]) -> None:
     """Create `folder` and its missing parents, adding each to `made` (outermost first)."""
     missing = []
     while not os.path.lexists(folder):
         missing.append(folder)
         folder = folder.parent
+    if not folder.is_dir():  # a file where a folder should be, as mkdir would say
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
     for folder in reversed(missing):
         folder.mkdir()
         made.append(folder)
 
 
-# A run killed between writing a temporary file and renaming it leaves the temporary file;
-# the next run removes it (but not one that a run going on at the same time may still need).
-STALE_SECONDS = 600
+# `_stage` names a temporary file `.<target>.<process id>-<random>.tmp` (mkstemp's random part: 8
+# letters, digits, _). A run killed before renaming it leaves it; later runs remove it
+# (`remove_temporaries`), but not one of a run that is still going on.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>[0-9]+)-)?[a-z0-9_]{8}\.tmp")
+STALE_SECONDS = 600  # where a process id cannot be looked up (Windows), a temporary file's age decides
 
 
-def _remove_stale(target: Path) -> None:
+def remove_temporaries(folder: Path, names: Iterable[str] | None = None) -> None:
+    """Delete the temporary files in `folder` that killed runs left: named as `_stage` names
+    them, for a file in `folder` or one of `names` (None: any), made before now, by a process that
+    is gone. Nothing else is touched."""
     now = time.time()
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        try:
-            if now - leftover.stat().st_mtime > STALE_SECONDS:
-                leftover.unlink()
-        except OSError:
-            pass
+    wanted = None if names is None else set(names)
+    try:
+        with os.scandir(folder) as entries:
+            found = [(entry, match) for entry in entries if (match := _TEMPORARY.fullmatch(entry.name))]
+        for entry, match in found:
+            name = match["name"]
+            if wanted is not None and name not in wanted and not os.path.isfile(os.path.join(folder, name)):
+                continue
+            with contextlib.suppress(OSError):
+                made = entry.stat(follow_symlinks=False).st_mtime
+                if entry.is_file(follow_symlinks=False) and made < now and not _running(match["pid"], now - made):
+                    os.unlink(entry.path)
+    except OSError:  # a folder that cannot be listed: nothing to remove
+        pass
+
+
+def _running(pid: str | None, age: float) -> bool:
+    """Whether the process of a temporary file (`pid` from its name, None: not named) may still
+    be running."""
+    if pid is None or age > STALE_SECONDS:
+        return False
+    if os.name == "nt":  # os.kill would end the process there
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return int(pid) > 0
 
 
 def _inside(root: Path, relative: str, out_dir: Path) -> Path:
@@ -130,20 +185,21 @@ def read_if_present(path: Path) -> bytes | None:
         return None
 
 
-def write_file(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes, staging: Path | None = None) -> None:
     """Replace one file atomically, keeping its permissions (e.g. a post fixed by --fix)."""
-    write_files(path.parent, {path.name: data})
+    write_files(path.parent, {path.name: data}, staging=staging)
 
 
-def _stage(target: Path, data: bytes) -> Path:
-    """Write `data` to a flushed temporary file beside `target`, with target's permissions."""
+def _stage(target: Path, data: bytes, folder: Path | None = None) -> Path:
+    """Write `data` to a flushed temporary file in `folder` (default: beside `target`), with
+    target's permissions."""
     try:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
     import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
 
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=folder or target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

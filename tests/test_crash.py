@@ -80,6 +80,7 @@ def test_killed_builds_leave_old_or_new_feeds(tmp_path: Path):
         kill_at_random(feedtool(root, "build"), rng, longest)
         for name, data in outputs(root / "public").items():
             assert data in (versions[0][name], versions[1][name]), f"round {round_number}: {name} is a mix"
+        assert not list((root / "public").rglob("*.tmp")), "a temporary file where a deploy publishes it"
     # Whatever was killed when, the next full run is right (the cache included).
     assert finish(feedtool(root, "build")) == 0
     assert outputs(root / "public") == versions[(ROUNDS - 1) % 2]
@@ -100,6 +101,7 @@ def test_killed_fix_leaves_each_post_old_or_fixed(tmp_path: Path):
             assert post.read_bytes() in (originals[post.name], fixed[post.name]), post.name
     assert finish(feedtool(root, "validate", "--fix")) == 0
     assert {p.name: p.read_bytes() for p in (root / "posts").glob("*.md")} == fixed
+    assert not list((root / "posts").glob("*.tmp")) and not list((root / ".feedtool-cache").rglob("*.tmp"))
 
 
 def test_killed_digests_leave_old_or_new_files(tmp_path: Path):

@@ -93,3 +93,35 @@ def test_a_target_that_cannot_be_written_publishes_nothing(blog: Path, run):
     assert feedparser.parse(blocked.read_bytes()).entries[0].title == "新"
     assert feedparser.parse((public / "atom.xml").read_bytes()).entries[0].title == "新"
 
+
+
+def _plant(folder: Path, name: str, age: float = 60) -> Path:
+    """A temporary file as a run killed `age` seconds ago would have left it."""
+    import os
+    import time
+
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"half")
+    os.utime(path, (time.time() - age, time.time() - age))
+    return path
+
+
+def test_temporary_files_killed_runs_left_are_removed(blog: Path, run):
+    import os
+
+    posts, public, staging = blog / "posts", blog / "public", blog / ".feedtool-cache" / "staging"
+    stale = [_plant(posts, ".glm-vl.md.k3j2h1g0.tmp"), _plant(posts, ".qwen-vl.md.999999999-abcdefgh.tmp"),
+             _plant(staging, ".seed-vl.md.999999999-abcdefgh.tmp")]
+    # A running process's, a file of another tool's, and one for no post: left alone.
+    kept = [_plant(posts, f".glm-vl.md.{os.getpid()}-abcdefgh.tmp"), _plant(posts, ".notes.txt.abcdefgh.tmp"),
+            _plant(posts, ".glm-vl.md.tmp")]
+    result = run("validate", "--fix")
+    assert result.exit_code == 0, result.output
+    assert [path for path in stale if path.exists()] == [] and all(path.exists() for path in kept)
+    assert run("build").exit_code == 0
+    stale = [_plant(public, ".atom.xml.k3j2h1g0.tmp"), _plant(public, ".feed.json.999999999-abcdefgh.tmp"),
+             _plant(staging, ".atom.xml.999999999-abcdefgh.tmp")]
+    kept = [_plant(public, ".index.html.k3j2h1g0.tmp"), _plant(public, f".rss.xml.{os.getpid()}-abcdefgh.tmp")]
+    assert run("build").exit_code == 0  # nothing changed: nothing written, but the leftovers go
+    assert [path for path in stale if path.exists()] == [] and all(path.exists() for path in kept)
