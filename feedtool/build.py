@@ -257,6 +257,12 @@ def _each_once(post_lists: Iterable[list[Post]]) -> list[Post]:
     return list({post.path: post for posts in post_lists for post in posts}.values())
 
 
+def shows_entries(out: Path) -> bool:
+    """Whether the site's feeds in `out`, as an earlier build wrote them, show any post."""
+    atom, rss, json_feed = (read_if_present(out / name) or b"" for name in feeds.FEED_FILES)
+    return b"<entry>" in atom or b"<item>" in rss or b'"items": [\n' in json_feed
+
+
 def _stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
     """Tag and category feeds left from earlier builds (a tag was dropped, a post became a draft):
     they must not keep a draft public. Only feedtool's own files, recognized by their generator."""

@@ -150,10 +150,12 @@ def cli(context: click.Context, debug: bool) -> None:
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
 @click.option("--ping", is_flag=True, help="After writing, notify the WebSub hub set as `hub` in the config.")
+@click.option("--allow-empty", is_flag=True,
+              help="Publish empty feeds when no post is published, over feeds that show posts.")
 @quiet_option
 @_reports_errors
 def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None, ping: bool,
-          quiet: bool) -> None:
+          allow_empty: bool, quiet: bool) -> None:
     """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
 
     Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
@@ -195,6 +197,8 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
             errors = sum(d.severity == "error" for d in result.report.diagnostics)
             click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
             sys.exit(1)
+        if not result.published:
+            _refuse_to_empty(result, out, allow_empty)
         write_files(out, result.files, result.stale, staging=_staging(site))
         if not quiet:
             count = len(result.published)
@@ -212,6 +216,23 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         ping_hub(site.hub, changed)
         if not quiet:
             click.echo(f"Pinged {site.hub} for {len(changed)} changed feed{'s' if len(changed) != 1 else ''}.")
+
+
+def _refuse_to_empty(result, out: Path, allow_empty: bool) -> None:
+    """No post to publish (an empty or wrong folder, every post a draft): a warning, and exit 1
+    rather than empty feeds that show posts, unless `allow_empty`."""
+    from .build import shows_entries
+    from .validate import display_path
+
+    total = result.report.checked
+    why = f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired" if total else "no posts found"
+    if allow_empty or not shows_entries(out):
+        click.echo(f"warning: no posts to publish ({why}): the feeds are empty", err=True)
+        return
+    stale = len({name.rsplit("/", 1)[0] for name in result.stale})
+    deleted = f" and {stale} tag and category feed{'s' if stale != 1 else ''} deleted" if stale else ""
+    raise InputError(f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and would be "
+                     f"emptied{deleted}; nothing was written (pass --allow-empty to publish empty feeds)")
 
 
 @cli.command()

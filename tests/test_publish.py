@@ -125,3 +125,37 @@ def test_temporary_files_killed_runs_left_are_removed(blog: Path, run):
     kept = [_plant(public, ".index.html.k3j2h1g0.tmp"), _plant(public, f".rss.xml.{os.getpid()}-abcdefgh.tmp")]
     assert run("build").exit_code == 0  # nothing changed: nothing written, but the leftovers go
     assert [path for path in stale if path.exists()] == [] and all(path.exists() for path in kept)
+
+
+def test_a_build_with_nothing_to_publish_keeps_published_feeds_unless_allowed(blog: Path, run):
+    assert run("build").exit_code == 0
+    public = blog / "public"
+    before = _outputs(public)
+    for post in (blog / "posts").glob("*.md"):  # every post becomes a draft (or the folder is emptied)
+        post.write_text(post.read_text(encoding="utf-8").replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")
+    result = run("build")
+    assert result.exit_code == 1, result.output
+    assert ("error: no posts to publish (5 files: drafts, future-dated or expired): the feeds in public/ show "
+            "entries, and would be emptied and 10 tag and category feeds deleted; nothing was written "
+            "(pass --allow-empty to publish empty feeds)") in result.stderr
+    assert _outputs(public) == before
+    result = run("build", "--allow-empty")
+    assert result.exit_code == 0, result.output
+    assert "warning: no posts to publish" in result.stderr
+    assert feedparser.parse((public / "atom.xml").read_bytes()).entries == [] and not (public / "tags").exists()
+    # Once empty, an empty build is no news: it warns and builds.
+    result = run("build")
+    assert result.exit_code == 0 and "warning: no posts to publish (5 files: " in result.stderr
+
+
+def test_an_empty_posts_folder_keeps_published_feeds(blog: Path, run, tmp_path: Path):
+    assert run("build").exit_code == 0
+    before = _outputs(blog / "public")
+    (tmp_path / "none").mkdir()
+    result = run("build", "--posts", str(tmp_path / "none"))
+    assert result.exit_code == 1 and "error: no posts to publish (no posts found)" in result.stderr
+    assert _outputs(blog / "public") == before
+    assert run("build", "--posts", str(tmp_path / "none"), "--allow-empty").exit_code == 0
+    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"] == []
+    # A new site's first build, with nothing published yet, is not refused.
+    assert run("build", "--posts", str(tmp_path / "none"), "--out", str(tmp_path / "fresh")).exit_code == 0
