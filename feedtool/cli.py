@@ -225,14 +225,16 @@ def _refuse_to_empty(result, out: Path, allow_empty: bool) -> None:
     from .validate import display_path
 
     total = result.report.checked
-    why = f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired" if total else "no posts found"
+    why = (f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired" if total
+           else "no posts found")
     if allow_empty or not shows_entries(out):
         click.echo(f"warning: no posts to publish ({why}): the feeds are empty", err=True)
         return
     stale = len({name.rsplit("/", 1)[0] for name in result.stale})
     deleted = f" and {stale} tag and category feed{'s' if stale != 1 else ''} deleted" if stale else ""
-    raise InputError(f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and would be "
-                     f"emptied{deleted}; nothing was written (pass --allow-empty to publish empty feeds)")
+    raise InputError(f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and "
+                     f"would be emptied{deleted}; nothing was written "
+                     "(pass --allow-empty to publish empty feeds)")
 
 
 @cli.command()

@@ -116,7 +116,8 @@ def remove_temporaries(folder: Path, names: Iterable[str] | None = None) -> None
                 continue
             with contextlib.suppress(OSError):
                 made = entry.stat(follow_symlinks=False).st_mtime
-                if entry.is_file(follow_symlinks=False) and made < now and not _running(match["pid"], now - made):
+                ours_left = made < now and not _running(match["pid"], now - made)
+                if ours_left and entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
     except OSError:  # a folder that cannot be listed: nothing to remove
         pass
@@ -199,7 +200,8 @@ def _stage(target: Path, data: bytes, folder: Path | None = None) -> Path:
         mode = 0o644
     import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
 
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=folder or target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp",
+                                dir=folder or target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -317,5 +317,6 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
                        tags=tuple(tags), categories=tuple(categories)) for n, (tags, categories) in enumerate(terms)]
     # Small caps as well, so that both count here: 3 terms a post, 5 feeds in all.
     for per_post, channels in ((posts.MAX_TERMS, build.MAX_CHANNELS), (3, 5)):
-        with mock.patch.object(feeds, "MAX_TERMS", per_post), mock.patch.object(build, "MAX_CHANNELS", channels):
+        with mock.patch.object(feeds, "MAX_TERMS", per_post), \
+                mock.patch.object(build, "MAX_CHANNELS", channels):
             assert build.term_channels(site, made) == _channels_as_written(site, made)

@@ -29,7 +29,8 @@ def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run,
     tags = ", ".join(f"标签{n}" for n in range(3000))
     write_post(root / "posts", "many.md", f"---\ntitle: 很多标签\ndate: 2025-01-01\ntags: [{tags}]\n"
                f"categories: [{tags.replace('标签', '分类')}]\n---\n\n正文。\n")
-    write_post(root / "posts", "few.md", "---\ntitle: 少\ndate: 2025-01-02\ntags: [a, b]\ncategories: [c]\n---\n\n正文。\n")
+    write_post(root / "posts", "few.md",
+               "---\ntitle: 少\ndate: 2025-01-02\ntags: [a, b]\ncategories: [c]\n---\n\n正文。\n")
     monkeypatch.chdir(root)
     result = run("build")
     assert result.exit_code == 0, result.output
@@ -122,7 +123,8 @@ def test_temporary_files_killed_runs_left_are_removed(blog: Path, run):
     assert run("build").exit_code == 0
     stale = [_plant(public, ".atom.xml.k3j2h1g0.tmp"), _plant(public, ".feed.json.999999999-abcdefgh.tmp"),
              _plant(staging, ".atom.xml.999999999-abcdefgh.tmp")]
-    kept = [_plant(public, ".index.html.k3j2h1g0.tmp"), _plant(public, f".rss.xml.{os.getpid()}-abcdefgh.tmp")]
+    kept = [_plant(public, ".index.html.k3j2h1g0.tmp"),
+            _plant(public, f".rss.xml.{os.getpid()}-abcdefgh.tmp")]
     assert run("build").exit_code == 0  # nothing changed: nothing written, but the leftovers go
     assert [path for path in stale if path.exists()] == [] and all(path.exists() for path in kept)
 
@@ -132,17 +134,19 @@ def test_a_build_with_nothing_to_publish_keeps_published_feeds_unless_allowed(bl
     public = blog / "public"
     before = _outputs(public)
     for post in (blog / "posts").glob("*.md"):  # every post becomes a draft (or the folder is emptied)
-        post.write_text(post.read_text(encoding="utf-8").replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")
+        text = post.read_text(encoding="utf-8")
+        post.write_text(text.replace("\ntitle:", "\ndraft: true\ntitle:", 1), encoding="utf-8")
     result = run("build")
     assert result.exit_code == 1, result.output
-    assert ("error: no posts to publish (5 files: drafts, future-dated or expired): the feeds in public/ show "
-            "entries, and would be emptied and 10 tag and category feeds deleted; nothing was written "
+    assert ("error: no posts to publish (5 files: drafts, future-dated or expired): the feeds in public/ "
+            "show entries, and would be emptied and 10 tag and category feeds deleted; nothing was written "
             "(pass --allow-empty to publish empty feeds)") in result.stderr
     assert _outputs(public) == before
     result = run("build", "--allow-empty")
     assert result.exit_code == 0, result.output
     assert "warning: no posts to publish" in result.stderr
-    assert feedparser.parse((public / "atom.xml").read_bytes()).entries == [] and not (public / "tags").exists()
+    assert feedparser.parse((public / "atom.xml").read_bytes()).entries == []
+    assert not (public / "tags").exists()
     # Once empty, an empty build is no news: it warns and builds.
     result = run("build")
     assert result.exit_code == 0 and "warning: no posts to publish (5 files: " in result.stderr
