@@ -35,7 +35,7 @@ from . import __version__
 from .config import Site
 from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, stat_identity
 
-CACHE_FORMAT = 21
+CACHE_FORMAT = 22
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
