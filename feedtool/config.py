@@ -167,6 +167,8 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    except ValueError as exc:  # a number longer than Python converts
+        raise ConfigError(f"{source}: cannot read a value: {exc}") from None
     kind = data.get("source", "auto")
     if kind not in ("auto", *sources.KINDS):
         raise ConfigError(f"{_Locator(text, source)('source', '')}: source: expected one of auto, "

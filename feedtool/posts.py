@@ -383,6 +383,30 @@ _CLOSERS = {
 
 def split(text: str) -> FrontMatter:
     """Separate and parse the front matter block; positions are 1-based lines of the whole file."""
+    try:
+        return _split(text)
+    except ValueError as exc:  # the parsers' own errors are _Problems already
+        if "integer string conversion" not in str(exc):
+            raise
+        line, column = _long_number_place(text)
+        raise _Problem(line, column, "FT112", f"a number of more than {sys.get_int_max_str_digits()} digits, "
+                                              "longer than Python reads: write it as text") from None
+
+
+# A run of digits (of any base) long enough to be the number Python refused to convert.
+_LONG_NUMBER = re.compile(r"[0-9A-Fa-f_]{1000,}")
+
+
+def _long_number_place(text: str) -> tuple[int, int]:
+    """(line, column) of the first very long number in `text`; (2, 1) if none is found."""
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return 2, 1
+    start = found.start()
+    return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+
+
+def _split(text: str) -> FrontMatter:
     newline = text.find("\n")
     first_line = text if newline < 0 else text[:newline]
     opener = first_line.strip()

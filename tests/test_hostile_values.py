@@ -1,0 +1,41 @@
+"""Hostile values in one post or setting: a diagnostic with its file and line (exit 1), or a
+clear config error, from every command; never an internal error (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_post
+
+COMMANDS = (("validate",), ("build",), ("digest", "--latest"))
+LONG = "1" * 4301  # one digit more than Python turns into an int by default
+
+
+def assert_every_command_reports(run, blog: Path, name: str, text: str, expected: str) -> None:
+    """Each command exits 1 and prints `expected` (a diagnostic's start) for posts/`name`."""
+    write_post(blog / "posts", name, text)
+    for command in COMMANDS:
+        result = run(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"posts/{name}:{expected}" in result.output, (command, result.output)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"---\ntitle: t\ndate: 2025-08-24\nweight: {LONG}\n---\nbody\n", "4:9: error FT112"),
+    (f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = [1, {LONG}]\n+++\nbody\n', "4:14: error FT112"),
+    (f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = 0x{"f" * 3600}\n+++\nbody\n', "4:12: error FT112"),
+    (f'{{"title": "t", "date": "2025-08-24",\n "weight": {LONG}}}\nbody\n', "2:12: error FT112"),
+])
+def test_a_number_too_long_for_python_is_a_diagnostic(blog: Path, run, text: str, expected: str):
+    assert_every_command_reports(run, blog, "long.md", text, expected)
+    assert "4300 digits" in run("validate").output
+
+
+def test_a_number_too_long_in_the_config_is_a_config_error(blog: Path, run):
+    config = blog / "feedtool.toml"
+    config.write_text(config.read_text(encoding="utf-8") + f"\n[extra]\nweight = {LONG}\n", encoding="utf-8")
+    result = run("validate")
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert "feedtool.toml: cannot read a value: Exceeds the limit (4300 digits)" in result.stderr
