@@ -1141,10 +1141,16 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
     if not isinstance(text, str):
         raise TypeError(f"parse_date() needs a str, not {type(text).__name__}")
     site = _site_zone(tz, text)
-    fast = _fast_path(text, site)
-    if fast is not None:
-        return fast
-    return _parse_general(text, site, now, absolute)
+    moment = _fast_path(text, site)
+    if moment is None:
+        moment = _parse_general(text, site, now, absolute)
+    if moment.year in (1, 9999):  # only there can UTC or the site zone fall outside datetime's years
+        try:
+            moment.astimezone(UTC), moment.astimezone(site)
+        except OverflowError:
+            raise DateError(text, "this date is out of the range a computer calendar can hold "
+                                  "(in UTC or in the site's zone)") from None
+    return moment
 
 
 # 2025/08/24 15:04 (Hexo's and WordPress's exports) and 2025年8月24日 下午3:04 (Chinese CMSs).

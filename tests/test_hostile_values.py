@@ -39,3 +39,13 @@ def test_a_number_too_long_in_the_config_is_a_config_error(blog: Path, run):
     result = run("validate")
     assert result.exit_code == 2 and "internal error" not in result.output
     assert "feedtool.toml: cannot read a value: Exceeds the limit (4300 digits)" in result.stderr
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("date: 2025-08-24\nupdated: 9999-12-31T20:00:00+00:00", "4:10: error FT201"),  # 10000 in the site's +08:00
+    ("date: 0001-01-01T00:00:00+14:00", "3:7: error FT201"),  # before year 1 in UTC
+    ("date: 0001-01-01", "3:7: error FT201"),  # midnight in Shanghai: 0000-12-31 in UTC
+])
+def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path, run, line: str, expected: str):
+    assert_every_command_reports(run, blog, "far.md", f"---\ntitle: t\n{line}\n---\nbody\n", expected)
+    assert "out of the range" in run("validate").output
