@@ -337,7 +337,7 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
     if output_format == "json":
         click.echo(diag.to_json(report.diagnostics))
     else:
-        for d in report.diagnostics:
+        for d in map(diag.Diagnostic.printable, report.diagnostics):
             if output_format == "github":
                 click.echo(d.github())
             else:

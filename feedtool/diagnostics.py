@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -26,14 +28,34 @@ class Diagnostic:
     message: str
 
     def text(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity} {self.code} {self.message}"
+        d = self.printable()
+        return f"{d.path}:{d.line}:{d.column}: {d.severity} {d.code} {d.message}"
+
+    def printable(self) -> Diagnostic:
+        """This diagnostic with every lone surrogate in its path and message escaped: no output
+        stream can encode one (a JSON key "\\ud800", a file name that is not UTF-8)."""
+        if not _SURROGATE.search(self.path) and not _SURROGATE.search(self.message):
+            return self
+        return dataclasses.replace(self, path=escape_surrogates(self.path),
+                                   message=escape_surrogates(self.message))
 
     def github(self) -> str:
         """A GitHub Actions workflow command, shown as an annotation on the file (its values
         escaped as GitHub's toolkit does: a property also escapes the `,` and `:` that end it)."""
-        kind = "error" if self.severity == "error" else "warning"
-        return (f"::{kind} file={_escaped(self.path, property=True)},line={self.line},col={self.column},"
-                f"title={self.code}::{_escaped(self.message)}")
+        d = self.printable()
+        kind = "error" if d.severity == "error" else "warning"
+        return (f"::{kind} file={_escaped(d.path, property=True)},line={d.line},col={d.column},"
+                f"title={d.code}::{_escaped(d.message)}")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """`text` with each lone surrogate written out: a byte of a file name that is not UTF-8
+    (kept by Python as U+DC80-U+DCFF) as \\xNN, any other as \\uNNNN."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}" if "\udc80" <= m[0] <= "\udcff"
+                          else f"\\u{ord(m[0]):04x}", text)
 
 
 def _escaped(value: str, *, property: bool = False) -> str:
@@ -47,7 +69,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 
 def to_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([asdict(d) for d in diagnostics], ensure_ascii=False, indent=2)
+    return json.dumps([asdict(d.printable()) for d in diagnostics], ensure_ascii=False, indent=2)
 
 
 def summary_line(diagnostics: list[Diagnostic], post_count: int) -> str:

@@ -3,6 +3,7 @@ clear config error, from every command; never an internal error (exit 2)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,12 @@ def test_a_number_too_long_in_the_config_is_a_config_error(blog: Path, run):
 def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path, run, line: str, expected: str):
     assert_every_command_reports(run, blog, "far.md", f"---\ntitle: t\n{line}\n---\nbody\n", expected)
     assert "out of the range" in run("validate").output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_format: str):
+    write_post(blog / "posts", "key.md", '{"title": "t", "date": "2025-08-24", "\\ud800": 1}\nbody\n')
+    result = run("validate", "--format", output_format)
+    assert result.exit_code == 1, result.output
+    shown = "\n".join(d["message"] for d in json.loads(result.stdout)) if output_format == "json" else result.stdout
+    assert "unknown key '\\ud800'" in shown and "'\\ud800' contains U+D800, which XML forbids" in shown
