@@ -93,8 +93,10 @@ class Site:
 
     @property
     def domain(self) -> str:
-        """The site's host as mail headers carry it (`ascii_host`)."""
-        return ascii_host(urlsplit(self.base_url).hostname or "") or "localhost"
+        """The site's host as mail headers carry it (`ascii_host`); "localhost" for a host that
+        is no domain name (an IPv6 address: a Message-ID or List-Id cannot hold one)."""
+        host = ascii_host(urlsplit(self.base_url).hostname or "")
+        return host if _DOMAIN.fullmatch(host) else "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
                       title: str = "", pattern: str | None = None) -> str:
@@ -123,6 +125,10 @@ class Site:
     def url(self, path: str) -> str:
         """An absolute URL for a path on the site, e.g. url("atom.xml")."""
         return f"{self.base_url}/{path.lstrip('/')}"
+
+
+# A host name as RFC 5322's dot-atom (Message-ID, addresses) and RFC 2919's List-Id take it.
+_DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 
 
 def ascii_host(host: str) -> str:

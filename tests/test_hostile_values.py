@@ -3,7 +3,9 @@ clear config error, from every command; never an internal error (exit 2)."""
 
 from __future__ import annotations
 
+import email
 import json
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,17 @@ def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_fo
     assert result.exit_code == 1, result.output
     shown = "\n".join(d["message"] for d in json.loads(result.stdout)) if output_format == "json" else result.stdout
     assert "unknown key '\\ud800'" in shown and "'\\ud800' contains U+D800, which XML forbids" in shown
+
+
+def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
+    config = blog / "feedtool.toml"
+    text = config.read_text(encoding="utf-8").replace('base_url = "https://pan.example.com"',
+                                                      'base_url = "https://[::1]:8080"')
+    config.write_text(text.replace('from = "pan 的博客 <newsletter@pan.example.com>"\n', ""), encoding="utf-8")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes((blog / "public/digest/2025-W34.eml").read_bytes(), policy=policy.default)
+    for name in ("Message-ID", "From", "List-Id"):
+        assert not message[name].defects, (name, message[name], message[name].defects)
+    assert message["From"].addresses[0].domain == "localhost"
+    assert message["List-Archive"] == "<https://[::1]:8080/digest/>"
