@@ -21,8 +21,8 @@ from .errors import FeedtoolError
 from .output import prepare_writes, read_if_present
 from .parallel import Helper, map_chunks
 from .diagnostics import Diagnostic
-from .files import Identity, PostFiles, post_files, stat_identity, with_all_stats
-from .posts import Post, loads, newest_first, read_regular_file
+from .files import Identity, PostFiles, post_files, read_regular_file, stat_identity, with_all_stats
+from .posts import Post, loads, newest_first
 from .validate import (Analysis, Report, absolute_paths, as_named, check, check_bodies, collect, read_fresh,
                        what_choices_see)
 

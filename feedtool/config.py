@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import sources
 from .errors import ConfigError
+from .files import read_regular_file
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
 PERMALINK_FIELDS = ("base_url", "slug", "title", "year", "month", "day", "i_month", "i_day", "short_year",
@@ -158,10 +159,12 @@ def load(path: str | Path | None, folder: Path | None = None) -> Site:
         return loads("", source="(no feedtool.toml)", base_dir=(folder or Path.cwd()).absolute())
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Notepad saves UTF-8 with a BOM
+        text = read_regular_file(path, follow_symlinks=True).decode("utf-8-sig")  # Notepad saves a BOM
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (create one with `feedtool init`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     return loads(text, source=str(path), base_dir=path.absolute().parent)
 

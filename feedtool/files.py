@@ -6,6 +6,7 @@ posts with it while the main process imports the rest and loads the cache.
 
 from __future__ import annotations
 
+import errno
 import marshal
 import math
 import os
@@ -60,6 +61,34 @@ def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None =
         except OSError:
             found.append(current)  # listed, so that it is reported: its posts would be missing unseen
     return sorted(found)
+
+
+MAX_FILE_BYTES = 256 << 20  # a post, config, feed or list of recipients: more is a mistake
+
+
+def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
+                      limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; else OSError with a clear strerror.
+    A symbolic link is refused (ELOOP) unless `follow_symlinks`. A device (/dev/zero) or a named
+    pipe is refused before any read: it could hang the run or fill the memory."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)  # a FIFO: no wait for a writer
+    fd = os.open(path, flags | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)))
+    try:
+        found = os.fstat(fd)
+        if not S_ISREG(found.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path))
+        size = found.st_size
+        if size <= limit:
+            parts = [os.read(fd, size + 1)]  # one read usually takes it all
+            size = len(parts[0])
+            while parts[-1] and size <= limit:  # until the end: the file may have grown since its stat
+                parts.append(os.read(fd, 1 << 20))
+                size += len(parts[-1])
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit >> 20} MB, the most feedtool reads", os.fspath(path))
+    return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
 # What a cache remembers of a file's stat: size, mtime_ns, ctime_ns and inode, packed into one

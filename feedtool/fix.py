@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import has_errors
-from .posts import Loaded, loads, read_regular_file
+from .files import read_regular_file
+from .posts import Loaded, loads
 
 # Dates already written the ISO way are left as they are.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")

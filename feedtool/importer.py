@@ -58,7 +58,7 @@ from urllib.parse import unquote, urlsplit
 
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
-from .files import find
+from .files import find, read_regular_file
 from .posts import MORE_MARKER, XML_FORBIDDEN
 
 __all__ = [
@@ -160,7 +160,7 @@ def read_source(source: str | Path) -> Source:
     if path.is_dir():
         raise SourceError(f"{text}: is a folder; give a feed or a saved list page")
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, follow_symlinks=True)
     except FileNotFoundError:
         raise SourceError(f"{text}: no such file") from None
     except OSError as exc:

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from . import sources
 from .config import Site
+from .files import read_regular_file
 from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity, has_errors
 
@@ -262,20 +263,6 @@ class _Problem(Exception):
     def __init__(self, line: int, column: int, code: str, message: str):
         super().__init__(message)
         self.line, self.column, self.code, self.message = line, column, code, message
-
-
-def read_regular_file(path: str, size: int = 0) -> bytes:
-    """The bytes of a file, refusing to follow a symbolic link (OSError ELOOP). `size`: what
-    its stat says, if known: then one read usually takes it all (a file object's readall
-    costs a stat and a third of the time more)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        parts = [os.read(fd, size + 1 if size > 0 else 65536)]
-        while parts[-1]:  # until the end: the file may have grown since its stat
-            parts.append(os.read(fd, 1 << 20))
-    finally:
-        os.close(fd)
-    return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
 def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:

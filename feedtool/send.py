@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .config import address_of
 from .errors import FeedtoolError
+from .files import read_regular_file
 from .output import append_line, lock
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -362,8 +363,10 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
     entries = [(a, "--to") for a in addresses]
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_regular_file(path, follow_symlinks=True).decode("utf-8-sig")
+        except OSError as exc:
+            raise SendError(f"{path}: cannot read recipients: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
             raise SendError(f"{path}: cannot read recipients: {exc}") from None
         # Lines end at line feeds (read_text made CR and CRLF ones), not at U+2028, NEL and the
         # like that splitlines() also breaks at: those are inside a line, which then holds no address.

@@ -31,9 +31,8 @@ from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
-from .files import Identity, find, identity
-from .posts import (KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, read_regular_file, split_more,
-                    too_complex, yaml_loader)
+from .files import Identity, find, identity, read_regular_file
+from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, split_more, too_complex, yaml_loader
 
 
 class Analysis(NamedTuple):
@@ -292,7 +291,7 @@ def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = Tr
         return number, 0, "", _not_a_file(path, stat), None
     read_ns = time.time_ns()
     try:
-        data = read_regular_file(path, stat.st_size)
+        data = read_regular_file(path)
     except OSError as exc:
         return number, read_ns, "", _unreadable(path, exc), None
     digest = content_hash(data)

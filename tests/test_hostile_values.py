@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import email
 import json
+import os
+import resource
+import subprocess
 from email import policy
 from pathlib import Path
 
 import pytest
 
-from conftest import write_post
+from conftest import spawn_feedtool, write_post
 
 COMMANDS = (("validate",), ("build",), ("digest", "--latest"))
 LONG = "1" * 4301  # one digit more than Python turns into an int by default
@@ -75,3 +78,25 @@ def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
         assert not message[name].defects, (name, message[name], message[name].defects)
     assert message["From"].addresses[0].domain == "localhost"
     assert message["List-Archive"] == "<https://[::1]:8080/digest/>"
+
+
+def _small_memory() -> None:
+    """In the child: at most 1 GB of address space, so reading a device fails fast, not the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+@pytest.mark.parametrize("args", [("import", "{}", "--into", "imported"), ("validate", "--config", "{}"),
+                                  ("digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "{}")])
+def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str, ...], special: str):
+    if special == "fifo":
+        os.mkfifo(blog / "fifo")  # nothing ever writes to it: reading it would wait forever
+    command = [arg.format(special) for arg in args]
+    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_small_memory)
+    try:
+        _, err = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    message = err.decode()
+    assert child.returncode == 2 and "internal error" not in message, message
+    assert f"{special}: " in message and "not a regular file" in message, message

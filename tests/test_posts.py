@@ -15,7 +15,7 @@ import pytest
 
 from conftest import checkout_env
 from feedtool import config, posts
-from feedtool.files import PostFiles, find, identity, post_files
+from feedtool.files import PostFiles, find, identity, post_files, read_regular_file
 from feedtool.validate import check
 
 REPO_POSTS = Path(__file__).resolve().parents[1] / "posts"
@@ -320,13 +320,16 @@ def test_newest_first_is_by_instant_then_slug(specs: list[tuple[int, str, str]])
     assert sorted(map(id, ordered)) == sorted(map(id, made))
 
 
-@pytest.mark.parametrize("size_hint", [0, 1, 4095, 4096, 4097, 10**6])
+@pytest.mark.parametrize("limit", [4095, 4096, 10**6])
 @pytest.mark.parametrize("length", [0, 1, 4096, 200_000])
-def test_a_file_is_read_whole_whatever_its_stat_said(tmp_path: Path, size_hint: int, length: int):
-    # A stale size (the file grew or shrank after its stat) must never cut or pad what is read.
+def test_a_file_is_read_whole_up_to_the_limit(tmp_path: Path, limit: int, length: int):
     data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
     (tmp_path / "p.md").write_bytes(data)
-    assert posts.read_regular_file(str(tmp_path / "p.md"), size_hint) == data
+    if length > limit:
+        with pytest.raises(OSError, match="larger than"):
+            read_regular_file(str(tmp_path / "p.md"), limit=limit)
+    else:
+        assert read_regular_file(str(tmp_path / "p.md"), limit=limit) == data
 
 
 def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
