@@ -11,6 +11,7 @@ import functools
 import json
 import mimetypes
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -225,21 +226,28 @@ def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) 
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-# Characters a folder name must not carry; the URL percent-encodes the rest (Chinese included).
-_UNSAFE_SEGMENT = re.compile(r"[\x00-\x1f\x7f/\\?#%*:|\"<>]+")
+# Characters a folder name must not carry (separators, what Windows forbids, bidi controls that
+# make a name read otherwise); the URL percent-encodes the rest (Chinese included).
+_UNSAFE_SEGMENT = re.compile("[\x00-\x1f\x7f/\\\\?#%*:|\"<>\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+# Names Windows keeps for devices, with any suffix (con.txt is CON too).
+_WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\..*)?")
 MAX_FOLDER_BYTES = 180  # file systems allow 255 bytes a name; leave room for a suffix
 
 
 def term_folder(term: str) -> str:
     """A tag's folder name, as Hugo's urlize makes it: lower case, spaces to hyphens, Chinese
-    kept. Where more had to change (C# and C, .NET and NET) or the name is long, a short hash of
-    the tag keeps different tags apart; never '', '.', '..' or anything with a separator."""
-    natural = hugo_case(term)
+    kept. Where more had to change (C# and C, .NET and NET, a Windows device name such as con)
+    or the name is long, a short hash of the lower-cased tag keeps different tags apart (and
+    C# with c# together); never '', '.', '..' or anything with a separator."""
+    natural = unicodedata.normalize("NFC", hugo_case(term))
     segment = _UNSAFE_SEGMENT.sub("-", natural).strip("-.")
-    if segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES:
+    if (segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES
+            and not _WINDOWS_DEVICE.fullmatch(segment)):
         return segment
     short = segment.encode()[:MAX_FOLDER_BYTES].decode("utf-8", "ignore").strip("-.")
+    if _WINDOWS_DEVICE.fullmatch(short):
+        short = short.replace(".", "-")  # con.txt-1a2b3c4d is still CON to Windows; con-txt-... is not
     import hashlib  # here: only names that need it (loading OpenSSL costs 3 ms)
 
-    tag_hash = hashlib.sha1(term.encode()).hexdigest()[:8]
+    tag_hash = hashlib.sha1(natural.encode()).hexdigest()[:8]
     return f"{short}-{tag_hash}" if short else f"tag-{tag_hash}"

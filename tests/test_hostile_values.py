@@ -11,6 +11,7 @@ import subprocess
 from email import policy
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from conftest import spawn_feedtool, write_post
@@ -100,3 +101,27 @@ def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str
     message = err.decode()
     assert child.returncode == 2 and "internal error" not in message, message
     assert f"{special}: " in message and "not a regular file" in message, message
+
+
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
+BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def test_tags_that_differ_only_in_case_share_a_hashed_folder(blog: Path, run):
+    write_post(blog / "posts", "upper.md", "---\ntitle: a\ndate: 2025-01-01\ntags: [C#]\n---\n\nbody\n")
+    write_post(blog / "posts", "lower.md", "---\ntitle: b\ndate: 2025-01-02\ntags: [c#]\n---\n\nbody\n")
+    assert run("build").exit_code == 0
+    feeds = [feedparser.parse(p.read_bytes()) for p in (blog / "public" / "tags").glob("*/atom.xml")]
+    sharp = [feed for feed in feeds if feed.feed.title.lower().endswith("c#")]
+    assert len(sharp) == 1 and {entry.title for entry in sharp[0].entries} == {"a", "b"}
+
+
+@pytest.mark.parametrize("tag", ["con", "NUL", "Aux", "com1", "LPT9", "con.txt", "a\u202eb", "\u2067x\u2069"])
+def test_no_tag_folder_is_a_windows_device_name_or_holds_bidi_controls(blog: Path, run, tag: str):
+    write_post(blog / "posts", "t.md", f"---\ntitle: a\ndate: 2025-01-01\ntags: [\"{tag}\"]\n---\n\nbody\n")
+    assert run("build").exit_code == 0
+    titles = {}
+    for path in (blog / "public" / "tags").glob("*/atom.xml"):
+        titles[feedparser.parse(path.read_bytes()).feed.title] = folder = path.parent.name
+        assert folder.split(".")[0].lower() not in WINDOWS_RESERVED and not BIDI & set(folder), folder
+    assert f"pan 的博客 · 标签：{tag}" in titles
