@@ -8,6 +8,7 @@ site's, or a tag's or category's.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import mimetypes
 import re
@@ -116,7 +117,9 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
     title = channel.title or site.title
     fg.id(channel.url(site))
     fg.title(title)
-    fg.subtitle(channel.describe(site) or title)  # RSS requires a description
+    description = channel.describe(site) or title  # RSS requires one
+    # Readers render RSS's description as HTML: a tag such as <script> must arrive as text.
+    fg.subtitle(html.escape(description, quote=False) if name == RSS_FILE else description)
     fg.language(site.language)
     # Atom needs an author for the feed or for every entry: the site's, else the site's title.
     fg.author({"name": site.author or site.title})

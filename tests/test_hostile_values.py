@@ -13,6 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import etree, html as lxml_html
 
 from conftest import spawn_feedtool, write_post
 
@@ -125,3 +126,15 @@ def test_no_tag_folder_is_a_windows_device_name_or_holds_bidi_controls(blog: Pat
         titles[feedparser.parse(path.read_bytes()).feed.title] = folder = path.parent.name
         assert folder.split(".")[0].lower() not in WINDOWS_RESERVED and not BIDI & set(folder), folder
     assert f"pan 的博客 · 标签：{tag}" in titles
+
+
+def test_a_tag_feeds_rss_description_is_escaped_as_html(blog: Path, run):
+    tag = "<script>alert(1)</script>&amp;"
+    write_post(blog / "posts", "x.md", f"---\ntitle: a\ndate: 2025-01-01\ntags: ['{tag}']\n---\n\nbody\n")
+    assert run("build").exit_code == 0
+    descriptions = [etree.parse(str(path)).findtext("channel/description")
+                    for path in (blog / "public" / "tags").glob("*/rss.xml")]
+    text = next(d for d in descriptions if "alert" in d)
+    shown = lxml_html.fragment_fromstring(text, create_parent="div")  # as a reader that renders HTML does
+    assert not [e for e in shown.iter() if e.tag == "script"] and "<script" not in text
+    assert tag in shown.text_content()  # the reader shows the tag as written
