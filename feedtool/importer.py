@@ -188,8 +188,9 @@ def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportRepo
 
     `tz` is the zone for reading dates.
     """
-    taken = _existing_names(into)
+    used = _existing_names(into)  # lower-cased slugs taken, in the folder or by this import
     chosen: dict[str, int] = {}  # lower-cased slug -> position of the entry that took it
+    next_number: dict[str, int] = {}  # lower-cased base -> where its search for a free name goes on
     seen: dict[Any, int] = {}  # identity of an imported entry -> its position
     posts: list[PlannedPost] = []
     skipped: list[SkippedEntry] = []
@@ -208,13 +209,11 @@ def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportRepo
         seen[identity] = entry.position
         notes: list[str] = []
         base = slug_for(entry)
-        slug, number = base, 1
-        while slug.lower() in taken or slug.lower() in chosen:
-            number += 1
-            slug = f"{base}-{number}"
+        slug = _free_name(base, used, next_number)
         if slug != base:
             owner = chosen.get(base.lower())
             notes.append(f"renamed: {base}.md " + (f"is taken by entry {owner}" if owner else "already exists"))
+        used.add(slug.lower())
         chosen[slug.lower()] = entry.position
         if problem := _date_problem(entry.date, tz):
             notes.append(f'date "{entry.date}" cannot be read ({problem}); fix it, '
@@ -222,6 +221,20 @@ def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportRepo
         entry = _with_readable_updated(entry, tz)
         posts.append(PlannedPost(f"{slug}.md", entry, post_text(entry).encode("utf-8"), tuple(notes)))
     return ImportReport(source.kind, tuple(posts), tuple(skipped), source.warnings)
+
+
+def _free_name(base: str, used: set[str], next_number: dict[str, int]) -> str:
+    """`base`, else the first of `base`-2, -3, ... not in `used` (lower-cased). Names are only
+    ever added to `used`, so each base's search goes on where it last ended: n entries with
+    one base try about n names, not n * n / 2."""
+    key = base.lower()
+    if key not in used:
+        return base
+    number = next_number.get(key, 2)
+    while f"{key}-{number}" in used:
+        number += 1
+    next_number[key] = number + 1
+    return f"{base}-{number}"
 
 
 def _existing_names(into: Path) -> set[str]:

@@ -138,3 +138,43 @@ def test_a_tag_feeds_rss_description_is_escaped_as_html(blog: Path, run):
     shown = lxml_html.fragment_fromstring(text, create_parent="div")  # as a reader that renders HTML does
     assert not [e for e in shown.iter() if e.tag == "script"] and "<script" not in text
     assert tag in shown.text_content()  # the reader shows the tag as written
+
+
+class CountingSet(set):
+    """A set that counts how often it is asked whether it holds a name."""
+
+    probes = 0
+
+    def __contains__(self, item: object) -> bool:
+        CountingSet.probes += 1
+        return super().__contains__(item)
+
+
+def _names_as_before(bases: list[str], taken: set[str]) -> list[str]:
+    """The names import always gave: each base, else base-2, base-3... the first one free."""
+    used, names = set(taken), []
+    for base in bases:
+        slug, number = base, 1
+        while slug.lower() in used:
+            number += 1
+            slug = f"{base}-{number}"
+        used.add(slug.lower())
+        names.append(f"{slug}.md")
+    return names
+
+
+def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
+    from feedtool import importer
+
+    count = 2000
+    links = ["https://e.example/posts/same/"] * count
+    links[5] = links[900] = "https://e.example/posts/same-7/"  # a base that is another's numbered name
+    links[10] = "https://e.example/posts/Same/"
+    entries = tuple(importer.Entry(n + 1, f"t{n}", "2025-08-24", link=link, id=f"id{n}") for n, link in enumerate(links))
+    taken = {"same-3", "same-4", "same-1000"}  # posts already in the folder
+    monkeypatch.setattr(importer, "_existing_names", lambda into: CountingSet(taken))
+    CountingSet.probes = 0
+    report = importer.plan(importer.Source("rss", entries), tmp_path)
+    bases = [importer.slug_for(entry) for entry in entries]
+    assert [post.name for post in report.posts] == _names_as_before(bases, taken)
+    assert CountingSet.probes <= 3 * count  # each name tried once, not every name before it again
