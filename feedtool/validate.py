@@ -15,6 +15,7 @@ import os
 import pickle
 import re
 import time
+import unicodedata
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -490,21 +491,28 @@ class _Listing:
         return names is not None and name in names
 
 
+def _same_file_name(post: Post) -> str:
+    """The slug as a disk that ignores case and Unicode normalisation (macOS, Windows) sees it:
+    Hello and hello, or café in NFC and NFD, would be one file there."""
+    slug = post.slug
+    return slug.lower() if slug.isascii() else unicodedata.normalize("NFC", slug).casefold()
+
+
 def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnostic]]:
     """The same slug, permalink or id in two posts: an error in each file, naming the other."""
     found = []
     reported: set[tuple[str, str]] = set()
     posts = [a.post for a in analyses]
     for label in ("slug", "permalink", "id"):
-        value_of = operator.attrgetter(label)
+        value_of = _same_file_name if label == "slug" else operator.attrgetter(label)
         if len(set(map(value_of, posts))) == len(posts):  # all different, as nearly always
             continue
         groups: dict[str, list[Analysis]] = {}
         for a in analyses:
             groups.setdefault(value_of(a.post), []).append(a)
-        for value in [value for value, items in groups.items() if len(items) > 1]:
-            items = groups[value]
+        for items in [items for items in groups.values() if len(items) > 1]:
             for a in items:
+                value = getattr(a.post, label)
                 name = display_path(a.path, cwd)
                 others = ", ".join(display_path(other.path, cwd) for other in items if other is not a)
                 # A slug clash is usually a permalink and id clash too: say it once per pair.

@@ -178,3 +178,13 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
     bases = [importer.slug_for(entry) for entry in entries]
     assert [post.name for post in report.posts] == _names_as_before(bases, taken)
     assert CountingSet.probes <= 3 * count  # each name tried once, not every name before it again
+
+
+@pytest.mark.parametrize("first, second", [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")])
+def test_slugs_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, first: str, second: str):
+    for number, slug in enumerate((first, second)):
+        write_post(blog / "posts", f"p{number}.md", f"---\ntitle: t\ndate: 2025-01-01\nslug: {slug}\n---\nbody\n")
+    for command in COMMANDS:
+        result = run(*command)
+        assert result.exit_code == 1 and result.output.count("error FT208 slug") == 2, (command, result.output)
+        assert f"slug {first!r} is also used by" in result.output, (command, result.output)
