@@ -94,12 +94,12 @@ def _hugo(folder: Path) -> Blog:
     content = folder / str(lower.get("contentdir", "content"))
     section = next((s for s in HUGO_SECTIONS if (content / s).is_dir()), "")
     settings: dict[str, Any] = {"posts": str((content / section) if section else content)}
-    _put(settings, "base_url", lower.get("baseurl"))
-    _put(settings, "title", lower.get("title"))
+    _put(settings, "base_url", lower.get("baseurl"), config_file)
+    _put(settings, "title", lower.get("title"), config_file)
     _put(settings, "language", _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")))
-    _put(settings, "timezone", lower.get("timezone"))
+    _put(settings, "timezone", lower.get("timezone"), config_file)
     _put(settings, "author", _name(params.get("author") or lower.get("author")))
-    _put(settings, "description", params.get("description") or lower.get("description"))
+    _put(settings, "description", params.get("description") or lower.get("description"), config_file)
     pattern = None
     if isinstance(lower.get("permalinks"), dict):  # [permalinks] posts = ..., or [permalinks.page]
         table = {k.lower(): v for k, v in lower["permalinks"].items()}
@@ -128,7 +128,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     settings: dict[str, Any] = {}
     if kind == "hexo":
         settings["posts"] = str(folder / str(data.get("source_dir") or "source") / "_posts")
-        _put(settings, "base_url", data.get("url"))
+        _put(settings, "base_url", data.get("url"), config_file)
         language = data.get("language")
         _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
         pattern = data.get("permalink") or ":year/:month/:day/:title/"
@@ -137,15 +137,15 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
         _put(settings, "base_url", (str(url).rstrip("/") + "/" + str(baseurl).strip("/")).rstrip("/")
-             if url and baseurl else url)
+             if url and baseurl else url, config_file)
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
         settings["permalink"] = post_pattern(pattern)
-    _put(settings, "title", data.get("title"))
-    _put(settings, "description", data.get("description") or data.get("subtitle"))
+    _put(settings, "title", data.get("title"), config_file)
+    _put(settings, "description", data.get("description") or data.get("subtitle"), config_file)
     _put(settings, "author", _name(data.get("author")))
-    _put(settings, "timezone", data.get("timezone"))
+    _put(settings, "timezone", data.get("timezone"), config_file)
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
     return Blog(kind, settings, config_file if config_file.is_file() else None, separator)
 
@@ -179,7 +179,15 @@ def post_pattern(pattern: str) -> str:
     return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
 
 
-def _put(settings: dict[str, Any], key: str, value: Any) -> None:
+def _put(settings: dict[str, Any], key: str, value: Any, origin: Path | None = None) -> None:
+    """Set `key` from a generator's config value, if it gives one. A value that cannot be text (a
+    list, a table, true/false) is a ConfigError naming `origin`: taken for absent, it would
+    be reported as missing."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    elif value is not None and not isinstance(value, str):
+        kind = {list: "a list", dict: "a table", bool: "true/false"}.get(type(value), type(value).__name__)
+        raise ConfigError(f"{origin}: {key} must be a string, got {kind}")
     if isinstance(value, str) and value.strip():
         settings[key] = value.strip().rstrip("/") if key == "base_url" else value.strip()
 

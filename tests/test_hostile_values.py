@@ -188,3 +188,12 @@ def test_slugs_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, 
         result = run(*command)
         assert result.exit_code == 1 and result.output.count("error FT208 slug") == 2, (command, result.output)
         assert f"slug {first!r} is also used by" in result.output, (command, result.output)
+
+
+def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hugo.toml").write_text('baseURL = "https://e.example/"\ntitle = ["a"]\n', encoding="utf-8")
+    write_post(tmp_path / "content" / "posts", "a.md", "+++\ntitle = 'a'\ndate = 2025-08-24\n+++\nbody\n")
+    result = run("validate")
+    assert result.exit_code == 2 and "missing" not in result.output, result.output
+    assert "hugo.toml: title must be a string, got a list" in result.stderr
