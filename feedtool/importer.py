@@ -365,6 +365,8 @@ def _slug_from_title(title: str) -> str | None:
 _PROLOG = re.compile(r"<\?.*?\?>|<!--.*?-->|<![^>]*>", re.DOTALL)
 _FIRST_TAG = re.compile(r"<([a-z][\w:.-]*)")
 _FEED_ROOTS = {"rss", "feed", "rdf:rdf", "rdf"}
+# A DOCTYPE with an internal subset, or an entity declaration: what XML bombs are made of.
+_DECLARES_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", re.IGNORECASE)
 
 
 def _detect(data: bytes) -> str:
@@ -375,6 +377,11 @@ def _detect(data: bytes) -> str:
     if head.startswith(b"{"):
         return "json"
     if head.startswith(b"<"):
+        if _DECLARES_ENTITIES.search(head):
+            raise SourceError("the file declares XML entities in its DOCTYPE "
+                              "(<!DOCTYPE ... [<!ENTITY ...>]>), "
+                              "which feedtool refuses: they can expand without limit or read local "
+                              "files. Remove the DOCTYPE and import again")
         opening = _PROLOG.sub("", head.decode("latin-1").lower()).lstrip()
         match = _FIRST_TAG.match(opening)
         return "feed" if match and match[1] in _FEED_ROOTS else "html"

@@ -197,3 +197,15 @@ def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run,
     result = run("validate")
     assert result.exit_code == 2 and "missing" not in result.output, result.output
     assert "hugo.toml: title must be a string, got a list" in result.stderr
+
+
+def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feed.xml").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "hello">\n]>\n<rss version="2.0"><channel><title>t</title>'
+        "<item><title>A &x;</title><link>https://e.example/a</link>"
+        "<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate></item></channel></rss>\n", encoding="utf-8")
+    result = run("import", "feed.xml", "--into", "posts")
+    assert result.exit_code == 2 and "HTML page" not in result.output, result.output
+    assert "feed.xml: the file declares XML entities in its DOCTYPE" in result.stderr
+    assert not (tmp_path / "posts").exists()
