@@ -50,11 +50,13 @@ def test_a_number_too_long_in_the_config_is_a_config_error(blog: Path, run):
 
 
 @pytest.mark.parametrize("line, expected", [
-    ("date: 2025-08-24\nupdated: 9999-12-31T20:00:00+00:00", "4:10: error FT201"),  # 10000 in the site's +08:00
+    # year 10000 in the site's +08:00
+    ("date: 2025-08-24\nupdated: 9999-12-31T20:00:00+00:00", "4:10: error FT201"),
     ("date: 0001-01-01T00:00:00+14:00", "3:7: error FT201"),  # before year 1 in UTC
     ("date: 0001-01-01", "3:7: error FT201"),  # midnight in Shanghai: 0000-12-31 in UTC
 ])
-def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path, run, line: str, expected: str):
+def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path, run, line: str,
+                                                                       expected: str):
     assert_every_command_reports(run, blog, "far.md", f"---\ntitle: t\n{line}\n---\nbody\n", expected)
     assert "out of the range" in run("validate").output
 
@@ -64,7 +66,9 @@ def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_fo
     write_post(blog / "posts", "key.md", '{"title": "t", "date": "2025-08-24", "\\ud800": 1}\nbody\n')
     result = run("validate", "--format", output_format)
     assert result.exit_code == 1, result.output
-    shown = "\n".join(d["message"] for d in json.loads(result.stdout)) if output_format == "json" else result.stdout
+    shown = result.stdout
+    if output_format == "json":
+        shown = "\n".join(d["message"] for d in json.loads(result.stdout))
     assert "unknown key '\\ud800'" in shown and "'\\ud800' contains U+D800, which XML forbids" in shown
 
 
@@ -72,10 +76,12 @@ def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
     config = blog / "feedtool.toml"
     text = config.read_text(encoding="utf-8").replace('base_url = "https://pan.example.com"',
                                                       'base_url = "https://[::1]:8080"')
-    config.write_text(text.replace('from = "pan 的博客 <newsletter@pan.example.com>"\n', ""), encoding="utf-8")
+    text = text.replace('from = "pan 的博客 <newsletter@pan.example.com>"\n', "")
+    config.write_text(text, encoding="utf-8")
     result = run("digest", "--week", "2025-W34")
     assert result.exit_code == 0, result.output
-    message = email.message_from_bytes((blog / "public/digest/2025-W34.eml").read_bytes(), policy=policy.default)
+    eml = (blog / "public/digest/2025-W34.eml").read_bytes()
+    message = email.message_from_bytes(eml, policy=policy.default)
     for name in ("Message-ID", "From", "List-Id"):
         assert not message[name].defects, (name, message[name], message[name].defects)
     assert message["From"].addresses[0].domain == "localhost"
@@ -94,7 +100,8 @@ def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str
     if special == "fifo":
         os.mkfifo(blog / "fifo")  # nothing ever writes to it: reading it would wait forever
     command = [arg.format(special) for arg in args]
-    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_small_memory)
+    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=_small_memory)
     try:
         _, err = child.communicate(timeout=10)
     finally:
@@ -104,7 +111,8 @@ def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str
     assert f"{special}: " in message and "not a regular file" in message, message
 
 
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul",
+                    *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))}
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -170,7 +178,8 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
     links = ["https://e.example/posts/same/"] * count
     links[5] = links[900] = "https://e.example/posts/same-7/"  # a base that is another's numbered name
     links[10] = "https://e.example/posts/Same/"
-    entries = tuple(importer.Entry(n + 1, f"t{n}", "2025-08-24", link=link, id=f"id{n}") for n, link in enumerate(links))
+    entries = tuple(importer.Entry(n + 1, f"t{n}", "2025-08-24", link=link, id=f"id{n}")
+                    for n, link in enumerate(links))
     taken = {"same-3", "same-4", "same-1000"}  # posts already in the folder
     monkeypatch.setattr(importer, "_existing_names", lambda into: CountingSet(taken))
     CountingSet.probes = 0
@@ -180,13 +189,16 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
     assert CountingSet.probes <= 3 * count  # each name tried once, not every name before it again
 
 
-@pytest.mark.parametrize("first, second", [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")])
+@pytest.mark.parametrize("first, second",
+                         [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")])
 def test_slugs_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, first: str, second: str):
     for number, slug in enumerate((first, second)):
-        write_post(blog / "posts", f"p{number}.md", f"---\ntitle: t\ndate: 2025-01-01\nslug: {slug}\n---\nbody\n")
+        text = f"---\ntitle: t\ndate: 2025-01-01\nslug: {slug}\n---\nbody\n"
+        write_post(blog / "posts", f"p{number}.md", text)
     for command in COMMANDS:
         result = run(*command)
-        assert result.exit_code == 1 and result.output.count("error FT208 slug") == 2, (command, result.output)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.output.count("error FT208 slug") == 2, (command, result.output)
         assert f"slug {first!r} is also used by" in result.output, (command, result.output)
 
 
@@ -202,7 +214,8 @@ def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run,
 def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feed.xml").write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "hello">\n]>\n<rss version="2.0"><channel><title>t</title>'
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "hello">\n]>\n'
+        '<rss version="2.0"><channel><title>t</title>'
         "<item><title>A &x;</title><link>https://e.example/a</link>"
         "<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate></item></channel></rss>\n", encoding="utf-8")
     result = run("import", "feed.xml", "--into", "posts")
