@@ -90,7 +90,12 @@ def _make_folder(folder: Path, made: list[Path]) -> None:
     if not folder.is_dir():  # a file where a folder should be, as mkdir would say
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
     for folder in reversed(missing):
-        folder.mkdir()
+        try:
+            folder.mkdir()
+        except FileExistsError:  # made meanwhile by another run: used, not ours to remove
+            if not folder.is_dir():
+                raise
+            continue
         made.append(folder)
 
 

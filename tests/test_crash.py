@@ -127,3 +127,14 @@ def test_two_builds_at_once_both_finish_with_valid_feeds(tmp_path: Path):
         first, second = feedtool(root, "build"), feedtool(root, "build")
         assert (finish(first), finish(second)) == (0, 0)
         assert outputs(root / "public") == reference
+
+
+def test_a_folder_another_run_makes_meanwhile_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from feedtool.output import write_files
+
+    out = tmp_path / "public"
+    (out / "tags" / "x").mkdir(parents=True)  # made by the other run after this one looked
+    real = os.path.lexists
+    monkeypatch.setattr(os.path, "lexists", lambda path: not str(path).endswith("/x") and real(path))
+    write_files(out, {"tags/x/atom.xml": b"<feed/>", "atom.xml": b"<feed/>"})
+    assert (out / "tags" / "x" / "atom.xml").read_bytes() == b"<feed/>"
