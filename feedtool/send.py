@@ -9,7 +9,9 @@ between the server's "250 OK" and the ledger line, mail clients can drop the dup
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import smtplib
 import socket
 import ssl
@@ -67,10 +69,24 @@ class Server:
             raise SendError("FEEDTOOL_SMTP_USER and FEEDTOOL_SMTP_PASSWORD must be ASCII")
 
     def redact(self, text: str) -> str:
-        """`text` without the password (a server may echo what it was sent)."""
-        for secret in {self.password, _one_line(self.password)} - {""}:
+        """`text` without the password, as it is or in base64 (a server may echo what it was sent,
+        and AUTH PLAIN and LOGIN send it in base64, alone or inside other data)."""
+        for secret in sorted(_encodings(self.password), key=len, reverse=True):
             text = text.replace(secret, "*****")
         return text
+
+
+def _encodings(secret: str) -> set[str]:
+    """`secret` as text and the stretch of its base64 that it alone decides, at each of the three
+    alignments it may have inside longer data (such as PLAIN's "\\0user\\0password")."""
+    found = {secret, _one_line(secret)}
+    data = secret.encode()
+    for skip in range(3):  # bytes before it in the encoded data
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * skip + data).decode()
+            # Characters that also hold bits of the bytes before or after are left out.
+            found.add(encoded[(8 * skip + 5) // 6: 8 * (skip + len(data)) // 6])
+    return {text for text in found if len(text) >= 4}
 
 
 def is_loopback(host: str) -> bool:
@@ -289,7 +305,11 @@ def _connect(server: Server) -> smtplib.SMTP:
             if not connection.has_extn("auth"):
                 raise SendError(f"{where} does not offer AUTH; unset FEEDTOOL_SMTP_USER and "
                                 "FEEDTOOL_SMTP_PASSWORD if it needs no login")
-            connection.login(server.user, server.password)
+            try:
+                connection.login(server.user, server.password)
+            except smtplib.SMTPResponseException as exc:
+                # The reply may repeat the login in any encoding: only its codes are kept.
+                raise smtplib.SMTPAuthenticationError(exc.smtp_code, _codes_only(exc.smtp_error)) from None
         return connection
     except BaseException as exc:
         _close(connection)
@@ -351,6 +371,12 @@ def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return _one_line(f"{code} {text}").strip()
+
+
+def _codes_only(text: bytes | str) -> bytes:
+    """A reply's enhanced status code (RFC 3463) without its words, which are not shown."""
+    found = re.match(rb"\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.])", text if isinstance(text, bytes) else b"")
+    return (found.group(1) + b" " if found else b"") + b"(the server's words are not shown after AUTH)"
 
 
 def _one_line(text: str) -> str:

@@ -687,9 +687,58 @@ def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch
         assert recorder.logins and set(recorder.logins) == {("pan", False)}  # PLAIN, then LOGIN
         assert recorder.messages == []
     if mode == "echoing server":
-        assert "bad credentials" in result.stderr and "*****" in result.stderr
+        assert "SMTP login refused for pan: 535 5.7.8" in result.stderr and "bad credentials" not in result.stderr
     if mode == "no AUTH offered":
         assert "does not offer AUTH" in result.stderr
+
+
+class EchoingRecorder(SmtpRecorder):
+    """aiosmtpd that refuses every login with a 535 repeating what it was sent, encoded as
+    servers have been seen to: base64 of the password, of the PLAIN and LOGIN data, of user:password."""
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        user, password = auth_data.login, auth_data.password
+        b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+        plain = b"\0" + user + b"\0" + password
+        echo = (f"535 5.7.8 {mechanism} refused for {user.decode()} (b64 {b64(password)}) "
+                f"raw PLAIN {b64(plain)} basic {b64(user + b':' + password)} "
+                f"login {b64(user)} {b64(password)}")
+        return AuthResult(success=False, handled=False, message=echo)
+
+
+def encodings_of(password: str, user: str = "pan") -> list[str]:
+    """The password as it may be echoed: plain, and in base64 alone or inside the login data."""
+    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
+    return [password, b64(password), b64(f"\0{user}\0{password}"), b64(f"{user}:{password}")]
+
+
+def test_a_server_echoing_the_login_in_base64_never_gets_it_printed(blog: Path, run, monkeypatch):
+    monkeypatch.setenv("FEEDTOOL_SMTP_USER", "pan")
+    monkeypatch.setenv("FEEDTOOL_SMTP_PASSWORD", PASSWORD)
+    recorder = EchoingRecorder()
+    with running_smtp_server(recorder, auth=True) as port:
+        result = run(*send_args(port, "--to", "a@example.com"))
+    output = result.stdout + result.stderr
+    assert result.exit_code == 2 and "Traceback" not in output
+    assert "SMTP login refused for pan: 535 5.7.8" in result.stderr
+    for secret in encodings_of(PASSWORD):
+        assert secret not in output
+    # Nor any stretch of the password's base64 long enough to give it away, at any alignment.
+    for prefix in ("", "x", "xx"):
+        encoded = base64.b64encode((prefix + PASSWORD).encode()).decode()
+        assert encoded[len(prefix) * 2: -4] not in output
+    assert recorder.messages == []
+
+
+def test_the_password_in_base64_in_a_later_reply_is_redacted(ledger):
+    echoes = " ".join(encodings_of(PASSWORD))
+    with FaultyServer(Fault("rcpt", f"550 5.1.1 no: {echoes}"), auth="235 2.7.0 OK") as smtp:
+        outcome = deliver(DIGEST, ["a@example.com"], build_message, server(smtp.port, user="pan", password=PASSWORD),
+                          ledger, backoff=0)
+    assert outcome.failed["a@example.com"].startswith("550 5.1.1 no: *****")
+    assert not any(secret in outcome.failed["a@example.com"] for secret in encodings_of(PASSWORD))
 
 
 # A kill part-way through a list ----------------------------------------------------------------
