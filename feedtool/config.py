@@ -302,6 +302,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
         if address_of(value) is None:
             raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
+    if key == "digest.unsubscribe_mailto" and value and address_of(value) != value:
+        raise ValueError(f"expected a bare address such as unsubscribe@example.com (no name or <>), got {value!r}")
     if key == "smtp.security" and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":

@@ -351,11 +351,10 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     """
     import hashlib
     from email.message import EmailMessage
-    from email.policy import SMTP
 
     from .render import encoded_url
 
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=_policy())
     msg["Subject"] = letter.subject
     msg["From"] = sender(site)
     msg["To"] = recipient or "undisclosed-recipients:;"
@@ -370,7 +369,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
         unsubscribe.append(f"<{unsubscribe_link(site, recipient)}>")
     if site.digest.unsubscribe_mailto:
         subject = quote(f"unsubscribe {recipient}" if recipient else "unsubscribe")
-        unsubscribe.append(f"<mailto:{site.digest.unsubscribe_mailto}?subject={subject}>")
+        unsubscribe.append(f"<{mailto(site.digest.unsubscribe_mailto)}?subject={subject}>")
     if unsubscribe:
         msg["List-Unsubscribe"] = ", ".join(unsubscribe)
     if urlsplit(site.digest.unsubscribe_url).scheme == "https":  # one-click needs https (RFC 8058)
@@ -385,6 +384,49 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     # in base64 or quoted-printable bodies.
     msg.set_boundary("=_feedtool_" + hashlib.sha256((text + html).encode()).hexdigest()[:32])
     return msg
+
+
+def mailto(address: str) -> str:
+    """A mailto: URL for a bare address, its local part %-encoded as RFC 6068 asks ("?", "%"...)."""
+    local, _, domain = address.rpartition("@")
+    return f"mailto:{quote(local, safe=_MAILTO_DELIMS)}@{domain}"
+
+
+_MAILTO_DELIMS = "!$'()*+,;:"  # RFC 6068 some-delims, which an address holds as they are
+
+
+@functools.cache
+def _policy():
+    """SMTP's policy, but with RFC 2369 list headers written as they are (see _UrlList)."""
+    from email.headerregistry import HeaderRegistry
+    from email.policy import SMTP
+
+    registry = HeaderRegistry()
+    for name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
+        registry.map_to_type(name, _url_list_class())
+    return SMTP.clone(header_factory=registry)
+
+
+@functools.cache
+def _url_list_class() -> type:
+    from email.headerregistry import UnstructuredHeader
+
+    class _UrlList(UnstructuredHeader):
+        """`<url>, <url>` unencoded: RFC 2369 headers hold URLs, never RFC 2047 encoded-words
+        (mail clients would find no link); folded only after a comma, as RFC 2369 allows."""
+
+        def fold(self, *, policy) -> str:
+            items = str(self).split(", ")  # URLs hold no spaces: they are %-encoded
+            lines, line = [], f"{self.name}:"
+            for number, item in enumerate(items):
+                word = " " + item + ("," if number < len(items) - 1 else "")
+                if number and len(line) + len(word) > (policy.max_line_length or len(line) + len(word)):
+                    lines.append(line)
+                    line = ""
+                line += word
+            return policy.linesep.join([*lines, line]) + policy.linesep
+
+    return _UrlList
 
 
 def sender(site: Site) -> Address:

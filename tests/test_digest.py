@@ -12,7 +12,7 @@ import unicodedata
 from datetime import datetime
 from email import policy
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -510,3 +510,54 @@ def test_line_separators_in_titles_and_subject_become_spaces_in_headers(blog: Pa
     assert msg["List-Id"] == "pan 的博客 <digest.pan.example.com>"
     assert all(len(str(value).splitlines()) == 1 for value in msg.values())
     assert msg.get_body(("plain",)).get_content().split("\r\n")[0] == "pan 的博客周报 · 2025 第 34 周"
+
+
+def list_unsubscribe_lines(raw: bytes) -> list[bytes]:
+    """The List-Unsubscribe header's physical lines in a message's header section."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(head) if line.lower().startswith(b"list-unsubscribe:"))
+    end = next((i for i in range(start + 1, len(head)) if head[i][:1] not in (b" ", b"\t")), len(head))
+    return head[start:end]
+
+
+@pytest.mark.parametrize("mailto, url", [
+    ("unsubscribe@pan.example.com", "https://pan.example.com/u"),
+    ("unsubscribe-requests-for-the-weekly-digest@newsletter.pan.example.com",
+     "https://newsletter.pan.example.com/lists/weekly-digest/unsubscribe?list=weekly&source=email"),
+    ("list?unsubscribe+weekly@pan.example.com", "https://pan.example.com/un"),  # "?" must be %-encoded
+])
+def test_list_unsubscribe_is_never_encoded_and_folds_only_after_a_comma(blog: Path, run, smtp_server, mailto, url):
+    # RFC 2369 headers hold <URL>s, never RFC 2047 encoded-words (mail clients then find no link).
+    recorder, port = smtp_server
+    config = blog / "feedtool.toml"
+    text = config.read_text(encoding="utf-8").replace('"unsubscribe@pan.example.com"', f'"{mailto}"')
+    config.write_text(text.replace('"https://pan.example.com/unsubscribe"', f'"{url}"'), encoding="utf-8")
+    rcpt = "a-rather-long-subscriber.address@mail.subscriber-domain.example.org"
+    result = run(*send_args(port, "--to", rcpt))
+    assert result.exit_code == 0, result.output
+    [(_, _, sent)] = recorder.messages
+    archived = (blog / "public" / "digest" / "2025-W34.eml").read_bytes()
+    local, domain = mailto.split("@")
+    address = quote(local, safe="!$'()*+,;:") + "@" + domain
+    for raw, who in ((sent, rcpt), (archived, None)):
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        link = url + ("&" if "?" in url else "?") + f"email={quote(rcpt, safe='')}" if who else url
+        subject = f"unsubscribe%20{quote(rcpt, safe='')}" if who else "unsubscribe"
+        assert msg["List-Unsubscribe"] == f"<{link}>, <mailto:{address}?subject={subject}>"
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        lines = list_unsubscribe_lines(raw)
+        assert all(b"=?" not in line and line.isascii() and len(line) <= 998 for line in lines)
+        assert all(line.endswith(b",") for line in lines[:-1])  # folded after the comma, nowhere else
+        assert [line.strip(b" ,") for line in lines[1:]] == [b"<mailto:" + address.encode() + b"?subject="
+                                                             + subject.encode() + b">"][: len(lines) - 1]
+
+
+def test_a_display_name_in_unsubscribe_mailto_is_a_config_error(blog: Path, run):
+    config = blog / "feedtool.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"unsubscribe@pan.example.com"', '"Unsubscribe <unsubscribe@pan.example.com>"'),
+                      encoding="utf-8")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "digest.unsubscribe_mailto: expected a bare address such as unsubscribe@example.com" in result.stderr
+    assert not (blog / "public" / "digest").exists()
