@@ -219,8 +219,9 @@ def _stage(target: Path, data: bytes, folder: Path | None = None) -> Path:
     return Path(name)
 
 
-def append_line(path: Path, line: str) -> None:
-    """Append one line and flush it to disk before returning (the send ledger).
+def append_line(path: Path, line: str) -> int:
+    """Append one line and flush it to disk before returning (the send ledger); returns the
+    offset where it starts.
 
     A kill mid-write can leave at most a torn last line, which readers skip.
     """
@@ -229,7 +230,22 @@ def append_line(path: Path, line: str) -> None:
         with open(path, "ab") as handle:
             if handle.tell() and not _ends_with_newline(path):
                 handle.write(b"\n")  # never glue a new record onto a torn one
+            start = handle.tell()
             handle.write(line.encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return start
+
+
+def overwrite(path: Path, offset: int, data: bytes) -> None:
+    """Write `data` over bytes already in the file at `offset`, flushed to disk. It takes no new
+    space, so it works on a full disk (the send ledger reserves its lines this way)."""
+    try:
+        with open(path, "r+b") as handle:
+            handle.seek(offset)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:

@@ -1,7 +1,8 @@
 """SMTP delivery with a ledger, so that a digest reaches each address once.
 
-The ledger is an append-only file of JSON lines, one per (digest, recipient) the server
-accepted, flushed to disk before the next message goes out. A run that is interrupted (a
+The ledger is an append-only file of JSON lines, one per (digest, recipient), written before
+the message goes out and marked sent once the server accepted it, flushed to disk before the
+next message goes out. A run that is interrupted (a
 dropped connection, a 4xx reply, a kill) is simply run again: it skips everyone the ledger
 names. Retries of one message carry the same Message-ID, so that in the rare case of a crash
 between the server's "250 OK" and the ledger line, mail clients can drop the duplicate.
@@ -24,9 +25,9 @@ from ipaddress import ip_address
 from pathlib import Path
 
 from .config import address_of
-from .errors import FeedtoolError
+from .errors import FeedtoolError, OutputError
 from .files import read_regular_file
-from .output import append_line, lock
+from .output import append_line, lock, overwrite
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _sleep = time.sleep  # the pause between retries (tests replace it)
@@ -98,8 +99,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A ledger line written before its message is sent: where it is, and where its status is."""
+
+    start: int
+    length: int
+    status_at: int
+
+
+# Statuses are written over the reserved one, so each fits its room: JSON allows the spaces after "}".
+_STATUS_ROOM = len('"uncertain"}')
+_DONE = ("sent", "uncertain", None)  # no status: a line from before there were statuses
+
+
 class Ledger:
-    """Who has received which digest: JSON lines {"digest", "recipient", "message_id", "at"}."""
+    """Who has received which digest: JSON lines {"digest", "recipient", "message_id", "at",
+    "status"}. A line is written with status "sending" before its message goes out, then that
+    status is written over in place ("sent"), or the line blanked if nothing went out. So a full
+    disk stops the run before a message, never after one that then goes unrecorded."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -118,7 +136,7 @@ class Ledger:
                 record = json.loads(line.decode("utf-8"))
             except ValueError:  # a torn line, even one cut inside a character
                 continue
-            if isinstance(record, dict) and record.get("digest") == digest:
+            if isinstance(record, dict) and record.get("digest") == digest and record.get("status") in _DONE:
                 done.add(str(record.get("recipient", "")).lower())
         return done
 
@@ -131,10 +149,31 @@ class Ledger:
             (done if recipient.lower() in already else pending).append(recipient)
         return pending, done
 
+    def reserve(self, digest: str, recipient: str, message_id: str) -> Reservation:
+        """Write the line for a message about to be sent (status "sending", which readers count
+        as not sent: a run killed meanwhile sends it again). OutputError if it cannot be written."""
+        record = json.dumps({"digest": digest, "recipient": recipient, "message_id": message_id,
+                             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, ensure_ascii=False)
+        head = (record[:-1] + ', "status": ').encode("utf-8")
+        line = head + _status("sending")
+        start = append_line(self.path, line.decode("utf-8"))
+        return Reservation(start, len(line), start + len(head))
+
+    def settle(self, reservation: Reservation, status: str | None) -> None:
+        """Write `status` ("sent", "uncertain") over the reserved one, or blank the line (None:
+        nothing went out). OutputError if it cannot be written."""
+        if status is None:
+            overwrite(self.path, reservation.start, b" " * reservation.length)
+        else:
+            overwrite(self.path, reservation.status_at, _status(status))
+
     def record(self, digest: str, recipient: str, message_id: str) -> None:
-        line = json.dumps({"digest": digest, "recipient": recipient, "message_id": message_id,
-                           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, ensure_ascii=False)
-        append_line(self.path, line)
+        """A line saying `recipient` has `digest`."""
+        self.settle(self.reserve(digest, recipient, message_id), "sent")
+
+
+def _status(status: str) -> bytes:
+    return (json.dumps(status) + "}").ljust(_STATUS_ROOM).encode("ascii")
 
 
 @dataclass
@@ -181,24 +220,32 @@ def deliver(
         outcome.skipped.extend(skipped)
         for number, recipient in enumerate(pending, start=1):
             message = build(recipient)
-            sender = parseaddr(str(message["From"]))[1]
-            for attempt in range(retries + 1):
-                if attempt:
-                    _sleep(backoff * 2 ** (attempt - 1))
-                connection, failure = _attempt(connection, server, message, sender, recipient)
+            try:
+                reservation = ledger.reserve(digest, recipient, str(message["Message-ID"]))
+            except OutputError as exc:  # a full disk: stop before a message that would go unrecorded
+                reason = f"not sent: the send ledger cannot be written ({exc})"
+                _defer_rest(outcome, pending[number - 1:], reason, server)
+                return outcome
+            try:
+                connection, failure = _serve(connection, server, message, recipient, retries, backoff)
+            except SendError:  # raised before any message went out
+                _forget(ledger, reservation)
+                raise
+            try:
+                ledger.settle(reservation, "sent" if failure is None else None)
+            except OutputError as exc:
                 if failure is None:
-                    ledger.record(digest, recipient, str(message["Message-ID"]))
-                    outcome.sent.append(recipient)
-                    break
-                if failure.permanent:
-                    outcome.failed[recipient] = server.redact(failure.reason)
-                    break
+                    raise SendError(f"{recipient} was sent {digest}, but the ledger could not record it "
+                                    f"({exc}); the next run would send it again") from None
+            if failure is None:
+                outcome.sent.append(recipient)
+            elif failure.permanent:
+                outcome.failed[recipient] = server.redact(failure.reason)
+            elif failure.server_wide:  # the rest would only meet the same fate: next run
+                _defer_rest(outcome, pending[number - 1:], failure.reason, server)
+                return outcome
             else:
                 outcome.deferred[recipient] = server.redact(failure.reason)
-                if failure.server_wide:  # the rest would only meet the same fate: next run
-                    for waiting in pending[number:]:
-                        outcome.deferred[waiting] = server.redact(f"not tried: {failure.reason}")
-                    return outcome
             if progress:
                 progress(number, len(pending))
     except SendError as exc:
@@ -208,6 +255,34 @@ def deliver(
         if held is not None:
             held.close()
     return outcome
+
+
+def _serve(connection: smtplib.SMTP | None, server: Server, message: EmailMessage, recipient: str, retries: int,
+           backoff: float) -> tuple[smtplib.SMTP | None, _Failure | None]:
+    """Send one message, retrying temporary failures: (the connection, None or the last failure)."""
+    sender = parseaddr(str(message["From"]))[1]
+    for attempt in range(retries + 1):
+        if attempt:
+            _sleep(backoff * 2 ** (attempt - 1))
+        connection, failure = _attempt(connection, server, message, sender, recipient)
+        if failure is None or failure.permanent:
+            break
+    return connection, failure
+
+
+def _forget(ledger: Ledger, reservation: Reservation) -> None:
+    """Blank a reserved line whose message did not go out (if that fails, "sending" says as much)."""
+    try:
+        ledger.settle(reservation, None)
+    except OutputError:
+        pass
+
+
+def _defer_rest(outcome: Outcome, waiting: Sequence[str], reason: str, server: Server) -> None:
+    """The first of `waiting` was not sent for `reason`; the others are not tried."""
+    outcome.deferred[waiting[0]] = server.redact(reason)
+    for recipient in waiting[1:]:
+        outcome.deferred[recipient] = server.redact(f"not tried: {reason}")
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ parser) and what the ledger says. Two kinds of server:
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import email
 import functools
 import hashlib
 import json
+import resource
 import signal
 import socket
 import struct
@@ -440,7 +442,7 @@ def test_connection_refused_defers_everyone_quickly(ledger):
         "r02@example.com": f"not tried: cannot connect to 127.0.0.1:{port}: connection refused",
         "r03@example.com": f"not tried: cannot connect to 127.0.0.1:{port}: connection refused",
     }
-    assert not ledger.path.exists()
+    assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
 @pytest.mark.parametrize("stage", ["greeting", "ehlo", "rcpt", "data", "dot"])
@@ -454,7 +456,7 @@ def test_a_server_slower_than_the_timeout_cannot_hang_the_run(stage, ledger):
     assert outcome.deferred == {"r01@example.com": reason, "r02@example.com": f"not tried: {reason}",
                                 "r03@example.com": f"not tried: {reason}"}
     assert smtp.connections == 2  # one retry, then the rest wait for the next run
-    assert not ledger.path.exists()
+    assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
 def test_a_stalled_reply_is_deferred_and_reported(ledger):
@@ -467,7 +469,7 @@ def test_a_stalled_reply_is_deferred_and_reported(ledger):
     assert not outcome.sent and not recorder.messages and len(recorder.tried) == 2
     assert outcome.deferred["r01@example.com"] == f"127.0.0.1:{port} did not answer within 0.3 s"
     assert all(outcome.deferred[r].startswith("not tried: ") for r in to[1:])
-    assert not ledger.path.exists()
+    assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
 def test_a_slow_server_within_the_timeout_is_fine(ledger):
@@ -491,7 +493,7 @@ def test_the_timeout_defaults_to_30_seconds():
 def test_a_broken_or_refusing_server_is_a_clear_error_not_a_traceback(fault, expected, ledger):
     with FaultyServer(fault) as smtp, pytest.raises(SendError, match=expected):
         deliver(DIGEST, addresses(2), build_message, server(smtp.port), ledger, retries=1, backoff=0)
-    assert not ledger.path.exists()
+    assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
 def test_odd_bytes_in_a_reply_are_reported_not_raised(ledger):
@@ -570,6 +572,40 @@ def test_the_ledger_only_counts_its_own_digest_and_ignores_junk(ledger):
     assert ledger.sent(DIGEST) == {"new@example.com"}
 
 
+@contextlib.contextmanager
+def file_size_limit(size: int):
+    """Writes past `size` bytes of any file fail (EFBIG), as on a full disk, while the block runs."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the error, not the signal that kills
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_ledger_that_cannot_be_written_stops_the_send_before_the_next_message(ledger):
+    # The disk fills while sending: the recipient whose line cannot be written is named and not
+    # sent to, nor anyone after; the next run sends to them, and nobody gets two.
+    to = addresses(5)
+    recorder = SmtpRecorder()
+    with running_smtp_server(recorder) as port:
+        assert deliver(DIGEST, to[:1], build_message, server(port), ledger).sent == to[:1]
+        line = ledger.path.stat().st_size
+        with file_size_limit(4 * line - 10):  # room for two more lines, not three
+            outcome = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
+        assert outcome.sent == to[1:3] and not outcome.failed
+        assert list(outcome.deferred) == to[3:]
+        assert outcome.deferred["r04@example.com"].startswith(f"not sent: the send ledger cannot be written ({ledger.path}: cannot write")
+        assert outcome.deferred["r05@example.com"].startswith("not tried: ")
+        assert sorted(recorder.recipients()) == to[:3]
+        again = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
+    assert again.ok and again.sent == to[3:]
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+    assert ledger.sent(DIGEST) == set(to)
+
+
 # The command line ------------------------------------------------------------------------------
 
 def to_args(recipients) -> list[str]:
@@ -586,7 +622,7 @@ def test_cli_server_down_then_up(blog: Path, run, fast_retries):
     assert f"cannot connect to 127.0.0.1:{port}: connection refused" in result.stderr
     for address in to:
         assert f"\t{address}\t" in result.stderr
-    assert not (blog / ".feedtool" / "sent.jsonl").exists()
+    assert ledger_lines(blog / ".feedtool" / "sent.jsonl") == []
     recorder = SmtpRecorder()
     with running_smtp_server(recorder, port):
         again = run(*send_args(port, *to_args(to)))
@@ -766,12 +802,14 @@ def _kill_at_the_eighth_message(blog: Path, commit: bool) -> tuple[FaultyServer,
             if sender.poll() is None:
                 sender.kill()
         smtp.release(commit)
-        assert [r["recipient"] for r in ledger_at_kill] == to[:7]  # each flushed before the next went out
+        # Each flushed before the next went out; the 8th reserved, not yet settled.
+        assert [(r["recipient"], r["status"]) for r in ledger_at_kill] == [*((r, "sent") for r in to[:7]),
+                                                                           ("r08@example.com", "sending")]
         again = _feedtool(blog, smtp.port, listing)
         out, err = again.communicate(timeout=30)
         assert again.returncode == 0, err.decode()
         assert f"Sent {DIGEST} to 13 recipients; 7 already had it." in out.decode()
-    return smtp, to, ledger_lines(blog / ".feedtool" / "sent.jsonl")
+    return smtp, to, [r for r in ledger_lines(blog / ".feedtool" / "sent.jsonl") if r["status"] == "sent"]
 
 
 def test_a_kill_before_the_server_accepts_loses_nothing_and_duplicates_nothing(blog: Path):
