@@ -561,6 +561,9 @@ def _smtp_server(site, host: str | None, port: int | None, security: str | None)
         host=host or site.smtp.host,
         port=port or site.smtp.port,
         security=security or site.smtp.security,
+        timeout=site.smtp.timeout,
+        data_timeout=site.smtp.data_timeout,
+        run_timeout=site.smtp.run_timeout,
         user=os.environ.get("FEEDTOOL_SMTP_USER", ""),
         password=os.environ.get("FEEDTOOL_SMTP_PASSWORD", ""),
     )
@@ -569,6 +572,7 @@ def _smtp_server(site, host: str | None, port: int | None, security: str | None)
 def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool) -> None:
     from . import digest as dg
     from .send import Ledger, deliver
+    from .validate import display_path
 
     ledger = Ledger(site.digest.ledger)
     if dry_run:
@@ -594,10 +598,15 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: boo
     if not quiet:
         click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
                    + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
-                   + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if not outcome.ok else "") + ".")
+                   + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if outcome.failed or outcome.deferred
+                      else "")
+                   + (f"; {len(outcome.uncertain)} unconfirmed" if outcome.uncertain else "") + ".")
     for address, reason in {**outcome.failed, **outcome.deferred}.items():
         kind = "failed" if address in outcome.failed else "not sent (temporary failure; run again later)"
         click.echo(f"{kind}\t{address}\t{reason}", err=True)
+    for address, reason in outcome.uncertain.items():
+        click.echo(f"unconfirmed (not sent again; to resend, delete its line from {display_path(ledger.path)})"
+                   f"\t{address}\t{reason}", err=True)
     if not outcome.ok:
         sys.exit(1)
 

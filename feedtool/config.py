@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import string
 import tomllib
@@ -52,6 +53,11 @@ class Smtp:
     host: str = "localhost"
     port: int = 0  # 0: the default for the security mode (587, 465, 25)
     security: str = "starttls"
+    # Seconds (RFC 5321 4.5.3.2): for each command's whole reply, for the reply to the message's
+    # final dot, and for the whole run (then the rest is left for the next run).
+    timeout: float = 300.0
+    data_timeout: float = 600.0
+    run_timeout: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,10 @@ def _check(key: str, expected: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"expected a list of strings such as [\"a\", \"b\"], got {value!r}")
         return tuple(value)
+    if expected == "float":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
+            raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+        return float(value)
     if expected == "int":
         least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
         if not isinstance(value, int) or isinstance(value, bool) or value < least:

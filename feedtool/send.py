@@ -11,7 +11,9 @@ between the server's "250 OK" and the ledger line, mail clients can drop the dup
 from __future__ import annotations
 
 import base64
+import io
 import json
+import math
 import re
 import smtplib
 import socket
@@ -46,7 +48,11 @@ class Server:
     security: str  # starttls | ssl | none
     user: str = ""
     password: str = field(default="", repr=False)
-    timeout: float = 30.0  # seconds to wait for the server to connect or answer, each time
+    # Seconds, as RFC 5321 4.5.3.2 asks at least: to connect, for each send and for each whole
+    # reply (however slowly it trickles in); for the reply to the message's final dot; for the run.
+    timeout: float = 300.0
+    data_timeout: float = 600.0
+    run_timeout: float = 3600.0
 
     @property
     def port_in_use(self) -> int:
@@ -184,10 +190,11 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)  # the ledger says they have it
     failed: dict[str, str] = field(default_factory=dict)  # permanent (5xx) refusals
     deferred: dict[str, str] = field(default_factory=dict)  # still temporary failures after retries
+    uncertain: dict[str, str] = field(default_factory=dict)  # sent, never confirmed: not sent again
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.deferred
+        return not self.failed and not self.deferred and not self.uncertain
 
 
 def deliver(
@@ -206,33 +213,40 @@ def deliver(
     A try that fails for a reason of the server's rather than the address's (it cannot be
     reached, hangs up, stalls past `server.timeout`, answers 421) is retried after `backoff`,
     twice that, and so on; if the last try fails that way too, the remaining recipients are
-    not tried (deferred to the next run) instead of each waiting out its own retries.
+    not tried (deferred to the next run) instead of each waiting out its own retries. So are
+    they once `server.run_timeout` has passed. A message whose final dot went out without a
+    reply is never sent again: it is recorded as uncertain, and the rest are deferred.
     Raises SendError for what no retry can fix (TLS or login settings, a refused sender).
     """
     server.check()
     outcome = Outcome()
+    limits = _Limits(server.timeout, server.data_timeout, time.monotonic() + server.run_timeout)
     # One sender per ledger: two runs at once would each read it before the other wrote to it,
     # and both send to everyone. The second stops here instead.
     held = lock(ledger.path.with_name(ledger.path.name + ".lock"))
-    connection: smtplib.SMTP | None = None
+    connection: _Client | None = None
     try:
         pending, skipped = ledger.split(digest, recipients)
         outcome.skipped.extend(skipped)
         for number, recipient in enumerate(pending, start=1):
+            if limits.over():
+                _defer(outcome, _out_of_time(server), recipient, pending[number:], server)
+                return outcome
             message = build(recipient)
             try:
                 reservation = ledger.reserve(digest, recipient, str(message["Message-ID"]))
             except OutputError as exc:  # a full disk: stop before a message that would go unrecorded
                 reason = f"not sent: the send ledger cannot be written ({exc})"
-                _defer_rest(outcome, pending[number - 1:], reason, server)
+                _defer(outcome, reason, recipient, pending[number:], server)
                 return outcome
             try:
-                connection, failure = _serve(connection, server, message, recipient, retries, backoff)
+                connection, failure = _serve(connection, server, limits, message, recipient, retries, backoff)
             except SendError:  # raised before any message went out
                 _forget(ledger, reservation)
                 raise
             try:
-                ledger.settle(reservation, "sent" if failure is None else None)
+                ledger.settle(reservation, None if failure and not failure.uncertain else
+                              "uncertain" if failure else "sent")
             except OutputError as exc:
                 if failure is None:
                     raise SendError(f"{recipient} was sent {digest}, but the ledger could not record it "
@@ -241,8 +255,14 @@ def deliver(
                 outcome.sent.append(recipient)
             elif failure.permanent:
                 outcome.failed[recipient] = server.redact(failure.reason)
+            elif failure.uncertain:  # the server is in trouble, and this one may have got it
+                outcome.uncertain[recipient] = server.redact(failure.reason)
+                reason = f"the server did not confirm the message to {recipient}"
+                _defer(outcome, reason, None, pending[number:], server)
+                return outcome
             elif failure.server_wide:  # the rest would only meet the same fate: next run
-                _defer_rest(outcome, pending[number - 1:], failure.reason, server)
+                reason = _out_of_time(server) if limits.over() else failure.reason
+                _defer(outcome, reason, recipient, pending[number:], server)
                 return outcome
             else:
                 outcome.deferred[recipient] = server.redact(failure.reason)
@@ -257,17 +277,22 @@ def deliver(
     return outcome
 
 
-def _serve(connection: smtplib.SMTP | None, server: Server, message: EmailMessage, recipient: str, retries: int,
-           backoff: float) -> tuple[smtplib.SMTP | None, _Failure | None]:
-    """Send one message, retrying temporary failures: (the connection, None or the last failure)."""
+def _serve(connection: _Client | None, server: Server, limits: _Limits, message: EmailMessage, recipient: str,
+           retries: int, backoff: float) -> tuple[_Client | None, _Failure | None]:
+    """Send one message, retrying temporary failures while there is time: (the connection, None
+    or the last failure)."""
     sender = parseaddr(str(message["From"]))[1]
     for attempt in range(retries + 1):
         if attempt:
-            _sleep(backoff * 2 ** (attempt - 1))
-        connection, failure = _attempt(connection, server, message, sender, recipient)
-        if failure is None or failure.permanent:
+            _sleep(min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic())))
+        connection, failure = _attempt(connection, server, limits, message, sender, recipient)
+        if failure is None or failure.permanent or failure.uncertain or limits.over():
             break
     return connection, failure
+
+
+def _out_of_time(server: Server) -> str:
+    return f"the run took its time limit ([smtp] run_timeout = {server.run_timeout:g} s)"
 
 
 def _forget(ledger: Ledger, reservation: Reservation) -> None:
@@ -278,10 +303,11 @@ def _forget(ledger: Ledger, reservation: Reservation) -> None:
         pass
 
 
-def _defer_rest(outcome: Outcome, waiting: Sequence[str], reason: str, server: Server) -> None:
-    """The first of `waiting` was not sent for `reason`; the others are not tried."""
-    outcome.deferred[waiting[0]] = server.redact(reason)
-    for recipient in waiting[1:]:
+def _defer(outcome: Outcome, reason: str, first: str | None, rest: Sequence[str], server: Server) -> None:
+    """`first` (if any) was not sent for `reason`, and so the `rest` are not tried in this run."""
+    if first:
+        outcome.deferred[first] = server.redact(reason)
+    for recipient in rest:
         outcome.deferred[recipient] = server.redact(f"not tried: {reason}")
 
 
@@ -290,43 +316,149 @@ class _Failure:
     reason: str
     permanent: bool = False  # this address is refused: do not retry it in this run
     server_wide: bool = False  # the server's trouble, not the address's
+    uncertain: bool = False  # the whole message went out and no reply said what became of it
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Seconds for each command's reply and for the reply to the final dot; when the run ends."""
+
+    command: float
+    data: float
+    run_deadline: float  # time.monotonic()
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.run_deadline
+
+    def until(self, seconds: float, *, past_run: bool = False) -> float:
+        """The deadline `seconds` from now, and (unless `past_run`) no later than the run's."""
+        deadline = time.monotonic() + seconds
+        return deadline if past_run else min(deadline, self.run_deadline)
+
+
+class _DeadlineReader(socket.SocketIO):
+    """Reads that stop at a deadline, not only after a silence: a per-read timeout is never
+    reached by a server that sends a byte every few seconds."""
+
+    deadline = math.inf
+
+    def readinto(self, buffer) -> int | None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self._sock.settimeout(left)
+        return super().readinto(buffer)
+
+
+class _Deadlines:
+    """For smtplib's clients: a deadline for each send and each whole reply (the command's, or
+    the data's for the reply to the final dot, RFC 5321 4.5.3.2), none past the run's (but the
+    dot's: a message handed over is given its time to be confirmed); and whether the final dot
+    went out, and what answered it."""
+
+    def __init__(self, limits: _Limits, host: str, port: int, **options) -> None:
+        self.limits = limits
+        self.dot_sent = False
+        self.dot_reply: int | None = None
+        self._reader: _DeadlineReader | None = None
+        timeout = max(0.001, limits.until(limits.command) - time.monotonic())
+        super().__init__(host, port, timeout=timeout, **options)  # type: ignore[call-arg]
+
+    def send(self, s: bytes | str) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(max(0.001, self.limits.until(self.limits.command) - time.monotonic()))
+        super().send(s)  # type: ignore[misc]
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):  # the message, whole (no command ends so)
+            self.dot_sent = True
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.file is None and self.sock is not None:  # (again after STARTTLS)
+            self._reader = _DeadlineReader(self.sock, "rb")
+            self.file = io.BufferedReader(self._reader)
+        awaiting_dot = self.dot_sent and self.dot_reply is None
+        if self._reader is not None:
+            seconds = self.limits.data if awaiting_dot else self.limits.command
+            self._reader.deadline = self.limits.until(seconds, past_run=awaiting_dot)
+        code, text = super().getreply()  # type: ignore[misc]
+        if awaiting_dot:
+            self.dot_reply = code
+        return code, text
+
+    def new_message(self) -> None:
+        self.dot_sent, self.dot_reply = False, None
+
+
+class _Client(_Deadlines, smtplib.SMTP):
+    pass
+
+
+class _SecureClient(_Deadlines, smtplib.SMTP_SSL):
+    pass
 
 
 class _Unavailable(Exception):
     """The server cannot be reached or talked to right now (worth retrying later)."""
 
 
-def _attempt(connection: smtplib.SMTP | None, server: Server, message: EmailMessage, sender: str,
-             recipient: str) -> tuple[smtplib.SMTP | None, _Failure | None]:
+def _attempt(connection: _Client | None, server: Server, limits: _Limits, message: EmailMessage, sender: str,
+             recipient: str) -> tuple[_Client | None, _Failure | None]:
     """One try at one message: (the connection to go on with or None, None or why it failed)."""
     if connection is None:
         try:
-            connection = _connect(server)
+            connection = _connect(server, limits)
         except _Unavailable as exc:
             return None, _Failure(str(exc), server_wide=True)
+    connection.new_message()
     try:
         connection.send_message(message, from_addr=sender, to_addrs=[recipient])
         return connection, None
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reply = exc.recipients.get(recipient, (550, b"refused"))
-        failure = _refusal(code, reply, server)
-    except smtplib.SMTPSenderRefused as exc:
-        if 500 <= exc.smtp_code < 600:
-            raise SendError(f"the server refuses the sender {sender}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-        failure = _refusal(exc.smtp_code, exc.smtp_error, server, server_wide=True)
-    except smtplib.SMTPNotSupportedError:  # raised before MAIL FROM, only for a non-ASCII address
-        failure = _Failure(f"{server.address} does not take non-ASCII addresses (no SMTPUTF8)", permanent=True)
-    except smtplib.SMTPResponseException as exc:  # SMTPDataError, or a reply smtplib could not read
-        failure = _refusal(exc.smtp_code, exc.smtp_error, server)
-    except (smtplib.SMTPException, OSError) as exc:  # hung up, reset, timed out, TLS broke
-        failure = _Failure(_trouble(exc, server), server_wide=True)
-    except ValueError as exc:  # e.g. an address that smtplib will not put on the wire
-        failure = _Failure(f"cannot send to this address: {exc}", permanent=True)
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
+        if connection.dot_sent and not 400 <= (connection.dot_reply or 0) < 600 and not _was_reset(exc):
+            # The server has the whole message and said nothing that can be read: it may deliver it.
+            return _close(connection), _unconfirmed(exc, server)
+        failure = _failure(exc, server, sender, recipient)
     # smtplib closes the connection after a 421 or a lost connection; after anything else the
     # transaction is reset (RSET), and a connection whose state is in doubt is dropped.
     if failure.server_wide or connection.sock is None:
         return _close(connection), failure
     return _reset(connection), failure
+
+
+def _failure(exc: Exception, server: Server, sender: str, recipient: str) -> _Failure:
+    """Why a message was not sent (`exc`, from smtplib before the final dot or a reply to it)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = exc.recipients.get(recipient, (550, b"refused"))
+        return _refusal(code, reply, server)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        if 500 <= exc.smtp_code < 600:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise SendError(f"the server refuses the sender {sender}: {reply}") from None
+        return _refusal(exc.smtp_code, exc.smtp_error, server, server_wide=True)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # before MAIL FROM, only for a non-ASCII address
+        return _Failure(f"{server.address} does not take non-ASCII addresses (no SMTPUTF8)", permanent=True)
+    if isinstance(exc, smtplib.SMTPResponseException):  # SMTPDataError, or a reply smtplib could not read
+        return _refusal(exc.smtp_code, exc.smtp_error, server)
+    if isinstance(exc, ValueError):  # e.g. an address that smtplib will not put on the wire
+        return _Failure(f"cannot send to this address: {exc}", permanent=True)
+    return _Failure(_trouble(exc, server, server.timeout), server_wide=True)  # hung up, timed out...
+
+
+def _was_reset(exc: BaseException) -> bool:
+    """Whether the server reset the connection. It does so (rather than close it) only when it
+    closes with data unread, so after our final dot this says it never read all of the message
+    (with nothing sent after the dot, a server that read it has nothing unread)."""
+    return isinstance(exc, ConnectionResetError) or isinstance(exc.__context__, ConnectionResetError)
+
+
+def _unconfirmed(exc: Exception, server: Server) -> _Failure:
+    """The whole message went out, and no reply said whether the server took it."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = _reply(exc.smtp_code, exc.smtp_error)
+        trouble = f"{server.address} sent a reply that could not be understood: {reply}"
+    else:
+        trouble = _trouble(exc, server, server.data_timeout)
+    return _Failure(f"{trouble} after the whole message was sent; it may have been delivered, so it is "
+                    "not sent again", uncertain=True)
 
 
 def _refusal(code: int, text: bytes | str, server: Server, server_wide: bool = False) -> _Failure:
@@ -337,11 +469,11 @@ def _refusal(code: int, text: bytes | str, server: Server, server_wide: bool = F
     return _Failure(_reply(code, text), permanent=code >= 500, server_wide=server_wide or code == 421)
 
 
-def _trouble(exc: BaseException, server: Server) -> str:
-    """What went wrong with the connection, in a line."""
+def _trouble(exc: BaseException, server: Server, waited: float) -> str:
+    """What went wrong with the connection, in a line (`waited`: the time it was given)."""
     cause = exc.__context__ if isinstance(exc, smtplib.SMTPServerDisconnected) else exc
     if isinstance(cause, TimeoutError):
-        return f"{server.address} did not answer within {server.timeout:g} s"
+        return f"{server.address} did not answer within {waited:g} s"
     if isinstance(cause, ConnectionRefusedError):
         return f"cannot connect to {server.address}: connection refused"
     if isinstance(cause, socket.gaierror):
@@ -354,19 +486,19 @@ def _trouble(exc: BaseException, server: Server) -> str:
     return f"{server.address}: {exc}"
 
 
-def _connect(server: Server) -> smtplib.SMTP:
+def _connect(server: Server, limits: _Limits) -> _Client:
     """A connection ready for MAIL FROM. Raises _Unavailable for what may pass (retry later),
     SendError for what settings must fix."""
     port = server.port_in_use
     where = server.address
     context = ssl.create_default_context()
-    connection: smtplib.SMTP | None = None
+    connection: _Client | None = None
     try:
         try:
             if server.security == "ssl":
-                connection = smtplib.SMTP_SSL(server.host, port, timeout=server.timeout, context=context)
+                connection = _SecureClient(limits, server.host, port, context=context)
             else:
-                connection = smtplib.SMTP(server.host, port, timeout=server.timeout)
+                connection = _Client(limits, server.host, port)
         except UnicodeError:  # from the IDNA codec
             raise SendError(f"{server.host!r} is not a valid host name") from None
         connection.ehlo_or_helo_if_needed()
@@ -410,14 +542,14 @@ def _explain_connect_error(exc: Exception, server: Server) -> None:
         raise SendError(f"TLS with {where} failed: {exc.reason or exc} "
                         f"(is --smtp-security {server.security} right for this server and port?)") from None
     if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
-        raise _Unavailable(_trouble(exc, server)) from None
+        raise _Unavailable(_trouble(exc, server, server.timeout)) from None
     if isinstance(exc, smtplib.SMTPException):  # e.g. "No suitable authentication method found."
         raise SendError(f"cannot log in to {where}: {exc}") from None
     if isinstance(exc, ValueError):  # e.g. an AUTH challenge that is not base64
         raise SendError(f"{where} sent a reply that could not be understood ({exc})") from None
 
 
-def _reset(connection: smtplib.SMTP | None) -> smtplib.SMTP | None:
+def _reset(connection: _Client | None) -> _Client | None:
     """After a refused message, RSET so the connection can carry the next one (or drop it)."""
     if connection is None:
         return None
@@ -428,7 +560,7 @@ def _reset(connection: smtplib.SMTP | None) -> smtplib.SMTP | None:
     return connection if code == 250 else _close(connection)
 
 
-def _close(connection: smtplib.SMTP | None) -> None:
+def _close(connection: _Client | None) -> None:
     """Quit politely if possible; always returns None (for `connection = _close(connection)`)."""
     if connection is not None:
         try:
@@ -450,7 +582,8 @@ def _reply(code: int, text: bytes | str) -> str:
 
 def _codes_only(text: bytes | str) -> bytes:
     """A reply's enhanced status code (RFC 3463) without its words, which are not shown."""
-    found = re.match(rb"\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.])", text if isinstance(text, bytes) else b"")
+    reply = text if isinstance(text, bytes) else b""
+    found = re.match(rb"\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.])", reply)
     return (found.group(1) + b" " if found else b"") + b"(the server's words are not shown after AUTH)"
 
 

@@ -60,6 +60,8 @@ def test_sample_config_loads():
         ('title = "t"\nbase_url = "https://ex .com/"\n', "expected an absolute http(s) URL"),
         (MINIMAL + 'hub = "https://hub .example/"\n', "hub: expected an absolute http(s) URL"),
         (MINIMAL + "[smtp]\nport = 70000\n", "smtp.port: expected a port from 1 to 65535"),
+        (MINIMAL + "[smtp]\nrun_timeout = 0\n", "smtp.run_timeout: expected a number of seconds above 0, got 0"),
+        (MINIMAL + '[smtp]\ndata_timeout = "10m"\n', "smtp.data_timeout: expected a number of seconds above 0"),
         (MINIMAL + 'cache = ""\n', "feedtool.toml:3: cache: must not be empty"),
         (MINIMAL + 'posts = " "\n', "feedtool.toml:3: posts: must not be empty"),
     ],

@@ -54,7 +54,7 @@ class Fault:
     Actions: a reply such as "451 4.3.0 busy" (a 421 also hangs up, as RFC 5321 says);
     "drop" (hang up without a word); ("drop", n) in body: hang up after n bytes of the
     message; "silent" (say nothing until the client gives up); ("pause", s): answer as usual
-    after s seconds; "hold" (in dot: wait for
+    after s seconds; ("drip", s): the usual reply, a byte every s seconds; "hold" (in dot: wait for
     FaultyServer.release(commit) — commit=True keeps the message and answers 250, as a server
     that queued it before the client died would; commit=False hangs up, nothing queued).
     """
@@ -151,8 +151,17 @@ class FaultyServer:
                 pass
 
     def _converse(self, conn: socket.socket, reader) -> None:
+        drip = [0.0]  # seconds between the bytes of the next reply (a "drip" fault)
+
         def say(*lines: str | bytes) -> None:
-            conn.sendall(b"".join((line if isinstance(line, bytes) else line.encode()) + b"\r\n" for line in lines))
+            data = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\r\n" for line in lines)
+            if not drip[0]:
+                return conn.sendall(data)
+            for byte in data:
+                if self._stop.wait(drip[0]):
+                    raise _HangUp
+                conn.sendall(bytes([byte]))
+            drip[0] = 0.0
 
         def perform(action) -> bool:
             """Do a fault's action; True if it replied (instead of the normal reply)."""
@@ -163,6 +172,9 @@ class FaultyServer:
             if action == "silent":
                 self._stop.wait(10)  # the client times out and hangs up long before this
                 raise _HangUp
+            if isinstance(action, tuple) and action[0] == "drip":
+                drip[0] = action[1]
+                return False
             if isinstance(action, tuple) and action[0] == "pause":
                 self._stop.wait(action[1])
                 return False
@@ -445,7 +457,7 @@ def test_connection_refused_defers_everyone_quickly(ledger):
     assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
-@pytest.mark.parametrize("stage", ["greeting", "ehlo", "rcpt", "data", "dot"])
+@pytest.mark.parametrize("stage", ["greeting", "ehlo", "rcpt", "data"])
 def test_a_server_slower_than_the_timeout_cannot_hang_the_run(stage, ledger):
     to = addresses(3)
     with FaultyServer(Fault(stage, "silent", times=99)) as smtp:
@@ -459,17 +471,41 @@ def test_a_server_slower_than_the_timeout_cannot_hang_the_run(stage, ledger):
     assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
-def test_a_stalled_reply_is_deferred_and_reported(ledger):
+def test_the_final_reply_is_waited_for_longer_than_a_command_and_nobody_gets_two(ledger):
+    # RFC 5321 4.5.3.2.6: the reply to the final dot may take minutes (the server checks the
+    # message). A client that gave up after its command timeout and sent again made duplicates.
     recorder = SmtpRecorder()
-    recorder.data_delay = 30  # far longer than the client waits; cancelled when it hangs up
-    to = addresses(3)
+    recorder.data_delay = 1.0  # longer than a command may take here
+    to = addresses(2)
     with running_smtp_server(recorder) as port:
-        outcome = in_time(lambda: deliver(DIGEST, to, build_message, server(port, timeout=0.3), ledger,
-                                          retries=1, backoff=0))
-    assert not outcome.sent and not recorder.messages and len(recorder.tried) == 2
-    assert outcome.deferred["r01@example.com"] == f"127.0.0.1:{port} did not answer within 0.3 s"
-    assert all(outcome.deferred[r].startswith("not tried: ") for r in to[1:])
-    assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
+        outcome = deliver(DIGEST, to, build_message, server(port, timeout=0.3, data_timeout=10), ledger,
+                          backoff=0)
+    assert outcome.ok and outcome.sent == to
+    assert len(recorder.tried) == 2  # no second try
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+
+
+@pytest.mark.parametrize("fault", [("pause", 3), "drop", "2x0 garbled"],
+                         ids=["queued late", "closed", "garbled"])
+def test_a_message_the_server_never_confirms_is_uncertain_and_never_sent_again(fault, ledger):
+    # The server has the whole message and its reply never comes (or cannot be read): it may
+    # deliver it, so it is not sent again, by this run or the next; the rest wait for the next.
+    to = addresses(3)
+    with FaultyServer(Fault("dot", fault, rcpt="r01@example.com", times=9)) as smtp:
+        first = deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.3, data_timeout=0.3), ledger,
+                        backoff=0)
+        assert not first.sent and not first.failed and list(first.uncertain) == ["r01@example.com"]
+        assert first.uncertain["r01@example.com"].endswith(
+            "after the whole message was sent; it may have been delivered, so it is not sent again")
+        assert list(first.deferred) == to[1:]
+        assert all(reason.startswith("not tried: ") for reason in first.deferred.values())
+        ledger_now = [(r["recipient"], r["status"]) for r in ledger_lines(ledger.path)]
+        assert ledger_now == [("r01@example.com", "uncertain")]
+        again = deliver(DIGEST, to, build_message, server(smtp.port), ledger, backoff=0)
+        assert again.ok and again.sent == to[1:] and again.skipped == ["r01@example.com"]
+    copies = Counter(smtp.recipients())  # (the server queues a late message when it closes)
+    late = {"r01@example.com": 1} if fault[0] == "pause" else {}
+    assert copies == Counter({**dict.fromkeys(to[1:], 1), **late})
 
 
 def test_a_slow_server_within_the_timeout_is_fine(ledger):
@@ -480,8 +516,43 @@ def test_a_slow_server_within_the_timeout_is_fine(ledger):
     assert outcome.ok and sorted(recorder.recipients()) == addresses(2)
 
 
-def test_the_timeout_defaults_to_30_seconds():
-    assert Server("127.0.0.1", 25, "none").timeout == 30.0
+def test_the_timeouts_default_to_rfc_5321s():
+    defaults = Server("127.0.0.1", 25, "none")
+    assert (defaults.timeout, defaults.data_timeout) == (300.0, 600.0)  # 4.5.3.2.1-5, 4.5.3.2.6
+
+
+@pytest.mark.parametrize("stage", ["greeting", "ehlo", "rcpt"])
+def test_a_reply_that_drips_in_is_timed_out_as_a_whole(stage, ledger):
+    # A byte every 0.1 s never lets a 0.5 s read timeout fire; the command's deadline does.
+    to = addresses(3)
+    with FaultyServer(Fault(stage, ("drip", 0.1), times=99)) as smtp:
+        outcome = in_time(lambda: deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.5), ledger,
+                                          retries=1, backoff=0))
+        # The lock is free again: a second run goes through the same motions.
+        again = deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.5), ledger, retries=0)
+    assert not outcome.sent and not outcome.uncertain and not smtp.messages
+    reason = f"127.0.0.1:{smtp.port} did not answer within 0.5 s"
+    assert outcome.deferred == {"r01@example.com": reason, "r02@example.com": f"not tried: {reason}",
+                                "r03@example.com": f"not tried: {reason}"}
+    assert smtp.connections == 3 and not again.sent
+    assert ledger_lines(ledger.path) == []
+
+
+@pytest.mark.parametrize("fault", [Fault("dot", ("pause", 0.4), times=99),
+                                   Fault("rcpt", ("drip", 0.1), times=99)], ids=["slow", "dripping"])
+def test_the_run_stops_at_its_deadline_and_the_rest_wait_for_the_next(fault, ledger):
+    to = addresses(8)
+    limit = "the run took its time limit ([smtp] run_timeout = 1 s)"
+    with FaultyServer(fault) as smtp:
+        first = in_time(lambda: deliver(DIGEST, to, build_message,
+                                        server(smtp.port, timeout=5, run_timeout=1), ledger, backoff=0))
+        done = len(first.sent)
+        assert first.sent == to[:done] and done < len(to) and not first.uncertain and not first.failed
+        assert first.deferred == {to[done]: limit, **{r: f"not tried: {limit}" for r in to[done + 1:]}}
+        fault.times = 0
+        again = deliver(DIGEST, to, build_message, server(smtp.port), ledger, backoff=0)
+    assert again.ok and again.sent == to[done:]
+    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(to, 1)
 
 
 @pytest.mark.parametrize("fault, expected", [
@@ -678,11 +749,32 @@ def test_cli_permanent_failures_are_listed_at_the_end_and_a_rerun_retries_only_t
                                                       "late@example.com"]
 
 
+def test_cli_an_unconfirmed_message_is_named_and_never_sent_again(blog: Path, run, fast_retries):
+    config = blog / "feedtool.toml"  # its last table is [smtp]
+    settings = config.read_text(encoding="utf-8") + "timeout = 0.5\ndata_timeout = 0.3\n"
+    config.write_text(settings, encoding="utf-8")
+    to = addresses(3)
+    with FaultyServer(Fault("dot", ("pause", 3), rcpt="r01@example.com")) as smtp:
+        first = run(*send_args(smtp.port, *to_args(to)))
+        assert first.exit_code == 1 and "Traceback" not in first.output
+        assert "Sent 2025-W34 to 0 recipients; 2 not sent; 1 unconfirmed." in first.stdout
+        ledger = blog / ".feedtool" / "sent.jsonl"
+        assert (f"unconfirmed (not sent again; to resend, delete its line from {ledger.relative_to(blog)})\t"
+                f"r01@example.com\t127.0.0.1:{smtp.port} did not answer within 0.3 s after the whole message "
+                "was sent"
+                in first.stderr)
+        again = run(*send_args(smtp.port, *to_args(to)))
+        assert again.exit_code == 0, again.output
+        assert "Sent 2025-W34 to 2 recipients; 1 already had it." in again.stdout
+    assert Counter(smtp.recipients()) == Counter(to)  # r01's came late, and only once
+
+
 # The password never shows ----------------------------------------------------------------------
 
 def _quick_and_impatient(digest, recipients, build, server, ledger, **options):
     """deliver() as the CLI calls it, but giving up on a silent server after 0.3 s, once."""
-    return deliver(digest, recipients, build, dataclasses.replace(server, timeout=0.3), ledger,
+    impatient = dataclasses.replace(server, timeout=0.3, data_timeout=0.3)
+    return deliver(digest, recipients, build, impatient, ledger,
                         **{**options, "backoff": 0, "retries": 0})
 
 
