@@ -6,7 +6,8 @@ is read and its content hash decides. (ctime catches edits whose mtime was set b
 nobody can set ctime; and, like git's "racy clean" rule, files read within a clock tick or two
 of a change are always hashed, since a second edit in that tick would leave the stat as it was.) A cache from
 another feedtool version, for other site settings, or that cannot be read is ignored and
-rebuilt.
+rebuilt, and so is one not signed with this user's key (`files.sign`): unpickling a cache that
+came with the blog could run code.
 
 On disk: `posts.pickle` holds every entry (read only when a run needs entries: after a small
 header naming it); `journal.pickle` holds the entries changed since (and which output files were
@@ -33,7 +34,7 @@ from typing import Any, NamedTuple
 from . import __version__
 
 from .config import Site
-from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, stat_identity
+from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, sign, stat_identity, verified
 
 CACHE_FORMAT = 22
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
@@ -268,7 +269,7 @@ class Cache:
             inputs, files, listing, selection = self._to_keep
             chosen = pickle.dumps(selection(), protocol=pickle.HIGHEST_PROTOCOL)
             kept = Kept(self.key, inputs, listed(files), chosen, content_hash(chosen))
-            due[SELECTION] = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+            due[SELECTION] = sign(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
             if listing is not None:
                 due[KEPT_LISTING] = dump_listing(listing)
             self._to_keep = None
@@ -277,9 +278,9 @@ class Cache:
             self.base_id = os.urandom(8).hex()
             # Adopted batches as they are, then every other entry (read back in that order).
             rest = {p: e for p, e in self.files.items() if p not in self._batched} if self._batched else self.files
-            header = pickle.dumps({"key": self.key, "id": self.base_id}, protocol=pickle.HIGHEST_PROTOCOL)
-            body = pickle.dumps({"id": self.base_id, "batches": self._batches, "files": rest},
-                                protocol=pickle.HIGHEST_PROTOCOL)
+            header = sign(pickle.dumps({"key": self.key, "id": self.base_id}, protocol=pickle.HIGHEST_PROTOCOL))
+            body = sign(pickle.dumps({"id": self.base_id, "batches": self._batches, "files": rest},
+                                     protocol=pickle.HIGHEST_PROTOCOL))
             due[BASE] = len(header).to_bytes(4, "little") + header + body
             self._batches, self._batched = [], set()
             self.dirty = {}
@@ -294,15 +295,15 @@ class Cache:
         if self._html_changed and (not self.html_id or len(self.html_new) > HTML_JOURNAL_MAX):
             recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]
             self.html_id, self.html_new = os.urandom(8).hex(), {}
-            out[HTML] = pickle.dumps({"key": self.key, "id": self.html_id, "html": dict(recent)},
-                                     protocol=pickle.HIGHEST_PROTOCOL)
+            out[HTML] = sign(pickle.dumps({"key": self.key, "id": self.html_id, "html": dict(recent)},
+                                          protocol=pickle.HIGHEST_PROTOCOL))
         self.seal()
         out.update(self._due)
         self._due = {}
         if BASE in out or self._base_written or self._entries_changed or self._outputs_changed or self._html_changed:
-            out[JOURNAL] = pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
-                                         "outputs": self.outputs, "html_base": self.html_id, "html": self.html_new},
-                                        protocol=pickle.HIGHEST_PROTOCOL)
+            out[JOURNAL] = sign(pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
+                                              "outputs": self.outputs, "html_base": self.html_id,
+                                              "html": self.html_new}, protocol=pickle.HIGHEST_PROTOCOL))
         self._base_written = False
         return out
 
@@ -363,7 +364,7 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
         pass
     try:
         with open(folder / SELECTION, "rb") as handle:
-            kept = pickle.loads(handle.read())
+            kept = pickle.loads(verified(handle.read()))
         valid = isinstance(kept, Kept) and kept.key == key and content_hash(kept.selection) == kept.check
         cache.kept = kept if valid else None
     except Exception:  # a lost selection only costs the next build a full check
@@ -383,7 +384,7 @@ def _read(path: Path, key: str) -> dict[str, Any]:
     with open(path, "rb") as handle:
         data = handle.read()
     with collector_paused():
-        state = pickle.loads(data)
+        state = pickle.loads(verified(data))
     if not isinstance(state, dict) or state.get("key") != key:
         raise ValueError("another version or other settings")
     return state
@@ -393,7 +394,7 @@ def _base_header(path: Path, key: str) -> str:
     """The id of the base in `path`, from its header alone. A base is a 4-byte length, a small
     header, then its entries (`_base_entries`)."""
     with open(path, "rb") as handle:
-        header = pickle.loads(handle.read(int.from_bytes(handle.read(4), "little")))
+        header = pickle.loads(verified(handle.read(int.from_bytes(handle.read(4), "little"))))
     if not isinstance(header, dict) or header.get("key") != key:
         raise ValueError("another version or other settings")
     return header["id"]
@@ -404,7 +405,7 @@ def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
     whose header named `base_id` (another run may have replaced it since)."""
     with open(path, "rb") as handle:
         data = memoryview(handle.read())
-    state = pickle.loads(data[4 + int.from_bytes(data[:4], "little"):])  # 100,000 new objects: see the caller
+    state = pickle.loads(verified(data[4 + int.from_bytes(data[:4], "little"):]))  # 100,000 new objects: see the caller
     if state["id"] != base_id:
         raise ValueError("not the base the header named")
     files: dict[str, Entry] = {}

@@ -23,6 +23,62 @@ except ImportError:  # another Python implementation
 
 POST_SUFFIXES = (".md", ".markdown")
 
+# Cache files are signed with a key kept outside the blog: FEEDTOOL_CACHE_KEY, else a file in the
+# user's cache folder, made on first use. A `.feedtool-cache/` that came with the blog (a pull
+# request's) then reads as no cache: unpickling it could run code.
+CACHE_KEY_VARIABLE = "FEEDTOOL_CACHE_KEY"
+_MAC_SIZE = 32
+_cache_key: bytes | None = None
+
+
+def cache_key_file() -> Path:
+    """Where the cache key is kept: $XDG_CACHE_HOME/feedtool/cache-key (~/.cache by default)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "feedtool" / "cache-key"
+
+
+def _key() -> bytes:
+    global _cache_key
+    if _cache_key is None:
+        given = os.environ.get(CACHE_KEY_VARIABLE)
+        _cache_key = given.encode("utf-8", "surrogateescape") if given else _key_from_file()
+    return _cache_key
+
+
+def _key_from_file() -> bytes:
+    """The key in `cache_key_file`, made (0600) if missing; without a usable file, a key for this
+    run alone: nothing cached is then reused, which costs time only."""
+    try:
+        path = cache_key_file()
+        key = path.read_bytes() if path.exists() else b""
+        if len(key) < 32:
+            from .errors import OutputError
+            from .output import create_files
+
+            try:
+                create_files(path.parent, {path.name: os.urandom(32).hex().encode()}, mode=0o600)
+            except OutputError:  # another run made it meanwhile, or the folder is not writable
+                pass
+            key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except (OSError, RuntimeError):  # no home folder, or an unreadable key
+        pass
+    return os.urandom(32)
+
+
+def sign(data: bytes) -> bytes:
+    """`data` behind its keyed hash (see `verified`)."""
+    return blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() + data
+
+
+def verified(blob: bytes | memoryview) -> memoryview:
+    """The data `sign` signed with this user's key; ValueError for anything else."""
+    view = memoryview(blob)
+    data = view[_MAC_SIZE:]
+    if len(view) < _MAC_SIZE or blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() != view[:_MAC_SIZE]:
+        raise ValueError("not signed with this user's cache key")
+    return data
+
 
 def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None = None) -> list[str]:
     """Every post file under `folder`, sorted, so outputs never depend on directory order.
@@ -162,17 +218,16 @@ def with_all_stats(listing: PostFiles) -> PostFiles:
 
 
 # A listing kept between runs (`kept_listing`), read before anything else is imported: marshal,
-# built into Python, reads it with nothing to import (pickle costs 3 ms). With a hash of its
-# content: a damaged file, or one from another Python, reads as nothing, and the posts are listed.
-_LISTING_FORMAT = 2
+# built into Python, reads it with nothing to import. Signed (`sign`): a damaged file, another
+# user's, or one from another Python reads as nothing, and the posts are listed.
+_LISTING_FORMAT = 3
 KEPT_LISTING = "listing.marshal"  # its file's name in the cache folder
 
 
 def dump_listing(listing: PostFiles) -> bytes:
     """`listing`'s files and folders, for `kept_listing` (its folders' identities as proofs:
     UNTRUSTED where a stat cannot prove the folder unchanged)."""
-    content = marshal.dumps(("\0".join(listing.files), listing.folders))
-    return marshal.dumps((_LISTING_FORMAT, blake2b(content, digest_size=16).digest(), content))
+    return sign(marshal.dumps((_LISTING_FORMAT, "\0".join(listing.files), listing.folders)))
 
 
 def kept_listing(path: Path, root: Path) -> PostFiles | None:
@@ -181,10 +236,9 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
     files; None otherwise. (Its `listed_ns` is 0: it was not listed now.)"""
     try:
         with open(path, "rb") as handle:
-            version, digest, content = marshal.loads(handle.read())
-        if version != _LISTING_FORMAT or blake2b(content, digest_size=16).digest() != digest:
+            version, joined, folders = marshal.loads(verified(handle.read()))
+        if version != _LISTING_FORMAT:
             return None
-        joined, folders = marshal.loads(content)
     except Exception:  # absent, damaged, or from another Python
         return None
     if (not folders or folders[0][0] != os.fspath(root)

@@ -196,11 +196,11 @@ def write_file(path: Path, data: bytes, staging: Path | None = None) -> None:
     write_files(path.parent, {path.name: data}, staging=staging)
 
 
-def _stage(target: Path, data: bytes, folder: Path | None = None) -> Path:
+def _stage(target: Path, data: bytes, folder: Path | None = None, mode: int | None = None) -> Path:
     """Write `data` to a flushed temporary file in `folder` (default: beside `target`), with
-    target's permissions."""
+    `mode`, else target's permissions."""
     try:
-        mode = target.stat().st_mode & 0o7777
+        mode = mode if mode is not None else target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
     import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
@@ -258,22 +258,23 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def create_files(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write new files atomically, never replacing one that exists (even if it appeared a moment
-    ago): each is linked into place, which fails for an existing name. Raises OutputError."""
+def create_files(out_dir: Path, files: Mapping[str, bytes], mode: int | None = None) -> list[Path]:
+    """Write new files atomically (with `mode`, default 0644), never replacing one that exists
+    (even if it appeared a moment ago): each is linked into place, which fails for an existing
+    name. Raises OutputError."""
     written: list[Path] = []
     root = out_dir.resolve()
     for relative, data in files.items():
         target = _inside(root, relative, out_dir)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = _stage(target, data)
+            temporary = _stage(target, data, mode=mode)
             try:
                 os.link(temporary, target)
             except FileExistsError:
                 raise
             except OSError:  # no hard links here (FAT, some network drives): create exclusively
-                with open(target, "xb") as handle:
+                with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode or 0o644), "wb") as handle:
                     handle.write(data)
             finally:
                 temporary.unlink(missing_ok=True)

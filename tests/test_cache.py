@@ -22,6 +22,7 @@ from conftest import checkout_env, write_post
 from feedtool import build as build_module, cache as cache_module, cli as cli_module, config, parallel, render as render_module, validate
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
+from feedtool import files as files_module
 from feedtool.files import _IDENTITY, changed_ns, identity
 from feedtool.output import write_files
 
@@ -310,7 +311,7 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     written = _save(cache, site.cache)
     base = written[cache_module.BASE]
     header_size = int.from_bytes(base[:4], "little")  # a base: the header's size, the header, the entries
-    assert bool(pickle.loads(base[4 + header_size:])["batches"]) == two_cores  # some came from the helper
+    assert bool(pickle.loads(files_module.verified(base[4 + header_size:]))["batches"]) == two_cores  # some came from the helper
     warm = validate.open_cache(site)
     assert set(warm.files) == {os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)}
     monkeypatch.setattr(validate, "_read_one", None)  # nothing is read again
@@ -806,3 +807,52 @@ def test_files_read_too_soon_after_a_change_are_compared_by_content(blog: Path, 
     old.write_text(old.read_text(encoding="utf-8").replace("date:", "date: 2025-09-30\nwas:", 1), encoding="utf-8")
     assert run("build", "--limit", "2").exit_code == 0 and checks == [1]
     assert "deepseek" in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0].link
+
+
+class _Planted:
+    """Unpickling this creates the file it names: what a crafted cache could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_cache_that_came_with_the_blog_is_never_unpickled(blog: Path, run, tmp_path: Path):
+    """A .feedtool-cache/ from a pull request, even one made by feedtool on another machine,
+    reads as no cache: nothing in it runs, and the feeds are built as without it."""
+    import marshal
+    import pickle
+
+    assert run("build", "--out", "fresh").exit_code == 0
+    cache = blog / ".feedtool-cache"
+    other_machine = {path.name: path.read_bytes() for path in cache.iterdir() if path.is_file()}
+    assert {"posts.pickle", "journal.pickle", "selection.pickle", "listing.marshal"} <= set(other_machine)
+    markers = []
+    for name in other_machine:
+        markers.append(tmp_path / f"ran-{name}")
+        evil = pickle.dumps(_Planted(markers[-1]))
+        payload = (marshal.dumps((3, "x", [])) if name.endswith(".marshal")
+                   else len(evil).to_bytes(4, "little") + evil + evil if name == "posts.pickle" else evil)
+        (cache / name).write_bytes(payload)
+    built = run("build")
+    assert built.exit_code == 0, built.output
+    assert not [marker for marker in markers if marker.exists()]
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        assert (blog / "public" / name).read_bytes() == (blog / "fresh" / name).read_bytes()
+
+    # Signed with another user's key: ignored all the same, and replaced by this user's.
+    for name, data in other_machine.items():
+        (cache / name).write_bytes(data)
+    site = config.load(blog / "feedtool.toml")
+    assert validate.open_cache(site).base_id != ""  # this user's key reads it
+    home = os.environ["XDG_CACHE_HOME"]
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "another-user")
+    files_module._cache_key = None
+    try:
+        other = validate.open_cache(site)
+        assert (other.base_id, other.kept) == ("", None)
+    finally:
+        os.environ["XDG_CACHE_HOME"] = home
+        files_module._cache_key = None
