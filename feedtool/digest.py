@@ -91,8 +91,15 @@ def iso_week(text: str, site: Site) -> Window:
 
 def _week_from(monday: date, site: Site) -> Window:
     year, week, _ = monday.isocalendar()
-    return Window(f"{year}-W{week:02d}", f"{year} 第 {week} 周", _midnight(monday, site),
-                  _midnight(monday + timedelta(days=7), site))
+    return _window(f"{year}-W{week:02d}", f"{year} 第 {week} 周", monday, 7, site)
+
+
+def _window(name: str, label: str, first: date, days: int, site: Site) -> Window:
+    """`days` days from `first` 00:00 in the site zone; DigestError past the calendar's end."""
+    try:
+        return Window(name, label, _midnight(first, site), _midnight(first + timedelta(days=days), site))
+    except OverflowError:
+        raise DigestError(f"{name}: ends after the year 9999, which the calendar cannot hold") from None
 
 
 def week_of(moment: datetime, site: Site) -> Window:
@@ -111,8 +118,7 @@ def date_range(since: date, until: date, site: Site) -> Window:
     """From `since` 00:00 to the end of `until` (inclusive), in the site zone."""
     if until < since:
         raise DigestError(f"--until {until} is before --since {since}")
-    return Window(f"{since}_{until}", f"{since} 至 {until}", _midnight(since, site),
-                  _midnight(until + timedelta(days=1), site))
+    return _window(f"{since}_{until}", f"{since} 至 {until}", since, (until - since).days + 1, site)
 
 
 def select(posts: Sequence[Post], window: Window, now: datetime) -> list[Post]:

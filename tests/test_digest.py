@@ -567,3 +567,10 @@ def test_a_display_name_in_unsubscribe_mailto_is_a_config_error(blog: Path, run)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "digest.unsubscribe_mailto: expected a bare address such as unsubscribe@example.com" in result.stderr
     assert not (blog / "public" / "digest").exists()
+
+
+@pytest.mark.parametrize("window", [["--week", "9999-W52"], ["--since", "9999-12-30", "--until", "9999-12-31"]])
+def test_a_window_past_the_calendars_end_is_a_clear_error(blog: Path, run, window: list[str]):
+    result = run("digest", *window)
+    assert result.exit_code == 2 and "internal error" not in result.output  # as a week that does not exist
+    assert "ends after the year 9999" in result.output
