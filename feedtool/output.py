@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import OutputError
+from .files import read_regular_file
 
 
 def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = (),
@@ -184,9 +185,10 @@ def lock(path: Path, *, wait: bool = False) -> IO[bytes] | None:
 
 
 def read_if_present(path: Path) -> bytes | None:
-    """The bytes of a file written earlier (to compare with or add to), None if it cannot be read."""
+    """The bytes of a file written earlier (to compare with or add to), None if it cannot be read
+    or is no regular file (a pipe put in its place would hang the run)."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError:
         return None
 

@@ -132,7 +132,7 @@ class Ledger:
         """Lower-cased addresses that have `digest`. A torn last line (a kill mid-write) is ignored."""
         done: set[str] = set()
         try:
-            lines = self.path.read_bytes().split(b"\n")
+            lines = read_regular_file(self.path, follow_symlinks=True).split(b"\n")
         except FileNotFoundError:
             return done
         except OSError as exc:

@@ -222,3 +222,29 @@ def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, ru
     assert result.exit_code == 2 and "HTML page" not in result.output, result.output
     assert "feed.xml: the file declares XML entities in its DOCTYPE" in result.stderr
     assert not (tmp_path / "posts").exists()
+
+
+def test_a_pipe_in_place_of_an_output_or_the_ledger_does_not_hang(blog: Path, run):
+    assert run("build").exit_code == 0
+    (blog / "public" / "atom.xml").unlink()
+    os.mkfifo(blog / "public" / "atom.xml")  # nothing ever writes to it: reading it would wait forever
+    child = spawn_feedtool(blog, "build", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _, err = child.communicate(timeout=20)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err.decode()
+    assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries  # replaced by the feed
+
+    (blog / ".feedtool").mkdir(exist_ok=True)
+    ledger = blog / ".feedtool" / "sent.jsonl"
+    os.mkfifo(ledger)
+    recipients = blog / "to.txt"
+    recipients.write_text("a@example.com\n", encoding="utf-8")
+    child = spawn_feedtool(blog, "digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "to.txt",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _, err = child.communicate(timeout=20)
+    finally:
+        child.kill()
+    assert child.returncode in (0, 1, 2) and "internal error" not in err.decode(), err.decode()
