@@ -459,15 +459,16 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
 
         out = out_dir or site.out
         # The archive index is read (by the helper), added to and written back under a lock, so
-        # that digests of other weeks written at the same time keep their entries.
-        held = lock(out / dg.DIGEST_DIR / ".index.json.lock", wait=True)
+        # that digests of other weeks written at the same time keep their entries. The lock and the
+        # temporary files stay in the cache folder: nothing of them is ever published.
+        held = lock(site.cache / "digest-archive.lock", wait=True)
         try:
             letter, files, notes = rendered_by(helper, dg.make, chosen_posts, site, report, cache,
                                                window, now, out)
             _save_cache(cache)
             for note in notes:
                 click.echo(f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True)
-            write_files(out, files)
+            write_files(out, files, staging=_staging(site))
         finally:
             if held is not None:
                 held.close()

@@ -574,3 +574,9 @@ def test_a_window_past_the_calendars_end_is_a_clear_error(blog: Path, run, windo
     result = run("digest", *window)
     assert result.exit_code == 2 and "internal error" not in result.output  # as a week that does not exist
     assert "ends after the year 9999" in result.output
+
+
+def test_a_digest_leaves_nothing_of_its_own_in_the_published_folder(blog: Path, run):
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    published = sorted(p.name for p in (blog / "public" / "digest").iterdir())
+    assert published == ["2025-W34.eml", "2025-W34.html", "2025-W34.txt", "index.html", "index.json"]
