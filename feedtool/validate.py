@@ -491,20 +491,21 @@ class _Listing:
         return names is not None and name in names
 
 
-def _same_file_name(post: Post) -> str:
-    """The slug as a disk that ignores case and Unicode normalisation (macOS, Windows) sees it:
-    Hello and hello, or café in NFC and NFD, would be one file there."""
-    slug = post.slug
-    return slug.lower() if slug.isascii() else unicodedata.normalize("NFC", slug).casefold()
+def _same_file(post: Post) -> str:
+    """The permalink as a disk that ignores case and Unicode normalisation (macOS, Windows) sees
+    it: /Hello/ and /hello/, or café in NFC and NFD, would be one file there."""
+    link = unquote(post.permalink)
+    return link.lower() if link.isascii() else unicodedata.normalize("NFC", link).casefold()
 
 
 def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnostic]]:
-    """The same slug, permalink or id in two posts: an error in each file, naming the other."""
+    """The same permalink or id in two posts: an error in each file, naming the other. (Slugs may
+    repeat: Hugo's in two folders, Jekyll's on two days are distinct URLs.)"""
     found = []
     reported: set[tuple[str, str]] = set()
     posts = [a.post for a in analyses]
-    for label in ("slug", "permalink", "id"):
-        value_of = _same_file_name if label == "slug" else operator.attrgetter(label)
+    for label in ("permalink", "id"):
+        value_of = _same_file if label == "permalink" else operator.attrgetter(label)
         if len(set(map(value_of, posts))) == len(posts):  # all different, as nearly always
             continue
         groups: dict[str, list[Analysis]] = {}

@@ -191,15 +191,15 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
 
 @pytest.mark.parametrize("first, second",
                          [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")])
-def test_slugs_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, first: str, second: str):
+def test_permalinks_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, first: str, second: str):
     for number, slug in enumerate((first, second)):
         text = f"---\ntitle: t\ndate: 2025-01-01\nslug: {slug}\n---\nbody\n"
         write_post(blog / "posts", f"p{number}.md", text)
     for command in COMMANDS:
         result = run(*command)
         assert result.exit_code == 1, (command, result.output)
-        assert result.output.count("error FT208 slug") == 2, (command, result.output)
-        assert f"slug {first!r} is also used by" in result.output, (command, result.output)
+        assert result.output.count("error FT208 permalink") == 2, (command, result.output)
+        assert "is also used by" in result.output, (command, result.output)
 
 
 def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run, monkeypatch):

@@ -124,8 +124,9 @@ def test_check_across_files(tmp_path: Path):
     texts = [d.text().replace(str(tmp_path) + "/", "") for d in report.diagnostics]
     names = {Path(t.split(":")[0]).name for t in texts}
     assert names == {"a.md", "b.md", "c.md"}
-    assert any("a.md:4:7: error FT208 slug 'same' is also used by" in t and "b.md" in t for t in texts)
-    assert any("b.md:4:7: error FT208 slug 'same' is also used by" in t and "a.md" in t for t in texts)
+    link = "'https://pan.example.com/posts/same/'"
+    assert any(f"a.md:4:7: error FT208 permalink {link} is also used by" in t and "b.md" in t for t in texts)
+    assert any(f"b.md:4:7: error FT208 permalink {link} is also used by" in t and "a.md" in t for t in texts)
     assert any("b.md:5:1: warning FT115 unknown key 'titel' (did you mean 'title'?)" in t for t in texts)
     assert any("c.md:3:7: warning FT203 date 2999-01-01T00:00:00+08:00 is in the future" in t for t in texts)
     assert [p.title for p in report.posts] == ["c"]

@@ -110,8 +110,9 @@ def test_existing_local_files_are_fine(tmp_path: Path, run, monkeypatch):
 def test_duplicates_name_both_files(blog: Path, run):
     write_post(blog / "posts", "copy.md", GOOD.replace("---\n\n", "slug: glm-vl\n---\n\n"))
     result = run("validate")
-    assert "posts/copy.md:5:7: error FT208 slug 'glm-vl' is also used by posts/glm-vl.md" in result.stdout
-    assert "posts/glm-vl.md:1:1: error FT208 slug 'glm-vl' is also used by posts/copy.md" in result.stdout
+    link = "'https://pan.example.com/posts/glm-vl/'"
+    assert f"posts/copy.md:5:7: error FT208 permalink {link} is also used by posts/glm-vl.md" in result.stdout
+    assert f"posts/glm-vl.md:1:1: error FT208 permalink {link} is also used by posts/copy.md" in result.stdout
 
 
 # --fix -----------------------------------------------------------------------------------------
