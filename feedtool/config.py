@@ -26,7 +26,15 @@ from .files import read_regular_file
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
 PERMALINK_FIELDS = ("base_url", "slug", "title", "year", "month", "day", "i_month", "i_day", "short_year",
-                    "categories")
+                    "categories", "hour", "minute", "second", "y_day", "monthname", "short_month",
+                    "long_month", "w_year", "week", "w_day", "short_day", "long_day", "path", "section",
+                    "sections", "filename", "slug_or_title", "category")
+# Fields whose value depends on the post's file or front matter, or on its generator's spelling
+# (`sources.url_fields`); `front.KEY` ones too.
+OWN_FIELDS = frozenset(("path", "section", "sections", "filename", "slug_or_title", "category", "slug",
+                        "title"))
+# Fields that tell one post from another (a pattern needs one); `front.KEY`, a front matter value, too.
+_POST_FIELDS = frozenset(("slug", "title", "filename", "slug_or_title"))
 SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
@@ -106,24 +114,25 @@ class Site:
         return host if _DOMAIN.fullmatch(host) else "localhost"
 
     def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
-                      title: str = "", pattern: str | None = None) -> str:
+                      title: str = "", pattern: str | None = None,
+                      fields: dict[str, str] | None = None) -> str:
         """The public URL of a post, from the configured pattern or the post's own (Jekyll's empty
-        {categories} leaves no double slash; {title} is the title as Hugo urlizes it)."""
+        {categories} leaves no double slash; {title} is the title as Hugo urlizes it). `fields`:
+        the values of the other fields (`sources.url_fields`), which win."""
         pattern = pattern or self.permalink
         used = _pattern_fields(pattern)
-        local = date.astimezone(self.zone) if date and used & _DATE_FIELDS else None
-        url = pattern.format(
-            base_url=self.base_url,
-            slug=slug,
-            title=(quote(urlize(title), safe="") if title else slug) if "title" in used else "",
-            year=f"{local.year:04d}" if local else "",
-            month=f"{local.month:02d}" if local else "",
-            day=f"{local.day:02d}" if local else "",
-            i_month=str(local.month) if local else "",
-            i_day=str(local.day) if local else "",
-            short_year=f"{local.year % 100:02d}" if local else "",
-            categories="/".join(quote(c.lower(), safe="") for c in categories) if "categories" in used else "",
-        )
+        values = {"base_url": self.base_url, "slug": slug}
+        if "title" in used:
+            values["title"] = quote(urlize(title), safe="") if title else slug
+        if "categories" in used:
+            values["categories"] = "/".join(quote(c.lower(), safe="") for c in categories)
+        if used & _DATE_FIELDS:
+            local = date.astimezone(self.zone) if date else None
+            values.update(_date_fields(local) if local else dict.fromkeys(_DATE_FIELDS, ""))
+        if fields:
+            values.update(fields)
+        url = "".join(text + (values.get(field, "") if field is not None else "")
+                      for text, field in _pattern_parts(pattern))
         scheme, rest = url.split("://", 1) if "://" in url else ("", url)
         if "//" in rest:
             rest = re.sub(r"/{2,}", "/", rest)
@@ -147,7 +156,25 @@ def ascii_host(host: str) -> str:
         return ""
 
 
-_DATE_FIELDS = frozenset(("year", "month", "day", "i_month", "i_day", "short_year"))
+_DATE_FIELDS = frozenset(("year", "month", "day", "i_month", "i_day", "short_year", "hour", "minute",
+                          "second", "y_day", "monthname", "short_month", "long_month", "w_year", "week", "w_day",
+                          "short_day", "long_day"))
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _date_fields(local: datetime) -> dict[str, str]:
+    """The date fields of a permalink, in English whatever the machine's locale (as Jekyll's
+    strftime and Hugo's month names)."""
+    w_year, week, w_day = local.isocalendar()
+    month, day = _MONTHS[local.month - 1], _DAYS[local.weekday()]
+    return {"year": f"{local.year:04d}", "month": f"{local.month:02d}", "day": f"{local.day:02d}",
+            "i_month": str(local.month), "i_day": str(local.day), "short_year": f"{local.year % 100:02d}",
+            "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
+            "y_day": f"{local.timetuple().tm_yday:03d}", "monthname": month.lower(), "short_month": month[:3],
+            "long_month": month, "w_year": f"{w_year:04d}", "week": f"{week:02d}", "w_day": str(w_day),
+            "short_day": day[:3], "long_day": day}
 _SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
 _REQUIRED = ("title", "base_url")
 
@@ -303,8 +330,9 @@ def _check(key: str, expected: str, value: Any) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Asia/Shanghai)") from None
     if key == "permalink":
-        if not {"slug", "title"} & _check_pattern(value, PERMALINK_FIELDS):
-            raise ValueError("pattern must contain {slug} (or {title})")
+        fields = _check_pattern(value, PERMALINK_FIELDS, front=True)
+        if not _POST_FIELDS & fields and not any(f.startswith("front.") for f in fields):
+            raise ValueError("pattern must contain {slug} (or {title}, {filename}, {front.KEY})")
         if not value.startswith("{base_url}") and not urlsplit(value).scheme:
             raise ValueError("pattern must start with {base_url} or an absolute URL")
     if key == "digest.subject":
@@ -342,15 +370,33 @@ def _check_url(key: str, value: str) -> None:
         raise ValueError(f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)")
 
 
+@lru_cache(maxsize=256)
+def own_fields(pattern: str, kind: str) -> frozenset[str]:
+    """The fields of a checked permalink pattern that `sources.url_fields` fills for a blog of `kind`:
+    those of the post's file and front matter, and the generators' own spelling of slug and title."""
+    own = OWN_FIELDS if kind in ("jekyll", "hexo") else OWN_FIELDS - {"title"} if kind == "hugo" \
+        else OWN_FIELDS - {"slug", "title"}
+    return frozenset(name for name in _pattern_fields(pattern) if name in own or name.startswith("front."))
+
+
 @lru_cache(maxsize=256)  # the site's pattern, and posts' own (Jekyll, Hexo)
 def _pattern_fields(pattern: str) -> frozenset[str]:
     """The {fields} a permalink pattern uses: the others are not worth computing for every post."""
-    return frozenset(_check_pattern(pattern, PERMALINK_FIELDS))
+    return frozenset(_check_pattern(pattern, PERMALINK_FIELDS, front=True))
 
 
-def _check_pattern(value: str, names: tuple[str, ...]) -> set[str]:
+@lru_cache(maxsize=256)
+def _pattern_parts(pattern: str) -> tuple[tuple[str, str | None], ...]:
+    """A checked pattern as (literal text, field or None) pairs; a `front.KEY:default` field keeps
+    its default in its name."""
+    return tuple((text, None if field is None else field + (":" + spec if spec else ""))
+                 for text, field, spec, _ in string.Formatter().parse(pattern))
+
+
+def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> set[str]:
     """The fields of a pattern filled per post or issue: only the plain {fields} in `names`
-    (no {slug[0]}, {title.x}, {week:02d}, {}), so that filling it cannot fail."""
+    (no {slug[0]}, {title.x}, {week:02d}, {}), so that filling it cannot fail; with `front`, also
+    {front.KEY} and {front.KEY:default} (a front matter value)."""
     allowed = ", ".join("{" + name + "}" for name in names)
     try:
         parts = list(string.Formatter().parse(value))
@@ -359,6 +405,9 @@ def _check_pattern(value: str, names: tuple[str, ...]) -> set[str]:
     fields = set()
     for _, field, spec, conversion in parts:
         if field is None:
+            continue
+        if front and re.fullmatch(r"front\.\w+", field) and not conversion and "{" not in spec:
+            fields.add(field + (":" + spec if spec else ""))
             continue
         if field not in names or spec or conversion:
             written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"

@@ -10,6 +10,7 @@ import errno
 import marshal
 import math
 import os
+import re
 import struct
 import time
 from pathlib import Path
@@ -22,6 +23,8 @@ except ImportError:  # another Python implementation
     from hashlib import blake2b
 
 POST_SUFFIXES = (".md", ".markdown")
+# Jekyll's DATE_FILENAME_MATCHER: a file in _posts without a date in its name is no post.
+_JEKYLL_POST_NAME = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}-[^/]*\.[^.]+")
 
 # Cache files are signed with a key kept outside the blog: FEEDTOOL_CACHE_KEY, else a file in the
 # user's cache folder, made on first use. A `.feedtool-cache/` that came with the blog (a pull
@@ -245,6 +248,48 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
             or not all(folder_identity(folder) == kept for folder, kept in folders)):
         return None
     return _split_files(joined, None, folders)
+
+
+def are_posts(kind: str, root: str | Path, files: list[str]) -> list[bool]:
+    """Which of the files `find` lists under the posts folder `root` are posts for the
+    generator `kind`: Jekyll's need a date in their name; Hugo's pages at the content root (an
+    about page) are not posts, nor are Markdown files in a page bundle other than its index."""
+    # What is listed only to be reported (a folder that cannot be read) is kept.
+    if kind == "jekyll":
+        return [not name.lower().endswith(POST_SUFFIXES)
+                or bool(_JEKYLL_POST_NAME.fullmatch(name)) and not name.startswith((".", "_", "#", "~"))
+                for name in map(os.path.basename, files)]
+    if kind != "hugo":
+        return [True] * len(files)
+    root = os.path.abspath(root)
+    indexes: dict[str, str | None] = {}  # folder -> its bundle's index file, if it is in a bundle
+
+    def bundle(folder: str) -> str | None:
+        if folder not in indexes:
+            parent = os.path.dirname(folder)
+            indexes[folder] = _bundle_index(folder) or (
+                bundle(parent) if parent != folder and parent.startswith(root + os.sep) else None)
+        return indexes[folder]
+
+    found = []
+    for path in files:
+        if not path.lower().endswith(POST_SUFFIXES):
+            found.append(True)
+            continue
+        folder = os.path.abspath(os.path.dirname(path))
+        own = os.path.join(folder, os.path.basename(path))
+        found.append(folder != root and bundle(folder) in (None, own))
+    return found
+
+
+def _bundle_index(folder: str) -> str | None:
+    """A Hugo leaf bundle's index file in `folder` (index.md, or index.LANG.md), if any."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    return next((os.path.join(folder, name) for name in names
+                 if name.startswith("index.") and name.lower().endswith(POST_SUFFIXES)), None)
 
 
 def post_files(folder: str | Path, stat: float) -> PostFiles:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 
-from . import sources
+from . import config, sources
 from .config import Site
 from .files import read_regular_file
 from .dates import DateError, parse_date
@@ -735,16 +735,28 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     # A post's own URL: Hugo's `url`, Hexo's and Jekyll's `permalink` (a path on the site).
     own_url = text("permalink" if site.source in ("hexo", "jekyll") else "url")
 
+    # Jekyll's own permalink may hold placeholders; Hexo's is taken as written.
+    pattern = sources.post_pattern(own_url, "jekyll") \
+        if own_url and site.source == "jekyll" and ":" in own_url.split("//", 1)[-1] else None
+    fields = None
+    if (not own_url or pattern) and (wanted := config.own_fields(pattern or site.permalink, site.source)):
+        fields = sources.url_fields(site.source, wanted, path=path, root=os.fspath(site.posts), slug=slug,
+                                    title=(title or "").strip(), front=front.values)
+        for missing in sorted(name for name in wanted if name.startswith("front.") and name not in fields):
+            key = missing[len("front."):]
+            report(key if key in front.values else None, "FT207", f"the permalink uses :{key}, "
+                   f"which this post does not set (add '{key}:' to its front matter)")
+
     if has_errors(out) or title is None or date is None:
         return None
     title = title.strip()
     segment = slug if _URL_SAFE.fullmatch(slug) else quote(slug, safe="")  # quote() is slow; most slugs need none
-    if own_url and ":" in own_url.split("//", 1)[-1]:  # Jekyll-style placeholders in a post's own permalink
-        permalink = site.permalink_for(segment, date, categories, title, pattern=sources.post_pattern(own_url))
+    if pattern:
+        permalink = site.permalink_for(segment, date, categories, title, pattern=pattern, fields=fields)
     elif own_url:
         permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
     else:
-        permalink = site.permalink_for(segment, date, categories, title)
+        permalink = site.permalink_for(segment, date, categories, title, fields=fields)
     # tuple.__new__: Post(...) is the same, through a Python-level __new__ (a microsecond per post).
     return tuple.__new__(Post, (path, slug, title, date, permalink, post_id or permalink, front.body, front.body_line,
                                 updated, sys.intern(author) if author else site.author, tags, categories, summary,

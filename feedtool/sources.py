@@ -11,9 +11,11 @@ import json
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import quote
 
 from .errors import ConfigError
 from .files import read_regular_file
@@ -92,8 +94,9 @@ def _hugo(folder: Path) -> Blog:
     params = data.get("params") if isinstance(data.get("params"), dict) else {}
     lower = {k.lower(): v for k, v in data.items()}
     content = folder / str(lower.get("contentdir", "content"))
-    section = next((s for s in HUGO_SECTIONS if (content / s).is_dir()), "")
-    settings: dict[str, Any] = {"posts": str((content / section) if section else content)}
+    section = next((s for s in HUGO_SECTIONS if (content / s).is_dir()), "posts")
+    # Every section's pages are posts, as in Hugo's own feed; the pages at the root are not.
+    settings: dict[str, Any] = {"posts": str(content)}
     _put(settings, "base_url", lower.get("baseurl"), config_file)
     _put(settings, "title", lower.get("title"), config_file)
     _put(settings, "language", _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")))
@@ -104,21 +107,37 @@ def _hugo(folder: Path) -> Blog:
     if isinstance(lower.get("permalinks"), dict):  # [permalinks] posts = ..., or [permalinks.page]
         table = {k.lower(): v for k, v in lower["permalinks"].items()}
         page = table.get("page") if isinstance(table.get("page"), dict) else {}
-        pattern = page.get(section or "posts") or table.get(section or "posts")
-    if isinstance(pattern, str) and pattern:
-        settings["permalink"] = "{base_url}" + _hugo_pattern(pattern, section or "posts")
-    elif section:
-        settings["permalink"] = "{base_url}/" + section + "/{slug}/"
+        pattern = page.get(section) or table.get(section)
+    # Without a pattern, Hugo's URL is the file's path in content/, the slug replacing its name.
+    settings["permalink"] = "{base_url}" + (_hugo_pattern(pattern) if isinstance(pattern, str) and pattern
+                                            else "/{path}/{slug}/")
     return Blog("hugo", settings, config_file)
 
 
-def _hugo_pattern(pattern: str, section: str) -> str:
-    # Hugo's :title is the urlized title; its :slug is the slug (front matter or file name).
-    out = _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":slug": "{slug}",
-                             ":title": "{title}", ":filename": "{slug}", ":contentbasename": "{slug}",
-                             # feedtool's slug is already the front matter's, else the file's (or bundle's) name
-                             ":slugorfilename": "{slug}", ":slugorcontentbasename": "{slug}",
-                             ":section": section, ":sections": section})
+# Each generator's permalink placeholders as feedtool's fields (README, `permalink`); each field
+# is spelled as the blog's generator spells it (`url_fields`).
+_HUGO_TOKENS = {
+    "year": "{year}", "month": "{month}", "monthname": "{monthname}", "day": "{day}",
+    "title": "{title}", "slug": "{slug_or_title}", "filename": "{filename}", "contentbasename": "{filename}",
+    "slugorfilename": "{slug}", "slugorcontentbasename": "{slug}", "section": "{section}",
+    "sections": "{sections}",
+}
+_JEKYLL_TOKENS = {
+    **{name: "{" + name + "}" for name in (
+        "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "short_year", "y_day",
+        "short_month", "long_month", "w_year", "week", "w_day", "short_day", "long_day", "title", "slug",
+        "categories")},
+    "name": "{filename}", "slugified_categories": "{categories}", "output_ext": ".html",
+}
+_HEXO_TOKENS = {
+    **{name: "{" + name + "}" for name in (
+        "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "category")},
+    "title": "{path}/{filename}", "name": "{filename}", "post_title": "{title}", "id": "{front.id}",
+}
+
+
+def _hugo_pattern(pattern: str) -> str:
+    out = _pattern(pattern, re.compile(r":(\w+)"), _HUGO_TOKENS)
     return out if out.startswith("/") else "/" + out
 
 
@@ -131,8 +150,11 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         _put(settings, "base_url", data.get("url"), config_file)
         language = data.get("language")
         _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
-        pattern = data.get("permalink") or ":year/:month/:day/:title/"
-        settings["permalink"] = post_pattern(str(pattern).lstrip("/"))
+        pattern = str(data.get("permalink") or ":year/:month/:day/:title/")
+        if data.get("post_asset_folder") and not pattern.endswith(("/", ".html")):
+            pattern += "/"  # as Hexo ends such a permalink
+        defaults = data.get("permalink_defaults")
+        settings["permalink"] = post_pattern(pattern, "hexo", defaults if isinstance(defaults, dict) else {})
     else:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
@@ -141,7 +163,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
-        settings["permalink"] = post_pattern(pattern)
+        settings["permalink"] = post_pattern(pattern, "jekyll")
     _put(settings, "title", data.get("title"), config_file)
     _put(settings, "description", data.get("description") or data.get("subtitle"), config_file)
     _put(settings, "author", _name(data.get("author")))
@@ -154,29 +176,41 @@ _JEKYLL_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
     "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
+_HEXO_PLACEHOLDER = re.compile(r":(\w*[^_\W])", re.ASCII)  # hexo-util's Permalink
+_JEKYLL_PLACEHOLDER = re.compile(r":([a-z_]+)")  # Jekyll's URL
 
 
-def _hexo_jekyll_pattern(pattern: str) -> str:
-    return _pattern(pattern, {":year": "{year}", ":month": "{month}", ":day": "{day}", ":i_month": "{i_month}",
-                              ":i_day": "{i_day}", ":title": "{slug}", ":slug": "{slug}", ":name": "{slug}",
-                              ":post_title": "{slug}", ":categories": "{categories}", ":category": "{categories}",
-                              ":slugified_categories": "{categories}",
-                              ":output_ext": ".html", ":short_year": "{short_year}"})
+def _pattern(pattern: str, placeholder: re.Pattern[str], tokens: dict[str, str],
+             other: Callable[[str], str] | None = None) -> str:
+    """A generator's permalink (:year/:slug/) as feedtool's ({year}/{slug}/); `other` makes the
+    field of a placeholder not in `tokens`, which otherwise stays as written."""
+    out = []
+    for index, part in enumerate(placeholder.split(pattern)):  # text, name, text, name, ...
+        if index % 2 and part in tokens:
+            out.append(tokens[part])
+        elif index % 2 and other:
+            out.append(other(part))
+        else:
+            out.append((":" if index % 2 else "") + part.replace("{", "{{").replace("}", "}}"))
+    return "".join(out)
 
 
-def _pattern(pattern: str, tokens: dict[str, str]) -> str:
-    """A generator's permalink (:year/:slug/) as feedtool's ({year}/{slug}/); longest tokens first."""
-    out = pattern.replace("{", "{{").replace("}", "}}")
-    for token in sorted(tokens, key=len, reverse=True):
-        out = out.replace(token, tokens[token])
-    return out
+def post_pattern(pattern: str, kind: str, defaults: dict[str, Any] | None = None) -> str:
+    """A Jekyll or Hexo permalink (a site's, or a Jekyll post's own) as a feedtool pattern. A Hexo
+    placeholder that is not built in is the post's front matter value (hexo-abbrlink's
+    :abbrlink), else `defaults` (Hexo's permalink_defaults)."""
+    pattern = pattern if pattern.startswith("/") else "/" + pattern
+    if kind == "hexo":
+        def front(name: str) -> str:
+            default = defaults.get(name) if defaults else None
+            fallback = str(default).replace("{", "").replace("}", "") if default is not None else ""
+            return "{front." + name + (":" + fallback if fallback else "") + "}"
 
-
-def post_pattern(pattern: str) -> str:
-    """A Jekyll/Hexo permalink with placeholders (a site's, or a post's own), as a feedtool pattern."""
-    return "{base_url}" + _hexo_jekyll_pattern(pattern if pattern.startswith("/") else "/" + pattern)
+        return "{base_url}" + _pattern(pattern, _HEXO_PLACEHOLDER, _HEXO_TOKENS, front)
+    return "{base_url}" + _pattern(pattern, _JEKYLL_PLACEHOLDER, _JEKYLL_TOKENS)
 
 
 def _put(settings: dict[str, Any], key: str, value: Any, origin: Path | None = None) -> None:
@@ -223,13 +257,113 @@ def default_slug(kind: str, path: str) -> str:
     """The slug a generator gives a file: a Hugo bundle's folder, urlized as Hugo does; a Jekyll
     name without its date."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    if stem in ("index", "_index") and kind in ("hugo", "hexo"):
+    if stem.split(".")[0] in ("index", "_index") and kind in ("hugo", "hexo"):  # index.zh-cn.md too
         stem = os.path.basename(os.path.dirname(path)) or stem
     if kind == "jekyll" and (match := _JEKYLL_NAME.match(stem)):
         return match[4]
     if kind == "hugo":  # "Hello World" -> hello-world
         return hugo_case(stem)
     return stem
+
+
+def url_fields(kind: str, names: frozenset[str], *, path: str, root: str, slug: str, title: str,
+               front: dict[str, Any]) -> dict[str, str]:
+    """The values, URL-encoded, of the permalink fields in `names` that depend on more than the
+    date, each as the generator of `kind` spells its own placeholder. A `front.KEY` field that the
+    post does not set (and has no default) is missing from the result."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    folder = os.path.relpath(os.path.dirname(path), root).replace(os.sep, "/")
+    folder = "" if folder == "." or folder.startswith("..") else folder
+    if kind == "hugo" and stem.split(".")[0] == "index":  # a page bundle: named by its folder
+        folder, _, stem = folder.rpartition("/")
+    parts = [hugo_case(part) for part in folder.split("/") if part] if kind == "hugo" else folder.split("/")
+    own_slug = front.get("slug") if isinstance(front.get("slug"), (str, int, float)) else None
+    values: dict[str, str] = {}
+    for name in names:
+        if name == "path":
+            values[name] = "/".join(quote(part, safe="") for part in parts if part)
+        elif name in ("section", "sections"):  # Hugo's (sub)sections: folders with an _index file
+            depth = _hugo_section_depth(root, tuple(folder.split("/"))) if name == "sections" else 1
+            values[name] = "/".join(quote(part, safe="") for part in parts[:depth])
+        elif name == "filename":
+            written = stem if kind != "hugo" else hugo_case(stem)
+            values[name] = quote(jekyll_slugify(written), safe=_JEKYLL_SAFE) if kind == "jekyll" \
+                else quote(written, safe="")
+        elif name == "slug_or_title":  # Hugo's :slug
+            values[name] = quote(_urlize(str(own_slug) if own_slug is not None else title), safe="")
+        elif name == "category":
+            values[name] = "/".join(quote(part, safe="") for part in hexo_category(front.get("categories")))
+        elif name.startswith("front."):
+            key, _, default = name[len("front."):].partition(":")
+            value = front.get(key)
+            usable = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+            text = str(value) if usable else default
+            if text:
+                values[name] = quote(text, safe="/")
+        elif kind == "jekyll" and name in ("slug", "title"):  # Jekyll's :slug and :title
+            written = str(own_slug) if own_slug is not None else (_JEKYLL_NAME.match(stem) or [stem] * 5)[4]
+            values[name] = quote(jekyll_slugify(written, pretty=name == "title"), safe=_JEKYLL_SAFE)
+        elif kind == "hugo" and name == "slug":  # Hugo lower-cases the paths it publishes
+            values[name] = quote(_urlize(str(own_slug)) if own_slug is not None else hugo_case(stem), safe="")
+        elif kind == "hexo" and name == "title":  # Hexo's :post_title
+            values[name] = quote(hexo_slugize(title).lower(), safe="")
+    return values
+
+
+_JEKYLL_SAFE = "!$&'()*+,;=:@"  # what Jekyll's escape_path leaves in a path segment (RFC 3986 pchar)
+
+
+def _urlize(text: str) -> str:
+    """A title or slug as a URL path segment, the way Hugo makes one (config.urlize)."""
+    return "".join(c for c in hugo_case(text) if c.isalnum() or c in "-._~+")
+
+
+def _hugo_section_depth(root: str, parts: tuple[str, ...]) -> int:
+    """How many of a page's folders are Hugo sections: the first, and each below it down to the
+    deepest that holds an _index file."""
+    depth = 1
+    for index in range(2, len(parts) + 1):
+        folder = os.path.join(root, *parts[:index])
+        try:
+            if any(name.startswith("_index.") for name in os.listdir(folder)):
+                depth = index
+        except OSError:
+            pass
+    return min(depth, len([p for p in parts if p]))
+
+
+def jekyll_slugify(text: str, *, pretty: bool = False) -> str:
+    """Jekyll's Utils.slugify: runs of other than letters, marks and digits (and, `pretty`, of
+    ._~!$&'()+,;=@) become one hyphen, none at either end; lower case unless `pretty` (:title
+    keeps the case)."""
+    keep = "._~!$&'()+,;=@" if pretty else ""
+    out = "".join(c if c in keep or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+                  else "-" for c in text)
+    out = re.sub("-{2,}", "-", out).strip("-")
+    return out if pretty else out.lower()
+
+
+_HEXO_SPECIAL = re.compile(r"""[\s~`!@#$%^&*()\-_+=\[\]{}|\\;:"'<>,.?/]+""")
+
+
+def hexo_slugize(text: str) -> str:
+    """hexo-util's slugize: control characters dropped, runs of punctuation and spaces to one
+    hyphen, none at either end (its accent folding left out: Chinese titles have none)."""
+    text = re.sub("[\\x00-\\x1f]", "", text)
+    return _HEXO_SPECIAL.sub("-", text).strip("-")
+
+
+def hexo_category(categories: Any) -> list[str]:
+    """Hexo's :category: the last category with its parents, slugized (`[技术, Python]` is
+    技术/Python; `[[技术, Python], 生活]` is 生活), else Hexo's default_category."""
+    if isinstance(categories, str):
+        categories = [categories]
+    if not isinstance(categories, list) or not categories:
+        return ["uncategorized"]
+    last = categories[-1]
+    chain = last if isinstance(last, list) else categories  # [[a, b], c]: c; [a, b]: a > b
+    names = [hexo_slugize(str(item)) for item in chain if isinstance(item, (str, int, float))]
+    return names or ["uncategorized"]
 
 
 _COVER = re.compile(r"^(cover|feature|featured|thumbnail)\.(png|jpe?g|webp|gif|avif)$", re.IGNORECASE)

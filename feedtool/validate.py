@@ -32,7 +32,7 @@ from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
-from .files import Identity, find, identity, read_regular_file
+from .files import Identity, are_posts, find, identity, read_regular_file
 from .posts import KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, codepoint, loads, split_more, too_complex, yaml_loader
 
 
@@ -106,6 +106,11 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     first files (or of all), if already taken (`files.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
+    if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts: left out
+        kept = are_posts(site.source, site.posts, list(files))
+        if not all(kept):
+            stats = stats and [stat for stat, keep in zip(stats, kept) if keep]
+            files = [file for file, keep in zip(files, kept) if keep]
     keys = absolute_paths(files, cwd)
     analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys, stats=stats)
     if cache:
@@ -516,11 +521,11 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
                 value = getattr(a.post, label)
                 name = display_path(a.path, cwd)
                 others = ", ".join(display_path(other.path, cwd) for other in items if other is not a)
-                # A slug clash is usually a permalink and id clash too: say it once per pair.
+                # A permalink clash is usually an id clash too: say it once per pair.
                 if (name, others) in reported:
                     continue
                 reported.add((name, others))
-                line, column = a.places.get(label, (1, 1))
+                line, column = a.places.get("slug" if label == "permalink" else label, (1, 1))
                 found.append((a.path, Diagnostic("", line, column, "error", "FT208",
                                                  f"{label} {value!r} is also used by {others}")))
     return found

@@ -41,7 +41,8 @@ def test_hugo_site(site: Path, run):
     entries = {e.title: e for e in parsed.entries}
     assert list(entries) == ["GLM-VL系列论文解析", "页面包里的文章", "TOML 写的文章", "JSON 写的文章", "自定义地址"]
     glm = entries["GLM-VL系列论文解析"]
-    assert glm.link == "https://hugo.example.com/2025/08/glm-vl/"  # [permalinks] posts = "/:year/:month/:slug/"
+    # [permalinks] posts = "/:year/:month/:slugorfilename/"
+    assert glm.link == "https://hugo.example.com/2025/08/glm-vl/"
     assert glm.published == "2025-08-24T00:00:00+08:00" and glm.updated == "2025-08-26T09:30:00+08:00"  # lastmod
     assert glm.media_content[0]["url"] == "https://hugo.example.com/images/glm-cover.png"  # cover.image
     assert "https://hugo.example.com/images/glm-arch.png" in glm.content[0].value
@@ -129,7 +130,7 @@ def test_detection_and_settings(tmp_path: Path):
     assert sources.detect(tmp_path) == "plain"
     hugo = config.load(None, SITES / "hugo")
     assert (hugo.source, hugo.base_url, hugo.language, hugo.author) == ("hugo", "https://hugo.example.com", "zh-CN", "pan")
-    assert hugo.posts == (SITES / "hugo" / "content" / "posts").absolute()
+    assert hugo.posts == (SITES / "hugo" / "content").absolute()  # its root pages are no posts
     jekyll = config.load(None, SITES / "jekyll")
     assert jekyll.base_url == "https://jekyll.example.com/blog" and jekyll.excerpt_separator == "\n\n"
     for raw, tag in (("zh-cn", "zh-CN"), ("zh_TW", "zh-TW"), ("zh-hans-cn", "zh-Hans-CN"), ("en", "en")):
@@ -160,8 +161,8 @@ def test_no_config_and_no_blog_is_a_clear_error(tmp_path: Path, run, monkeypatch
 def test_hugo_title_and_file_name_urls(site: Path, run):
     root = site
     config_file = root / "hugo.toml"
-    config_file.write_text(config_file.read_text(encoding="utf-8").replace('"/:year/:month/:slug/"', '"/:year/:title/"'),
-                           encoding="utf-8")
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        '"/:year/:month/:slugorfilename/"', '"/:year/:title/"'), encoding="utf-8")
     (root / "content" / "posts" / "Hello World.md").write_text(
         "---\ntitle: \"Hello, World! 你好\"\ndate: 2025-07-01\n---\n\n正文。\n", encoding="utf-8")
     assert run("build").exit_code == 0
@@ -172,9 +173,10 @@ def test_hugo_title_and_file_name_urls(site: Path, run):
 
 
 def test_long_permalink_tokens_are_not_read_as_short_ones():
-    assert sources._hugo_pattern("/:year/:slugorfilename/", "posts") == "/{year}/{slug}/"
-    assert sources._hugo_pattern(":sections/:slugorcontentbasename", "posts") == "/posts/{slug}"
-    assert sources.post_pattern("/:slugified_categories/:title/") == "{base_url}/{categories}/{slug}/"
+    assert sources._hugo_pattern("/:year/:slugorfilename/") == "/{year}/{slug}/"
+    assert sources._hugo_pattern(":sections/:slugorcontentbasename") == "/{sections}/{slug}"
+    pattern = sources.post_pattern("/:slugified_categories/:title/", "jekyll")
+    assert pattern == "{base_url}/{categories}/{title}/"
 
 
 @pytest.mark.parametrize("site", ["hexo"], indirect=True)
