@@ -9,7 +9,7 @@ LOCK      := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV_VERSION := 0.13.10
 
-.PHONY: run test test-latest lock bench clean
+.PHONY: run test test-latest lock bench clean generators
 
 run: $(VENV)/.installed
 	$(BIN)/feedtool build
@@ -67,6 +67,11 @@ test-latest:
 # Side by side with Hugo on synthetic 1,000- and 10,000-post blogs; writes BENCHMARKS.md.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+# The real Hugo, Jekyll (+ jekyll-feed) and Hexo (+ hexo-generator-feed) that tests/test_generators.py
+# compares feeds with: Debian's packages (as root or with sudo) and Hexo from its npm lock file.
+generators:
+	@bash tests/generators/install.sh
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-lock public .pytest_cache .hypothesis build *.egg-info bench/.work
