@@ -9,13 +9,13 @@ LOCK      := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV_VERSION := 0.13.10
 
-.PHONY: run test test-latest lock bench clean generators
+.PHONY: run test test-latest lock bench clean test-tools
 
 run: $(VENV)/.installed
 	$(BIN)/feedtool build
 	$(BIN)/feedtool digest --latest
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed test-tools
 	$(BIN)/python -m pytest -q
 
 # A regular (not editable) install, as users get it: an editable install's import hook
@@ -62,16 +62,18 @@ test-latest:
 	.venv-latest/bin/python -m pip install --quiet --upgrade pip
 	.venv-latest/bin/python -m pip install --quiet --upgrade '.[test]'
 	.venv-latest/bin/python tests/test_lock.py  # lists what differs from the lock
+	bash tests/install-tools.sh
 	.venv-latest/bin/python -m pytest -q --deselect tests/test_lock.py::test_the_venv_holds_the_locked_versions
 
 # Side by side with Hugo on synthetic 1,000- and 10,000-post blogs; writes BENCHMARKS.md.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 
-# The real Hugo, Jekyll (+ jekyll-feed) and Hexo (+ hexo-generator-feed) that tests/test_generators.py
-# compares feeds with: Debian's packages (as root or with sudo) and Hexo from its npm lock file.
-generators:
-	@bash tests/generators/install.sh
+# What the tests use beside Python packages: the real Hugo, Jekyll (+ jekyll-feed) and Hexo
+# (+ hexo-generator-feed) that tests/test_generators.py compares feeds with, and Chromium with CJK
+# fonts for the browser tests: Debian's packages (as root or with sudo), Hexo from its npm lock.
+test-tools:
+	@bash tests/install-tools.sh
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-lock public .pytest_cache .hypothesis build *.egg-info bench/.work
