@@ -14,7 +14,7 @@ from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import has_errors
 from .files import read_regular_file
-from .posts import Loaded, loads
+from .posts import XML_FORBIDDEN, Loaded, codepoint, loads, places_of_forbidden
 
 # Dates already written the ISO way are left as they are.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
@@ -40,6 +40,34 @@ class Fixed:
 
 def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     """The repaired bytes of a post, or None when there is nothing to fix or it has other errors."""
+    removed: list[Fix] = []
+    if loaded.post is not None and not has_errors(loaded.diagnostics):
+        original, removed = _without_forbidden(original)
+        if removed:
+            cleaned = loads(original, site, path=loaded.path)
+            if cleaned.post is None or cleaned.post._replace(body="") != loaded.post._replace(body=""):
+                return None
+            loaded = cleaned
+    values = _fix_values(loaded, original, site)
+    if values is None:
+        return Fixed(loaded.path, original, removed) if removed else None
+    return Fixed(loaded.path, values.data, sorted([*removed, *values.fixes], key=lambda f: (f.line, f.column)))
+
+
+def _without_forbidden(original: bytes) -> tuple[bytes, list[Fix]]:
+    """The file without the characters XML forbids written in it as they are (an escape such
+    as YAML's "\\x01" is left to the author), and a Fix for each."""
+    text = original.decode("utf-8")  # a file with a post is UTF-8 (a BOM stays as it is)
+    if not XML_FORBIDDEN.search(text):
+        return original, []
+    fixes = [Fix(line, column, f"removed {codepoint(char)}, which XML forbids")
+             for line, column, char in places_of_forbidden(text.removeprefix("\ufeff"), 1)]
+    return XML_FORBIDDEN.sub("", text).encode("utf-8"), fixes
+
+
+def _fix_values(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
+    """Dates written the ISO way and single-string tags made lists; None when there is nothing
+    to fix or the post has errors."""
     front, post = loaded.front_matter, loaded.post
     if front is None or post is None or has_errors(loaded.diagnostics):
         return None

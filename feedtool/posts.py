@@ -115,6 +115,7 @@ class FrontMatter(NamedTuple):
     body: str
     body_line: int
     source: str = ""  # the front matter as written
+    forbidden: tuple[tuple[int, int, str], ...] = ()  # (line, column, character) XML forbids, left out
 
 
 class Loaded(NamedTuple):
@@ -293,7 +294,7 @@ def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", displa
         front = split(text)
     except _Problem as p:
         return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = forbidden_findings(front.forbidden, "front matter", name) if front.forbidden else []
     if site.source != "auto":
         front = sources.adapt(site.source, front, path)
     post = _make_post(front, site, path, name, diagnostics)
@@ -407,9 +408,37 @@ def _split(text: str) -> FrontMatter:
     block = text[newline + 1: max(newline + 1, closer.start() - 1)]
     body = text[closer.end() + 1:]
     body_line = text.count("\n", 0, closer.start()) + 2
-    if opener == "---":
-        return _parse_yaml(block, body, body_line)
-    return _parse_toml(block, body, body_line)
+    forbidden = ()
+    if XML_FORBIDDEN.search(block):  # YAML and TOML refuse them: left out, as from every output
+        forbidden = tuple(places_of_forbidden(block, 2))
+        block = XML_FORBIDDEN.sub("", block)
+    front = (_parse_yaml if opener == "---" else _parse_toml)(block, body, body_line)
+    return front._replace(forbidden=forbidden) if forbidden else front
+
+
+# Past this many, the characters XML forbids in a file are counted, not listed one by one.
+MAX_FORBIDDEN_LISTED = 100
+
+
+def places_of_forbidden(text: str, first_line: int) -> Iterator[tuple[int, int, str]]:
+    """(line, column, character) of each character XML forbids in `text`, which starts on `first_line`."""
+    for bad in XML_FORBIDDEN.finditer(text):
+        at = bad.start()
+        yield first_line + text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1) + 1, bad[0]
+
+
+def forbidden_findings(places: Iterable[tuple[int, int, str]], where: str, name: str = "") -> list[Diagnostic]:
+    """FT206 warnings for characters XML forbids at `places` (the first MAX_FORBIDDEN_LISTED, then a count)."""
+    found = []
+    for number, (line, column, char) in enumerate(places):
+        if number == MAX_FORBIDDEN_LISTED:  # where the next is
+            found.append(Diagnostic(name, line, column, "warning", "FT206",
+                                    f"{codepoint(char)} and more characters XML forbids in the {where}: "
+                                    "all are left out"))
+            break
+        found.append(Diagnostic(name, line, column, "warning", "FT206",
+                                f"{where} contains {codepoint(char)}, which XML forbids: it is left out"))
+    return found
 
 
 def _parse_json(text: str) -> FrontMatter:
@@ -687,6 +716,17 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
             return None
         return front.texts[key]
 
+    # Values can hold a forbidden character only if the text does, or an escape makes one: each
+    # such value is read without them.
+    if "\\" in front.source:
+        for key, value in front.values.items():
+            if bad := _forbidden_character(key, value):
+                report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids: it is left out",
+                       "warning")
+                front.values[key] = _without_forbidden(value, {})
+                if key in front.texts:
+                    front.texts[key] = XML_FORBIDDEN.sub("", front.texts[key])
+
     # Every way a post can lack its title or date is an error: a post that is not published must say why.
     title = text("title")
     if front.values.get("title") is None or title is not None and not title.strip():  # (not text: FT209)
@@ -723,12 +763,6 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     cover = _read_cover(front, report)
     author = text("author")
     post_id = text("id")
-
-    # Values can hold a forbidden character only if the text does, or an escape makes one.
-    if "\\" in front.source or XML_FORBIDDEN.search(front.source):
-        for key, value in front.values.items():
-            if bad := _forbidden_character(key, value):
-                report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids")
 
     publish = _read_date(front, "publishDate", site, report)
     expires = _read_date(front, "expiryDate", site, report)
@@ -844,6 +878,23 @@ def _forbidden_character(*values: Any) -> str | None:
         elif isinstance(value, tuple):
             stack.extend(value)
     return None
+
+
+def _without_forbidden(value: Any, done: dict[int, Any]) -> Any:
+    """`value` with the characters XML forbids left out of every text in it (a container shared
+    by YAML aliases is cleaned once)."""
+    if isinstance(value, str):
+        return XML_FORBIDDEN.sub("", value)
+    if isinstance(value, (list, dict)):
+        if id(value) not in done:
+            if isinstance(value, dict):
+                done[id(value)] = cleaned = {}
+                cleaned.update((_without_forbidden(k, done), _without_forbidden(v, done)) for k, v in value.items())
+            else:
+                done[id(value)] = cleaned = []
+                cleaned.extend(_without_forbidden(item, done) for item in value)
+        return done[id(value)]
+    return tuple(_without_forbidden(item, done) for item in value) if isinstance(value, tuple) else value
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # what quote(text, safe="") leaves as it is

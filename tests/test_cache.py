@@ -410,9 +410,9 @@ def test_a_body_error_stops_build_and_digest_only_when_that_post_is_published(bl
 
 
 def test_a_digest_stops_at_a_body_error_in_its_week(blog: Path, run):
-    write_post(blog / "posts", "bad.md", b"---\ntitle: t\ndate: 2025-08-20\n---\n\nbad \x01 byte\n")
+    write_post(blog / "posts", "bad.md", f"---\ntitle: t\ndate: 2025-08-20\n---\n\n{TOO_DEEP}")
     result = run("digest", "--week", "2025-W34")
-    assert result.exit_code == 1 and "bad.md:6:5: error FT206" in result.stderr
+    assert result.exit_code == 1 and "bad.md:5:1: error FT304" in result.stderr
     assert not (blog / "public" / "digest" / "2025-W34.eml").exists()
 
 

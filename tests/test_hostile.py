@@ -95,7 +95,7 @@ def test_hostile_content_builds_and_nothing_dangerous_gets_out(valid_hostile: Pa
     public = valid_hostile / "public"
     atom = etree.parse(str(public / "atom.xml")).getroot()
     entries = atom.findall(f"{ATOM}entry")
-    assert len(entries) == 5
+    assert len(entries) == 6
     for entry in entries:
         assert_safe_html(entry.findtext(f"{ATOM}content"))
         assert_safe_html(entry.findtext(f"{ATOM}summary"))

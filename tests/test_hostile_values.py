@@ -64,7 +64,7 @@ def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path,
 @pytest.mark.parametrize("output_format", ["text", "json", "github"])
 def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_format: str):
     write_post(blog / "posts", "key.md", '{"title": "t", "date": "2025-08-24", "\\ud800": 1}\nbody\n')
-    result = run("validate", "--format", output_format)
+    result = run("validate", "--strict", "--format", output_format)
     assert result.exit_code == 1, result.output
     shown = result.stdout
     if output_format == "json":

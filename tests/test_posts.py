@@ -93,7 +93,7 @@ def test_numbers_in_titles_stay_as_written():
         ("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-01\n---\n", "p.md:4:10: error FT204 updated (2025-08-01) is earlier than date (2025-08-24)"),
         ("---\ntitle: t\ndate: 2025-08-24\ntags: 单个\n---\n", "p.md:4:7: warning FT205 'tags' should be a list"),
         ("---\ntitle: t\ndate: 2025-08-24\ntags: {a: 1}\n---\n", "p.md:4:7: error FT205 'tags' must be a list of strings"),
-        ('---\ntitle: "a\\x01b"\ndate: 2025-08-24\n---\n', "p.md:2:8: error FT206 'title' contains U+0001, which XML forbids"),
+        ('---\ntitle: "a\\x01b"\ndate: 2025-08-24\n---\n', "p.md:2:8: warning FT206 'title' contains U+0001, which XML forbids: it is left out"),
         ("---\ntitle: t\ndate: 2025-08-24\nslug: ../etc\n---\n", "p.md:4:7: error FT207 slug '../etc' must be a single URL path segment"),
         ('---\ntitle: t\ndate: 2025-08-24\ndraft: "yes"\n---\n', "p.md:4:8: error FT209 'draft' must be true or false"),
         ("---\ntitle: [a, b]\ndate: 2025-08-24\n---\n", "p.md:2:8: error FT209 'title' must be text, got a list"),
@@ -145,7 +145,7 @@ def test_json_front_matter():
 
 def test_any_field_with_a_forbidden_character_is_reported():
     found = findings('---\ntitle: t\ndate: 2025-08-24\ndescription: "bad\\x1fchar"\n---\n')
-    assert found == ["p.md:4:14: error FT206 'description' contains U+001F, which XML forbids"]
+    assert found == ["p.md:4:14: warning FT206 'description' contains U+001F, which XML forbids: it is left out"]
 
 
 def test_theme_keys_are_known(tmp_path: Path):
