@@ -224,9 +224,9 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     elif kind == "auto":
         data["source"] = "plain"
     from_blog = {k: v for k, v in blog.settings.items() if k not in data}
-    if from_blog:  # checked first, so that an error names the blog's own config file
-        _build(Site, {"title": "t", "base_url": "https://x", **from_blog},
-               _Locator("", str(blog.config_file or source)), "")
+    if from_blog:  # checked first, so that an error names the blog's own config file, line and key
+        where = _Locator(sources.config_text(blog.config_file), str(blog.config_file or source), blog.names, ":=")
+        _build(Site, {"title": "t", "base_url": "https://x", **from_blog}, where, "")
     data = {**from_blog, **data}
     for key in _REQUIRED:
         if key not in data:
@@ -253,18 +253,22 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
 
 
 class _Locator:
-    """Finds the line of a key (tomllib gives values, not positions) for error messages."""
+    """Finds the line of a key (tomllib gives values, not positions) for error messages. In a
+    generator's config, keys go by the generator's `names` (`url` for base_url), set with : or =."""
 
-    def __init__(self, text: str, source: str):
-        self.text, self.source = text, source
+    def __init__(self, text: str, source: str, names: dict[str, str] | None = None, separators: str = "="):
+        self.text, self.source, self.names, self.separators = text, source, names or {}, separators
+
+    def name(self, key: str) -> str:
+        return self.names.get(key, key)
 
     def __call__(self, key: str, section: str) -> str:
         start = 0
         if section:
             header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(section)}[ \t]*\]", self.text, re.MULTILINE)
             start = header.end() if header else 0
-        match = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(self.text, start)
-        return f"{self.source}:{self.text.count(chr(10), 0, match.start()) + 1}" if match else self.source
+        line = sources.key_line(self.text, self.name(key), self.separators, start)
+        return f"{self.source}:{line}" if line else self.source
 
 
 def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> Any:
@@ -287,7 +291,7 @@ def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> An
         try:
             values[name] = _check(prefix + key, fields[key].type, raw)
         except ValueError as exc:
-            raise ConfigError(f"{where(key, section)}: {prefix}{key}: {exc}") from None
+            raise ConfigError(f"{where(key, section)}: {prefix}{where.name(key)}: {exc}") from None
     return cls(**values)
 
 

@@ -35,6 +35,7 @@ class Blog:
     settings: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
     excerpt_separator: str = ""  # Jekyll's site-wide excerpt separator
+    names: dict[str, str] = field(default_factory=dict)  # feedtool's key -> the config's own (base_url: url)
 
 
 def detect(folder: Path) -> str:
@@ -59,25 +60,86 @@ def read_blog(folder: Path, kind: str) -> Blog:
     return Blog("plain")
 
 
-def _read_config(path: Path) -> dict[str, Any]:
+def config_text(path: Path | None) -> str:
+    """A generator's config file as text ("" when there is none or it cannot be read)."""
+    try:
+        return read_regular_file(path, follow_symlinks=True).decode("utf-8-sig") if path else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def key_line(text: str, name: str, separators: str = ":=", start: int = 0) -> int | None:
+    """The line of `text` (from `start`) where the key `name` is set (`name:` or `name =`, any case)."""
+    key = re.escape(name)
+    found = re.compile(rf"^[ \t]*(?:{key}|\"{key}\"|'{key}')[ \t]*[{separators}]", re.MULTILINE | re.IGNORECASE)
+    match = found.search(text, start)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+# Hexo reads _config.yml through hexo-front-matter's escape: tabs that start a line become two
+# spaces each, so that a block indented with tabs reads (js-yaml would refuse it).
+_LEADING_TABS = re.compile(r"\n(\t+)")
+
+
+def _read_config(path: Path, kind: str = "") -> dict[str, Any]:
     try:
         text = read_regular_file(path, follow_symlinks=True).decode("utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8; save it as UTF-8") from None
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(text)
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            import yaml
-
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except Exception as exc:  # TOML, JSON and YAML each raise their own kind of error
+            data = _load_yaml(_LEADING_TABS.sub(lambda tabs: "\n" + "  " * len(tabs[1]), text) if kind == "hexo"
+                              else text)
+    except _YamlProblem as problem:
+        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}"
+                          + _in_key(text, problem.start)) from None
+    except Exception as exc:  # TOML and JSON each raise their own kind of error, with its place
         raise ConfigError(f"{path}: cannot parse: {exc}") from None
     return data if isinstance(data, dict) else {}
+
+
+class _YamlProblem(Exception):
+    """A YAML syntax error: where it was found, and the line of what it was reading then (`start`)."""
+
+    def __init__(self, line: int, column: int, message: str, start: int = 0):
+        super().__init__(message)
+        self.line, self.column, self.message, self.start = line, column, message, start or line
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML as libyaml reads it (Jekyll's Psych is libyaml; js-yaml, Hexo's, reads tabs between
+    tokens as it does); a syntax error as a _YamlProblem with its place, in libyaml's words."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        words = " ".join(part for part in (exc.problem, exc.context and f"({exc.context})") if part)
+        if mark is not None and "\t" in text.split("\n")[mark.line]:
+            words += "; indent with spaces, not tabs"
+        start = exc.context_mark.line + 1 if exc.context_mark else 0
+        raise _YamlProblem(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, words, start) from None
+    except yaml.YAMLError as exc:  # a character YAML refuses, say (no mark)
+        raise _YamlProblem(1, 1, str(exc).split("\n")[0]) from None
+    except RecursionError:
+        raise _YamlProblem(1, 1, "nested too deeply") from None
+
+
+def _in_key(text: str, line: int) -> str:
+    """ (in 'menu'): the top-level key whose value holds `line`, if any."""
+    lines = text.split("\n")[:line]
+    for candidate in reversed(lines):
+        if match := re.match(r"([^\s#:][^:]*?)\s*:(\s|$)", candidate):
+            return f" (in '{match[1].strip()}')"
+    return ""
 
 
 def _hugo(folder: Path) -> Blog:
@@ -97,10 +159,10 @@ def _hugo(folder: Path) -> Blog:
     section = next((s for s in HUGO_SECTIONS if (content / s).is_dir()), "posts")
     # Every section's pages are posts, as in Hugo's own feed; the pages at the root are not.
     settings: dict[str, Any] = {"posts": str(content)}
-    _put(settings, "base_url", lower.get("baseurl"), config_file)
+    _put(settings, "base_url", lower.get("baseurl"), config_file, "baseURL")
     _put(settings, "title", lower.get("title"), config_file)
     _put(settings, "language", _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")))
-    _put(settings, "timezone", lower.get("timezone"), config_file)
+    _put(settings, "timezone", lower.get("timezone"), config_file, "timeZone")
     _put(settings, "author", _name(params.get("author") or lower.get("author")))
     _put(settings, "description", params.get("description") or lower.get("description"), config_file)
     pattern = None
@@ -111,7 +173,8 @@ def _hugo(folder: Path) -> Blog:
     # Without a pattern, Hugo's URL is the file's path in content/, the slug replacing its name.
     settings["permalink"] = "{base_url}" + (_hugo_pattern(pattern) if isinstance(pattern, str) and pattern
                                             else "/{path}/{slug}/")
-    return Blog("hugo", settings, config_file)
+    return Blog("hugo", settings, config_file, names={"base_url": "baseURL", "timezone": "timeZone",
+                                                      "language": "languageCode", "permalink": "permalinks"})
 
 
 # Each generator's permalink placeholders as feedtool's fields (README, `permalink`); each field
@@ -143,11 +206,15 @@ def _hugo_pattern(pattern: str) -> str:
 
 def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     config_file = folder / ("_config.yml" if (folder / "_config.yml").is_file() else "_config.yaml")
-    data = _read_config(config_file) if config_file.is_file() else {}
+    data = _read_config(config_file, kind) if config_file.is_file() else {}
     settings: dict[str, Any] = {}
     if kind == "hexo":
-        settings["posts"] = str(folder / str(data.get("source_dir") or "source") / "_posts")
-        _put(settings, "base_url", data.get("url"), config_file)
+        source_dir = data.get("source_dir") or "source"
+        if not isinstance(source_dir, str):
+            raise ConfigError(f"{_where(config_file, 'source_dir')}: source_dir must be a folder name, "
+                              f"got {_kind(source_dir)}")
+        settings["posts"] = str(folder / source_dir / "_posts")
+        _put(settings, "base_url", data.get("url"), config_file, "url")
         language = data.get("language")
         _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
         pattern = str(data.get("permalink") or ":year/:month/:day/:title/")
@@ -159,7 +226,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
         _put(settings, "base_url", (str(url).rstrip("/") + "/" + str(baseurl).strip("/")).rstrip("/")
-             if url and baseurl else url, config_file)
+             if url and baseurl else url, config_file, "url")
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
@@ -169,7 +236,8 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     _put(settings, "author", _name(data.get("author")))
     _put(settings, "timezone", data.get("timezone"), config_file)
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
-    return Blog(kind, settings, config_file if config_file.is_file() else None, separator)
+    return Blog(kind, settings, config_file if config_file.is_file() else None, separator,
+                {"base_url": "url", "description": "description" if data.get("description") else "subtitle"})
 
 
 _JEKYLL_STYLES = {
@@ -213,17 +281,26 @@ def post_pattern(pattern: str, kind: str, defaults: dict[str, Any] | None = None
     return "{base_url}" + _pattern(pattern, _JEKYLL_PLACEHOLDER, _JEKYLL_TOKENS)
 
 
-def _put(settings: dict[str, Any], key: str, value: Any, origin: Path | None = None) -> None:
-    """Set `key` from a generator's config value, if it gives one. A value that cannot be text (a
-    list, a table, true/false) is a ConfigError naming `origin`: taken for absent, it would
-    be reported as missing."""
+def _put(settings: dict[str, Any], key: str, value: Any, origin: Path | None = None, name: str = "") -> None:
+    """Set `key` from a generator's config value (its `name` there, if not `key`), if it gives one.
+    A value that cannot be text (a list, a table, true/false) is a ConfigError naming `origin`, its
+    line and the key: taken for absent, it would be reported as missing."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     elif value is not None and not isinstance(value, str):
-        kind = {list: "a list", dict: "a table", bool: "true/false"}.get(type(value), type(value).__name__)
-        raise ConfigError(f"{origin}: {key} must be a string, got {kind}")
+        raise ConfigError(f"{_where(origin, name or key)}: {name or key} must be a string, got {_kind(value)}")
     if isinstance(value, str) and value.strip():
         settings[key] = value.strip().rstrip("/") if key == "base_url" else value.strip()
+
+
+def _where(path: Path | None, name: str) -> str:
+    """`path:line` of the key `name` in a generator's config (the path alone if not found)."""
+    line = key_line(config_text(path), name)
+    return f"{path}:{line}" if line else str(path)
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a table", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
 def _name(value: Any) -> str | None:

@@ -208,7 +208,7 @@ def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run,
     write_post(tmp_path / "content" / "posts", "a.md", "+++\ntitle = 'a'\ndate = 2025-08-24\n+++\nbody\n")
     result = run("validate")
     assert result.exit_code == 2 and "missing" not in result.output, result.output
-    assert "hugo.toml: title must be a string, got a list" in result.stderr
+    assert "hugo.toml:2: title must be a string, got a list" in result.stderr
 
 
 def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, run, monkeypatch):
