@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import re
 import signal
 import threading
@@ -19,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
 
+from . import templating
 from .config import Site, ascii_host
 from .diagnostics import Diagnostic
 from .errors import PostError
@@ -180,13 +182,14 @@ def render(post: Post, site: Site) -> Rendered:
 
 
 def _render(post: Post, site: Site) -> Rendered:
-    content = to_html(without_more(post.body), post.permalink)
-    before, after = split_more(post.body)
+    body, own_summary = _expanded(post.body, post, site), _expanded(post.summary, post, site)
+    content = to_html(without_more(body), post.permalink)
+    before, after = split_more(body)
     separator = site.excerpt_separator
-    if after is None and separator and separator in post.body.strip():  # Jekyll's excerpt
-        before, _, after = post.body.strip().partition(separator)
-    if post.summary:
-        summary = to_html(post.summary, post.permalink)
+    if after is None and separator and separator in body.strip():  # Jekyll's excerpt
+        before, _, after = body.strip().partition(separator)
+    if own_summary:
+        summary = to_html(own_summary, post.permalink)
     elif after is not None and before.strip():
         summary = to_html(before, post.permalink)
     else:
@@ -195,6 +198,15 @@ def _render(post: Post, site: Site) -> Rendered:
     # (what is encoded already, and the URL's own punctuation, is kept).
     cover_url = _safe_url(encoded_url(urljoin(post.permalink, post.cover))) if post.cover else None
     return Rendered(post, content, summary, cover_url)
+
+
+def _expanded(text: str | None, post: Post, site: Site) -> str | None:
+    """`text` with the generator's tags rendered as the generator does (`templating`)."""
+    if text is None or not templating.has_tags(text, site.source):
+        return text
+    includes = os.fspath(site.posts.parent / "_includes")  # Jekyll's
+    return templating.expand(text, site.source, post.permalink, site.base_url, templating.resolver(site),
+                             includes)
 
 
 def html_to_text(fragment: str) -> str:

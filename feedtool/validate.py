@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
 from .cache import Cache, collector_paused, content_hash, make_entry
-from . import sources
+from . import sources, templating
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
@@ -317,7 +317,7 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
         said = {(d.line, d.column, d.code) for d in head.diagnostics}
         body = tuple(d for d in loaded.diagnostics if (d.line, d.column, d.code) not in said)
         return analyze(head, digest, complete=False)._replace(body_findings=body)
-    return analyze(loaded, digest, complete)
+    return analyze(loaded, digest, complete, site)
 
 
 # How the cache keeps an analysis (a plain tuple pickles twice as fast as a NamedTuple; its post
@@ -354,9 +354,10 @@ def _unreadable_folder(path: str) -> Analysis:
 
 
 
-def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
+def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None = None) -> Analysis:
     """File-local findings (beyond those of reading it): unknown keys, and with `complete`
-    (the item was read with its body) the body's findings and links."""
+    (the item was read with its body) the body's findings and links (and, with the `site`, the
+    generator's tags that feedtool does not render)."""
     found = list(item.diagnostics)
     front, post = item.front_matter, item.post
     places: dict[str, tuple[int, int]] = {}
@@ -375,6 +376,8 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
         text = post.body
         if XML_FORBIDDEN.search(text):  # every one, left out of the outputs (`render.sanitize`)
             body += forbidden_findings(places_of_forbidden(text, post.body_line), "body")
+        if site is not None and templating.has_tags(text, site.source):
+            body += _unrendered_tags(text, post.body_line, site)
         before, after = split_more(text)
         if not (before + (after or "")).strip():
             if not post.draft:
@@ -388,6 +391,21 @@ def analyze(item: Loaded, digest: str, complete: bool = True) -> Analysis:
     if post is not None and post.body:
         post = post._replace(body="")  # re-read to render: 10,000 bodies would fill the cache
     return Analysis(item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None)
+
+
+def _unrendered_tags(text: str, first_line: int, site: Site) -> list[Diagnostic]:
+    """FT305: each tag or shortcode in a body that rendering leaves out (`templating`)."""
+    found = []
+    includes = os.fspath(site.posts.parent / "_includes")
+    for at, name in templating.findings(text, site.source, includes):
+        line = first_line + text.count("\n", 0, at)
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        shown = (name if name.startswith("{{") else f"{{{{< {name} >}}}}" if site.source == "hugo"
+                 else f"{{% {name} %}}")
+        why = "not found in _includes/" if name.startswith("include ") else "not one feedtool renders"
+        found.append(Diagnostic("", line, column, "warning", "FT305", f"{site.source} tag {shown}: {why}; "
+                                "it is left out of the feeds and the digest"))
+    return found
 
 
 _PLACES: dict[tuple, dict[str, tuple[int, int]]] = {}
