@@ -14,7 +14,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -146,6 +146,7 @@ class Item:
     tags: tuple[str, ...]
     cover: str | None
     summary_html: str
+    cover_size: tuple[int, int | None] | None = None  # as shown: the image's own, at most CONTENT_WIDTH wide
 
     @functools.cached_property  # asked for by every recipient's text copy
     def summary_text(self) -> str:
@@ -175,6 +176,7 @@ def item(entry: Rendered, site: Site) -> Item:
 
     post = entry.post
     local = post.date.astimezone(site.zone)
+    sized = functools.partial(_local_size, site=site, post=post)
     title = post.title if len(post.title) <= TITLE_CHARS else post.title[: TITLE_CHARS - 1] + "…"
     tags = post.tags if len(post.tags) <= TAGS_SHOWN else (*post.tags[:TAGS_SHOWN], f"等 {len(post.tags)} 个")
     return Item(
@@ -185,13 +187,22 @@ def item(entry: Rendered, site: Site) -> Item:
         author=post.author,
         tags=tags,
         cover=entry.cover_url,
-        summary_html=_email_ready(entry.summary_html),
+        summary_html=_email_ready(entry.summary_html, sized),
+        cover_size=_shown_size({}, sized(entry.cover_url)) if entry.cover_url else None,
     )
 
 
-def _email_ready(fragment: str) -> str:
-    """Images in a summary get alt, a width that fits the 600px layout, and fluid height."""
-    fitter = _image_fitter()()
+def _local_size(url: str | None, *, site: Site, post: Post) -> tuple[int, int] | None:
+    """The pixel size of the post's own image at `url`, read from the file beside the post."""
+    from .images import local_image_size
+
+    return local_image_size(url, post.permalink, post.path, site.source) if url else None
+
+
+def _email_ready(fragment: str, sized: Callable[[str | None], tuple[int, int] | None] = lambda _: None) -> str:
+    """A summary for mail clients: images get alt and their own size at most CONTENT_WIDTH wide
+    (`sized` gives a local image's), tables a box of their own that scrolls."""
+    fitter = _image_fitter()(sized)
     fitter.feed(fragment)
     fitter.close()
     return "".join(fitter.parts)
@@ -205,13 +216,19 @@ def _image_fitter() -> type:
         """Re-emits sanitized HTML with every tag rebuilt from its parsed attributes, escaped
         again, and each <img> fitted: parsed, so "<img" inside an attribute's value stays there."""
 
-        def __init__(self) -> None:
+        def __init__(self, sized: Callable[[str | None], tuple[int, int] | None]) -> None:
             super().__init__(convert_charrefs=True)
             self.parts: list[str] = []
+            self.sized = sized
+            self.tables = 0  # open <table> elements: only the outermost gets a box
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            fitted = _fitted(dict(attrs)) if tag == "img" else attrs
+            fitted = _fitted(dict(attrs), self.sized) if tag == "img" else attrs
             rendered = (f" {k}" if v is None else f' {k}="{html.escape(v, quote=True)}"' for k, v in fitted)
+            if tag == "table":
+                self.tables += 1
+                if self.tables == 1:  # a wide table scrolls in its box, not the whole message
+                    self.parts.append('<div class="scroll">')
             self.parts.append(f"<{tag}{''.join(rendered)}>")
 
         def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -219,6 +236,14 @@ def _image_fitter() -> type:
 
         def handle_endtag(self, tag: str) -> None:
             self.parts.append(f"</{tag}>")
+            if tag == "table" and self.tables:
+                self.tables -= 1
+                if not self.tables:
+                    self.parts.append("</div>")
+
+        def close(self) -> None:
+            super().close()
+            self.parts.append("</div>" * min(self.tables, 1))  # a table left open (nh3 closes them)
 
         def handle_data(self, data: str) -> None:
             # Inside <style> or <script> (which the sanitizer drops) text is not escaped.
@@ -227,13 +252,36 @@ def _image_fitter() -> type:
     return ImageFitter
 
 
-def _fitted(attrs: dict[str, str | None]) -> list[tuple[str, str | None]]:
-    """An <img>'s attributes with alt, class="fluid" and a width of at most CONTENT_WIDTH."""
-    width = attrs.get("width") or ""
-    if not (width.isascii() and width.isdigit() and int(width) <= CONTENT_WIDTH):
-        attrs = {k: v for k, v in attrs.items() if k not in ("width", "height")}
-        attrs["width"] = str(CONTENT_WIDTH)
+def _fitted(attrs: dict[str, str | None],
+            sized: Callable[[str | None], tuple[int, int] | None]) -> list[tuple[str, str | None]]:
+    """An <img>'s attributes with alt, class="fluid", and the width and height it is shown at:
+    as written or read from the local file, never enlarged, at most CONTENT_WIDTH wide; none
+    when its size is not known (CSS keeps it within the card)."""
+    size = _shown_size(attrs, sized(attrs.get("src")))
+    attrs = {k: v for k, v in attrs.items() if k not in ("width", "height")}
+    if size:
+        attrs |= {"width": str(size[0])} | ({"height": str(size[1])} if size[1] else {})
     return list(({"alt": ""} | attrs | {"class": "fluid"}).items())
+
+
+def _shown_size(attrs: Mapping[str, str | None],
+                natural: tuple[int, int] | None) -> tuple[int, int | None] | None:
+    """(width, height or None) to show an image at: as its attributes say (a height the width
+    alone implies, from `natural`), else its own size (`natural`); scaled down to CONTENT_WIDTH."""
+    width, height = (_pixels(attrs.get(key)) for key in ("width", "height"))
+    if width is None:
+        width, height = natural or (None, None)
+    elif height is None and natural:
+        height = round(natural[1] * width / natural[0])
+    if width is None:
+        return None
+    if width > CONTENT_WIDTH:
+        width, height = CONTENT_WIDTH, height and max(1, round(height * CONTENT_WIDTH / width))
+    return width, height
+
+
+def _pixels(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 100_000 else None
 
 
 # The newsletter --------------------------------------------------------------------------------

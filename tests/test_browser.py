@@ -1,11 +1,16 @@
-"""Pages as a reader sees them: headless Chromium screenshots (skipped where Chromium is absent).
+"""Pages as a reader sees them, in Debian's headless Chromium: screenshots, and the width of the
+page inside frames of phone and desktop widths. Where Chromium is absent these tests skip, but
+not in CI (CI=true), which installs it (.ci/run): there they fail.
 
 Set FEEDTOOL_SCREENSHOTS=DIR to keep the PNGs for looking at.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -13,20 +18,37 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+from techweek import write_tech_week
+
+WIDTHS = (320, 375, 600)
 
 
-def screenshot(page: Path, width: int, out: Path) -> tuple[int, int]:
-    """Render `page` at `width` CSS pixels; return the PNG's (width, height)."""
-    profile = out.parent / f"profile-{out.stem}"
-    subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("Debian's chromium is not installed: .ci/run installs it with apt-get (see /tmp/feedtool-apt.log)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+
+
+def _browse(chromium: str, page: Path, profile: Path, *options: str, timeout: float = 120) -> str:
+    """Run headless Chromium on `page` with `options`; its standard output."""
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", f"--user-data-dir={profile}", f"--screenshot={out}",
-         f"--window-size={width},1400", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
+         "--hide-scrollbars", f"--user-data-dir={profile}", *options, page.as_uri()],
+        check=True, capture_output=True, timeout=timeout, text=True,
     )
+    return done.stdout
+
+
+def screenshot(chromium: str, page: Path, width: int, out: Path, *options: str,
+               height: int = 1400) -> tuple[int, int]:
+    """Render `page` at `width` CSS pixels; return the PNG's (width, height)."""
+    _browse(chromium, page, out.parent / f"profile-{out.stem}", f"--screenshot={out}",
+            f"--window-size={width},{height}", *options)
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     keep = os.environ.get("FEEDTOOL_SCREENSHOTS")
@@ -36,9 +58,61 @@ def screenshot(page: Path, width: int, out: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def without_style(page: str) -> str:
+    """`page` as clients that drop <style> show it (inline styles stay)."""
+    return re.sub(r"<style\b.*?</style>", "", page, flags=re.DOTALL | re.IGNORECASE)
+
+
+_MEASURE = """<script>
+window.addEventListener("load", () => {
+  const found = {};
+  for (const frame of document.querySelectorAll("iframe")) {
+    const root = frame.contentDocument.documentElement;
+    found[frame.id] = {scroll: root.scrollWidth, client: root.clientWidth,
+                       dark: frame.contentWindow.matchMedia("(prefers-color-scheme: dark)").matches};
+  }
+  document.getElementById("found").textContent = JSON.stringify(found);
+});
+</script>"""
+
+
+def frames(pages: dict[str, str], widths: tuple[int, ...] = WIDTHS) -> str:
+    """A host page with each of `pages` in an iframe of each width, side by side."""
+    shown = "".join(
+        f'<iframe id="{name}@{width}" width="{width}" height="1300" style="border: 1px solid #888; '
+        f'vertical-align: top" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+        for name, page in pages.items() for width in widths
+    )
+    return f'<!DOCTYPE html><html><body style="margin: 0"><pre id="found"></pre>{shown}{_MEASURE}</body></html>'
+
+
+def measure(chromium: str, pages: dict[str, str], tmp: Path, *, dark: bool = False) -> dict[str, dict]:
+    """{"name@width": {"scroll": px, "client": px, "dark": bool}} for each page in each frame."""
+    host = tmp / f"measure-{'dark' if dark else 'light'}.html"
+    host.write_text(frames(pages), encoding="utf-8")
+    options = ["--window-size=1400,1000", "--dump-dom", *(["--force-dark-mode"] if dark else [])]
+    dom = _browse(chromium, host, tmp / f"profile-{host.stem}", *options)
+    found = re.search(r'<pre id="found">(.*?)</pre>', dom, re.DOTALL)
+    assert found and found.group(1), dom[:2000]
+    return json.loads(html.unescape(found.group(1)))
+
+
 @pytest.mark.parametrize("width", [600, 375])
-def test_digest_renders_at_desktop_and_phone_widths(blog: Path, run, tmp_path: Path, width: int):
+def test_digest_renders_at_desktop_and_phone_widths(chromium: str, blog: Path, run, tmp_path: Path, width: int):
     assert run("digest", "--week", "2025-W34").exit_code == 0
-    size = screenshot(blog / "public" / "digest" / "2025-W34.html", width, tmp_path / f"digest-{width}.png")
+    out = tmp_path / f"digest-{width}.png"
+    size = screenshot(chromium, blog / "public" / "digest" / "2025-W34.html", width, out)
     assert size == (width, 1400)
-    assert (tmp_path / f"digest-{width}.png").stat().st_size > 10_000  # text was drawn, not a blank page
+    assert out.stat().st_size > 10_000  # text was drawn, not a blank page
+
+
+def test_a_tech_week_never_scrolls_sideways(chromium: str, blog: Path, run, tmp_path: Path):
+    """Code first, long URLs and identifiers, wide tables and images: the page stays as wide as
+    the frame at 320, 375 and 600 px, with the <style> block and without it."""
+    write_tech_week(blog)
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    page = (blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8")
+    found = measure(chromium, {"styled": page, "unstyled": without_style(page)}, tmp_path)
+    assert len(found) == 6
+    wide = {frame: sizes for frame, sizes in found.items() if sizes["scroll"] > sizes["client"]}
+    assert not wide, wide

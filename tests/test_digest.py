@@ -19,6 +19,7 @@ import pytest
 from lxml import html as lxml_html
 
 from conftest import send_args, write_post
+from techweek import png, write_tech_week
 from feedtool import config, digest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -76,14 +77,18 @@ def test_html_part_is_email_ready(w34: Path):
         assert css.strip() == "", css
     assert "@media only screen and (max-width: 620px)" in body
     assert not doc.xpath("//script|//form|//iframe|//link|//object|//embed")
-    card = doc.xpath("//table[@role='presentation'][@width='600']")
-    assert card and "max-width: 600px" in card[0].get("style")
+    # A fluid card up to 600px; a fixed 600px table only for Outlook (Word), in conditional comments.
+    card = doc.xpath("//table[@role='presentation'][contains(@class, 'card')]")[0]
+    assert card.get("width") == "100%" and "max-width: 600px" in card.get("style")
+    assert "table-layout: fixed" in card.get("style")
+    assert not doc.xpath("//*[@width='600']")
+    assert re.search(r'<!--\[if mso\]><table [^>]*width="600"', body) and "<!--[if mso]></td></tr></table>" in body
     assert "PingFang SC" in doc.find("body").get("style")
     for a in doc.iter("a"):
         href = a.get("href")
         assert href.startswith(("https://", "mailto:")), href
     for img in doc.iter("img"):
-        assert img.get("alt") is not None and img.get("width"), lxml_html.tostring(img)
+        assert img.get("alt") is not None and "max-width: 100%" in img.get("style"), lxml_html.tostring(img)
     preheader = doc.xpath("//div[contains(@class, 'preheader')]")[0]
     assert "display: none" in preheader.get("style")
     assert "GLM-VL系列论文解析" in preheader.text_content()
@@ -429,7 +434,36 @@ def test_img_inside_an_attribute_never_breaks_out(blog: Path, tmp_path: Path):
         assert link.get("title") == "<img src=x onmouseover=alert(1)>"
         image = doc.xpath("//img[@src='https://pan.example.com/b.png']")[0]
         assert image.get("title") == '<img alt="" onerror=alert(2)>'
-        assert (image.get("alt"), image.get("width"), image.get("class")) == ("", "552", "fluid")
+        assert (image.get("alt"), image.get("width"), image.get("class")) == ("", None, "fluid")
+
+
+def test_images_keep_their_own_size_up_to_the_card(blog: Path, run):
+    """Local images get width and height from their files, never enlarged; wide ones are scaled
+    to the card; a width written in the post wins; an image of unknown size gets none."""
+    write_tech_week(blog)
+    write_post(blog / "posts", "sized.md", "---\ntitle: 尺寸\ndate: 2025-08-20\n---\n\n"
+               '<img src="wide.png" width="300" alt="a"> <img src="https://cdn.example.org/x.png" alt="b">\n')
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    doc = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_bytes())
+    sizes = {(img.get("src").rpartition("/")[2], img.get("width"), img.get("height")) for img in doc.iter("img")}
+    assert sizes == {("icon.png", "120", "80"), ("wide.png", "552", "310"), ("wide.png", "300", "169"),
+                     ("x.png", None, None)}
+    for img in doc.iter("img"):
+        assert "max-width: 100%" in img.get("style") and "height: auto" in img.get("style")
+    style = doc.xpath("//style")[0].text  # phones do not blow images up either
+    assert not re.search(r"img[^{}]*\{[^}]*[^-]width: 100%", style), style
+
+
+@pytest.mark.parametrize(("data", "size"), [
+    (png(120, 80), (120, 80)),
+    (b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x11\x08\x01\x2c\x02\x58\x03" + b"\0" * 9, (600, 300)),
+    (b"RIFF\0\0\0\0WEBPVP8X" + b"\0" * 8 + (639).to_bytes(3, "little") + (479).to_bytes(3, "little"), (640, 480)),
+    (b"<svg/>", None), (b"\x89PNG\r\n\x1a\n", None), (b"\xff\xd8\xff", None),
+])
+def test_image_sizes_are_read_from_headers(data: bytes, size):
+    from feedtool.images import size_of_image
+
+    assert size_of_image(data) == size
 
 
 def _record(name: object, **changes: object) -> dict:
