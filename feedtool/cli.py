@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import FeedtoolError, InputError, PostError
+from .errors import ConfigError, FeedtoolError, InputError, PostError
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 
@@ -369,10 +369,13 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]),
               help="starttls (default), ssl, or none (only for a relay on localhost).")
 @click.option("--dry-run", is_flag=True, help="With --send: show who would get it, send nothing.")
+@click.option("--allow-no-unsubscribe", is_flag=True,
+              help="With --send: send although [digest] has no unsubscribe_url or unsubscribe_mailto "
+                   "(a private list of friends).")
 @quiet_option
 @_reports_errors
 def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, limit, send, to_addresses,
-           to_files, smtp_host, smtp_port, smtp_security, dry_run, quiet) -> None:
+           to_files, smtp_host, smtp_port, smtp_security, dry_run, allow_no_unsubscribe, quiet) -> None:
     """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
 
     The window is one of --week, --last-week, --latest (default) or --since/--until.
@@ -396,9 +399,11 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if bool(since) != bool(until):
         raise click.UsageError("--since and --until go together")
-    if (to_addresses or to_files or dry_run) and not send:
-        raise click.UsageError("--to, --to-file and --dry-run go with --send")
+    if (to_addresses or to_files or dry_run or allow_no_unsubscribe) and not send:
+        raise click.UsageError("--to, --to-file, --dry-run and --allow-no-unsubscribe go with --send")
     site = _load_site(config)
+    if send and not allow_no_unsubscribe:
+        _require_unsubscribe(site, config)
     now = datetime.now(site.zone)
     with _helper(site, posts_dir, _prepare_digest) as helper:
         from . import digest as dg
@@ -478,6 +483,17 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
     if send:
         _send(site, letter, recipients, server, dry_run, quiet)
+
+
+def _require_unsubscribe(site, config: Path | None) -> None:
+    """Mail to a list must say how to leave it (and bulk senders must, for Gmail and Yahoo)."""
+    if not (site.digest.unsubscribe_url or site.digest.unsubscribe_mailto):
+        where = config or "feedtool.toml"
+        raise ConfigError(
+            f"--send: {where} gives no way to unsubscribe; add one under [digest], e.g.\n"
+            f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
+            f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
+            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs neither.)")
 
 
 # The share of the posts the helper stats; this process stats the rest once it has loaded the

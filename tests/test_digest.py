@@ -614,3 +614,23 @@ def test_a_digest_leaves_nothing_of_its_own_in_the_published_folder(blog: Path, 
     assert run("digest", "--week", "2025-W34").exit_code == 0
     published = sorted(p.name for p in (blog / "public" / "digest").iterdir())
     assert published == ["2025-W34.eml", "2025-W34.html", "2025-W34.txt", "index.html", "index.json"]
+
+
+def test_send_without_a_way_to_unsubscribe_stops_unless_allowed(blog: Path, run, smtp_server):
+    """Writing needs no unsubscribe method; sending stops (exit 2, nothing written or sent) and
+    says how to add one, unless --allow-no-unsubscribe."""
+    recorder, port = smtp_server
+    (blog / "feedtool.toml").write_text('title = "朋友们"\nbase_url = "https://pan.example.com"\n'
+                                        'timezone = "Asia/Shanghai"\n', encoding="utf-8")
+    result = run(*send_args(port, "--to", "a@example.com"))
+    assert result.exit_code == 2
+    assert 'unsubscribe_url = "https://pan.example.com/unsubscribe"' in result.stderr
+    assert "--allow-no-unsubscribe" in result.stderr and "Traceback" not in result.output
+    assert not recorder.tried and not (blog / "public").exists()
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    allowed = run(*send_args(port, "--to", "a@example.com", "--allow-no-unsubscribe"))
+    assert allowed.exit_code == 0, allowed.output
+    msg = email.message_from_bytes(recorder.messages[0][2], policy=policy.default)
+    assert msg["List-Unsubscribe"] is None and "退订" not in msg.get_body(("html",)).get_content()
+    usage = run("digest", "--week", "2025-W34", "--allow-no-unsubscribe")
+    assert usage.exit_code == 2 and "go with --send" in usage.output
