@@ -420,9 +420,10 @@ def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> s
     return fields
 
 
-def address_of(value: str) -> str | None:
+def address_of(value: str, *, utf8_local: bool = False) -> str | None:
     """The email address in 'Name <a@b.example>' or 'a@b.example', if it is one; else None.
-    One rule for config addresses and for recipients."""
+    One rule for config addresses and for recipients; a recipient's local part may hold
+    non-ASCII letters (`utf8_local`: RFC 6531 mail, which needs a server that takes SMTPUTF8)."""
     from email.errors import HeaderParseError
     from email.headerregistry import Address
     from email.utils import getaddresses
@@ -433,8 +434,11 @@ def address_of(value: str) -> str | None:
     address = found[0]
     if "@" not in address or not address.isprintable() or any(c.isspace() for c in address):
         return None
+    local, _, domain = address.rpartition("@")
+    if utf8_local:  # RFC 6532: non-ASCII characters are atext, as any ASCII letter is
+        local = "".join(c if c.isascii() else "a" for c in local)
     try:
-        Address(addr_spec=address)
+        Address(addr_spec=f"{local}@{domain}")
     except (ValueError, IndexError, HeaderParseError):  # a@x.example. says the parser is at a loss
         return None
     return address

@@ -26,7 +26,7 @@ from email.utils import parseaddr
 from ipaddress import ip_address
 from pathlib import Path
 
-from .config import address_of
+from .config import address_of, ascii_host
 from .errors import FeedtoolError, OutputError
 from .files import read_regular_file
 from .output import append_line, lock, overwrite
@@ -592,7 +592,8 @@ def _one_line(text: str) -> str:
 
 
 def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str]:
-    """--to addresses and --to-file lines (blank lines and # comments skipped), each once."""
+    """--to addresses and --to-file lines (blank lines and # comments skipped), each once, with
+    an IDN domain in punycode, so that only a non-ASCII local part needs SMTPUTF8."""
     found: dict[str, str] = {}
     entries = [(a, "--to") for a in addresses]
     for path in files:
@@ -609,9 +610,13 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
             if line:
                 entries.append((line, f"{path}:{number}"))
     for entry, where in entries:
-        address = address_of(entry)
+        address = address_of(entry, utf8_local=True)
         if address is None:
             raise SendError(f"{where}: not an email address: {entry!r}")
+        local, _, domain = address.rpartition("@")
+        if not ascii_host(domain):
+            raise SendError(f"{where}: the domain of {entry!r} has no ASCII form (IDNA)")
+        address = f"{local}@{ascii_host(domain)}"
         found.setdefault(address.lower(), address)
     return list(found.values())
 

@@ -153,17 +153,18 @@ class SmtpRecorder:
 
 
 @contextlib.contextmanager
-def running_smtp_server(recorder: SmtpRecorder, port: int = 0, *, auth: bool = False):
+def running_smtp_server(recorder: SmtpRecorder, port: int = 0, *, auth: bool = False, smtputf8: bool = True):
     """Run aiosmtpd on 127.0.0.1:`port` (0: a free one) while the block runs; yields the port.
 
     With auth=True it offers AUTH PLAIN/LOGIN in clear text (only ever on 127.0.0.1) and
-    accepts `recorder.login`.
+    accepts `recorder.login`; it offers SMTPUTF8 unless smtputf8=False.
     """
     from aiosmtpd.controller import Controller
 
     if not port:
         port = free_port()
     options = {"authenticator": recorder.authenticate, "auth_require_tls": False} if auth else {}
+    options["enable_SMTPUTF8"] = smtputf8
     controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:

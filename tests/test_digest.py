@@ -634,3 +634,28 @@ def test_send_without_a_way_to_unsubscribe_stops_unless_allowed(blog: Path, run,
     assert msg["List-Unsubscribe"] is None and "退订" not in msg.get_body(("html",)).get_content()
     usage = run("digest", "--week", "2025-W34", "--allow-no-unsubscribe")
     assert usage.exit_code == 2 and "go with --send" in usage.output
+
+
+@pytest.mark.parametrize("smtputf8", [True, False])
+def test_international_addresses(blog: Path, run, smtputf8: bool):
+    """An IDN domain goes out in punycode, ASCII on the wire; a non-ASCII local part goes with
+    SMTPUTF8 where the server offers it, else that one is listed as not served (exit 1) and the
+    others still get theirs."""
+    from conftest import SmtpRecorder, running_smtp_server
+
+    recorder = SmtpRecorder()
+    with running_smtp_server(recorder, smtputf8=smtputf8) as port:
+        result = run(*send_args(port, "--to", "li@例子.中国", "--to", "李@例子.中国", "--to", "b@example.com"))
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    served = {rcpts[0]: data for _, rcpts, data in recorder.messages}
+    ascii_domain = "li@xn--fsqu00a.xn--fiqs8s"
+    assert served[ascii_domain].isascii()
+    assert email.message_from_bytes(served[ascii_domain], policy=policy.default)["To"] == ascii_domain
+    if smtputf8:
+        assert result.exit_code == 0, result.output
+        msg = email.message_from_bytes(served["李@xn--fsqu00a.xn--fiqs8s"], policy=policy.SMTPUTF8)
+        assert msg["To"] == "李@xn--fsqu00a.xn--fiqs8s"
+    else:
+        assert result.exit_code == 1
+        assert sorted(served) == ["b@example.com", ascii_domain]
+        assert re.search(r"failed\t李@xn--fsqu00a\.xn--fiqs8s\t.*SMTPUTF8", result.stderr), result.stderr
