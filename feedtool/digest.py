@@ -149,10 +149,11 @@ class Item:
     cover_size: tuple[int, int | None] | None = None  # as shown: the image's own, at most CONTENT_WIDTH wide
 
     @functools.cached_property  # asked for by every recipient's text copy
-    def summary_text(self) -> str:
-        from .render import html_to_text
+    def text_blocks(self) -> tuple[list, list[str]]:
+        """The summary's blocks for the text part, and the links its references number."""
+        from .mailtext import summary_blocks
 
-        return html_to_text(self.summary_html)
+        return summary_blocks(self.summary_html)
 
     @property
     def meta(self) -> str:
@@ -390,10 +391,41 @@ def render_html(site: Site, letter: Newsletter, recipient: str | None = None) ->
     return inliner.inline(page)
 
 
+TEXT_WIDTH = 72  # display columns of the text part
+
+
+@dataclass(frozen=True)
+class TextEntry:
+    """One post in the text part: its number, the summary as text, its numbered links."""
+
+    number: str  # "1." padded to the indent
+    item: Item
+    body: str
+    links: tuple[tuple[int, str], ...]
+
+
+def text_entries(letter: Newsletter) -> tuple[str, list[TextEntry]]:
+    """The indent every post shares (room for the widest number) and each post's text; link
+    references are numbered through the whole message."""
+    from .mailtext import format_blocks
+
+    indent = " " * (len(str(len(letter.items))) + 2)
+    entries, first = [], 1
+    for number, shown in enumerate(letter.items, start=1):
+        blocks, links = shown.text_blocks
+        body = format_blocks(blocks, indent, TEXT_WIDTH, shown.url, first=first)
+        entries.append(TextEntry(f"{number}.".ljust(len(indent)), shown, body,
+                                 tuple(enumerate(links, start=first))))
+        first += len(links)
+    return indent, entries
+
+
 def render_text(site: Site, letter: Newsletter, recipient: str | None = None) -> str:
     """The plain-text part, from its own template."""
+    indent, entries = text_entries(letter)
     return _environment().get_template("digest.txt.j2").render(
         site=site, letter=letter, archive_url=archive_url(site), unsubscribe=unsubscribe_link(site, recipient),
+        indent=indent, entries=entries, width=TEXT_WIDTH,
     )
 
 
@@ -522,26 +554,31 @@ def _columns(char: str) -> int:
 
 def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
     """Wrap to `width` display columns: CJK may break between any two characters, Latin words
-    and URLs only at spaces; a line never starts with closing punctuation."""
-    lines: list[str] = []
-    tokens = re.findall(r"https?://\S+|[A-Za-z0-9\u00c0-\u024f'’.\-_/@]+|\s+|.", text)
-    line, used = "", 0
-    for token in tokens:
+    and URLs only at spaces; a line never starts with closing punctuation (the character before
+    it moves down with it, so the line above stays within the width)."""
+    lines: list[list[str]] = []
+    line: list[str] = []
+    used, room = 0, width - len(indent)
+    for token in re.findall(r"https?://[!-~]+|[A-Za-z0-9\u00c0-\u024f'’.\-_/@]+|\s+|.", text):
         if token.isspace():
             token = " "
             if not line:
                 continue
-        size = sum(_columns(c) for c in token)
-        if used + size > width - len(indent) and line.strip() and not token.isspace() and token[0] not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line, used = "", 0
-            if token.isspace():
-                continue
-        line += token
+        size = _width(token)
+        if used + size > room and not token.isspace() and "".join(line).strip():
+            while line[-1] == " ":
+                line.pop()
+            carried = [line.pop()] if token[0] in _NO_LINE_START and len(line) > 1 else []
+            lines.append(line)
+            line, used = carried, sum(map(_width, carried))
+        line.append(token)
         used += size
-    if line.strip():
-        lines.append(line.rstrip())
-    return "\n".join(indent + line for line in lines)
+    lines.append(line)
+    return "\n".join(indent + "".join(words).rstrip() for words in lines if "".join(words).strip())
+
+
+def _width(token: str) -> int:
+    return sum(_columns(c) for c in token)
 
 
 # The archive -----------------------------------------------------------------------------------

@@ -126,7 +126,10 @@ def test_long_titles_and_many_tags_wrap_in_the_text_part(blog: Path, run):
         write_post(blog / "posts", f"long{n}.md", f"---\ntitle: {'x很长的标题' * 20}\ndate: 2025-08-2{n % 4}\n---\n\n正文。\n")
     assert run("digest", "--week", "2025-W34").exit_code == 0
     part = (blog / "public" / "digest" / "2025-W34.txt").read_text(encoding="utf-8")
-    assert "1. 超长标题超长标题" in part and "   标签：标签0、标签1" in part and "\n11. x很长的标题" in part
+    # Eleven posts: every line of every post starts at the same indent, room for "11. ".
+    assert "\n1.  超长标题超长标题" in part and "\n    标签：标签0、标签1" in part and "\n11. x很长的标题" in part
+    body = part.split("\n\n", 1)[1].rsplit("\n-- \n", 1)[0]
+    assert all(line.startswith("    ") or re.match(r"\d+\. +\S", line) for line in body.splitlines() if line)
     for line in part.splitlines():
         columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
         assert columns <= 72 or "https://" in line, line
@@ -659,3 +662,26 @@ def test_international_addresses(blog: Path, run, smtputf8: bool):
         assert result.exit_code == 1
         assert sorted(served) == ["b@example.com", ascii_domain]
         assert re.search(r"failed\t李@xn--fsqu00a\.xn--fiqs8s\t.*SMTPUTF8", result.stderr), result.stderr
+
+
+def test_the_text_part_keeps_what_the_html_shows(blog: Path, run):
+    """Links as numbered references under their post, images as [图：alt], code verbatim, tables
+    aligned (or the post's link when too wide), and "-- " before the footer."""
+    write_tech_week(blog)
+    write_post(blog / "posts", "narrow.md", "---\ntitle: 窄表\ndate: 2025-08-24 23:00\n---\n\n"
+               "| 名称 | 值 |\n|---|---|\n| a | 二 |\n\n```\ndef f():\n    return 1\n```\n\n"
+               "见[文档](https://docs.example.org/x)与[另一处](https://docs.example.org/y) ![小图](icon.png)\n")
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    msg = parse_eml(blog / "public" / "digest" / "2025-W34.eml")
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    doc = lxml_html.document_fromstring(msg.get_body(("html",)).get_content())
+    missing = {a.get("href") for a in doc.iter("a")} - set(re.findall(r"https?://\S+", text))
+    assert not missing
+    first = text.split("\n\n2.  ", 1)[0]
+    assert "        名称  值\n        ----  --\n        a     二\n" in first  # aligned by display width
+    assert "        def f():\n            return 1\n" in first  # verbatim, one step in
+    assert "见文档[1]与另一处[2] [图：小图]" in first
+    assert "    [1] https://docs.example.org/x\n    [2] https://docs.example.org/y\n" in first
+    assert "[表格较宽，见原文]\n    https://pan.example.com/posts/tech-02/" in text
+    assert "[3] https://docs.example.org/guide" in text  # numbered on through the message
+    assert "\n-- \npan 的博客：" in text

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "dates", "diagnostics", "importer", "render"]
+MODULES = ["config", "dates", "diagnostics", "images", "importer", "mailtext", "render"]
 
 
 @pytest.mark.parametrize("name", MODULES)
