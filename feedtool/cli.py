@@ -478,6 +478,10 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             if held is not None:
                 held.close()
     count = len(letter.items)
+    if letter.shortened_to:  # said even when quiet: the reader gets less than the posts hold
+        click.echo(f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML under "
+                   f"{dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer posts",
+                   err=True)
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")

@@ -294,6 +294,7 @@ class Newsletter:
     window: Window
     subject: str
     items: tuple[Item, ...]
+    shortened_to: int | None = None  # characters each summary was cut to, to fit MAX_HTML_BYTES
 
     @property
     def preheader(self) -> str:
@@ -307,35 +308,47 @@ class Newsletter:
 
 def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newsletter:
     """Subject, preheader and items of the digest for `window`, small enough for mail clients:
-    when the HTML would pass 90 KB, the last posts' summaries are left out (title and link stay)."""
+    when the HTML would pass MAX_HTML_BYTES, every summary is cut to the same number of
+    characters, the most that fit (each post keeps one; `shortened_to` says how many)."""
+    from .render import html_to_text, truncate_html
+
     items = tuple(item(e, site) for e in entries)
     subject = one_line(site.digest.subject.format(
         title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
     ))
     letter = Newsletter(window, subject, items)
-    bare = tuple(dataclasses.replace(i, summary_html="", cover=None) for i in items)
+    if html_size(site, letter) <= MAX_HTML_BYTES:
+        return letter
 
-    def keeping(count: int) -> tuple[Newsletter, int]:  # the first `count` summaries, and the HTML's size
-        shown = dataclasses.replace(letter, items=items[:count] + bare[count:]) if count < len(items) else letter
-        return shown, len(render_html(site, shown, _LONGEST_ADDRESS).encode())
+    def cut(characters: int) -> Newsletter:
+        shortened = (dataclasses.replace(i, summary_html=truncate_html(i.summary_html, characters)) for i in items)
+        return dataclasses.replace(letter, items=tuple(shortened), shortened_to=characters)
 
-    shown, size = keeping(len(items))
-    if size <= MAX_HTML_BYTES:
-        return shown
-    shown, size = keeping(0)
+    shown = cut(SUMMARY_FLOOR)
+    size = html_size(site, shown)
     if size > MAX_HTML_BYTES:
-        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even without summaries, over the "
-                          f"{MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; lower [digest] limit or --limit")
-    # The most summaries that fit: each one only adds, so a binary search finds it (a few renders, not one per post).
-    fits, too_many = 0, len(items)
-    while too_many - fits > 1:
-        middle = (fits + too_many) // 2
-        candidate, size = keeping(middle)
-        if size <= MAX_HTML_BYTES:
+        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even with summaries of {SUMMARY_FLOOR} "
+                          f"characters, over the {MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; "
+                          "lower [digest] limit or --limit")
+    # A longer cut only adds, so a binary search finds the longest that fits in a few renders.
+    fits, too_long = SUMMARY_FLOOR, max(len(html_to_text(i.summary_html)) for i in items)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        candidate = cut(middle)
+        if html_size(site, candidate) <= MAX_HTML_BYTES:
             fits, shown = middle, candidate
         else:
-            too_many = middle
+            too_long = middle
     return shown
+
+
+SUMMARY_FLOOR = 40  # characters of summary every post keeps, however full its week
+
+
+def html_size(site: Site, letter: Newsletter) -> int:
+    """The bytes of the largest recipient's HTML part as Gmail counts them (the decoded HTML,
+    UTF-8: not its transfer encoding), with the longest unsubscribe link."""
+    return len(render_html(site, letter, _LONGEST_ADDRESS).encode())
 
 
 # Each recipient's copy carries their address in links: size-check with a long one.
@@ -462,14 +475,27 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = text if text is not None else render_text(site, letter, recipient)
     html = html if html is not None else render_html(site, letter, recipient)
-    msg.set_content(text, subtype="plain", charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoding(text))
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte=transfer_encoding(html))
     for part in msg.iter_parts():
         del part["MIME-Version"]  # belongs on the top level only
     # A boundary from the content keeps the .eml byte-identical across runs; "=_" cannot occur
     # in base64 or quoted-printable bodies.
     msg.set_boundary("=_feedtool_" + hashlib.sha256((text + html).encode()).hexdigest()[:32])
     return msg
+
+
+def transfer_encoding(text: str) -> str:
+    """7bit for short ASCII lines; else the shorter on the wire of quoted-printable (mostly
+    ASCII) and base64 (mostly CJK, which quoted-printable would triple): decided from the whole
+    text, not from its first lines as the email package does (an HTML head is ASCII)."""
+    import quopri
+
+    data = text.encode()
+    if text.isascii() and max(map(len, data.split(b"\n"))) <= 998:
+        return "7bit"
+    base64_size = (len(data) + 2) // 3 * 4 * 78 // 76  # with a CRLF every 76 characters
+    return "quoted-printable" if len(quopri.encodestring(data)) <= base64_size else "base64"
 
 
 def mailto(address: str) -> str:

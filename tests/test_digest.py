@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 
 from conftest import send_args, write_post
 from techweek import png, write_tech_week
-from feedtool import config, digest
+from feedtool import config, digest, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUBJECT = "pan 的博客周报 · 2025 第 34 周"
@@ -374,10 +374,11 @@ def test_bad_recipient_is_a_clear_error(blog: Path, run):
     assert "list.txt:2: not an email address: 'not an address'" in result.stderr
 
 
-def test_a_letter_too_large_keeps_the_most_summaries_that_fit(blog: Path, monkeypatch):
-    """Summaries are dropped from the last post backwards, no more than needed."""
+def test_a_letter_too_large_shortens_every_summary_evenly(blog: Path, monkeypatch):
+    """Over the size budget every post keeps a summary, all cut to the same length: the longest
+    that fits; below the floor the digest is refused."""
     from feedtool.posts import loads
-    from feedtool.render import Rendered
+    from feedtool.render import Rendered, html_to_text
 
     site = config.load(blog / "feedtool.toml")
     window = digest.iso_week("2025-W34", site)
@@ -387,27 +388,57 @@ def test_a_letter_too_large_keeps_the_most_summaries_that_fit(blog: Path, monkey
         summary = f"<p>{'很长的摘要，' * (40 + 15 * number)}</p>"
         entries.append(Rendered(post, summary, summary, f"https://pan.example.com/c{number}.png"))
 
-    def size(letter):
-        return len(digest.render_html(site, letter, digest._LONGEST_ADDRESS).encode())
+    def cut_to(characters: int) -> digest.Newsletter:
+        return digest.Newsletter(window, whole.subject, tuple(
+            dataclasses.replace(i, summary_html=render.truncate_html(e.summary_html, characters))
+            for i, e in zip(whole.items, entries)))
 
     whole = digest.compose(site, window, entries)
-    assert all(i.summary_html for i in whole.items)
-    bare = dataclasses.replace(whole, items=tuple(dataclasses.replace(i, summary_html="", cover=None) for i in whole.items))
-    for share in (0.2, 0.5, 0.9, 0.999):
-        limit = int(size(bare) + share * (size(whole) - size(bare)))
+    assert whole.shortened_to is None
+    floor, top = digest.html_size(site, cut_to(digest.SUMMARY_FLOOR)), digest.html_size(site, whole)
+    for share in (0.1, 0.5, 0.9):
+        limit = int(floor + share * (top - floor))
         monkeypatch.setattr(digest, "MAX_HTML_BYTES", limit)
         letter = digest.compose(site, window, entries)
-        kept = sum(bool(i.summary_html) for i in letter.items)
-        assert 0 < kept < 12
-        assert all(i.summary_html and i.cover for i in letter.items[:kept])
-        assert not any(i.summary_html or i.cover for i in letter.items[kept:])
-        assert size(letter) <= limit
-        # One more summary would not fit.
-        more = digest.Newsletter(letter.window, letter.subject, (*whole.items[:kept + 1], *letter.items[kept + 1:]))
-        assert size(more) > limit
-    monkeypatch.setattr(digest, "MAX_HTML_BYTES", size(bare) - 1)
-    with pytest.raises(digest.DigestError, match="even without summaries"):
+        cut = letter.shortened_to
+        assert cut and digest.html_size(site, letter) <= limit
+        lengths = [len(html_to_text(i.summary_html)) for i in letter.items]
+        originals = [len(html_to_text(e.summary_html)) for e in entries]
+        assert all(i.cover for i in letter.items)
+        assert all(min(whole, cut - 6) <= n <= cut + 1 for n, whole in zip(lengths, originals)), lengths
+        # A few characters more would not fit.
+        assert digest.html_size(site, cut_to(cut + 6)) > limit
+    monkeypatch.setattr(digest, "MAX_HTML_BYTES", floor - 1)
+    with pytest.raises(digest.DigestError, match="even with summaries of 40 characters"):
         digest.compose(site, window, entries)
+
+
+def test_a_heavy_week_keeps_every_summary_and_says_so(blog: Path, run):
+    """Twenty long Chinese posts: each keeps a summary, the command says they were shortened,
+    the HTML stays under the budget, and base64 keeps the message near the text's size."""
+    for number in range(20):
+        write_post(blog / "posts", f"heavy{number}.md", f"---\ntitle: 长文{number}\ndate: 2025-08-2{number % 4} 10:00\n"
+                   f"---\n\n{'多模态大模型的训练细节与评测结果分析。' * 400}\n\n<!--more-->\n\n后文。\n")
+    result = run("digest", "--week", "2025-W34")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"note: every summary shortened to \d+ characters", result.stderr)
+    folder = blog / "public" / "digest"
+    page = (folder / "2025-W34.html").read_bytes()
+    assert len(page) <= digest.MAX_HTML_BYTES
+    doc = lxml_html.document_fromstring(page)
+    summaries = doc.xpath("//div[contains(@class, 'summary')]")
+    assert len(summaries) == 20 and all(len(s.text_content()) >= 40 for s in summaries)
+    raw = (folder / "2025-W34.eml").read_bytes()
+    parts = list(parse_eml(folder / "2025-W34.eml").iter_parts())
+    assert [p["Content-Transfer-Encoding"] for p in parts] == ["base64", "base64"]
+    text_size = len(page) + (folder / "2025-W34.txt").stat().st_size
+    assert len(raw) < 1.4 * text_size, (len(raw), text_size)
+
+
+def test_mostly_ascii_parts_stay_quoted_printable():
+    assert digest.transfer_encoding("plain ascii\n") == "7bit"
+    assert digest.transfer_encoding("<p>" + "ascii text " * 500 + "中文</p>") == "quoted-printable"
+    assert digest.transfer_encoding("<head>" + "x" * 3000 + "</head>" + "中文正文" * 2000) == "base64"
 
 
 # What nh3 before 0.3.7 passes: "<img" inside an attribute value, its quotes escaped but not its "<".
