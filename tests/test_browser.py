@@ -64,12 +64,44 @@ def without_style(page: str) -> str:
 
 
 _MEASURE = """<script>
+// WCAG 2 contrast of each piece of visible text against the first opaque background behind it.
+function luminance(color) {
+  const [r, g, b] = color.match(/[0-9.]+/g).slice(0, 3).map(Number).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function opaque(color) { const parts = color.match(/[0-9.]+/g); return parts.length < 4 || +parts[3] > 0; }
+function background(element, view, canvas) {
+  for (; element; element = element.parentElement) {
+    const color = view.getComputedStyle(element).backgroundColor;
+    if (opaque(color)) return color;
+  }
+  return canvas;
+}
+function contrasts(doc, view) {
+  const dark = view.matchMedia("(prefers-color-scheme: dark)").matches
+    && view.getComputedStyle(doc.documentElement).colorScheme.includes("dark");
+  const canvas = dark ? "rgb(18, 18, 18)" : "rgb(255, 255, 255)";
+  const found = [];
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (!node.textContent.trim() || !element.getClientRects().length) continue;
+    const style = view.getComputedStyle(element);
+    if (style.visibility !== "visible") continue;
+    const [a, b] = [luminance(style.color), luminance(background(element, view, canvas))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    found.push([Math.round(ratio * 100) / 100, node.textContent.trim().slice(0, 30), style.color]);
+  }
+  return found;
+}
 window.addEventListener("load", () => {
   const found = {};
   for (const frame of document.querySelectorAll("iframe")) {
     const root = frame.contentDocument.documentElement;
     found[frame.id] = {scroll: root.scrollWidth, client: root.clientWidth,
-                       dark: frame.contentWindow.matchMedia("(prefers-color-scheme: dark)").matches};
+                       dark: frame.contentWindow.matchMedia("(prefers-color-scheme: dark)").matches,
+                       contrast: contrasts(frame.contentDocument, frame.contentWindow)};
   }
   document.getElementById("found").textContent = JSON.stringify(found);
 });
@@ -116,3 +148,21 @@ def test_a_tech_week_never_scrolls_sideways(chromium: str, blog: Path, run, tmp_
     assert len(found) == 6
     wide = {frame: sizes for frame, sizes in found.items() if sizes["scroll"] > sizes["client"]}
     assert not wide, wide
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_all_text_has_a_contrast_of_at_least_4_5(chromium: str, blog: Path, run, tmp_path: Path, dark: bool):
+    """WCAG AA for every piece of text of the digest (with and without <style>) and the archive
+    page, in light and in dark mode."""
+    write_tech_week(blog)
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    folder = blog / "public" / "digest"
+    page = (folder / "2025-W34.html").read_text(encoding="utf-8")
+    pages = {"digest": page, "unstyled": without_style(page),
+             "archive": (folder / "index.html").read_text(encoding="utf-8")}
+    found = measure(chromium, pages, tmp_path, dark=dark)
+    assert all(sizes["dark"] == dark for sizes in found.values())
+    for frame, sizes in found.items():
+        assert len(sizes["contrast"]) > 5, frame
+        low = [c for c in sizes["contrast"] if c[0] < 4.5]
+        assert not low, (frame, low)
