@@ -48,7 +48,7 @@ class Digest:
     subject: str = "{title}周报 · {label}"
     sender: str = field(default="", metadata={"key": "from"})  # "pan <news@example.com>"
     reply_to: str = ""
-    unsubscribe_url: str = ""  # https page; each recipient's link adds ?email=ADDRESS
+    unsubscribe_url: str = ""  # https page; each recipient's link adds ?token=TOKEN
     unsubscribe_mailto: str = ""  # address for mailto: unsubscribe
     limit: int = 20  # posts per digest
     ledger: Path = Path(".feedtool/sent.jsonl")  # who has received which digest (private)

@@ -348,23 +348,35 @@ SUMMARY_FLOOR = 40  # characters of summary every post keeps, however full its w
 def html_size(site: Site, letter: Newsletter) -> int:
     """The bytes of the largest recipient's HTML part as Gmail counts them (the decoded HTML,
     UTF-8: not its transfer encoding), with the longest unsubscribe link."""
-    return len(render_html(site, letter, _LONGEST_ADDRESS).encode())
+    return len(render_html(site, letter, _LONGEST_TOKEN).encode())
 
 
-# Each recipient's copy carries their address in links: size-check with a long one.
-_LONGEST_ADDRESS = "x" * 64 + "@" + "y" * 63 + ".example"
+# Each recipient's copy carries their token in links: size-check with a long one (room for a
+# signed token from a subscriber list).
+_LONGEST_TOKEN = "x" * 160
 
 
-def unsubscribe_link(site: Site, recipient: str | None) -> str:
-    """The https unsubscribe page; a recipient's own link carries their address (in the query,
+def address_token(recipient: str) -> str:
+    """The opaque token that stands for `recipient` in unsubscribe links (never the address:
+    spam filters score addresses in links, and links get forwarded): 32 hex digits of
+    SHA-256("feedtool-unsubscribe:" + the address in lower case). The unsubscribe page finds the
+    subscriber by hashing its list's addresses alike; a subscriber list that issues signed
+    tokens passes its own to `message` instead."""
+    import hashlib
+
+    return hashlib.sha256(f"feedtool-unsubscribe:{recipient.lower()}".encode()).hexdigest()[:32]
+
+
+def unsubscribe_link(site: Site, token: str | None) -> str:
+    """The https unsubscribe page; a recipient's own link carries their token (in the query,
     before any #fragment, which never reaches the server). %-encoded: it goes in a header too."""
     from .render import encoded_url  # where messages are made (the helper): not where posts are read
 
     base = site.digest.unsubscribe_url
-    if not base or not recipient:
+    if not base or not token:
         return encoded_url(base)
     parts = urlsplit(base)
-    query = "&".join(part for part in (parts.query, urlencode({"email": recipient})) if part)
+    query = "&".join(part for part in (parts.query, urlencode({"token": token})) if part)
     return encoded_url(urlunsplit(parts._replace(query=query)))
 
 
@@ -392,13 +404,13 @@ def _environment():
     return env
 
 
-def render_html(site: Site, letter: Newsletter, recipient: str | None = None) -> str:
+def render_html(site: Site, letter: Newsletter, token: str | None = None) -> str:
     """The HTML part: Jinja2 with autoescape, then CSS inlined (only @media rules stay in <style>)."""
     import css_inline
 
     page = _environment().get_template("digest.html.j2").render(
         site=site, letter=letter, archive_url=archive_url(site),
-        unsubscribe=unsubscribe_link(site, recipient), width=CONTENT_WIDTH, padding=_PREHEADER_PADDING,
+        unsubscribe=unsubscribe_link(site, token), width=CONTENT_WIDTH, padding=_PREHEADER_PADDING,
     )
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     return inliner.inline(page)
@@ -433,20 +445,21 @@ def text_entries(letter: Newsletter) -> tuple[str, list[TextEntry]]:
     return indent, entries
 
 
-def render_text(site: Site, letter: Newsletter, recipient: str | None = None) -> str:
+def render_text(site: Site, letter: Newsletter, token: str | None = None) -> str:
     """The plain-text part, from its own template."""
     indent, entries = text_entries(letter)
     return _environment().get_template("digest.txt.j2").render(
-        site=site, letter=letter, archive_url=archive_url(site), unsubscribe=unsubscribe_link(site, recipient),
+        site=site, letter=letter, archive_url=archive_url(site), unsubscribe=unsubscribe_link(site, token),
         indent=indent, entries=entries, width=TEXT_WIDTH,
     )
 
 
 def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | None = None,
-            html: str | None = None, text: str | None = None) -> EmailMessage:
+            token: str | None = None, html: str | None = None, text: str | None = None) -> EmailMessage:
     """The MIME message: multipart/alternative, text first and HTML last, UTF-8, RFC 2047 headers.
 
     Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
+    A recipient's unsubscribe links carry `token`, by default `address_token(recipient)`.
     """
     import hashlib
     from email.message import EmailMessage
@@ -457,6 +470,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["Subject"] = letter.subject
     msg["From"] = sender(site)
     msg["To"] = recipient or "undisclosed-recipients:;"
+    token = token or (address_token(recipient) if recipient else None)
     if site.digest.reply_to:
         msg["Reply-To"] = site.digest.reply_to
     msg["Date"] = format_rfc822(date.astimezone(site.zone))
@@ -465,16 +479,16 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["List-Archive"] = f"<{encoded_url(archive_url(site))}>"
     unsubscribe = []
     if site.digest.unsubscribe_url:
-        unsubscribe.append(f"<{unsubscribe_link(site, recipient)}>")
+        unsubscribe.append(f"<{unsubscribe_link(site, token)}>")
     if site.digest.unsubscribe_mailto:
-        subject = quote(f"unsubscribe {recipient}" if recipient else "unsubscribe")
+        subject = quote(f"unsubscribe {token}" if token else "unsubscribe")
         unsubscribe.append(f"<{mailto(site.digest.unsubscribe_mailto)}?subject={subject}>")
     if unsubscribe:
         msg["List-Unsubscribe"] = ", ".join(unsubscribe)
     if urlsplit(site.digest.unsubscribe_url).scheme == "https":  # one-click needs https (RFC 8058)
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = text if text is not None else render_text(site, letter, recipient)
-    html = html if html is not None else render_html(site, letter, recipient)
+    text = text if text is not None else render_text(site, letter, token)
+    html = html if html is not None else render_html(site, letter, token)
     msg.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoding(text))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte=transfer_encoding(html))
     for part in msg.iter_parts():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use beside Python packages (`make test` runs this first): the real
 # generators that tests/test_generators.py compares feedtool with (Hugo, Jekyll with jekyll-feed,
-# and Hexo with hexo-generator-feed from the committed package-lock.json), and Chromium with CJK
-# fonts for the browser tests. Debian's packages, as root or with sudo, for what is missing.
+# and Hexo with hexo-generator-feed from the committed package-lock.json), Chromium with CJK
+# fonts for the browser tests, and SpamAssassin to score the digest. Debian's packages, as root or with sudo, for what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 log=${TMPDIR:-/tmp}/feedtool-test-tools.log
@@ -14,6 +14,7 @@ have jekyll || missing+=(jekyll)
 ruby -e 'require "jekyll-feed"' >/dev/null 2>&1 || missing+=(ruby-jekyll-feed)
 have chromium || have chromium-browser || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi 'noto.*cjk' || missing+=(fonts-noto-cjk)
+have spamassassin || missing+=(spamassassin)
 if [ ${#missing[@]} -gt 0 ]; then
   if ! have apt-get; then
     echo "the tests need: ${missing[*]} (Debian's package names); install them, then run make test again" >&2
