@@ -479,9 +479,9 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
                 held.close()
     count = len(letter.items)
     if letter.shortened_to:  # said even when quiet: the reader gets less than the posts hold
-        click.echo(f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML under "
-                   f"{dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer posts",
-                   err=True)
+        click.echo(f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML "
+                   f"under {dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer "
+                   "posts", err=True)
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
@@ -497,7 +497,8 @@ def _require_unsubscribe(site, config: Path | None) -> None:
             f"--send: {where} gives no way to unsubscribe; add one under [digest], e.g.\n"
             f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
             f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
-            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs neither.)")
+            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
+            "neither.)")
 
 
 # The share of the posts the helper stats; this process stats the rest once it has loaded the

@@ -200,7 +200,10 @@ def _local_size(url: str | None, *, site: Site, post: Post) -> tuple[int, int] |
     return local_image_size(url, post.permalink, post.path, site.source) if url else None
 
 
-def _email_ready(fragment: str, sized: Callable[[str | None], tuple[int, int] | None] = lambda _: None) -> str:
+Sizer = Callable[[str | None], tuple[int, int] | None]  # an image URL -> its local file's size
+
+
+def _email_ready(fragment: str, sized: Sizer = lambda _: None) -> str:
     """A summary for mail clients: images get alt and their own size at most CONTENT_WIDTH wide
     (`sized` gives a local image's), tables a box of their own that scrolls."""
     fitter = _image_fitter()(sized)
@@ -217,7 +220,7 @@ def _image_fitter() -> type:
         """Re-emits sanitized HTML with every tag rebuilt from its parsed attributes, escaped
         again, and each <img> fitted: parsed, so "<img" inside an attribute's value stays there."""
 
-        def __init__(self, sized: Callable[[str | None], tuple[int, int] | None]) -> None:
+        def __init__(self, sized: Sizer) -> None:
             super().__init__(convert_charrefs=True)
             self.parts: list[str] = []
             self.sized = sized
@@ -253,8 +256,7 @@ def _image_fitter() -> type:
     return ImageFitter
 
 
-def _fitted(attrs: dict[str, str | None],
-            sized: Callable[[str | None], tuple[int, int] | None]) -> list[tuple[str, str | None]]:
+def _fitted(attrs: dict[str, str | None], sized: Sizer) -> list[tuple[str, str | None]]:
     """An <img>'s attributes with alt, class="fluid", and the width and height it is shown at:
     as written or read from the local file, never enlarged, at most CONTENT_WIDTH wide; none
     when its size is not known (CSS keeps it within the card)."""
@@ -321,15 +323,16 @@ def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newslett
         return letter
 
     def cut(characters: int) -> Newsletter:
-        shortened = (dataclasses.replace(i, summary_html=truncate_html(i.summary_html, characters)) for i in items)
-        return dataclasses.replace(letter, items=tuple(shortened), shortened_to=characters)
+        shortened = tuple(dataclasses.replace(i, summary_html=truncate_html(i.summary_html, characters))
+                          for i in items)
+        return dataclasses.replace(letter, items=shortened, shortened_to=characters)
 
     shown = cut(SUMMARY_FLOOR)
     size = html_size(site, shown)
     if size > MAX_HTML_BYTES:
-        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even with summaries of {SUMMARY_FLOOR} "
-                          f"characters, over the {MAX_HTML_BYTES // 1024} KB that mail clients show unclipped; "
-                          "lower [digest] limit or --limit")
+        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even with summaries of "
+                          f"{SUMMARY_FLOOR} characters, over the {MAX_HTML_BYTES // 1024} KB that mail clients "
+                          "show unclipped; lower [digest] limit or --limit")
     # A longer cut only adds, so a binary search finds the longest that fits in a few renders.
     fits, too_long = SUMMARY_FLOOR, max(len(html_to_text(i.summary_html)) for i in items)
     while too_long - fits > 1:

@@ -2,7 +2,7 @@
 references, images as [图：alt], code blocks verbatim, tables as aligned columns (or a pointer to
 the post when they are too wide).
 
->>> blocks, links = summary_blocks('<p>见<a href="https://a.example/">文档</a>。<img alt="图一" src="x"></p>')
+>>> blocks, links = summary_blocks('<p>见<a href="https://a.example/">文档</a>。<img alt="图一"></p>')
 >>> format_blocks(blocks, "   ", 72, "https://blog.example/p/", first=1)
 '   见文档[1]。[图：图一]'
 >>> links
@@ -175,6 +175,7 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     count = max(len(row) for row in rows)
     rows = [row + [""] * (count - len(row)) for row in rows]
     widths = [max(columns(row[n]) for row in rows) for n in range(count)]
-    lines = ["  ".join(cell + " " * (widths[n] - columns(cell)) for n, cell in enumerate(row)) for row in rows]
+    lines = ["  ".join(cell + " " * (widths[n] - columns(cell)) for n, cell in enumerate(row))
+             for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))  # under the header row
     return lines

@@ -7,7 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
-LONG_URL = "https://example.org/" + "/".join(f"segment-{n}-with-a-rather-long-name" for n in range(8)) + "?q=1&r=2"
+LONG_URL = "https://example.org/" + "/".join(f"segment-{n}-with-a-long-name" for n in range(8)) + "?q=1&r=2"
 LONG_IDENTIFIER = "AbstractSingletonProxyFactoryBeanConfigurationResolverImplementationDelegate" * 2
 CODE_LINE = "result = some_module.compute_the_thing(" + ", ".join(f"argument_{n}" for n in range(20)) + ")"
 
@@ -19,7 +19,8 @@ def png(width: int, height: int) -> bytes:
 
     rows = b"".join(b"\0" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 TABLE = """| 模型 | 参数量 | 上下文长度 | 训练数据 | 许可证 |
@@ -36,7 +37,8 @@ BODIES = [
     "小图标 ![图标](icon.png) 放在句中，宽图 ![架构图](wide.png) 单独一段。🚀 Emoji 与 русский текст。\n\n"
     "<!--more-->\n\n后文。\n",
     f"混合文字 English 日本語 한국어 العربية，长词{LONG_IDENTIFIER}，[链接文字]({LONG_URL})。\n",
-    f"先看代码：\n\n    {CODE_LINE}\n\n再看[文档](https://docs.example.org/guide)和![流程图](wide.png)。\n\n<!--more-->\n\n正文。\n",
+    f"先看代码：\n\n    {CODE_LINE}\n\n再看[文档](https://docs.example.org/guide)和![流程图](wide.png)。\n\n"
+    "<!--more-->\n\n正文。\n",
 ]
 
 
@@ -48,6 +50,7 @@ def write_tech_week(blog: Path, count: int = 16) -> None:
     for number in range(count):
         body = BODIES[number % len(BODIES)]
         cover = "cover: icon.png\n" if number % 4 == 1 else "cover: wide.png\n" if number % 4 == 3 else ""
-        text = (f"---\ntitle: 技术周报第{number}篇 {LONG_IDENTIFIER[:40 + number]}\ndate: 2025-08-{18 + number % 7} "
-                f"{10 + number % 10}:00\ntags: [Python, 多模态, 长标签名称{number}, Kubernetes]\n{cover}---\n\n{body}")
+        text = (f"---\ntitle: 技术周报第{number}篇 {LONG_IDENTIFIER[:40 + number]}\n"
+                f"date: 2025-08-{18 + number % 7} {10 + number % 10}:00\n"
+                f"tags: [Python, 多模态, 长标签名称{number}, Kubernetes]\n{cover}---\n\n{body}")
         (posts / f"tech-{number:02d}.md").write_text(text, encoding="utf-8")

@@ -29,7 +29,8 @@ def chromium() -> str:
     if found:
         return found
     if os.environ.get("CI") == "true":
-        pytest.fail("Debian's chromium is not installed: .ci/run installs it with apt-get (see /tmp/feedtool-apt.log)")
+        pytest.fail("Debian's chromium is not installed: .ci/run installs it with apt-get "
+                    "(see /tmp/feedtool-apt.log)")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
 
 
@@ -110,12 +111,14 @@ window.addEventListener("load", () => {
 
 def frames(pages: dict[str, str], widths: tuple[int, ...] = WIDTHS) -> str:
     """A host page with a row for each of `pages`: the page in an iframe of each width."""
-    rows = "".join(
-        f'<p style="font: 14px sans-serif; margin: 8px">{html.escape(name)}: {", ".join(map(str, widths))} px</p>'
-        + "".join(f'<iframe id="{name}@{width}" width="{width}" height="{FRAME_HEIGHT}" style="border: 1px solid #888; '
-                  f'vertical-align: top" srcdoc="{html.escape(page, quote=True)}"></iframe>' for width in widths)
-        for name, page in pages.items()
-    )
+    def row(name: str, page: str) -> str:
+        label = f"{html.escape(name)}: {', '.join(map(str, widths))} px"
+        shown = "".join(f'<iframe id="{name}@{width}" width="{width}" height="{FRAME_HEIGHT}" '
+                        f'style="border: 1px solid #888; vertical-align: top" '
+                        f'srcdoc="{html.escape(page, quote=True)}"></iframe>' for width in widths)
+        return f'<p style="font: 14px sans-serif; margin: 8px">{label}</p>{shown}'
+
+    rows = "".join(row(name, page) for name, page in pages.items())
     return (f'<!DOCTYPE html><html><body style="margin: 0; background: #ccc">'
             f'<pre id="found" style="display: none"></pre>{rows}{_MEASURE}</body></html>')
 
@@ -135,7 +138,8 @@ def measure(chromium: str, pages: dict[str, str], tmp: Path, *, dark: bool = Fal
 
 
 @pytest.mark.parametrize("width", [600, 375])
-def test_digest_renders_at_desktop_and_phone_widths(chromium: str, blog: Path, run, tmp_path: Path, width: int):
+def test_digest_renders_at_desktop_and_phone_widths(chromium: str, blog: Path, run, tmp_path: Path,
+                                                    width: int):
     assert run("digest", "--week", "2025-W34").exit_code == 0
     out = tmp_path / f"digest-{width}.png"
     size = screenshot(chromium, blog / "public" / "digest" / "2025-W34.html", width, out)

@@ -82,7 +82,8 @@ def test_html_part_is_email_ready(w34: Path):
     assert card.get("width") == "100%" and "max-width: 600px" in card.get("style")
     assert "table-layout: fixed" in card.get("style")
     assert not doc.xpath("//*[@width='600']")
-    assert re.search(r'<!--\[if mso\]><table [^>]*width="600"', body) and "<!--[if mso]></td></tr></table>" in body
+    assert re.search(r'<!--\[if mso\]><table [^>]*width="600"', body)
+    assert "<!--[if mso]></td></tr></table>" in body
     assert "PingFang SC" in doc.find("body").get("style")
     for a in doc.iter("a"):
         href = a.get("href")
@@ -300,8 +301,10 @@ TOKEN_A = digest.address_token("a@example.com")
 @pytest.mark.parametrize("base_url, url, link, one_click", [
     ("https://pan.example.com", "https://pan.example.com/退订?list=周报",
      "https://pan.example.com/%E9%80%80%E8%AE%A2?list=%E5%91%A8%E6%8A%A5&token=" + TOKEN_A, True),
-    ("https://pan.example.com", "https://pan.example.com/unsub#form", f"https://pan.example.com/unsub?token={TOKEN_A}#form", True),
-    ("https://博客.example.com", "http://pan.example.com/unsub", f"http://pan.example.com/unsub?token={TOKEN_A}", False),
+    ("https://pan.example.com", "https://pan.example.com/unsub#form",
+     f"https://pan.example.com/unsub?token={TOKEN_A}#form", True),
+    ("https://博客.example.com", "http://pan.example.com/unsub",
+     f"http://pan.example.com/unsub?token={TOKEN_A}", False),
 ])
 def test_unsubscribe_links_and_domains_that_are_not_plain_ascii(blog: Path, run, smtp_server, base_url, url, link,
                                                                one_click):
@@ -422,8 +425,9 @@ def test_a_heavy_week_keeps_every_summary_and_says_so(blog: Path, run):
     """Twenty long Chinese posts: each keeps a summary, the command says they were shortened,
     the HTML stays under the budget, and base64 keeps the message near the text's size."""
     for number in range(20):
-        write_post(blog / "posts", f"heavy{number}.md", f"---\ntitle: 长文{number}\ndate: 2025-08-2{number % 4} 10:00\n"
-                   f"---\n\n{'多模态大模型的训练细节与评测结果分析。' * 400}\n\n<!--more-->\n\n后文。\n")
+        write_post(blog / "posts", f"heavy{number}.md",
+                   f"---\ntitle: 长文{number}\ndate: 2025-08-2{number % 4} 10:00\n---\n\n"
+                   f"{'多模态大模型的训练细节与评测结果分析。' * 400}\n\n<!--more-->\n\n后文。\n")
     result = run("digest", "--week", "2025-W34")
     assert result.exit_code == 0, result.output
     assert re.search(r"note: every summary shortened to \d+ characters", result.stderr)
@@ -484,7 +488,8 @@ def test_images_keep_their_own_size_up_to_the_card(blog: Path, run):
                '<img src="wide.png" width="300" alt="a"> <img src="https://cdn.example.org/x.png" alt="b">\n')
     assert run("digest", "--week", "2025-W34").exit_code == 0
     doc = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_bytes())
-    sizes = {(img.get("src").rpartition("/")[2], img.get("width"), img.get("height")) for img in doc.iter("img")}
+    sizes = {(img.get("src").rpartition("/")[2], img.get("width"), img.get("height"))
+             for img in doc.iter("img")}
     assert sizes == {("icon.png", "120", "80"), ("wide.png", "552", "310"), ("wide.png", "300", "169"),
                      ("x.png", None, None)}
     for img in doc.iter("img"):
@@ -496,7 +501,8 @@ def test_images_keep_their_own_size_up_to_the_card(blog: Path, run):
 @pytest.mark.parametrize(("data", "size"), [
     (png(120, 80), (120, 80)),
     (b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x11\x08\x01\x2c\x02\x58\x03" + b"\0" * 9, (600, 300)),
-    (b"RIFF\0\0\0\0WEBPVP8X" + b"\0" * 8 + (639).to_bytes(3, "little") + (479).to_bytes(3, "little"), (640, 480)),
+    (b"RIFF\0\0\0\0WEBPVP8X" + b"\0" * 8 + (639).to_bytes(3, "little") + (479).to_bytes(3, "little"),
+     (640, 480)),
     (b"<svg/>", None), (b"\x89PNG\r\n\x1a\n", None), (b"\xff\xd8\xff", None),
 ])
 def test_image_sizes_are_read_from_headers(data: bytes, size):

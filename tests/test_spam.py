@@ -43,8 +43,8 @@ def score(spamassassin: str, message: bytes, home: Path) -> tuple[float, str]:
 
 
 @pytest.mark.parametrize("week", ["sample", "tech"])
-def test_the_received_copy_scores_zero_or_below(spamassassin: str, blog: Path, run, smtp_server, tmp_path: Path,
-                                                 week: str):
+def test_the_received_copy_scores_zero_or_below(spamassassin: str, blog: Path, run, smtp_server,
+                                                 tmp_path: Path, week: str):
     recorder, port = smtp_server
     if week == "tech":
         write_tech_week(blog)
