@@ -23,7 +23,7 @@ _JPEG_SIZE_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB
 
 def size_of_image(data: bytes) -> tuple[int, int] | None:
     """(width, height) in pixels from an image's bytes, or None if the format is not known."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
         return _positive(*struct.unpack(">II", data[16:24]))
     if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
         return _positive(*struct.unpack("<HH", data[6:10]))

@@ -504,6 +504,7 @@ def test_images_keep_their_own_size_up_to_the_card(blog: Path, run):
     (b"RIFF\0\0\0\0WEBPVP8X" + b"\0" * 8 + (639).to_bytes(3, "little") + (479).to_bytes(3, "little"),
      (640, 480)),
     (b"<svg/>", None), (b"\x89PNG\r\n\x1a\n", None), (b"\xff\xd8\xff", None),
+    (png(3, 2)[:20], None), (b"GIF89a\x00\x00\x05\x00", None), (b"\xff\xd8\xff\xe0\x00\x00" * 3, None),
 ])
 def test_image_sizes_are_read_from_headers(data: bytes, size):
     from feedtool.images import size_of_image
