@@ -25,6 +25,15 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="feedtool-test-cache-home
 os.environ.pop("FEEDTOOL_CACHE_KEY", None)
 
 
+def need(*commands: str) -> str:
+    """The path of the first of `commands` found; the test fails (never skips) without any:
+    `make test` installs them (tests/install-tools.sh)."""
+    for command in commands:
+        if found := shutil.which(command):
+            return found
+    pytest.fail(f"{commands[0]} is not installed: run `make test-tools` (tests/install-tools.sh)")
+
+
 @pytest.fixture
 def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the sample blog (feedtool.toml + posts/); the working folder is set to it."""

@@ -1,6 +1,5 @@
 """Pages as a reader sees them, in Debian's headless Chromium: screenshots, and the width of the
-page inside frames of phone and desktop widths. Where Chromium is absent these tests skip, but
-not in CI (CI=true), which installs it (.ci/run): there they fail.
+page inside frames of phone and desktop widths, in Debian's Chromium (`make test` installs it).
 
 Set FEEDTOOL_SCREENSHOTS=DIR to keep the PNGs for looking at.
 """
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import need
 from techweek import write_tech_week
 
 WIDTHS = (320, 375, 600)
@@ -25,13 +25,7 @@ WIDTHS = (320, 375, 600)
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("Debian's chromium is not installed: .ci/run installs it with apt-get "
-                    "(see /tmp/feedtool-apt.log)")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    return need("chromium", "chromium-browser")
 
 
 def _browse(chromium: str, page: Path, profile: Path, *options: str, timeout: float = 120) -> str:

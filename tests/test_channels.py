@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree, html as lxml_html
 
-from conftest import SCHEMAS, write_post
+from conftest import SCHEMAS, need, write_post
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TAG = "多模态"
@@ -111,11 +111,8 @@ def test_feed_page_stylesheet(blog: Path, run):
     assert b"xml-stylesheet" not in (public / "atom.xml").read_bytes() and not (public / "feed.xsl").exists()
 
 
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
+    chromium = need("chromium", "chromium-browser")
     assert run("build").exit_code == 0
     handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(blog / "public"), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -125,8 +122,8 @@ def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={tmp_path / 'profile'}"]
-        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-        subprocess.run([CHROMIUM, *flags, f"--screenshot={tmp_path / 'feed.png'}", "--window-size=800,1000", url],
+        dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+        subprocess.run([chromium, *flags, f"--screenshot={tmp_path / 'feed.png'}", "--window-size=800,1000", url],
                        capture_output=True, timeout=120, check=True)
     finally:
         server.shutdown()
