@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import ConfigError, FeedtoolError, InputError, PostError
+from .subscribers import STATUSES
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 
@@ -631,6 +632,131 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: boo
                    f"\t{address}\t{reason}", err=True)
     if not outcome.ok:
         sys.exit(1)
+
+
+def _store(site, *, create: bool = True):
+    """The subscriber store of the site; None if it does not exist and `create` is False."""
+    from .subscribers import Store
+
+    if not create and not site.subscribe.database.exists():
+        return None
+    return Store(site.subscribe.database)
+
+
+@cli.group()
+def subscribers() -> None:
+    """The subscriber store: [subscribe] database, .feedtool/subscribers.db by default.
+
+    Statuses: pending (signed up, not confirmed), confirmed, and unsubscribed, bounced or
+    complained, which are never sent to, whatever list `digest --send` is given.
+    """
+
+
+_format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                              show_default=True)
+
+
+@subscribers.command(name="list")
+@config_option
+@click.option("--status", type=click.Choice(STATUSES), help="Only addresses with this status.")
+@_format_option
+@_reports_errors
+def list_subscribers(config: Path | None, status: str | None, output_format: str) -> None:
+    """List addresses (address, status, when and how it changed, source), then counts by status."""
+    import json
+
+    store = _store(_load_site(config), create=False)
+    found = store.all(status) if store else []
+    counts = store.counts() if store else dict.fromkeys(STATUSES, 0)
+    if output_format == "json":
+        click.echo(json.dumps({"subscribers": [s.as_dict() for s in found], "counts": counts},
+                              ensure_ascii=False, indent=2))
+        return
+    for s in found:
+        click.echo(f"{s.address}\t{s.status}\t{s.changed_at}\t{s.changed_by}\t{s.source}")
+    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+@subscribers.command(name="add")
+@click.argument("addresses", nargs=-1, required=True)
+@config_option
+@click.option("--source", default="feedtool subscribers add", show_default=True, help="Where they came from.")
+@_reports_errors
+def add_subscribers(addresses: tuple[str, ...], config: Path | None, source: str) -> None:
+    """Add addresses as confirmed (you vouch that they opted in). Known ones keep their status:
+    an unsubscribed address is never subscribed again but by its owner."""
+    from .send import read_recipients
+
+    store = _store(_load_site(config))
+    for address in read_recipients(addresses, ()):
+        if store.add(address, "confirmed", source, "added with feedtool subscribers add"):
+            click.echo(f"added\t{address}")
+        else:
+            click.echo(f"kept\t{address}\t{store.get(address).status}")
+
+
+@subscribers.command(name="remove")
+@click.argument("addresses", nargs=-1, required=True)
+@config_option
+@_reports_errors
+def remove_subscribers(addresses: tuple[str, ...], config: Path | None) -> None:
+    """Unsubscribe addresses. They stay in the store, so that no list ever sends to them again
+    (an unknown address is recorded as unsubscribed too)."""
+    from .send import read_recipients
+
+    store = _store(_load_site(config))
+    how = "removed with feedtool subscribers remove"
+    for address in read_recipients(addresses, ()):
+        store.add(address, "unsubscribed", "feedtool subscribers remove", how)
+        store.change(address, "unsubscribed", how, only_from=("pending", "confirmed"))
+        click.echo(f"{store.get(address).status}\t{address}")
+
+
+@subscribers.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+@click.option("--confirmed", is_flag=True, help="Required: the addresses already opted in elsewhere.")
+@click.option("--source", help="Where they came from (e.g. 'Mailchimp export 2025-08').  [default: FILE]")
+@_reports_errors
+def import_subscribers(file: Path, config: Path | None, confirmed: bool, source: str | None) -> None:
+    """Import an opted-in list (one address a line, # comments) as confirmed. Addresses already
+    in the store keep their status; unsubscribed ones stay unsubscribed."""
+    from .send import read_recipients
+
+    if not confirmed:
+        raise click.UsageError("import only takes addresses that opted in already: pass --confirmed "
+                               "(new sign-ups go through `feedtool serve`, which asks them to confirm)")
+    addresses = read_recipients((), (file,))  # all checked before any is added
+    store = _store(_load_site(config))
+    how = f"imported from {file.name}"
+    added = sum(store.add(address, "confirmed", source or str(file), how) for address in addresses)
+    click.echo(f"Imported {added} new address{'es' if added != 1 else ''} as confirmed; "
+               f"{len(addresses) - added} already known kept their status.")
+
+
+@subscribers.command(name="export")
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@_reports_errors
+def export_subscribers(config: Path | None, output_format: str) -> None:
+    """Print every address with its status and history (CSV or JSON), for a backup or a move."""
+    import csv
+    import io
+    import json
+
+    store = _store(_load_site(config), create=False)
+    rows = [s.as_dict() for s in store.all()] if store else []
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    text = io.StringIO()
+    out = csv.DictWriter(text, fieldnames=list(_EXPORT_FIELDS), lineterminator="\n")
+    out.writeheader()
+    out.writerows(rows)
+    click.echo(text.getvalue(), nl=False)
+
+
+_EXPORT_FIELDS = ("address", "status", "source", "created_at", "changed_at", "changed_by")
 
 
 @cli.command(name="import")

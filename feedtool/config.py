@@ -69,6 +69,18 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Subscribe:
+    """The `[subscribe]` table: `feedtool serve` and the subscriber store. The signing secret is
+    never here: it comes from FEEDTOOL_SECRET or `key_file` (a file only its owner can read)."""
+
+    url: str = ""  # the service's public address, e.g. https://news.example.com
+    database: Path = Path(".feedtool/subscribers.db")  # private: addresses and their status
+    key_file: Path = Path(".feedtool/secret.key")
+    per_client: int = 10  # sign-ups an hour from one client (IP address)
+    per_address: int = 3  # confirmation mails an hour to one address
+
+
+@dataclass(frozen=True)
 class TagFeeds:
     """The `[tag_feeds]` table: a feed per tag and per category, under tags/ and categories/."""
 
@@ -101,6 +113,7 @@ class Site:
     digest: Digest = Digest()
     smtp: Smtp = Smtp()
     tag_feeds: TagFeeds = TagFeeds()
+    subscribe: Subscribe = Subscribe()
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -175,7 +188,7 @@ def _date_fields(local: datetime) -> dict[str, str]:
             "y_day": f"{local.timetuple().tm_yday:03d}", "monthname": month.lower(), "short_month": month[:3],
             "long_month": month, "w_year": f"{w_year:04d}", "week": f"{week:02d}", "w_day": str(w_day),
             "short_day": day[:3], "long_day": day}
-_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds}
+_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds, "subscribe": Subscribe}
 _REQUIRED = ("title", "base_url")
 
 
@@ -236,8 +249,10 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     site = _build(Site, data, _Locator(text, source), "")
     if base_dir is not None:  # relative paths are relative to the config file, not the working folder
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
+        subscribe = dataclasses.replace(site.subscribe, database=base_dir / site.subscribe.database,
+                                        key_file=base_dir / site.subscribe.key_file)
         site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out,
-                                   cache=base_dir / site.cache, digest=digest)
+                                   cache=base_dir / site.cache, digest=digest, subscribe=subscribe)
     # The output folder is published: the subscriber ledger and the cache must never be in it.
     out = site.out.absolute()
     # (Nested either way is left alone: posts = "." holds public/, and a Jekyll site's feeds may
@@ -245,7 +260,8 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     if out.resolve() == site.posts.resolve():
         raise ConfigError(f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
                           "among the posts; give them a folder of their own")
-    for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache)):
+    for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache),
+                      ("subscribe.database", site.subscribe.database), ("subscribe.key_file", site.subscribe.key_file)):
         if out == path.absolute() or out in path.absolute().parents:
             raise ConfigError(f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
                               "published; put it outside (the default is beside feedtool.toml)")
@@ -322,9 +338,12 @@ def _check(key: str, expected: str, value: Any) -> Any:
         raise ValueError("must be one line without control characters (it goes into feed and email headers)")
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
-    if key in ("base_url", "digest.unsubscribe_url", "hub") and value:
+    if key in ("base_url", "digest.unsubscribe_url", "hub", "subscribe.url") and value:
         _check_url(key, value)
-        return value.rstrip("/") if key == "base_url" else value
+        if key == "subscribe.url" and urlsplit(value).scheme != "https" and not _is_loopback(value):
+            raise ValueError(f"expected an https URL (http only on 127.0.0.1 or localhost, to try it out), "
+                             f"got {value!r}")
+        return value.rstrip("/") if key in ("base_url", "subscribe.url") else value
     if key == "language" and not _BCP47.match(value):
         hint = f" (did you mean '{value.replace('_', '-')}'?)" if "_" in value else ""
         raise ValueError(f"expected a BCP 47 language tag such as zh-CN, got {value!r}{hint}")
@@ -355,6 +374,12 @@ def _check(key: str, expected: str, value: Any) -> Any:
     return value
 
 
+def _is_loopback(url: str) -> bool:
+    from .send import is_loopback  # (send imports this module)
+
+    return is_loopback(urlsplit(url).hostname or "")
+
+
 def _check_url(key: str, value: str) -> None:
     """An absolute http(s) URL with a plain host; base_url also without query, fragment or login
     (every address on the site is made by adding a path to it)."""
@@ -370,7 +395,7 @@ def _check_url(key: str, value: str) -> None:
         raise ValueError(example)
     if "@" in parts.netloc:  # a login in an address that is published or sent
         raise ValueError(f"{example}: no user@ in it")
-    if key == "base_url" and (parts.query or parts.fragment or "?" in value or "#" in value):
+    if key in ("base_url", "subscribe.url") and (parts.query or parts.fragment or "?" in value or "#" in value):
         raise ValueError(f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)")
 
 
