@@ -759,6 +759,51 @@ def export_subscribers(config: Path | None, output_format: str) -> None:
 _EXPORT_FIELDS = ("address", "status", "source", "created_at", "changed_at", "changed_by")
 
 
+def _service_url(site) -> str:
+    if not site.subscribe.url:
+        raise FeedtoolError("[subscribe] url is not set: give the address where `feedtool serve` is reached, "
+                            "e.g. url = \"https://news.example.com\"")
+    return site.subscribe.url
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@config_option
+@_reports_errors
+def serve(host: str, port: int, config: Path | None) -> None:
+    """Run the sign-up service: /subscribe, /confirm/<token>, /unsubscribe/<token>.
+
+    New addresses get a confirmation mail through the [smtp] settings; the signing secret
+    comes from FEEDTOOL_SECRET or [subscribe] key_file (0600), never from the config. Put it
+    behind a reverse proxy for HTTPS at [subscribe] url.
+    """
+    from . import serve as service
+    from . import tokens
+    from .send import send_one
+
+    site = _load_site(config)
+    url = _service_url(site)
+    key = tokens.secret(site.subscribe.key_file)
+    server = _smtp_server(site, None, None, None)
+    server.check()
+    store = _store(site)
+    click.echo(f"Serving {url} on http://{host}:{port}/subscribe (Ctrl-C stops)", err=True)
+    service.run(site, store, key, functools.partial(send_one, server), host, port)
+
+
+@cli.command()
+@config_option
+@_reports_errors
+def snippet(config: Path | None) -> None:
+    """Print an HTML sign-up form for the blog's pages; it posts to [subscribe] url."""
+    from .serve import snippet as form
+
+    site = _load_site(config)
+    _service_url(site)
+    click.echo(form(site))
+
+
 @cli.command(name="import")
 @click.argument("source")
 @click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=Path("posts"), show_default=True,

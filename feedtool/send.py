@@ -277,6 +277,22 @@ def deliver(
     return outcome
 
 
+def send_one(server: Server, message: EmailMessage, *, retries: int = 1) -> str | None:
+    """Send one message to its To address, outside any ledger (a confirmation mail, a test copy):
+    None if the server took it, else why not (never with the password in it)."""
+    server.check()
+    recipient = parseaddr(str(message["To"]))[1]
+    limits = _Limits(server.timeout, server.data_timeout, time.monotonic() + server.run_timeout)
+    connection: _Client | None = None
+    try:
+        connection, failure = _serve(None, server, limits, message, recipient, retries, 1.0)
+    except SendError as exc:
+        return server.redact(str(exc))
+    finally:
+        _close(connection)
+    return None if failure is None else server.redact(failure.reason)
+
+
 def _serve(connection: _Client | None, server: Server, limits: _Limits, message: EmailMessage, recipient: str,
            retries: int, backoff: float) -> tuple[_Client | None, _Failure | None]:
     """Send one message, retrying temporary failures while there is time: (the connection, None
