@@ -361,7 +361,8 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]")
-@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file (each address once, ever).")
+@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file, else to the confirmed "
+              "subscribers (each address once, ever; never to an unsubscribed one).")
 @click.option("--to", "to_addresses", multiple=True, metavar="ADDR", help="A recipient (repeatable).")
 @click.option("--to-file", "to_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A file of recipients, one per line (# comments allowed).")
@@ -454,12 +455,12 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             raise InputError("digest not written: fix the errors above")
 
         recipients = []
-        if send:  # check addresses and server settings before writing anything
-            from .send import read_recipients
+        key = None
+        if send:  # check addresses and settings before writing anything
+            from . import tokens
 
-            recipients = read_recipients(to_addresses, to_files)
-            if not recipients:
-                raise click.UsageError("--send needs --to ADDR or --to-file FILE")
+            recipients = _recipients(site, to_addresses, to_files)
+            key = tokens.secret(site.subscribe.key_file) if site.subscribe.url and not dry_run else None
             server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
             server.check()
 
@@ -487,7 +488,7 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
     if send:
-        _send(site, letter, recipients, server, dry_run, quiet)
+        _send(site, letter, recipients, server, dry_run, quiet, key)
 
 
 def _require_unsubscribe(site, config: Path | None) -> None:
@@ -592,7 +593,43 @@ def _smtp_server(site, host: str | None, port: int | None, security: str | None)
     )
 
 
-def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool) -> None:
+def _recipients(site, addresses: tuple[str, ...], files: tuple[Path, ...]) -> list[str]:
+    """--to and --to-file, else the confirmed subscribers; never an unsubscribed, bounced or
+    complained address, whatever list is given."""
+    from .send import read_recipients
+
+    store = _store(site, create=False)
+    if addresses or files:
+        recipients = read_recipients(addresses, files)
+    else:
+        recipients = [s.address for s in store.all("confirmed")] if store else []
+        if not recipients:
+            raise click.UsageError(f"--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
+                                   f"{site.subscribe.database}")
+    suppressed = store.suppressed(recipients) if store else set()
+    for address in recipients:
+        if address.lower() in suppressed:
+            click.echo(f"not sent (unsubscribed, bounced or complained)\t{address}", err=True)
+    return [address for address in recipients if address.lower() not in suppressed]
+
+
+def _unsubscribe_link(site, key: str, ref: str) -> str:
+    from . import tokens
+
+    return f"{site.subscribe.url}/unsubscribe/{tokens.make(key, 'unsubscribe', ref)}"
+
+
+def _unsubscribe_links(site, key: str | None, recipients: list[str]) -> dict[str, str]:
+    """Each recipient's own link to `feedtool serve` (none without [subscribe] url). An address
+    from --to or --to-file that the store does not know is added as confirmed, so that its link
+    works and its unsubscribe holds for every later list."""
+    if key is None:
+        return {}
+    refs = _store(site).refs(recipients, "digest --send --to", "sent a digest with --to or --to-file")
+    return {address: _unsubscribe_link(site, key, ref) for address, ref in refs.items()}
+
+
+def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool, key: str | None) -> None:
     from . import digest as dg
     from .send import Ledger, deliver
     from .validate import display_path
@@ -607,8 +644,11 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: boo
                    f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent.")
         return
 
+    links = _unsubscribe_links(site, key, recipients)
+
     def build(recipient: str):
-        return dg.message(site, letter, date=datetime.now(site.zone), recipient=recipient)
+        return dg.message(site, letter, date=datetime.now(site.zone), recipient=recipient,
+                          unsubscribe=links.get(recipient))
 
     step = max(1, min(100, len(recipients) // 20))
 

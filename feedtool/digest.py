@@ -407,13 +407,16 @@ def _environment():
     return env
 
 
-def render_html(site: Site, letter: Newsletter, token: str | None = None) -> str:
-    """The HTML part: Jinja2 with autoescape, then CSS inlined (only @media rules stay in <style>)."""
+def render_html(site: Site, letter: Newsletter, token: str | None = None,
+                unsubscribe: str | None = None) -> str:
+    """The HTML part: Jinja2 with autoescape, then CSS inlined (only @media rules stay in <style>).
+    `unsubscribe`: the recipient's own link from `feedtool serve`, instead of unsubscribe_url's."""
     import css_inline
 
     page = _environment().get_template("digest.html.j2").render(
         site=site, letter=letter, archive_url=archive_url(site),
-        unsubscribe=unsubscribe_link(site, token), width=CONTENT_WIDTH, padding=_PREHEADER_PADDING,
+        unsubscribe=unsubscribe or unsubscribe_link(site, token), width=CONTENT_WIDTH,
+        padding=_PREHEADER_PADDING,
     )
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     return inliner.inline(page)
@@ -448,21 +451,25 @@ def text_entries(letter: Newsletter) -> tuple[str, list[TextEntry]]:
     return indent, entries
 
 
-def render_text(site: Site, letter: Newsletter, token: str | None = None) -> str:
+def render_text(site: Site, letter: Newsletter, token: str | None = None,
+                unsubscribe: str | None = None) -> str:
     """The plain-text part, from its own template."""
     indent, entries = text_entries(letter)
     return _environment().get_template("digest.txt.j2").render(
-        site=site, letter=letter, archive_url=archive_url(site), unsubscribe=unsubscribe_link(site, token),
+        site=site, letter=letter, archive_url=archive_url(site),
+        unsubscribe=unsubscribe or unsubscribe_link(site, token),
         indent=indent, entries=entries, width=TEXT_WIDTH,
     )
 
 
 def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | None = None,
-            token: str | None = None, html: str | None = None, text: str | None = None) -> EmailMessage:
+            token: str | None = None, html: str | None = None, text: str | None = None,
+            unsubscribe: str | None = None) -> EmailMessage:
     """The MIME message: multipart/alternative, text first and HTML last, UTF-8, RFC 2047 headers.
 
     Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
-    A recipient's unsubscribe links carry `token`, by default `address_token(recipient)`.
+    A recipient's unsubscribe links carry `token`, by default `address_token(recipient)`;
+    `unsubscribe`: the recipient's one-click link from `feedtool serve`, for header and body.
     """
     import hashlib
     from email.message import EmailMessage
@@ -480,18 +487,19 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["Message-ID"] = message_id(site, letter, recipient)
     msg["List-Id"] = f"{one_line(site.title)} <digest.{site.domain}>"
     msg["List-Archive"] = f"<{encoded_url(archive_url(site))}>"
-    unsubscribe = []
-    if site.digest.unsubscribe_url:
-        unsubscribe.append(f"<{unsubscribe_link(site, token)}>")
+    links = []
+    if unsubscribe or site.digest.unsubscribe_url:
+        links.append(f"<{unsubscribe or unsubscribe_link(site, token)}>")
     if site.digest.unsubscribe_mailto:
         subject = quote(f"unsubscribe {token}" if token else "unsubscribe")
-        unsubscribe.append(f"<{mailto(site.digest.unsubscribe_mailto)}?subject={subject}>")
-    if unsubscribe:
-        msg["List-Unsubscribe"] = ", ".join(unsubscribe)
-    if urlsplit(site.digest.unsubscribe_url).scheme == "https":  # one-click needs https (RFC 8058)
+        links.append(f"<{mailto(site.digest.unsubscribe_mailto)}?subject={subject}>")
+    if links:
+        msg["List-Unsubscribe"] = ", ".join(links)
+    # One-click needs https (RFC 8058); the service's url is, but on this machine, to try it out.
+    if unsubscribe or urlsplit(site.digest.unsubscribe_url).scheme == "https":
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = text if text is not None else render_text(site, letter, token)
-    html = html if html is not None else render_html(site, letter, token)
+    text = text if text is not None else render_text(site, letter, token, unsubscribe)
+    html = html if html is not None else render_html(site, letter, token, unsubscribe)
     msg.set_content(text, subtype="plain", charset="utf-8", cte=transfer_encoding(text))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte=transfer_encoding(html))
     for part in msg.iter_parts():

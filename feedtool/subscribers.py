@@ -156,6 +156,19 @@ class Store:
                 (address.lower(), address, secrets.token_urlsafe(12), status, source, now, now, how))
             return cursor.rowcount == 1
 
+    def refs(self, addresses: Iterable[str], source: str, how: str) -> dict[str, str]:
+        """Each address's ref, for its tokens; an unknown address is added as confirmed (in one
+        transaction: one write to disk for a whole list)."""
+        now = _now()
+        found = {}
+        with self._transaction() as db:
+            for address in addresses:
+                db.execute("INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)",
+                           (address.lower(), address, secrets.token_urlsafe(12), source, now, now, how))
+                found[address] = db.execute("SELECT ref FROM subscribers WHERE key = ?",
+                                            (address.lower(),)).fetchone()[0]
+        return found
+
     def request(self, address: str, source: str) -> Subscriber | None:
         """A sign-up: a new or unsubscribed address becomes pending; the subscriber if a
         confirmation mail should go out (pending now), else None (confirmed, bounced, complained)."""

@@ -14,6 +14,7 @@ from email import policy
 from pathlib import Path
 
 import httpx
+import lxml.html
 import pytest
 from starlette.testclient import TestClient
 
@@ -263,3 +264,49 @@ def test_sign_up_over_http_confirm_by_mail_and_unsubscribe(served, blog: Path):
     assert store.get("reader@example.com").status == "confirmed"
     assert httpx.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     assert store.get("reader@example.com").status == "unsubscribed"
+
+
+def digest_send(run, smtp_port: int, week: str, *extra: str):
+    return run("digest", "--week", week, "--send", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
+               "--smtp-security", "none", *extra)
+
+
+def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(served, blog: Path, run,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    recorder, url = served
+    monkeypatch.setenv("FEEDTOOL_SECRET", SECRET)
+    smtp_port = int(re.search(r"port = (\d+)", (blog / "feedtool.toml").read_text()).group(1))
+    httpx.post(f"{url}/subscribe", data={"email": "reader@example.com"})
+    wait_for_mail(recorder, 1)
+    assert httpx.get(link_in(recorder.messages[0][2], "confirm")).status_code == 200
+    assert run("subscribers", "add", "vouched@example.com").exit_code == 0
+
+    result = digest_send(run, smtp_port, "2025-W34")
+    assert result.exit_code == 0, result.output
+    digests = {rcpts[0]: parse(raw) for _, rcpts, raw in recorder.messages[1:]}
+    assert sorted(digests) == ["reader@example.com", "vouched@example.com"]
+    mail = digests["reader@example.com"]
+    link = re.fullmatch(r"<([^>]+)>, <mailto:[^>]+>", mail["List-Unsubscribe"]).group(1)
+    assert link.startswith(f"{url}/unsubscribe/") and "reader" not in link
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    page = lxml.html.fromstring(mail.get_body(("html",)).get_content())
+    assert [a.get("href") for a in page.iter("a") if a.text_content() == "退订"] == [link]
+    assert f"退订：{link}" in mail.get_body(("plain",)).get_content()
+    other = re.search(r"<([^>]+)>", digests["vouched@example.com"]["List-Unsubscribe"]).group(1)
+    assert other != link
+
+    # As Gmail does it: a POST with the RFC 8058 body, no cookie.
+    one_click = httpx.post(link, content=b"List-Unsubscribe=One-Click",
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert one_click.status_code == 200
+    recorder.messages.clear()
+    result = digest_send(run, smtp_port, "2025-W25")
+    assert result.exit_code == 0, result.output
+    assert recorder.recipients() == ["vouched@example.com"]
+    # Whatever list is given, an unsubscribed address gets nothing.
+    result = digest_send(run, smtp_port, "2025-W23", "--to", "Reader@example.com", "--to", "new@example.com")
+    assert "not sent (unsubscribed, bounced or complained)\tReader@example.com" in result.output
+    assert recorder.recipients() == ["vouched@example.com", "new@example.com"]
+    listed = run("subscribers", "list", "--format", "json").output
+    assert '"unsubscribed": 1' in listed and '"changed_by": "one-click"' in listed
+
