@@ -374,10 +374,13 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @click.option("--allow-no-unsubscribe", is_flag=True,
               help="With --send: send although [digest] has no unsubscribe_url or unsubscribe_mailto "
                    "(a private list of friends).")
+@click.option("--test", "test_address", metavar="ADDR",
+              help="Send one copy marked 【测试】 to ADDR, outside the ledger and the subscriber checks.")
 @quiet_option
 @_reports_errors
 def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, limit, send, to_addresses,
-           to_files, smtp_host, smtp_port, smtp_security, dry_run, allow_no_unsubscribe, quiet) -> None:
+           to_files, smtp_host, smtp_port, smtp_security, dry_run, allow_no_unsubscribe, test_address,
+           quiet) -> None:
     """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
 
     The window is one of --week, --last-week, --latest (default) or --since/--until.
@@ -403,6 +406,8 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         raise click.UsageError("--since and --until go together")
     if (to_addresses or to_files or dry_run or allow_no_unsubscribe) and not send:
         raise click.UsageError("--to, --to-file, --dry-run and --allow-no-unsubscribe go with --send")
+    if send and test_address:
+        raise click.UsageError("choose one of --send and --test")
     site = _load_site(config)
     if send and not allow_no_unsubscribe:
         _require_unsubscribe(site, config)
@@ -456,10 +461,13 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
 
         recipients = []
         key = None
-        if send:  # check addresses and settings before writing anything
+        if send or test_address:  # check addresses and settings before writing anything
             from . import tokens
+            from .config import address_of
 
-            recipients = _recipients(site, to_addresses, to_files)
+            if test_address and address_of(test_address) is None:
+                raise click.BadParameter(f"not an email address: {test_address!r}", param_hint="--test")
+            recipients = _recipients(site, to_addresses, to_files) if send else [address_of(test_address)]
             key = tokens.secret(site.subscribe.key_file) if site.subscribe.url and not dry_run else None
             server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
             server.check()
@@ -487,6 +495,8 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
     if not quiet:
         click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
                    f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
+    if test_address:
+        _send_test(site, letter, recipients[0], server, key, quiet)
     if send:
         _send(site, letter, recipients, server, dry_run, quiet, key)
 
@@ -627,6 +637,27 @@ def _unsubscribe_links(site, key: str | None, recipients: list[str]) -> dict[str
         return {}
     refs = _store(site).refs(recipients, "digest --send --to", "sent a digest with --to or --to-file")
     return {address: _unsubscribe_link(site, key, ref) for address, ref in refs.items()}
+
+
+def _send_test(site, letter, address: str, server, key: str | None, quiet: bool) -> None:
+    """One copy marked 【测试】 to `address`: no ledger line, no subscriber check."""
+    from email.utils import make_msgid
+
+    from . import digest as dg
+    from .send import SendError, send_one
+
+    store = _store(site, create=False) if key else None
+    known = store.get(address) if store else None
+    test = dataclasses.replace(letter, subject=f"【测试】{letter.subject}")
+    message = dg.message(site, test, date=datetime.now(site.zone), recipient=address,
+                         unsubscribe=_unsubscribe_link(site, key, known.ref) if key and known else None)
+    del message["Message-ID"]  # the real copy's id would make mail clients drop the real copy later
+    message["Message-ID"] = make_msgid(domain=site.domain)
+    problem = send_one(server, message)
+    if problem:
+        raise SendError(f"the test copy was not sent to {address}: {problem}")
+    if not quiet:
+        click.echo(f"Sent a test copy of {letter.name} to {address} (not in the ledger).")
 
 
 def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool, key: str | None) -> None:

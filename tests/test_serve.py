@@ -310,3 +310,23 @@ def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(served, blog:
     listed = run("subscribers", "list", "--format", "json").output
     assert '"unsubscribed": 1' in listed and '"changed_by": "one-click"' in listed
 
+
+def test_a_test_send_is_marked_and_leaves_ledger_and_store_alone(blog: Path, run, smtp_server,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    recorder, port = smtp_server
+    configure(blog, port, "https://news.example.com")
+    monkeypatch.setenv("FEEDTOOL_SECRET", SECRET)
+    run("subscribers", "remove", "me@example.com")
+    result = run("digest", "--week", "2025-W34", "--test", "me@example.com")
+    assert result.exit_code == 0, result.output
+    assert "Sent a test copy of 2025-W34 to me@example.com (not in the ledger)." in result.output
+    (_, rcpts, raw), = recorder.messages
+    mail = parse(raw)
+    assert rcpts == ["me@example.com"] and mail["Subject"] == "【测试】pan 的博客周报 · 2025 第 34 周"
+    assert mail["Message-ID"] != parse((blog / "public/digest/2025-W34.eml").read_bytes())["Message-ID"]
+    assert mail["List-Unsubscribe"].startswith("<https://news.example.com/unsubscribe/")
+    assert not (blog / ".feedtool" / "sent.jsonl").exists()
+    assert run("subscribers", "list").output.splitlines()[-1].startswith("0 pending, 0 confirmed, 1 unsubscribed")
+    monkeypatch.delenv("FEEDTOOL_SECRET")
+    bad = run("digest", "--week", "2025-W34", "--test", "not an address")
+    assert bad.exit_code == 2 and "not an email address" in bad.output
