@@ -19,6 +19,7 @@ import pytest
 
 from conftest import need
 from techweek import write_tech_week
+from test_serve import served  # noqa: F401  (a fixture: feedtool serve with its SMTP server)
 
 WIDTHS = (320, 375, 600)
 
@@ -168,3 +169,38 @@ def test_pages_never_scroll_sideways_and_all_text_is_legible(chromium: str, blog
     shot = screenshot(chromium, tmp_path / f"measure-{scheme}.html", 1310, tmp_path / f"digest-{scheme}.png",
                       *(["--force-dark-mode"] if dark else []), height=height)
     assert shot == (1310, height)
+
+
+def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(chromium: str, served, blog: Path):
+    """Playwright drives Debian's chromium (no downloaded browser) on a phone-sized, dark page."""
+    from playwright.sync_api import sync_playwright
+
+    from feedtool import tokens
+    from feedtool.subscribers import Store
+    from test_serve import SECRET, link_in, wait_for_mail
+
+    recorder, url = served
+    store = Store(blog / ".feedtool" / "subscribers.db")
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800}, color_scheme="dark")
+            page.goto(f"{url}/subscribe")
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 24, 39)"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+            page.fill("#email", "browser@example.com")
+            page.click("button[type=submit]")
+            assert page.locator("h1").inner_text() == "请查收邮件"
+            wait_for_mail(recorder, 1)
+            page.goto(link_in(recorder.messages[0][2], "confirm"))
+            assert page.locator("h1").inner_text() == "订阅成功"
+            assert store.get("browser@example.com").status == "confirmed"
+            ref = store.get("browser@example.com").ref
+            page.goto(f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', ref)}")
+            assert store.get("browser@example.com").status == "confirmed"  # the page alone changes nothing
+            page.click("button[type=submit]")
+            assert page.locator("h1").inner_text() == "已退订"
+            assert store.get("browser@example.com").status == "unsubscribed"
+        finally:
+            browser.close()

@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -16,7 +17,10 @@ from pathlib import Path
 import httpx
 import lxml.html
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette prefers httpx2, which is not packaged yet; httpx works
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 from conftest import SmtpRecorder, free_port, running_smtp_server, spawn_feedtool
 from feedtool import config, serve, tokens
