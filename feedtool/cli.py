@@ -361,8 +361,8 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
 @out_option
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]")
-@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file, else to the confirmed "
-              "subscribers (each address once, ever; never to an unsubscribed one).")
+@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file, else to the "
+              "confirmed subscribers (each address once, ever; never to an unsubscribed one).")
 @click.option("--to", "to_addresses", multiple=True, metavar="ADDR", help="A recipient (repeatable).")
 @click.option("--to-file", "to_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A file of recipients, one per line (# comments allowed).")
@@ -723,8 +723,8 @@ def subscribers() -> None:
     """
 
 
-_format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                              show_default=True)
+_format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+                              default="text", show_default=True)
 
 
 @subscribers.command(name="list")
@@ -807,7 +807,8 @@ def import_subscribers(file: Path, config: Path | None, confirmed: bool, source:
 
 @subscribers.command(name="export")
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
 @_reports_errors
 def export_subscribers(config: Path | None, output_format: str) -> None:
     """Print every address with its status and history (CSV or JSON), for a backup or a move."""
@@ -839,7 +840,8 @@ def _service_url(site) -> str:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="Port to listen on.")
 @config_option
 @_reports_errors
 def serve(host: str, port: int, config: Path | None) -> None:

@@ -261,7 +261,8 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         raise ConfigError(f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
                           "among the posts; give them a folder of their own")
     for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache),
-                      ("subscribe.database", site.subscribe.database), ("subscribe.key_file", site.subscribe.key_file)):
+                      ("subscribe.database", site.subscribe.database),
+                      ("subscribe.key_file", site.subscribe.key_file)):
         if out == path.absolute() or out in path.absolute().parents:
             raise ConfigError(f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
                               "published; put it outside (the default is beside feedtool.toml)")
@@ -395,7 +396,8 @@ def _check_url(key: str, value: str) -> None:
         raise ValueError(example)
     if "@" in parts.netloc:  # a login in an address that is published or sent
         raise ValueError(f"{example}: no user@ in it")
-    if key in ("base_url", "subscribe.url") and (parts.query or parts.fragment or "?" in value or "#" in value):
+    if key in ("base_url", "subscribe.url") and (parts.query or parts.fragment or "?" in value
+                                                  or "#" in value):
         raise ValueError(f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)")
 
 

@@ -98,7 +98,8 @@ class Store:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(_MIGRATIONS):
-                raise StoreError(f"{self.path}: made by a newer feedtool (schema {version}); upgrade feedtool")
+                raise StoreError(f"{self.path}: made by a newer feedtool (schema {version}); "
+                                 "upgrade feedtool")
             for number in range(version, len(_MIGRATIONS)):
                 for statement in _MIGRATIONS[number].split(";"):
                     if statement.strip():
@@ -131,12 +132,14 @@ class Store:
     def all(self, status: str | None = None) -> list[Subscriber]:
         query = f"SELECT {_COLUMNS} FROM subscribers" + (" WHERE status = ?" if status else "")
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY created_at, key", (status,) if status else ()).fetchall()
+            rows = self._db.execute(query + " ORDER BY created_at, key",
+                                    (status,) if status else ()).fetchall()
         return [Subscriber(*row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            found = dict(self._db.execute("SELECT status, COUNT(*) FROM subscribers GROUP BY status").fetchall())
+            query = "SELECT status, COUNT(*) FROM subscribers GROUP BY status"
+            found = dict(self._db.execute(query).fetchall())
         return {status: found.get(status, 0) for status in STATUSES}
 
     def suppressed(self, addresses: Iterable[str]) -> set[str]:
@@ -178,7 +181,8 @@ class Store:
                        (address.lower(), address, secrets.token_urlsafe(12), source, now, now))
             db.execute("UPDATE subscribers SET status = 'pending', changed_at = ?, changed_by = 'sign-up' "
                        "WHERE key = ? AND status = 'unsubscribed'", (now, address.lower()))
-            row = db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            row = db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE key = ?",
+                             (address.lower(),)).fetchone()
         found = Subscriber(*row)
         return found if found.status == "pending" else None
 

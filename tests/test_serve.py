@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 
 with warnings.catch_warnings():  # Starlette prefers httpx2, which is not packaged yet; httpx works
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
 from conftest import SmtpRecorder, free_port, running_smtp_server, spawn_feedtool
@@ -36,7 +36,8 @@ def configure(blog: Path, smtp_port: int, url: str) -> None:
     text = path.read_text(encoding="utf-8")
     text = text.replace('host = "localhost"\nport = 587\nsecurity = "starttls"',
                         f'host = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"')
-    path.write_text(text + f'\n[subscribe]\nurl = "{url}"\nper_client = 5\nper_address = 2\n', encoding="utf-8")
+    text += f'\n[subscribe]\nurl = "{url}"\nper_client = 5\nper_address = 2\n'
+    path.write_text(text, encoding="utf-8")
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:
@@ -52,8 +53,8 @@ class App:
     """The app over a store in tmp_path, with the mails it sends kept in `sent`."""
 
     def __init__(self, root: Path, clock=time.monotonic):
-        self.site = config.loads('title = "pan 的博客"\nbase_url = "https://pan.example.com"\n'
-                                 '[subscribe]\nurl = "https://news.example.com"\nper_client = 5\nper_address = 2\n')
+        self.site = config.loads('title = "pan 的博客"\nbase_url = "https://pan.example.com"\n[subscribe]\n'
+                                 'url = "https://news.example.com"\nper_client = 5\nper_address = 2\n')
         self.store = Store(root / "subscribers.db")
         self.sent: list[email.message.EmailMessage] = []
         app = serve.create_app(self.site, self.store, KEY, lambda m: self.sent.append(m), clock=clock)
@@ -91,7 +92,8 @@ def test_the_same_answer_for_new_pending_confirmed_and_unsubscribed(app: App):
     assert {(r.status_code, r.text) for r in answers.values()} == {(200, answers["again"].text)}
     assert "请查收邮件" in answers["again"].text
     assert [m["To"] for m in app.sent] == ["new@example.com", "new@example.com"]
-    assert (app.status("confirmed@example.com"), app.status("gone@example.com")) == ("confirmed", "complained")
+    assert app.status("confirmed@example.com") == "confirmed"
+    assert app.status("gone@example.com") == "complained"
     as_json = app.client.post("/subscribe", json={"email": "confirmed@example.com"})
     assert as_json.json() == {"status": "check-inbox"}
 
@@ -109,7 +111,7 @@ def test_bad_addresses_and_the_honeypot_subscribe_no_one(app: App):
 
 
 def test_rate_limits_per_client_and_per_address(app: App):
-    answers = [app.client.post("/subscribe", data={"email": "target@example.com"}).status_code for _ in range(6)]
+    answers = [app.client.post("/subscribe", data={"email": "t@example.com"}).status_code for _ in range(6)]
     assert answers == [200] * 5 + [429]
     assert len(app.sent) == 2  # per_address = 2: the rest got the same answer, and no mail
     other = TestClient(app.client.app, client=("198.51.100.9", 5000))
@@ -144,7 +146,8 @@ def test_bad_tokens_change_nothing(app: App, monkeypatch: pytest.MonkeyPatch):
     app.store.add("c@example.com", "confirmed", "test", "test")
     confirm, unsubscribe = app.token("p@example.com", "confirm"), app.token("c@example.com", "unsubscribe")
     tampered = confirm[:-2] + ("AA" if confirm[-2:] != "AA" else "BB")
-    forged = tokens.make("another secret of forty characters......", "unsubscribe", app.store.get("c@example.com").ref)
+    forged = tokens.make("another secret of forty characters......", "unsubscribe",
+                         app.store.get("c@example.com").ref)
     cases = [("get", f"/confirm/{tampered}", 400), ("get", f"/confirm/{unsubscribe}", 400),
              ("post", f"/unsubscribe/{confirm}", 400), ("post", f"/unsubscribe/{forged}", 400),
              ("post", "/unsubscribe/garbage", 400), ("get", f"/unsubscribe/{unsubscribe}", 200),
@@ -194,7 +197,8 @@ def test_serve_refuses_without_a_secret_or_with_a_readable_key_file(blog: Path, 
 
 def test_the_service_url_is_https_or_loopback():
     with pytest.raises(config.ConfigError, match="expected an https URL"):
-        config.loads('title = "t"\nbase_url = "https://x.example"\n[subscribe]\nurl = "http://news.example.com"\n')
+        config.loads('title = "t"\nbase_url = "https://x.example"\n'
+                     '[subscribe]\nurl = "http://news.example.com"\n')
 
 
 def test_snippet_posts_to_the_service(blog: Path, run):
@@ -263,7 +267,8 @@ def test_sign_up_over_http_confirm_by_mail_and_unsubscribe(served, blog: Path):
     assert "订阅成功" in httpx.get(link).text
     store = Store(blog / ".feedtool" / "subscribers.db")
     assert store.get("reader@example.com").status == "confirmed"
-    unsubscribe = f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', store.get('reader@example.com').ref)}"
+    ref = store.get("reader@example.com").ref
+    unsubscribe = f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', ref)}"
     assert httpx.get(unsubscribe).status_code == 200
     assert store.get("reader@example.com").status == "confirmed"
     assert httpx.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
@@ -330,7 +335,8 @@ def test_a_test_send_is_marked_and_leaves_ledger_and_store_alone(blog: Path, run
     assert mail["Message-ID"] != parse((blog / "public/digest/2025-W34.eml").read_bytes())["Message-ID"]
     assert mail["List-Unsubscribe"].startswith("<https://news.example.com/unsubscribe/")
     assert not (blog / ".feedtool" / "sent.jsonl").exists()
-    assert run("subscribers", "list").output.splitlines()[-1].startswith("0 pending, 0 confirmed, 1 unsubscribed")
+    counts = run("subscribers", "list").output.splitlines()[-1]
+    assert counts.startswith("0 pending, 0 confirmed, 1 unsubscribed")
     monkeypatch.delenv("FEEDTOOL_SECRET")
     bad = run("digest", "--week", "2025-W34", "--test", "not an address")
     assert bad.exit_code == 2 and "not an email address" in bad.output

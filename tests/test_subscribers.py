@@ -42,7 +42,8 @@ def test_a_database_inside_the_output_folder_is_refused(blog: Path, run):
 
 
 def test_import_list_counts_and_json(blog: Path, run):
-    (blog / "list.txt").write_text("a@example.com\n# a comment\nB@example.com\na@example.com\n", encoding="utf-8")
+    (blog / "list.txt").write_text("a@example.com\n# a comment\nB@example.com\na@example.com\n",
+                                   encoding="utf-8")
     refused = run("subscribers", "import", "list.txt")
     assert refused.exit_code == 2 and "--confirmed" in refused.output
     result = run("subscribers", "import", "list.txt", "--confirmed", "--source", "Mailchimp 2025-08")
@@ -52,7 +53,7 @@ def test_import_list_counts_and_json(blog: Path, run):
     again = run("subscribers", "import", "list.txt", "--confirmed")
     assert "Imported 0 new addresses as confirmed; 2 already known kept their status." in again.output
     listed = json.loads(run("subscribers", "list", "--format", "json").output)
-    assert listed["counts"] == {"pending": 0, "confirmed": 1, "unsubscribed": 2, "bounced": 0, "complained": 0}
+    assert listed["counts"] == dict(pending=0, confirmed=1, unsubscribed=2, bounced=0, complained=0)
     by_address = {s["address"]: s for s in listed["subscribers"]}
     assert by_address["a@example.com"]["source"] == "Mailchimp 2025-08"
     assert by_address["a@example.com"]["changed_by"] == "imported from list.txt"
