@@ -20,7 +20,6 @@ import click
 
 from . import __version__
 from .errors import ConfigError, FeedtoolError, InputError, PostError
-from .subscribers import STATUSES
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 
@@ -729,13 +728,18 @@ _format_option = click.option("--format", "output_format", type=click.Choice(["t
 
 @subscribers.command(name="list")
 @config_option
-@click.option("--status", type=click.Choice(STATUSES), help="Only addresses with this status.")
+@click.option("--status", help="Only addresses with this status (pending, confirmed, unsubscribed, bounced, "
+              "complained).")
 @_format_option
 @_reports_errors
 def list_subscribers(config: Path | None, status: str | None, output_format: str) -> None:
     """List addresses (address, status, when and how it changed, source), then counts by status."""
     import json
 
+    from .subscribers import STATUSES  # not at the top: only these commands need the store
+
+    if status is not None and status not in STATUSES:
+        raise click.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     store = _store(_load_site(config), create=False)
     found = store.all(status) if store else []
     counts = store.counts() if store else dict.fromkeys(STATUSES, 0)

@@ -80,10 +80,12 @@ def snippet(site: Site) -> str:
 
 def confirmation(site: Site, address: str, link: str) -> EmailMessage:
     """The double opt-in mail: plain text, one link."""
-    from .digest import _policy, format_rfc822, sender
     from datetime import datetime
+    from email.policy import SMTP
 
-    msg = EmailMessage(policy=_policy())
+    from .digest import format_rfc822, sender
+
+    msg = EmailMessage(policy=SMTP)
     msg["Subject"] = f"请确认订阅{site.title}"
     msg["From"] = sender(site)
     msg["To"] = address

@@ -8,8 +8,6 @@ nothing makes them `confirmed` again but a new double opt-in (or the blogger's o
 from __future__ import annotations
 
 import os
-import secrets
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -58,6 +56,12 @@ class Subscriber:
         return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "ref"}
 
 
+def _new_ref() -> str:
+    import secrets  # not at import: every command imports this module for STATUSES
+
+    return secrets.token_urlsafe(12)
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -68,6 +72,7 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
         import sqlite3  # not at import: the other commands do without it
+        import threading
 
         self._lock = threading.Lock()
         try:
@@ -156,7 +161,7 @@ class Store:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (address.lower(), address, secrets.token_urlsafe(12), status, source, now, now, how))
+                (address.lower(), address, _new_ref(), status, source, now, now, how))
             return cursor.rowcount == 1
 
     def refs(self, addresses: Iterable[str], source: str, how: str) -> dict[str, str]:
@@ -167,7 +172,7 @@ class Store:
         with self._transaction() as db:
             for address in addresses:
                 db.execute("INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)",
-                           (address.lower(), address, secrets.token_urlsafe(12), source, now, now, how))
+                           (address.lower(), address, _new_ref(), source, now, now, how))
                 found[address] = db.execute("SELECT ref FROM subscribers WHERE key = ?",
                                             (address.lower(),)).fetchone()[0]
         return found
@@ -178,7 +183,7 @@ class Store:
         now = _now()
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'pending', ?, ?, ?, 'sign-up')",
-                       (address.lower(), address, secrets.token_urlsafe(12), source, now, now))
+                       (address.lower(), address, _new_ref(), source, now, now))
             db.execute("UPDATE subscribers SET status = 'pending', changed_at = ?, changed_by = 'sign-up' "
                        "WHERE key = ? AND status = 'unsubscribed'", (now, address.lower()))
             row = db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE key = ?",
