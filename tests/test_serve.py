@@ -217,18 +217,33 @@ def served(blog: Path) -> Iterator[tuple[SmtpRecorder, str]]:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         configure(blog, smtp_port, url)
-        os.environ["FEEDTOOL_SECRET"] = SECRET
+        child = start_service(blog, port)
         try:
-            child = spawn_feedtool(blog, "serve", "--port", str(port), stderr=subprocess.PIPE)
-        finally:
-            del os.environ["FEEDTOOL_SECRET"]
-        try:
-            wait_for_port(port, child)
             yield recorder, url
         finally:
-            child.terminate()
-            child.wait(timeout=30)
-            child.stderr.close()
+            stop_service(child)
+
+
+def start_service(blog: Path, port: int) -> subprocess.Popen:
+    """`feedtool serve --port PORT` in `blog`, with the secret in its environment, once it listens."""
+    os.environ["FEEDTOOL_SECRET"] = SECRET
+    try:
+        child = spawn_feedtool(blog, "serve", "--port", str(port), stderr=subprocess.PIPE)
+    finally:
+        del os.environ["FEEDTOOL_SECRET"]
+    try:
+        wait_for_port(port, child)
+    except BaseException:
+        stop_service(child)
+        raise
+    return child
+
+
+def stop_service(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.terminate()
+    child.wait(timeout=30)
+    child.stderr.close()
 
 
 def wait_for_port(port: int, child: subprocess.Popen) -> None:
