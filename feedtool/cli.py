@@ -502,12 +502,13 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
 
 def _require_unsubscribe(site, config: Path | None) -> None:
     """Mail to a list must say how to leave it (and bulk senders must, for Gmail and Yahoo)."""
-    if not (site.digest.unsubscribe_url or site.digest.unsubscribe_mailto):
+    if not (site.digest.unsubscribe_url or site.digest.unsubscribe_mailto or site.subscribe.url):
         where = config or "feedtool.toml"
         raise ConfigError(
             f"--send: {where} gives no way to unsubscribe; add one under [digest], e.g.\n"
             f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
             f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
+            "or set [subscribe] url for feedtool serve's one-click links, "
             "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
             "neither.)")
 
