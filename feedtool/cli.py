@@ -99,6 +99,7 @@ class _Progress:
 
 
 def _load_site(config: Path | None):
+    """The site's settings; what feedtool had to choose for it (a zone) is said once, on stderr."""
     from . import config as config_module
 
     from .sources import detect
@@ -108,8 +109,12 @@ def _load_site(config: Path | None):
             raise FeedtoolError(
                 f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with `feedtool init`"
             )
-        return config_module.load(None, Path.cwd())
-    return config_module.load(config or DEFAULT_CONFIG)
+        site = config_module.load(None, Path.cwd())
+    else:
+        site = config_module.load(config or DEFAULT_CONFIG)
+    for note in site.notes:
+        click.echo(f"warning: {note}", err=True)
+    return site
 
 
 config_option = click.option(

@@ -114,6 +114,8 @@ class Site:
     smtp: Smtp = Smtp()
     tag_feeds: TagFeeds = TagFeeds()
     subscribe: Subscribe = Subscribe()
+    # Warnings about settings feedtool chose (not a key of feedtool.toml).
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False, metadata={"internal": True})
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -247,6 +249,8 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
                     "jekyll": " (or set it in _config.yml)"}.get(blog.kind, "")
             raise ConfigError(f"{source}: missing required key '{key}'{hint}")
     site = _build(Site, data, _Locator(text, source), "")
+    if blog.zone_note and "timezone" in from_blog:
+        site = dataclasses.replace(site, notes=(blog.zone_note,))
     if base_dir is not None:  # relative paths are relative to the config file, not the working folder
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
         subscribe = dataclasses.replace(site.subscribe, database=base_dir / site.subscribe.database,
@@ -289,7 +293,7 @@ class _Locator:
 
 
 def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> Any:
-    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     prefix = f"{section}." if section else ""
     values: dict[str, Any] = {}
     for key, raw in data.items():
@@ -484,7 +488,9 @@ def template(folder: Path, kind: str, *, title: str | None = None, base_url: str
     environment.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
     text = environment.get_template("feedtool.toml.j2").render(
         kind=kind, title=title, base_url=base_url,
-        settings=sorted((k, v) for k, v in blog.settings.items() if k != "posts"),
+        settings=sorted((k, v) for k, v in blog.settings.items() if k != "posts" and not (
+            k == "timezone" and blog.zone_note)),
+        zone=blog.settings["timezone"] if blog.zone_note else None,
         config_file=blog.config_file.name if blog.config_file else "its config",
         posts=os.path.relpath(blog.settings["posts"], folder) if blog.settings.get("posts") else "posts",
     )

@@ -36,6 +36,7 @@ class Blog:
     config_file: Path | None = None
     excerpt_separator: str = ""  # Jekyll's site-wide excerpt separator
     names: dict[str, str] = field(default_factory=dict)  # feedtool's key -> the config's own (base_url: url)
+    zone_note: str = ""  # set when the zone is the machine's: how it was found and how to pin it
 
 
 def detect(folder: Path) -> str:
@@ -162,7 +163,8 @@ def _hugo(folder: Path) -> Blog:
     _put(settings, "base_url", lower.get("baseurl"), config_file, "baseURL")
     _put(settings, "title", lower.get("title"), config_file)
     _put(settings, "language", _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")))
-    _put(settings, "timezone", lower.get("timezone"), config_file, "timeZone")
+    # Hugo reads dates without a zone in `timeZone`, else in UTC (whatever the machine's zone).
+    _put(settings, "timezone", lower.get("timezone") or "UTC", config_file, "timeZone")
     _put(settings, "author", _name(params.get("author") or lower.get("author")))
     _put(settings, "description", params.get("description") or lower.get("description"), config_file)
     pattern = None
@@ -235,9 +237,54 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     _put(settings, "description", data.get("description") or data.get("subtitle"), config_file)
     _put(settings, "author", _name(data.get("author")))
     _put(settings, "timezone", data.get("timezone"), config_file)
+    note = ""
+    if "timezone" not in settings:  # Hexo (moment) and Jekyll (Ruby's Time) use the machine's zone
+        settings["timezone"], origin = machine_zone()
+        zone = settings["timezone"]
+        note = (f"{config_file.name} sets no timezone: dates without one are read in {zone}, the zone of "
+                f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
+                f"in {config_file.name} or feedtool.toml")
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
     return Blog(kind, settings, config_file if config_file.is_file() else None, separator,
-                {"base_url": "url", "description": "description" if data.get("description") else "subtitle"})
+                {"base_url": "url", "description": "description" if data.get("description") else "subtitle"},
+                zone_note=note)
+
+
+# A POSIX TZ value without daylight saving rules: CST-8, UTC0, <+08>-8.
+_POSIX_FIXED = re.compile(r"^(?:[A-Za-z]{3,}|<[^>]*>)([+-]?)(\d{1,2})$")
+
+
+def machine_zone() -> tuple[str, str]:
+    """The IANA name of this machine's zone, as Node and Ruby find it: the TZ environment
+    variable, else /etc/localtime (else UTC); and where it came from. A ConfigError for a TZ
+    that names no zone feedtool can read."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    tz = os.environ.get("TZ")
+    if tz is not None:
+        name = tz.removeprefix(":").strip()
+        if fixed := _POSIX_FIXED.match(name):  # POSIX counts hours west: CST-8 is UTC+8, as Etc/GMT-8
+            hours = int(fixed[2])
+            name = "UTC" if hours == 0 else f"Etc/GMT{'-' if fixed[1] == '-' else '+'}{hours}"
+        elif "/zoneinfo/" in name:  # a path to a zone file
+            name = name.split("/zoneinfo/", 1)[1]
+        elif not name:
+            name = "UTC"
+        try:
+            ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ConfigError(f"the TZ environment variable ({tz!r}) names no IANA time zone; set timezone "
+                              "in the blog's config or feedtool.toml, e.g. timezone: Asia/Shanghai") from None
+        return name, "TZ"
+    target = os.path.realpath("/etc/localtime")
+    if "/zoneinfo/" in target:
+        name = target.split("/zoneinfo/", 1)[1]
+        try:
+            ZoneInfo(name)
+            return name, "/etc/localtime"
+        except (ValueError, ZoneInfoNotFoundError):
+            pass
+    return "UTC", "neither TZ nor /etc/localtime names one"
 
 
 _JEKYLL_STYLES = {
