@@ -74,7 +74,8 @@ def fingerprint(site: Site) -> str:
         except OSError:
             libraries.append((origin, 0, 0))
     settings = (__version__, CACHE_FORMAT, tuple(libraries), site.source, site.timezone, site.base_url,
-                site.permalink, site.author, site.summary_length, site.excerpt_separator)
+                site.permalink, site.author, site.summary_length, site.excerpt_separator, site.private_keys,
+                site.private_tags, site.future)
     return blake2b(repr(settings).encode(), digest_size=16).hexdigest()
 
 

@@ -116,6 +116,11 @@ class Site:
     subscribe: Subscribe = Subscribe()
     # Warnings about settings feedtool chose (not a key of feedtool.toml).
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False, metadata={"internal": True})
+    # What the blog's generator decides (sources.Blog.rules): posts its plugins keep private,
+    # whether future-dated posts are published.
+    private_keys: tuple[str, ...] = field(default=(), metadata={"internal": True})
+    private_tags: tuple[str, ...] = field(default=(), metadata={"internal": True})
+    future: bool = field(default=False, metadata={"internal": True})
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -249,6 +254,7 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
                     "jekyll": " (or set it in _config.yml)"}.get(blog.kind, "")
             raise ConfigError(f"{source}: missing required key '{key}'{hint}")
     site = _build(Site, data, _Locator(text, source), "")
+    site = dataclasses.replace(site, **blog.rules)
     if blog.zone_note and "timezone" in from_blog:
         site = dataclasses.replace(site, notes=(blog.zone_note,))
     if base_dir is not None:  # relative paths are relative to the config file, not the working folder

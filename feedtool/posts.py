@@ -15,7 +15,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date as Date, datetime, time as Time
+from datetime import date as Date, datetime, time as Time, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
@@ -759,12 +759,16 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     draft = front.values.get("draft", False)
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
+    elif site.private_keys and sources.kept_private(front.values, tags, site.private_keys, site.private_tags):
+        draft = True  # hidden or encrypted by a plugin: in no feed, digest or archive
     summary = text("summary")
     cover = _read_cover(front, report)
     author = text("author")
     post_id = text("id")
 
-    publish = _read_date(front, "publishDate", site, report)
+    # A site that publishes future posts (Jekyll's `future`, Hugo's `buildFuture`, Hexo's default) has them
+    # live from the start.
+    publish = _read_date(front, "publishDate", site, report) if not site.future else _EVER
     expires = _read_date(front, "expiryDate", site, report)
     # A post's own URL: Hugo's `url`, Hexo's and Jekyll's `permalink` (a path on the site).
     own_url = text("permalink" if site.source in ("hexo", "jekyll") else "url")
@@ -795,6 +799,9 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     return tuple.__new__(Post, (path, slug, title, date, permalink, post_id or permalink, front.body, front.body_line,
                                 updated, sys.intern(author) if author else site.author, tags, categories, summary,
                                 bool(draft), cover, publish, expires))
+
+
+_EVER = datetime(1, 1, 2, tzinfo=timezone.utc)  # a day on: in every zone, still in year 1
 
 
 def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:

@@ -37,6 +37,8 @@ class Blog:
     excerpt_separator: str = ""  # Jekyll's site-wide excerpt separator
     names: dict[str, str] = field(default_factory=dict)  # feedtool's key -> the config's own (base_url: url)
     zone_note: str = ""  # set when the zone is the machine's: how it was found and how to pin it
+    # What the generator decides and feedtool.toml does not set: Site's internal fields.
+    rules: dict[str, Any] = field(default_factory=dict)
 
 
 def detect(folder: Path) -> str:
@@ -176,7 +178,8 @@ def _hugo(folder: Path) -> Blog:
     settings["permalink"] = "{base_url}" + (_hugo_pattern(pattern) if isinstance(pattern, str) and pattern
                                             else "/{path}/{slug}/")
     return Blog("hugo", settings, config_file, names={"base_url": "baseURL", "timezone": "timeZone",
-                                                      "language": "languageCode", "permalink": "permalinks"})
+                                                      "language": "languageCode", "permalink": "permalinks"},
+                rules={"future": lower.get("buildfuture") is True})
 
 
 # Each generator's permalink placeholders as feedtool's fields (README, `permalink`); each field
@@ -245,9 +248,23 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
                 f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
                 f"in {config_file.name} or feedtool.toml")
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
+    # Hexo publishes future posts unless `future: false`; Jekyll only with `future: true`.
+    rules = ({**_hexo_private(data), "future": data.get("future", True) is not False} if kind == "hexo"
+             else {"future": data.get("future") is True})
     return Blog(kind, settings, config_file if config_file.is_file() else None, separator,
                 {"base_url": "url", "description": "description" if data.get("description") else "subtitle"},
-                zone_note=note)
+                zone_note=note, rules=rules)
+
+
+def _hexo_private(data: dict[str, Any]) -> dict[str, Any]:
+    """The front matter keys and tags that keep a Hexo post private: hexo-hide-posts' filter key
+    (`hidden`), hexo-blog-encrypt's `password` (and `encrypt`) and the tags it encrypts."""
+    hide = data.get("hide_posts") if isinstance(data.get("hide_posts"), dict) else {}
+    key = hide.get("filter") if isinstance(hide.get("filter"), str) and hide.get("filter") else "hidden"
+    encrypt = data.get("encrypt") if isinstance(data.get("encrypt"), dict) else {}
+    tags = encrypt.get("tags") if isinstance(encrypt.get("tags"), list) else []
+    names = tuple(str(t["name"]) for t in tags if isinstance(t, dict) and t.get("name") and t.get("password"))
+    return {"private_keys": (key, "password", "encrypt"), "private_tags": names}
 
 
 # A POSIX TZ value without daylight saving rules: CST-8, UTC0, <+08>-8.
@@ -520,9 +537,13 @@ def filename_date(kind: str, path: str) -> str | None:
     return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}" if match else None
 
 
-# Each generator's name for feedtool's keys; feedtool's own name wins when both are set.
+# Each generator's name for feedtool's keys; feedtool's own name wins when both are set. Hugo's
+# are its default [frontmatter] (the first key a post sets, in any case): date, else publishDate,
+# else lastmod; its lastmod falls back to the date, as feedtool's `updated` does.
 _ALIASES = {
-    "hugo": {"updated": ("lastmod",), "date": ("publishDate",)},
+    "hugo": {"date": ("date", "publishdate", "pubdate", "published", "lastmod", "modified"),
+             "updated": ("lastmod", "modified"), "publishDate": ("publishdate", "pubdate", "published"),
+             "expiryDate": ("expirydate", "unpublishdate")},
     "hexo": {},
     "jekyll": {"updated": ("last_modified_at",), "categories": ("category",)},
     # Posts brought from a generator into a plain folder keep their names: what they mean
@@ -538,12 +559,18 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         return front
     values, texts = dict(front.values), dict(front.texts)
     positions, key_positions, ends = dict(front.positions), dict(front.key_positions), dict(front.ends)
+    # Hugo's keys are case-insensitive (publishDate, publishdate); the others' are not.
+    names = {key.lower(): key for key in reversed(front.values)} if kind == "hugo" else {}
     for key, aliases in _ALIASES.get(kind, {}).items():
         for alias in aliases:
-            if key not in values and alias in values:
+            alias = names.get(alias, alias)
+            # (Hugo's `published: false` is no date: Hugo skips it, and so does this.)
+            if key not in values and alias in values and not isinstance(values[alias], bool):
                 for table in (values, texts, positions, key_positions, ends):
                     if alias in table:
                         table[key] = table[alias]
+    if kind == "hugo" and _hugo_unlisted(values) and values.get("draft") is not True:
+        values["draft"] = True  # not in Hugo's feeds: no feed of feedtool's either
     if values.get("published") is False and "draft" not in values:  # Hexo and Jekyll
         values["draft"] = True
     if kind == "jekyll":
@@ -559,3 +586,26 @@ def adapt(kind: str, front: Any, path: str) -> Any:
     return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
 
 
+
+
+def _hugo_unlisted(values: dict[str, Any]) -> bool:
+    """Whether Hugo leaves a page out of its lists and feeds: `headless`, or build options
+    (`build` or `_build`) with `list: never` (or `local`: its section's lists only, not the
+    site's feed) or `render: never` (no page to link to); false is the older never."""
+    if values.get("headless") is True:
+        return True
+    for key in ("build", "_build"):
+        options = values.get(key)
+        if isinstance(options, dict):
+            listed, rendered = options.get("list", "always"), options.get("render", "always")
+            if listed in ("never", "local", False) or rendered in ("never", False):
+                return True
+    return False
+
+
+def kept_private(values: dict[str, Any], tags: tuple[str, ...], keys: tuple[str, ...],
+                 private_tags: tuple[str, ...]) -> bool:
+    """Whether a plugin keeps a post out of every list and feed: a true or non-empty value of
+    one of `keys` (hexo-hide-posts' `hidden`, hexo-blog-encrypt's `password`), or a tag that
+    hexo-blog-encrypt encrypts."""
+    return any(values.get(key) not in (None, False, "", 0) for key in keys) or not set(private_tags).isdisjoint(tags)

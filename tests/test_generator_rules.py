@@ -121,3 +121,92 @@ def test_a_plain_folder_keeps_the_configured_zone(blog, monkeypatch, run):
     result = run("build")
     assert result.exit_code == 0 and "timezone" not in result.stderr
     assert entries(blog)["区"].published == "2025-08-27T10:00:00+08:00"
+
+
+# 3. What is published ----------------------------------------------------------------------------
+
+def all_output(root: Path) -> str:
+    """Every file written under public/, as one text."""
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in (root / "public").rglob("*") if p.is_file())
+
+
+def test_hugo_dates_fall_back_as_its_default_frontmatter_config(tmp_path, monkeypatch, run):
+    root = make_site(tmp_path / "hugo", {
+        "hugo.toml": HUGO,
+        "content/posts/lastmod.md": "---\ntitle: 只有修改\nlastmod: 2025-08-20T10:00:00\n---\n\n正文。\n",
+        "content/posts/pub.md": "---\ntitle: 发布日\nPublishDate: 2025-08-21\nlastmod: 2025-08-22\n---\n\n正文。\n",
+        "content/posts/pubdate.md": "---\ntitle: 别名\npubdate: 2025-08-18\n---\n\n正文。\n",
+        "content/posts/modified.md": "---\ntitle: 改过\nmodified: 2025-08-19\n---\n\n正文。\n",
+    })
+    monkeypatch.chdir(root)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    found = entries(root)
+    assert found["只有修改"].published == "2025-08-20T10:00:00+00:00"
+    assert found["发布日"].published == "2025-08-21T00:00:00+00:00"
+    assert found["发布日"].updated == "2025-08-22T00:00:00+00:00"
+    assert found["别名"].published == "2025-08-18T00:00:00+00:00"
+    assert found["改过"].published == "2025-08-19T00:00:00+00:00"
+
+
+def test_hugo_build_options_and_headless_pages_are_not_published(tmp_path, monkeypatch, run):
+    hidden = {"never.md": "_build:\n  list: never\n", "local.md": "build:\n  list: local\n",
+              "render.md": "build:\n  render: never\n", "old.md": "_build:\n  list: false\n",
+              "headless.md": "headless: true\n"}
+    root = make_site(tmp_path / "hugo", {
+        "hugo.toml": HUGO,
+        "content/posts/shown.md": post("公开", "2025-08-20", "tags: [标签]\n"),
+        "content/posts/link.md": post("只链接", "2025-08-20", "build:\n  render: link\n"),
+        **{f"content/posts/{name}": post(f"隐藏{name}", "2025-08-21", extra + "tags: [标签]\n", "秘密正文")
+           for name, extra in hidden.items()},
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    assert set(entries(root)) == {"公开", "只链接"}
+    assert set(entries(root, "tags/标签/atom.xml")) == {"公开"}
+    assert "秘密正文" not in all_output(root) and "隐藏" not in all_output(root)
+
+
+def test_hexo_posts_kept_private_by_plugins_are_never_published(tmp_path, monkeypatch, run):
+    private = {"hidden.md": "hidden: true\n", "password.md": "password: s3cret\n", "encrypt.md": "encrypt: true\n",
+               "tagged.md": "tags: [日记]\n"}
+    settings = HEXO + "timezone: Asia/Shanghai\nencrypt:\n  tags:\n    - {name: 日记, password: abc}\n"
+    root = make_site(tmp_path / "hexo", {
+        "_config.yml": settings,
+        "scaffolds/post.md": "---\n---\n",
+        "source/_posts/open.md": post("公开", "2025-08-20", "tags: [技术]\npassword: ''\n"),
+        "source/_posts/draft.md": post("草稿", "2025-08-20", "published: false\n", "秘密正文"),
+        "source/_drafts/wip.md": post("未完成", "2025-08-20", "", "秘密正文"),
+        **{f"source/_posts/{name}": post(f"私密{name}", "2025-08-21", extra + "categories: [技术]\n", "秘密正文")
+           for name, extra in private.items()},
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    assert set(entries(root)) == {"公开"}
+    assert set(entries(root, "tags/技术/atom.xml")) == {"公开"}
+    assert not (root / "public" / "categories").exists()  # only private posts had a category
+    assert "秘密正文" not in all_output(root) and "私密" not in all_output(root)
+    # hexo-hide-posts' key renamed: that key hides, `hidden` is an ordinary key.
+    (root / "_config.yml").write_text(settings + "hide_posts:\n  filter: sage\n", encoding="utf-8")
+    (root / "source/_posts/sage.md").write_text(post("隐藏", "2025-08-22", "sage: true\n"), encoding="utf-8")
+    assert run("build").exit_code == 0
+    assert set(entries(root)) == {"公开", "私密hidden.md"}
+
+
+def test_jekyll_future_posts_are_published_only_with_future_true(tmp_path, monkeypatch, run):
+    root = make_site(tmp_path / "j", {
+        "_config.yml": JEKYLL + "timezone: UTC\n",
+        "_posts/2025-08-24-now.md": post("现在", "2025-08-24"),
+        "_posts/2999-01-01-later.md": post("将来", "2999-01-01"),
+        "_drafts/draft.md": post("草稿", "2025-08-24"),
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    assert set(entries(root)) == {"现在"}  # Jekyll's default: future: false
+    (root / "_config.yml").write_text(JEKYLL + "timezone: UTC\nfuture: true\n", encoding="utf-8")
+    result = run("validate", "--strict")
+    assert result.exit_code == 0, result.output  # no FT203: the site publishes it
+    assert run("build").exit_code == 0
+    assert set(entries(root)) == {"现在", "将来"}
