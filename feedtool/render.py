@@ -194,6 +194,8 @@ def _render(post: Post, site: Site) -> Rendered:
         summary = to_html(before, post.permalink)
     else:
         summary = truncate_html(content, site.summary_length)
+    if not html_to_text(summary) and html_to_text(content):  # only an image: the first text instead
+        summary = truncate_html(_without_media(content), site.summary_length)
     # Spaces and Chinese in a file name written as they are: a feed's URL must have them %-encoded
     # (what is encoded already, and the URL's own punctuation, is kept).
     cover_url = _safe_url(encoded_url(urljoin(post.permalink, post.cover))) if post.cover else None
@@ -207,6 +209,15 @@ def _expanded(text: str | None, post: Post, site: Site) -> str | None:
     includes = os.fspath(site.posts.parent / "_includes")  # Jekyll's
     return templating.expand(text, site.source, post.permalink, site.base_url, templating.resolver(site),
                              includes)
+
+
+_MEDIA = {"img", "source", "video", "audio", "picture", "track"}
+
+
+def _without_media(fragment: str) -> str:
+    """Sanitized HTML without its images and other media (parsed again by nh3, not by pattern)."""
+    return nh3.clean(fragment, tags=set(nh3.ALLOWED_TAGS) - _MEDIA, attributes=_ATTRIBUTES, link_rel=None,
+                     url_schemes=SAFE_SCHEMES)
 
 
 def html_to_text(fragment: str) -> str:

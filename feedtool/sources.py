@@ -550,7 +550,8 @@ _ALIASES = {
     # without doubt is read (a Hexo draft's `published: false` must not publish it).
     "plain": {"updated": ("lastmod", "last_modified_at"), "categories": ("category",)},
 }
-_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases), "published"))
+_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases), "published",
+                          "description"))
 
 
 def adapt(kind: str, front: Any, path: str) -> Any:
@@ -569,6 +570,15 @@ def adapt(kind: str, front: Any, path: str) -> Any:
                 for table in (values, texts, positions, key_positions, ends):
                     if alias in table:
                         table[key] = table[alias]
+    # The summary the generator's feed shows: `description` first (PaperMod, jekyll-feed and
+    # hexo-generator-feed), then Hugo's `summary`, Hexo's and Jekyll's `excerpt`. (A plain
+    # folder's own `summary` comes first.)
+    for key in (("description", "excerpt") if kind in ("hexo", "jekyll") else ("description",)):
+        if isinstance(values.get(key), str) and values[key].strip() and (kind != "plain" or "summary" not in values):
+            for table in (values, texts, positions, key_positions, ends):
+                if key in table:
+                    table["summary"] = table[key]
+            break
     if kind == "hugo" and _hugo_unlisted(values) and values.get("draft") is not True:
         values["draft"] = True  # not in Hugo's feeds: no feed of feedtool's either
     if values.get("published") is False and "draft" not in values:  # Hexo and Jekyll

@@ -210,3 +210,55 @@ def test_jekyll_future_posts_are_published_only_with_future_true(tmp_path, monke
     assert result.exit_code == 0, result.output  # no FT203: the site publishes it
     assert run("build").exit_code == 0
     assert set(entries(root)) == {"现在", "将来"}
+
+
+# 4. Summaries ------------------------------------------------------------------------------------
+
+def test_summaries_as_the_generators_feeds_show_them(tmp_path, monkeypatch, run):
+    image_first = "![封面](/cover.png)\n\n第一段文字。\n\n第二段。"
+    root = make_site(tmp_path / "hugo", {
+        "hugo.toml": HUGO,
+        "content/posts/both.md": post("两者", "2025-08-20", "description: 描述优先\nsummary: 手写摘要\n",
+                                      "正文第一段。\n\n<!--more-->\n\n后文。"),
+        "content/posts/summary.md": post("摘要", "2025-08-19", "summary: 手写摘要\n", "正文。"),
+        "content/posts/empty.md": post("空描述", "2025-08-18", "description: ''\n", "前文。\n\n<!--more-->\n\n后文。"),
+        "content/posts/image.md": post("图片", "2025-08-17", "", "![封面](/cover.png)\n\n<!--more-->\n\n正文文字。"),
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    found = entries(root)
+    assert found["两者"].summary == "<p>描述优先</p>"
+    assert found["摘要"].summary == "<p>手写摘要</p>"
+    assert found["空描述"].summary == "<p>前文。</p>"
+    assert "<img" not in found["图片"].summary and "正文文字。" in found["图片"].summary
+
+    jekyll = make_site(tmp_path / "j", {
+        "_config.yml": JEKYLL + "timezone: UTC\n",
+        "_posts/2025-08-24-desc.md": post("描述", "2025-08-24", "description: 一句话\nexcerpt: 节选\n", "正文。"),
+        "_posts/2025-08-23-excerpt.md": post("节选", "2025-08-23", "excerpt: 手写节选\n", "正文。"),
+        "_posts/2025-08-21-image.md": post("图在前", "2025-08-21", "", image_first),
+    })
+    monkeypatch.chdir(jekyll)
+    assert run("build").exit_code == 0
+    found = entries(jekyll)
+    assert found["描述"].summary == "<p>一句话</p>"
+    assert found["节选"].summary == "<p>手写节选</p>"
+    # Jekyll's excerpt is the first paragraph, here only an image: the first text instead.
+    assert "<img" not in found["图在前"].summary and "第一段文字。" in found["图在前"].summary
+
+    hexo = make_site(tmp_path / "hexo", {
+        "_config.yml": HEXO + "timezone: UTC\n", "scaffolds/post.md": "---\n---\n",
+        "source/_posts/a.md": post("海", "2025-08-24", "description: 海的描述\n", "前文。\n\n<!-- more -->\n\n后文。"),
+    })
+    monkeypatch.chdir(hexo)
+    assert run("build").exit_code == 0
+    assert entries(hexo)["海"].summary == "<p>海的描述</p>"
+
+
+def test_a_plain_post_reads_description_after_its_summary(blog, run):
+    (blog / "posts" / "d.md").write_text(post("描述", "2025-08-27", "description: 描述文字\n"), encoding="utf-8")
+    (blog / "posts" / "s.md").write_text(post("两者", "2025-08-26", "summary: 摘要\ndescription: 描述\n"),
+                                         encoding="utf-8")
+    assert run("build").exit_code == 0
+    found = entries(blog)
+    assert found["描述"].summary == "<p>描述文字</p>" and found["两者"].summary == "<p>摘要</p>"
