@@ -795,6 +795,10 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
         permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
     else:
         permalink = site.permalink_for(segment, date, categories, title, fields=fields)
+    # Hugo's and jekyll-feed's feeds show a title's HTML as its text; hexo-generator-feed shows it as
+    # written, and so does a plain post (its title is text as written).
+    if site.source in ("hugo", "jekyll") and ("<" in title or "&" in title):
+        title = title_text(title) or title
     # tuple.__new__: Post(...) is the same, through a Python-level __new__ (a microsecond per post).
     return tuple.__new__(Post, (path, slug, title, date, permalink, post_id or permalink, front.body, front.body_line,
                                 updated, sys.intern(author) if author else site.author, tags, categories, summary,
@@ -802,6 +806,20 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
 
 
 _EVER = datetime(1, 1, 2, tzinfo=timezone.utc)  # a day on: in every zone, still in year 1
+
+
+_MARKUP = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
+
+
+def title_text(title: str) -> str:
+    """A title's text, as jekyll-feed shows it: tags stripped, entities decoded, spaces collapsed.
+
+    >>> title_text("<em>Hugo</em> &amp; Hexo")
+    'Hugo & Hexo'
+    """
+    import html
+
+    return " ".join(html.unescape(_MARKUP.sub("", title)).split())
 
 
 def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:

@@ -262,3 +262,21 @@ def test_a_plain_post_reads_description_after_its_summary(blog, run):
     assert run("build").exit_code == 0
     found = entries(blog)
     assert found["描述"].summary == "<p>描述文字</p>" and found["两者"].summary == "<p>摘要</p>"
+
+
+# 7. Titles ---------------------------------------------------------------------------------------
+
+def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
+    root = make_site(tmp_path / "j", {
+        "_config.yml": JEKYLL + "timezone: UTC\n",
+        "_posts/2025-08-24-a.md": post("'<span style=\"color:red\">重要</span> &amp; <em>新</em>'", "2025-08-24"),
+        "_posts/2025-08-23-b.md": post("'a < b 的 &lt;证明&gt;'", "2025-08-23"),
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    assert set(entries(root)) == {"重要 & 新", "a < b 的 <证明>"}
+    raw = (root / "public" / "atom.xml").read_text(encoding="utf-8")
+    assert "span" not in raw and "&lt;em" not in raw
+    assert run("digest", "--week", "2025-W34").exit_code == 0
+    text = (root / "public" / "digest" / "2025-W34.txt").read_text(encoding="utf-8")
+    assert "重要 & 新" in text and "<span" not in text
