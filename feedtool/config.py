@@ -91,6 +91,13 @@ class TagFeeds:
 
 
 @dataclass(frozen=True)
+class Validate:
+    """The `[validate]` table: warnings that are not reported (errors always are)."""
+
+    ignore: tuple[str, ...] = ()  # codes, e.g. ["FT303"]
+
+
+@dataclass(frozen=True)
 class Site:
     """Site-wide settings, read from feedtool.toml."""
 
@@ -114,6 +121,7 @@ class Site:
     smtp: Smtp = Smtp()
     tag_feeds: TagFeeds = TagFeeds()
     subscribe: Subscribe = Subscribe()
+    validate: Validate = Validate()
     # Warnings about settings feedtool chose (not a key of feedtool.toml).
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False, metadata={"internal": True})
     # What the blog's generator decides (sources.Blog.rules): posts its plugins keep private,
@@ -195,7 +203,8 @@ def _date_fields(local: datetime) -> dict[str, str]:
             "y_day": f"{local.timetuple().tm_yday:03d}", "monthname": month.lower(), "short_month": month[:3],
             "long_month": month, "w_year": f"{w_year:04d}", "week": f"{week:02d}", "w_day": str(w_day),
             "short_day": day[:3], "long_day": day}
-_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds, "subscribe": Subscribe}
+_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds, "subscribe": Subscribe, "validate": Validate}
+_CODE = re.compile(r"FT\d{3}")
 _REQUIRED = ("title", "base_url")
 
 
@@ -331,6 +340,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if expected.startswith("tuple[str"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"expected a list of strings such as [\"a\", \"b\"], got {value!r}")
+        if key == "validate.ignore" and (wrong := [v for v in value if not _CODE.fullmatch(v)]):
+            raise ValueError(f"expected diagnostic codes such as \"FT303\", got {wrong[0]!r}")
         return tuple(value)
     if expected == "float":
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:

@@ -28,7 +28,7 @@ from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity, has_errors
 
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
-# define; anything else gets the validator's unknown-key warning (a typo, most often).
+# define; a key one or two letters from one of these gets the validator's typo warning.
 KNOWN_KEYS = frozenset((
     "title", "date", "updated", "author", "tags", "categories", "summary", "draft", "slug", "id",
     "cover", "image", "featured_image",
@@ -45,7 +45,9 @@ KNOWN_KEYS = frozenset((
     # Hexo and Jekyll
     "permalink", "excerpt", "excerpt_separator", "published", "sticky", "top", "copyright",
     "mathjax", "password", "photos", "lang", "language", "redirect_from", "sidebar", "category",
-    "last_modified_at", "updated_at", "hidden", "disqusId",
+    "last_modified_at", "updated_at", "hidden", "disqusId", "tag", "photo", "encrypt", "abstract", "message",
+    # Hugo's other names for its dates, and its build options
+    "pubdate", "modified", "unpublishdate", "_build",
 ))
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
 # Indented by three spaces at most: four make it code.

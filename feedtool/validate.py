@@ -124,6 +124,8 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     found += [(a.path, d) for a in analyses if a.links and listing or a.post and a.post.live_from > now
               for d in _time_and_place(a, now, listing, site.source)]
     found += _duplicates([a for a in analyses if a.post], cwd)
+    if site.validate.ignore:
+        found = [(path, d) for path, d in found if not ignored(d, site)]
     failed = {path for path, d in found if d.severity == "error"}
     posts = [a.post for a in analyses if a.post and a.path not in failed]
     # Display names only for files with findings: most of a large blog has none.
@@ -139,7 +141,13 @@ def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache
     for a in analyses:
         if a.digest != report.digests.get(a.path):
             raise FeedtoolError(f"{a.path} changed while feedtool was running; run it again")
-    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd))) for a in analyses for d in a.body_findings]
+    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd))) for a in analyses for d in a.body_findings
+            if not ignored(d, site)]
+
+
+def ignored(d: Diagnostic, site: Site) -> bool:
+    """A warning the site's `[validate] ignore` leaves unreported (an error never is)."""
+    return d.severity == "warning" and d.code in site.validate.ignore
 
 
 # Below this many files to read, a helper process costs more than it saves.
@@ -316,7 +324,7 @@ def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: boo
         # What the whole read adds (the same problem may be worded apart: the encoding guessed differs).
         said = {(d.line, d.column, d.code) for d in head.diagnostics}
         body = tuple(d for d in loaded.diagnostics if (d.line, d.column, d.code) not in said)
-        return analyze(head, digest, complete=False)._replace(body_findings=body)
+        return analyze(head, digest, complete=False, site=site)._replace(body_findings=body)
     return analyze(loaded, digest, complete, site)
 
 
@@ -355,9 +363,10 @@ def _unreadable_folder(path: str) -> Analysis:
 
 
 def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None = None) -> Analysis:
-    """File-local findings (beyond those of reading it): unknown keys, and with `complete`
-    (the item was read with its body) the body's findings and links (and, with the `site`, the
-    generator's tags that feedtool does not render)."""
+    """File-local findings (beyond those of reading it): keys that look like typos, and with
+    `complete` (the item was read with its body) the body's findings and links (and, with the
+    `site`, the generator's tags that feedtool does not render)."""
+    kind = site.source if site is not None else "plain"
     found = list(item.diagnostics)
     front, post = item.front_matter, item.post
     places: dict[str, tuple[int, int]] = {}
@@ -366,12 +375,9 @@ def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None 
     if front is not None:
         places = _places({k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions})
         for key, (line, column) in front.key_positions.items():
-            if key not in KNOWN_KEYS:
-                import difflib  # only for an unknown key: not on every run
-
-                close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                found.append(Diagnostic("", line, column, "warning", "FT115", f"unknown key '{key}'{hint}"))
+            if key not in KNOWN_KEYS and (meant := typo_of(key, kind == "hugo")):
+                found.append(Diagnostic("", line, column, "warning", "FT115",
+                                        f"unknown key '{key}' (did you mean '{meant}'?)"))
     if post is not None and complete:
         text = post.body
         if XML_FORBIDDEN.search(text):  # every one, left out of the outputs (`render.sanitize`)
@@ -406,6 +412,43 @@ def _unrendered_tags(text: str, first_line: int, site: Site) -> list[Diagnostic]
         found.append(Diagnostic("", line, column, "warning", "FT305", f"{site.source} tag {shown}: {why}; "
                                 "it is left out of the feeds and the digest"))
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def typo_of(key: str, any_case: bool = False) -> str | None:
+    """The known key that `key` is a typo of: one edit (a letter added, dropped, changed, or two
+    swapped) from it, two for a key of over 5 letters; else None, for themes and plugins have keys
+    of their own. With `any_case` (Hugo's keys) a key that differs only in case is no typo.
+
+    >>> typo_of("titel"), typo_of("donate"), typo_of("header-img"), typo_of("Title", True)
+    ('title', None, None, None)
+    """
+    folded = key.lower()
+    if any_case and folded in _KNOWN_FOLDED:
+        return None
+    best = None
+    for known in sorted(KNOWN_KEYS):
+        allowed = 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2  # (any key is an edit from "id")
+        if allowed and abs(len(known) - len(key)) <= allowed and (distance := _edits(folded, known.lower())) <= allowed:
+            if best is None or distance < best[0]:
+                best = (distance, known)
+    return best[1] if best else None
+
+
+_KNOWN_FOLDED = frozenset(key.lower() for key in KNOWN_KEYS)
+
+
+def _edits(a: str, b: str) -> int:
+    """Edits from `a` to `b` (insert, delete, replace, swap two neighbours): optimal string alignment."""
+    before, row = None, list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, start=1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (char != other))
+            if before is not None and i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, row = row, current
+    return row[-1]
 
 
 _PLACES: dict[tuple, dict[str, tuple[int, int]]] = {}

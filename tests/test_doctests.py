@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "dates", "diagnostics", "images", "importer", "mailtext", "render"]
+MODULES = ["config", "dates", "diagnostics", "images", "importer", "mailtext", "posts", "render", "validate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

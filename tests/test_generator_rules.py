@@ -280,3 +280,40 @@ def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
     assert run("digest", "--week", "2025-W34").exit_code == 0
     text = (root / "public" / "digest" / "2025-W34.txt").read_text(encoding="utf-8")
     assert "重要 & 新" in text and "<span" not in text
+
+
+# 9. Only useful warnings -------------------------------------------------------------------------
+
+def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatch, run):
+    theme = "header-img: /a.png\nabbrlink: 3f2a\ntopmost: true\nindex_img: /b.png\ncomments: false\nreward: true\n"
+    root = make_site(tmp_path / "hexo", {
+        "_config.yml": HEXO + "timezone: UTC\n", "scaffolds/post.md": "---\n---\n",
+        "source/_posts/a.md": post("主题", "2025-08-24", theme),
+    })
+    monkeypatch.chdir(root)
+    result = run("validate", "--strict")
+    assert result.exit_code == 0, result.output
+    (root / "source/_posts/b.md").write_text(post("错字", "2025-08-23", "catagories: [a]\ntgas: [b]\n"), encoding="utf-8")
+    result = run("validate")
+    assert "source/_posts/b.md:4:1: warning FT115 unknown key 'catagories' (did you mean 'categories'?)" in result.output
+    assert "source/_posts/b.md:5:1: warning FT115 unknown key 'tgas' (did you mean 'tags'?)" in result.output
+    assert result.output.count("FT115") == 2
+    hugo = make_site(tmp_path / "hugo", {  # Hugo's keys are case-insensitive
+        "hugo.toml": HUGO, "content/posts/a.md": post("大小写", "2025-08-24", "PublishDate: 2025-08-24\nDraft: false\n"),
+    })
+    monkeypatch.chdir(hugo)
+    result = run("validate", "--strict")
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_ignore_leaves_out_those_warnings(blog, run):
+    (blog / "posts" / "img.md").write_text(post("图", "2025-08-27", "", "![a](missing.png)"), encoding="utf-8")
+    result = run("validate", "--strict")
+    assert result.exit_code == 1 and "FT303" in result.output
+    config = (blog / "feedtool.toml").read_text(encoding="utf-8")
+    (blog / "feedtool.toml").write_text(config + '\n[validate]\nignore = ["FT303"]\n', encoding="utf-8")
+    result = run("validate", "--strict")
+    assert result.exit_code == 0 and "FT303" not in result.output, result.output
+    (blog / "feedtool.toml").write_text(config + '\n[validate]\nignore = ["303"]\n', encoding="utf-8")
+    result = run("validate")
+    assert result.exit_code == 2 and "validate.ignore: expected diagnostic codes" in result.stderr

@@ -69,7 +69,7 @@ def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_fo
     shown = result.stdout
     if output_format == "json":
         shown = "\n".join(d["message"] for d in json.loads(result.stdout))
-    assert "unknown key '\\ud800'" in shown and "'\\ud800' contains U+D800, which XML forbids" in shown
+    assert "'\\ud800' contains U+D800, which XML forbids" in shown  # (no FT115: the key is no typo)
 
 
 def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
