@@ -938,11 +938,12 @@ def init(title: str | None, base_url: str | None) -> None:
     In a Hugo, Hexo or Jekyll site it only names the source: title, address, language, time
     zone and author are read from the site's own config. For a plain posts/ folder it asks
     for the title and address on a terminal (and uses --title / --base-url, or placeholders
-    to edit, otherwise). It never overwrites an existing feedtool.toml.
+    to edit, otherwise). It never overwrites an existing feedtool.toml. It prints the settings
+    it read, and adds the cache and ledger folders to .gitignore (created if missing).
     """
     from . import config as config_module
     from . import sources
-    from .output import create_files
+    from .output import create_files, ignore_in_git
 
     if DEFAULT_CONFIG.exists():
         raise FeedtoolError(f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again")
@@ -954,8 +955,17 @@ def init(title: str | None, base_url: str | None) -> None:
         base_url = base_url or (click.prompt("Site address", default="https://example.com") if interactive
                                 else "https://example.com")
     text = config_module.template(folder, kind, title=title, base_url=base_url)
+    site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
     create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
-    click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog.")
+    click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog:")
+    for label, value in (("title", site.title), ("base URL", site.base_url), ("time zone", site.timezone),
+                         ("permalink", site.permalink)):
+        click.echo(f"  {label + ':':<11}{value}")
+    # The cache and the subscriber ledger are this machine's, never the repository's.
+    private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]
+    added = ignore_in_git(folder, [path.relative_to(folder).as_posix() + "/" for path in private])
+    if added:
+        click.echo(f"Added {' and '.join(added)} to .gitignore.")
     if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
         click.echo("Check title and base_url in it; then run `feedtool build`.")
 

@@ -198,6 +198,20 @@ def write_file(path: Path, data: bytes, staging: Path | None = None) -> None:
     write_files(path.parent, {path.name: data}, staging=staging)
 
 
+def ignore_in_git(folder: Path, entries: Iterable[str]) -> list[str]:
+    """Add `entries` (folders such as ".feedtool-cache/") to `folder`/.gitignore, creating it if
+    needed; the ones it lists already (as /name, name or name/) are left alone. Returns those added."""
+    path = folder / ".gitignore"
+    old = read_if_present(path)
+    text = old.decode("utf-8", "replace") if old else ""
+    listed = {line.strip().strip("/") for line in text.splitlines()}
+    added = [entry for entry in dict.fromkeys(entries) if entry.strip("/") not in listed]
+    if added:
+        separator = "" if not text or text.endswith("\n") else "\n"
+        write_file(path, (old or b"") + (separator + "".join(f"{entry}\n" for entry in added)).encode())
+    return added
+
+
 def _stage(target: Path, data: bytes, folder: Path | None = None, mode: int | None = None) -> Path:
     """Write `data` to a flushed temporary file in `folder` (default: beside `target`), with
     `mode`, else target's permissions."""

@@ -317,3 +317,34 @@ def test_validate_ignore_leaves_out_those_warnings(blog, run):
     (blog / "feedtool.toml").write_text(config + '\n[validate]\nignore = ["303"]\n', encoding="utf-8")
     result = run("validate")
     assert result.exit_code == 2 and "validate.ignore: expected diagnostic codes" in result.stderr
+
+
+# 10. init ----------------------------------------------------------------------------------------
+
+def test_init_prints_what_it_read_and_keeps_private_folders_out_of_git(tmp_path, monkeypatch, run):
+    root = make_site(tmp_path / "hexo", {
+        "_config.yml": HEXO + "timezone: Asia/Shanghai\npermalink: posts/:title.html\n",
+        "scaffolds/post.md": "---\n---\n", "source/_posts/a.md": post("甲", "2025-08-24"),
+        ".gitignore": "node_modules/\n/.feedtool-cache",  # one of them listed already, no final newline
+    })
+    monkeypatch.chdir(root)
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  title:     X" in lines and "  base URL:  https://x.example" in lines
+    assert "  time zone: Asia/Shanghai" in lines
+    assert "  permalink: {base_url}/posts/{slug}.html" in lines
+    assert "Added .feedtool/ to .gitignore." in lines
+    assert (root / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n/.feedtool-cache\n.feedtool/\n"
+    (root / "feedtool.toml").unlink()
+    result = run("init")
+    assert result.exit_code == 0 and ".gitignore" not in result.output  # never twice
+    assert (root / ".gitignore").read_text(encoding="utf-8").count(".feedtool/") == 1
+
+
+def test_init_creates_a_gitignore(tmp_path, monkeypatch, run):
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "--title", "新", "--base-url", "https://n.example")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == ".feedtool-cache/\n.feedtool/\n"
+    assert "  time zone: Asia/Shanghai" in result.output.splitlines()
