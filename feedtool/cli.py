@@ -311,12 +311,16 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
     The codes are listed in the README.
     """
     from . import diagnostics as diag
+    from .sources import detect
     from .validate import check, collect, display_path
 
-    site = _load_site(config)
+    # A linter needs no base URL: with no config and no generator's site here, the defaults do.
+    lint = config is None and not DEFAULT_CONFIG.exists() and detect(Path.cwd()) == "plain"
+    site = _default_site() if lint else _load_site(config)
     files = collect(paths or [site.posts])
     now = datetime.now(site.zone)
-    cache = _open_cache(site)
+    cache = _open_cache(site, kept=not lint)  # (no cache folder left in a folder that is no site)
+    staging = None if lint else _staging(site)
     progress = _Progress("Checking posts", quiet)
     report = check(files, site, now=now, cache=cache, progress=progress)
     _kept_until_exit.append(report)
@@ -325,12 +329,13 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
         from .fix import fix_files
         from .output import remove_temporaries, write_file
 
-        remove_temporaries(_staging(site))  # what a killed --fix left, here or (before) beside a post
+        if staging is not None:
+            remove_temporaries(staging)  # what a killed --fix left, here or (before) beside a post
         for folder in dict.fromkeys(Path(path).parent for path in files):
             remove_temporaries(folder, ())
         repaired = fix_files(files, site, report.failed)
         for fixed in repaired:
-            write_file(Path(fixed.path), fixed.data, _staging(site))
+            write_file(Path(fixed.path), fixed.data, staging)
             for f in fixed.fixes:
                 click.echo(f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True)
         if repaired:
@@ -560,10 +565,19 @@ def _staging(site) -> Path:
     return site.cache / "staging"
 
 
-def _open_cache(site):
+def _default_site():
+    """The default settings, for `validate` where there is no site to read them from (said once)."""
+    from .config import loads
+
+    click.echo(f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking the posts "
+               "with the default settings (time zone Asia/Shanghai)", err=True)
+    return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
+
+
+def _open_cache(site, kept: bool = True):
     from .validate import open_cache
 
-    cache = open_cache(site)
+    cache = open_cache(site, kept)
     _kept_until_exit.append(cache)
     if cache.folder is not None:
         cache.write_now = functools.partial(_write_now, cache.folder)

@@ -334,9 +334,9 @@ _stored = tuple
 _analysis = functools.partial(tuple.__new__, Analysis)
 
 
-def open_cache(site: Site) -> Cache:
-    """The site's cache of analyses."""
-    return cache_module.open_cache(site.cache, site, encode=_stored, decode=_analysis)
+def open_cache(site: Site, kept: bool = True) -> Cache:
+    """The site's cache of analyses (only in memory, never saved, unless `kept`)."""
+    return cache_module.open_cache(site.cache if kept else None, site, encode=_stored, decode=_analysis)
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:

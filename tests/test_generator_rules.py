@@ -348,3 +348,25 @@ def test_init_creates_a_gitignore(tmp_path, monkeypatch, run):
     assert result.exit_code == 0, result.output
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == ".feedtool-cache/\n.feedtool/\n"
     assert "  time zone: Asia/Shanghai" in result.output.splitlines()
+
+
+# 11. validate without a config --------------------------------------------------------------------
+
+def test_validate_needs_no_config(tmp_path, monkeypatch, run):
+    notes = make_site(tmp_path / "notes", {
+        "good.md": post("好", "2025-08-24"),
+        "bad.md": "---\ntitle: 坏\ndate: 二月 30, 2025\ntitel: x\n---\n\n正文\n",
+    })
+    monkeypatch.chdir(notes)
+    result = run("validate", ".")
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("note:")] == [
+        f"note: no feedtool.toml and no Hugo, Hexo or Jekyll site in {notes}: checking the posts with the "
+        "default settings (time zone Asia/Shanghai)"]
+    assert "bad.md:3:7: error FT201" in result.output
+    assert "bad.md:4:1: warning FT115 unknown key 'titel' (did you mean 'title'?)" in result.output
+    assert "good.md" not in result.output
+    assert sorted(p.name for p in notes.iterdir()) == ["bad.md", "good.md"]  # no cache folder left here
+    result = run("validate", "good.md")
+    assert result.exit_code == 0, result.output
+    assert run("build").exit_code == 2  # a feed does need a title and an address
