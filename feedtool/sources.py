@@ -587,6 +587,11 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         for key in ("tags", "categories"):  # a single string is a space-separated list in Jekyll
             if isinstance(values.get(key), str):
                 values[key] = values[key].split()
+        for key, text in texts.items():
+            # Ruby's YAML reads an unquoted `2025-08-24 10:00:00` (a YAML timestamp: seconds, no
+            # zone) as UTC, whatever `timezone` says; other dates are in the site's zone.
+            if front.kind == "yaml" and _ZONELESS_TIMESTAMP.match(text) and not _quoted(front, key):
+                texts[key] = text + " UTC"
         if "date" not in values and (written := filename_date(kind, path)):
             values["date"], texts["date"] = written, written
     if kind == "hexo":
@@ -596,6 +601,17 @@ def adapt(kind: str, front: Any, path: str) -> Any:
     return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
 
 
+
+
+_ZONELESS_TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?$")
+
+
+def _quoted(front: Any, key: str) -> bool:
+    """Whether the YAML value of `key` is written in quotes (its position is its first character)."""
+    line, column = front.positions.get(key, (0, 0))
+    lines = front.source.split("\n")
+    text = lines[line - 2] if 2 <= line < len(lines) + 2 else ""
+    return text[column - 1:column] in ("'", '"')
 
 
 def _hugo_unlisted(values: dict[str, Any]) -> bool:

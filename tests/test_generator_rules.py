@@ -67,7 +67,7 @@ def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so_once(t
     posts = "source/_posts/hello.md" if kind == "hexo" else "_posts/2025-08-24-hello.md"
     root = make_site(tmp_path / kind, {
         "_config.yml": HEXO if kind == "hexo" else JEKYLL,
-        posts: post("你好", "2025-08-24 10:00:00"),
+        posts: post("你好", "2025-08-24 10:00"),
         **({"scaffolds/post.md": "---\n---\n"} if kind == "hexo" else {}),
     })
     monkeypatch.chdir(root)
@@ -370,3 +370,24 @@ def test_validate_needs_no_config(tmp_path, monkeypatch, run):
     result = run("validate", "good.md")
     assert result.exit_code == 0, result.output
     assert run("build").exit_code == 2  # a feed does need a title and an address
+
+
+def test_jekyll_reads_a_yaml_timestamp_without_zone_in_utc_as_ruby_does(tmp_path, monkeypatch, run):
+    # Checked with jekyll 4 + jekyll-feed: Psych reads `2025-08-24 10:00:00` as UTC whatever the
+    # zone; a date without seconds, a quoted one or the file name's is read in the site's zone.
+    root = make_site(tmp_path / "j", {
+        "_config.yml": JEKYLL + "timezone: Asia/Shanghai\n",
+        "_posts/2025-08-24-a.md": post("时间戳", "2025-08-24 10:00:00"),
+        "_posts/2025-08-23-b.md": post("无秒", "2025-08-23 10:00"),
+        "_posts/2025-08-22-c.md": post("引号", '"2025-08-22 10:00:00"'),
+        "_posts/2025-08-21-d.md": "---\ntitle: 文件名\n---\n\n正文。\n",
+        "_posts/2025-08-20-e.md": post("带时区", "2025-08-20 10:00:00 +09:00"),
+    })
+    monkeypatch.chdir(root)
+    assert run("build").exit_code == 0
+    found = entries(root)
+    assert found["时间戳"].published == "2025-08-24T10:00:00+00:00"
+    assert found["无秒"].published == "2025-08-23T10:00:00+08:00"
+    assert found["引号"].published == "2025-08-22T10:00:00+08:00"
+    assert found["文件名"].published == "2025-08-21T00:00:00+08:00"
+    assert found["带时区"].published == "2025-08-20T10:00:00+09:00"
