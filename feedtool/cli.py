@@ -569,8 +569,8 @@ def _default_site():
     """The default settings, for `validate` where there is no site to read them from (said once)."""
     from .config import loads
 
-    click.echo(f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking the posts "
-               "with the default settings (time zone Asia/Shanghai)", err=True)
+    click.echo(f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking "
+               "the posts with the default settings (time zone Asia/Shanghai)", err=True)
     return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
 
 

@@ -308,7 +308,8 @@ class _Locator:
 
 
 def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> Any:
-    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)
+              if not f.metadata.get("internal")}
     prefix = f"{section}." if section else ""
     values: dict[str, Any] = {}
     for key, raw in data.items():

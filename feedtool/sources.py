@@ -550,8 +550,8 @@ _ALIASES = {
     # without doubt is read (a Hexo draft's `published: false` must not publish it).
     "plain": {"updated": ("lastmod", "last_modified_at"), "categories": ("category",)},
 }
-_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases), "published",
-                          "description"))
+_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases),
+                          "published", "description"))
 
 
 def adapt(kind: str, front: Any, path: str) -> Any:
@@ -574,7 +574,8 @@ def adapt(kind: str, front: Any, path: str) -> Any:
     # hexo-generator-feed), then Hugo's `summary`, Hexo's and Jekyll's `excerpt`. (A plain
     # folder's own `summary` comes first.)
     for key in (("description", "excerpt") if kind in ("hexo", "jekyll") else ("description",)):
-        if isinstance(values.get(key), str) and values[key].strip() and (kind != "plain" or "summary" not in values):
+        given = isinstance(values.get(key), str) and values[key].strip()
+        if given and (kind != "plain" or "summary" not in values):
             for table in (values, texts, positions, key_positions, ends):
                 if key in table:
                     table["summary"] = table[key]
@@ -634,4 +635,5 @@ def kept_private(values: dict[str, Any], tags: tuple[str, ...], keys: tuple[str,
     """Whether a plugin keeps a post out of every list and feed: a true or non-empty value of
     one of `keys` (hexo-hide-posts' `hidden`, hexo-blog-encrypt's `password`), or a tag that
     hexo-blog-encrypt encrypts."""
-    return any(values.get(key) not in (None, False, "", 0) for key in keys) or not set(private_tags).isdisjoint(tags)
+    return (any(values.get(key) not in (None, False, "", 0) for key in keys)
+            or not set(private_tags).isdisjoint(tags))

@@ -141,8 +141,8 @@ def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache
     for a in analyses:
         if a.digest != report.digests.get(a.path):
             raise FeedtoolError(f"{a.path} changed while feedtool was running; run it again")
-    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd))) for a in analyses for d in a.body_findings
-            if not ignored(d, site)]
+    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
+            for a in analyses for d in a.body_findings if not ignored(d, site)]
 
 
 def ignored(d: Diagnostic, site: Site) -> bool:
@@ -429,9 +429,10 @@ def typo_of(key: str, any_case: bool = False) -> str | None:
     best = None
     for known in sorted(KNOWN_KEYS):
         allowed = 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2  # (any key is an edit from "id")
-        if allowed and abs(len(known) - len(key)) <= allowed and (distance := _edits(folded, known.lower())) <= allowed:
-            if best is None or distance < best[0]:
-                best = (distance, known)
+        if not allowed or abs(len(known) - len(key)) > allowed:
+            continue
+        if (distance := _edits(folded, known.lower())) <= allowed and (best is None or distance < best[0]):
+            best = (distance, known)
     return best[1] if best else None
 
 

@@ -36,7 +36,8 @@ def test_the_program_exits_with_every_line_written_and_its_exit_code(blog: Path)
     env = checkout_env()
     write_post(blog / "posts", "bad.md", '---\ntitle: 坏\ndate: "二月 30, 2025"\n---\n正文\n')
     for number in range(300):  # more output than Python's stdout buffer holds (lost if os._exit came unflushed)
-        write_post(blog / "posts", f"p{number:03d}.md", f"---\ntitle: 第{number}篇\ndate: 2025-07-01\ntitel: 1\n---\n正文\n")
+        write_post(blog / "posts", f"p{number:03d}.md",
+                   f"---\ntitle: 第{number}篇\ndate: 2025-07-01\ntitel: 1\n---\n正文\n")
     program = [sys.executable, "-m", "feedtool"]
     result = subprocess.run([*program, "validate", "--format", "json"], capture_output=True, text=True, cwd=blog, env=env)
     assert result.returncode == 1, result.stderr

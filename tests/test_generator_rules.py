@@ -62,7 +62,7 @@ def test_hugo_reads_dates_without_a_zone_in_utc_unless_timezone_is_set(tmp_path,
 
 
 @pytest.mark.parametrize("kind", ["hexo", "jekyll"])
-def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so_once(tmp_path, monkeypatch, run, kind):
+def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so(tmp_path, monkeypatch, run, kind):
     monkeypatch.setenv("TZ", "America/New_York")
     posts = "source/_posts/hello.md" if kind == "hexo" else "_posts/2025-08-24-hello.md"
     root = make_site(tmp_path / kind, {
@@ -75,11 +75,12 @@ def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so_once(t
     assert result.exit_code == 0, result.output
     assert entries(root)["你好"].published == "2025-08-24T10:00:00-04:00"
     warnings = [line for line in result.stderr.splitlines() if "timezone" in line]
-    assert warnings == [f"warning: _config.yml sets no timezone: dates without one are read in America/New_York, "
-                        f"the zone of this machine (from TZ), as {kind.title()} does; pin it with "
-                        "'timezone: America/New_York' in _config.yml or feedtool.toml"]
+    assert warnings == ["warning: _config.yml sets no timezone: dates without one are read in "
+                        f"America/New_York, the zone of this machine (from TZ), as {kind.title()} does; "
+                        "pin it with 'timezone: America/New_York' in _config.yml or feedtool.toml"]
     # Pinned in the blog's config: that zone, and no warning.
-    (root / "_config.yml").write_text((HEXO if kind == "hexo" else JEKYLL) + "timezone: Asia/Tokyo\n", encoding="utf-8")
+    pinned = (HEXO if kind == "hexo" else JEKYLL) + "timezone: Asia/Tokyo\n"
+    (root / "_config.yml").write_text(pinned, encoding="utf-8")
     result = run("build")
     assert result.exit_code == 0 and "timezone" not in result.stderr
     assert entries(root)["你好"].published == "2025-08-24T10:00:00+09:00"
@@ -87,7 +88,8 @@ def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so_once(t
 
 def test_init_pins_the_machine_zone(tmp_path, monkeypatch, run):
     monkeypatch.setenv("TZ", "Europe/Paris")
-    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL, "_posts/2025-08-24-a.md": post("甲", "2025-08-24 10:00")})
+    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL,
+                                      "_posts/2025-08-24-a.md": post("甲", "2025-08-24 10:00")})
     monkeypatch.chdir(root)
     assert run("init").exit_code == 0
     assert 'timezone = "Europe/Paris"' in (root / "feedtool.toml").read_text(encoding="utf-8")
@@ -109,7 +111,8 @@ def test_a_tz_that_names_no_zone_is_a_config_error(tmp_path, monkeypatch, run):
     monkeypatch.setenv("TZ", "Mars/Olympus")
     with pytest.raises(ConfigError, match="TZ environment variable"):
         sources.machine_zone()
-    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL, "_posts/2025-08-24-a.md": post("甲", "2025-08-24")})
+    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL,
+                                      "_posts/2025-08-24-a.md": post("甲", "2025-08-24")})
     monkeypatch.chdir(root)
     result = run("build")
     assert result.exit_code == 2 and "Mars/Olympus" in result.stderr and "internal error" not in result.stderr
@@ -127,7 +130,8 @@ def test_a_plain_folder_keeps_the_configured_zone(blog, monkeypatch, run):
 
 def all_output(root: Path) -> str:
     """Every file written under public/, as one text."""
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in (root / "public").rglob("*") if p.is_file())
+    files = (path for path in (root / "public").rglob("*") if path.is_file())
+    return "".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
 def test_hugo_dates_fall_back_as_its_default_frontmatter_config(tmp_path, monkeypatch, run):
@@ -169,8 +173,8 @@ def test_hugo_build_options_and_headless_pages_are_not_published(tmp_path, monke
 
 
 def test_hexo_posts_kept_private_by_plugins_are_never_published(tmp_path, monkeypatch, run):
-    private = {"hidden.md": "hidden: true\n", "password.md": "password: s3cret\n", "encrypt.md": "encrypt: true\n",
-               "tagged.md": "tags: [日记]\n"}
+    private = {"hidden.md": "hidden: true\n", "password.md": "password: s3cret\n",
+               "encrypt.md": "encrypt: true\n", "tagged.md": "tags: [日记]\n"}
     settings = HEXO + "timezone: Asia/Shanghai\nencrypt:\n  tags:\n    - {name: 日记, password: abc}\n"
     root = make_site(tmp_path / "hexo", {
         "_config.yml": settings,
@@ -269,7 +273,8 @@ def test_a_plain_post_reads_description_after_its_summary(blog, run):
 def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
     root = make_site(tmp_path / "j", {
         "_config.yml": JEKYLL + "timezone: UTC\n",
-        "_posts/2025-08-24-a.md": post("'<span style=\"color:red\">重要</span> &amp; <em>新</em>'", "2025-08-24"),
+        "_posts/2025-08-24-a.md": post("'<span style=\"color:red\">重要</span> &amp; <em>新</em>'",
+                                       "2025-08-24"),
         "_posts/2025-08-23-b.md": post("'a < b 的 &lt;证明&gt;'", "2025-08-23"),
     })
     monkeypatch.chdir(root)
@@ -285,7 +290,8 @@ def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
 # 9. Only useful warnings -------------------------------------------------------------------------
 
 def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatch, run):
-    theme = "header-img: /a.png\nabbrlink: 3f2a\ntopmost: true\nindex_img: /b.png\ncomments: false\nreward: true\n"
+    theme = ("header-img: /a.png\nabbrlink: 3f2a\ntopmost: true\nindex_img: /b.png\n"
+             "comments: false\nreward: true\n")
     root = make_site(tmp_path / "hexo", {
         "_config.yml": HEXO + "timezone: UTC\n", "scaffolds/post.md": "---\n---\n",
         "source/_posts/a.md": post("主题", "2025-08-24", theme),
@@ -293,13 +299,16 @@ def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatc
     monkeypatch.chdir(root)
     result = run("validate", "--strict")
     assert result.exit_code == 0, result.output
-    (root / "source/_posts/b.md").write_text(post("错字", "2025-08-23", "catagories: [a]\ntgas: [b]\n"), encoding="utf-8")
+    typos = post("错字", "2025-08-23", "catagories: [a]\ntgas: [b]\n")
+    (root / "source/_posts/b.md").write_text(typos, encoding="utf-8")
     result = run("validate")
-    assert "source/_posts/b.md:4:1: warning FT115 unknown key 'catagories' (did you mean 'categories'?)" in result.output
+    assert ("source/_posts/b.md:4:1: warning FT115 unknown key 'catagories' (did you mean 'categories'?)"
+            in result.output)
     assert "source/_posts/b.md:5:1: warning FT115 unknown key 'tgas' (did you mean 'tags'?)" in result.output
     assert result.output.count("FT115") == 2
     hugo = make_site(tmp_path / "hugo", {  # Hugo's keys are case-insensitive
-        "hugo.toml": HUGO, "content/posts/a.md": post("大小写", "2025-08-24", "PublishDate: 2025-08-24\nDraft: false\n"),
+        "hugo.toml": HUGO,
+        "content/posts/a.md": post("大小写", "2025-08-24", "PublishDate: 2025-08-24\nDraft: false\n"),
     })
     monkeypatch.chdir(hugo)
     result = run("validate", "--strict")
@@ -335,7 +344,8 @@ def test_init_prints_what_it_read_and_keeps_private_folders_out_of_git(tmp_path,
     assert "  time zone: Asia/Shanghai" in lines
     assert "  permalink: {base_url}/posts/{slug}.html" in lines
     assert "Added .feedtool/ to .gitignore." in lines
-    assert (root / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n/.feedtool-cache\n.feedtool/\n"
+    ignored = (root / ".gitignore").read_text(encoding="utf-8")
+    assert ignored == "node_modules/\n/.feedtool-cache\n.feedtool/\n"
     (root / "feedtool.toml").unlink()
     result = run("init")
     assert result.exit_code == 0 and ".gitignore" not in result.output  # never twice
