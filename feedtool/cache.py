@@ -36,7 +36,6 @@ from . import __version__
 from .config import Site
 from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, sign, stat_identity, verified
 
-CACHE_FORMAT = 22
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
@@ -57,23 +56,31 @@ def content_hash(data: bytes) -> str:
 
 
 def fingerprint(site: Site) -> str:
-    """Everything that changes what a post reads or renders as: settings and libraries.
+    """Everything that changes what a post reads or renders as: settings, libraries, and
+    feedtool's own code (so that no change to it can be served a stale analysis).
 
-    A library is identified by its installed file's path, size and mtime (an upgrade rewrites
-    it): 100 times cheaper than asking importlib.metadata for versions.
+    A library, and each of feedtool's modules and templates, is identified by its installed
+    file's path, size and mtime (an upgrade or edit rewrites it): far cheaper than reading
+    versions or hashing the sources.
     """
     from importlib.util import find_spec
 
-    libraries = []
+    files = []
     for name in ("markdown", "nh3", "yaml"):
         spec = find_spec(name)
-        origin = spec.origin if spec and spec.origin else name
+        files.append(spec.origin if spec and spec.origin else name)
+    package = os.path.dirname(__file__)
+    for folder in (package, os.path.join(package, "templates")):
+        with contextlib.suppress(OSError):
+            files += sorted(entry.path for entry in os.scandir(folder) if entry.name.endswith((".py", ".j2")))
+    identities = []
+    for path in files:
         try:
-            stat = os.stat(origin)
-            libraries.append((origin, stat.st_size, stat.st_mtime_ns))
+            stat = os.stat(path)
+            identities.append((path, stat.st_size, stat.st_mtime_ns))
         except OSError:
-            libraries.append((origin, 0, 0))
-    settings = (__version__, CACHE_FORMAT, tuple(libraries), site.source, site.timezone, site.base_url,
+            identities.append((path, 0, 0))
+    settings = (__version__, tuple(identities), site.source, site.timezone, site.base_url,
                 site.permalink, site.author, site.summary_length, site.excerpt_separator, site.private_keys,
                 site.private_tags, site.future)
     return blake2b(repr(settings).encode(), digest_size=16).hexdigest()

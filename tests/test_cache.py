@@ -856,3 +856,27 @@ def test_a_cache_that_came_with_the_blog_is_never_unpickled(blog: Path, run, tmp
     finally:
         os.environ["XDG_CACHE_HOME"] = home
         files_module._cache_key = None
+
+
+def test_a_change_to_feedtools_own_code_makes_a_new_cache(tmp_path: Path):
+    """No format number to bump by hand: the cache's key holds every module and template file of
+    the feedtool that runs, so an edited (or upgraded) copy never reads the old one's analyses."""
+    copy = tmp_path / "site-packages"
+    shutil.copytree(Path(cache_module.__file__).parent, copy / "feedtool",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    key = ("import sys; from feedtool import cache, config; "
+           "print(cache.fingerprint(config.loads('title = \"t\"\\nbase_url = \"https://e.com\"')))")
+
+    def fingerprint() -> str:
+        return subprocess.run([sys.executable, "-c", key], env={**os.environ, "PYTHONPATH": str(copy)},
+                              capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+
+    before = fingerprint()
+    assert before == fingerprint()
+    with open(copy / "feedtool" / "render.py", "a", encoding="utf-8") as module:
+        module.write("\n# a change\n")
+    edited = fingerprint()
+    assert edited != before
+    with open(copy / "feedtool" / "templates" / "digest.html.j2", "a", encoding="utf-8") as template:
+        template.write("\n")
+    assert fingerprint() not in (before, edited)
