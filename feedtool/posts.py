@@ -721,10 +721,13 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     # Values can hold a forbidden character only if the text does, or an escape makes one: each
     # such value is read without them.
     if "\\" in front.source:
+        said = set()  # a value copied to feedtool's name (description -> summary) is reported once
         for key, value in front.values.items():
             if bad := _forbidden_character(key, value):
-                report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids: it is left out",
-                       "warning")
+                if front.positions.get(key, key) not in said:
+                    said.add(front.positions.get(key, key))
+                    report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids: it is left out",
+                           "warning")
                 front.values[key] = _without_forbidden(value, {})
                 if key in front.texts:
                     front.texts[key] = XML_FORBIDDEN.sub("", front.texts[key])

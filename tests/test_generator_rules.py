@@ -342,7 +342,7 @@ def test_init_prints_what_it_read_and_keeps_private_folders_out_of_git(tmp_path,
     lines = result.output.splitlines()
     assert "  title:     X" in lines and "  base URL:  https://x.example" in lines
     assert "  time zone: Asia/Shanghai" in lines
-    assert "  permalink: {base_url}/posts/{slug}.html" in lines
+    assert "  permalink: {base_url}/posts/{path}/{filename}.html" in lines  # Hexo's :title
     assert "Added .feedtool/ to .gitignore." in lines
     ignored = (root / ".gitignore").read_text(encoding="utf-8")
     assert ignored == "node_modules/\n/.feedtool-cache\n.feedtool/\n"

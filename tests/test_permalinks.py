@@ -147,7 +147,7 @@ def jekyll_config(root: Path, permalink: str) -> None:
     ("weekdate", "/dev%20notes/2025/W32/Mon/Hello-World!.html"),
     ("none", "/dev%20notes/Hello-World!.html"),
     ("/:categories/:short_year/:i_month/:i_day/:slug/:y_day:output_ext", "/dev%20notes/25/8/4/hello-world/216.html"),
-    ("/:year/:hour:minute:second/:long_month/:name/", "/2025/090506/August/2025-08-04-hello-world/"),
+    ("/:year/:hour:minute:second/:long_month/:name/", "/2025/170506/August/2025-08-04-hello-world/"),  # zone-less YAML time: UTC, shown in the site zone (real jekyll)
 ])
 def test_jekyll_permalink_styles(jekyll: Path, run, style: str, expected: str):
     jekyll_config(jekyll, style)
