@@ -429,8 +429,9 @@ def _attempt(connection: _Client | None, server: Server, limits: _Limits, messag
         connection.send_message(message, from_addr=sender, to_addrs=[recipient])
         return connection, None
     except (smtplib.SMTPException, OSError, ValueError) as exc:
-        if connection.dot_sent and not 400 <= (connection.dot_reply or 0) < 600 and not _was_reset(exc):
-            # The server has the whole message and said nothing that can be read: it may deliver it.
+        if connection.dot_sent and not 400 <= (connection.dot_reply or 0) < 600:
+            # The whole message went out and nothing readable came back: the server may deliver it,
+            # even if it then reset the connection (a proxy timing out an idle connection does).
             return _close(connection), _unconfirmed(exc, server)
         failure = _failure(exc, server, sender, recipient)
     # smtplib closes the connection after a 421 or a lost connection; after anything else the
@@ -457,13 +458,6 @@ def _failure(exc: Exception, server: Server, sender: str, recipient: str) -> _Fa
     if isinstance(exc, ValueError):  # e.g. an address that smtplib will not put on the wire
         return _Failure(f"cannot send to this address: {exc}", permanent=True)
     return _Failure(_trouble(exc, server, server.timeout), server_wide=True)  # hung up, timed out...
-
-
-def _was_reset(exc: BaseException) -> bool:
-    """Whether the server reset the connection. It does so (rather than close it) only when it
-    closes with data unread, so after our final dot this says it never read all of the message
-    (with nothing sent after the dot, a server that read it has nothing unread)."""
-    return isinstance(exc, ConnectionResetError) or isinstance(exc.__context__, ConnectionResetError)
 
 
 def _unconfirmed(exc: Exception, server: Server) -> _Failure:
