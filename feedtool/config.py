@@ -206,6 +206,7 @@ def _date_fields(local: datetime) -> dict[str, str]:
 _SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds, "subscribe": Subscribe, "validate": Validate}
 _CODE = re.compile(r"FT\d{3}")
 _REQUIRED = ("title", "base_url")
+MAX_SECONDS = 7 * 24 * 3600
 
 
 def urlize(text: str) -> str:
@@ -345,8 +346,9 @@ def _check(key: str, expected: str, value: Any) -> Any:
             raise ValueError(f"expected diagnostic codes such as \"FT303\", got {wrong[0]!r}")
         return tuple(value)
     if expected == "float":
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
-            raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+        # At most a week: a socket's timeout and the clock's deadlines overflow far beyond it.
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= MAX_SECONDS:
+            raise ValueError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}")
         return float(value)
     if expected == "int":
         least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
