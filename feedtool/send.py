@@ -527,6 +527,11 @@ def _connect(server: Server, limits: _Limits) -> _Client:
             except smtplib.SMTPResponseException as exc:
                 # The reply may repeat the login in any encoding: only its codes are kept.
                 raise smtplib.SMTPAuthenticationError(exc.smtp_code, _codes_only(exc.smtp_error)) from None
+            except smtplib.SMTPServerDisconnected:
+                raise
+            except smtplib.SMTPException as exc:  # e.g. "...infinite loop. Last response: (334, b'...')"
+                # Not the last response: it may repeat the login in any encoding.
+                raise SendError(f"cannot log in to {where}: {str(exc).partition(' Last response')[0]}") from None
         return connection
     except BaseException as exc:
         _close(connection)

@@ -931,3 +931,38 @@ def test_kills_at_arbitrary_moments_never_give_anyone_two_different_messages(blo
     assert sum(len(copies) - 1 for copies in ids.values()) <= 3  # at most one extra copy per kill
     # A kill mid-write could leave a torn line; the ledger reads past it either way.
     assert Ledger(blog / ".feedtool" / "sent.jsonl").sent(DIGEST) == set(to)
+
+
+def test_a_server_looping_on_auth_with_the_login_in_hex_never_gets_it_printed(ledger):
+    """A server that answers every AUTH line with 334 and the login it was sent, in hex: smtplib
+    gives up ("infinite loop") quoting the last reply, which must not be shown."""
+    import socket
+    import threading
+
+    login = f"\0pan\0{PASSWORD}".encode()
+    login += b"\0" * (len(login) % 2)  # hex that also reads as base64: smtplib goes round again
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 loop.test ESMTP\r\n")
+            for line in lines:
+                if line.upper().startswith(b"EHLO"):
+                    connection.sendall(b"250-loop.test\r\n250 AUTH PLAIN\r\n")
+                elif line.upper().startswith(b"QUIT"):
+                    connection.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    connection.sendall(b"334 " + login.hex().encode() + b"\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(SendError) as refused:
+            deliver(DIGEST, ["a@example.com"], build_message,
+                    server(listener.getsockname()[1], user="pan", password=PASSWORD), ledger, backoff=0)
+    finally:
+        listener.close()
+    said = str(refused.value)
+    assert "infinite loop" in said and login.hex() not in said and PASSWORD not in said
