@@ -34,7 +34,8 @@ from typing import Any, NamedTuple
 from . import __version__
 
 from .config import Site
-from .files import KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, sign, stat_identity, verified
+from .files import (KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, open_regular, sign,
+                    stat_identity, verified)
 
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
@@ -371,7 +372,7 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
     except Exception:  # a lost journal only costs re-reading the files it named
         pass
     try:
-        with open(folder / SELECTION, "rb") as handle:
+        with open(open_regular(folder / SELECTION), "rb") as handle:
             kept = pickle.loads(verified(handle.read()))
         valid = isinstance(kept, Kept) and kept.key == key and content_hash(kept.selection) == kept.check
         cache.kept = kept if valid else None
@@ -389,7 +390,7 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
 
 
 def _read(path: Path, key: str) -> dict[str, Any]:
-    with open(path, "rb") as handle:
+    with open(open_regular(path), "rb") as handle:
         data = handle.read()
     with collector_paused():
         state = pickle.loads(verified(data))
@@ -401,7 +402,7 @@ def _read(path: Path, key: str) -> dict[str, Any]:
 def _base_header(path: Path, key: str) -> str:
     """The id of the base in `path`, from its header alone. A base is a 4-byte length, a small
     header, then its entries (`_base_entries`)."""
-    with open(path, "rb") as handle:
+    with open(open_regular(path), "rb") as handle:
         header = pickle.loads(verified(handle.read(int.from_bytes(handle.read(4), "little"))))
     if not isinstance(header, dict) or header.get("key") != key:
         raise ValueError("another version or other settings")
@@ -411,7 +412,7 @@ def _base_header(path: Path, key: str) -> str:
 def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
     """The entries of the base in `path`, its batches then the rest, if it is still the one
     whose header named `base_id` (another run may have replaced it since)."""
-    with open(path, "rb") as handle:
+    with open(open_regular(path), "rb") as handle:
         data = memoryview(handle.read())
     state = pickle.loads(verified(data[4 + int.from_bytes(data[:4], "little"):]))  # 100,000 new objects: see the caller
     if state["id"] != base_id:

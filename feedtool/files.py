@@ -52,7 +52,7 @@ def _key_from_file() -> bytes:
     run alone: nothing cached is then reused, which costs time only."""
     try:
         path = cache_key_file()
-        key = path.read_bytes() if path.exists() else b""
+        key = read_regular_file(path, limit=4096) if path.exists() else b""
         if len(key) < 32:
             from .errors import OutputError
             from .output import create_files
@@ -61,7 +61,7 @@ def _key_from_file() -> bytes:
                 create_files(path.parent, {path.name: os.urandom(32).hex().encode()}, mode=0o600)
             except OutputError:  # another run made it meanwhile, or the folder is not writable
                 pass
-            key = path.read_bytes()
+            key = read_regular_file(path, limit=4096)
         if len(key) >= 32:
             return key
     except (OSError, RuntimeError):  # no home folder, or an unreadable key
@@ -123,6 +123,18 @@ def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None =
 
 
 MAX_FILE_BYTES = 256 << 20  # a post, config, feed or list of recipients: more is a mistake
+
+
+def open_regular(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """A descriptor of `path`, which must be a regular file and no symbolic link (OSError
+    otherwise): a pipe or device put in place of one of feedtool's own files (the cache, a lock)
+    cannot make a run wait or read forever, nor a link send a write elsewhere."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | os.O_NONBLOCK | nofollow | getattr(os, "O_NOCTTY", 0), mode)
+    if not S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path))
+    return fd
 
 
 def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
@@ -238,8 +250,7 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
     first of them `root`) still has the identity kept, so that `find` would list the same
     files; None otherwise. (Its `listed_ns` is 0: it was not listed now.)"""
     try:
-        with open(path, "rb") as handle:
-            version, joined, folders = marshal.loads(verified(handle.read()))
+        version, joined, folders = marshal.loads(verified(read_regular_file(path)))
         if version != _LISTING_FORMAT:
             return None
     except Exception:  # absent, damaged, or from another Python

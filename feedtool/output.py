@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import OutputError
-from .files import read_regular_file
+from .files import open_regular, read_regular_file
 
 
 def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = (),
@@ -170,7 +170,7 @@ def lock(path: Path, *, wait: bool = False) -> IO[bytes] | None:
         return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "ab")
+        handle = open(open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab")
     except OSError as exc:
         raise OutputError(f"{path}: cannot open: {exc.strerror or exc}") from None
     try:

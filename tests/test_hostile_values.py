@@ -248,3 +248,30 @@ def test_a_pipe_in_place_of_an_output_or_the_ledger_does_not_hang(blog: Path, ru
     finally:
         child.kill()
     assert child.returncode in (0, 1, 2) and "internal error" not in err.decode(), err.decode()
+
+
+def test_pipes_and_links_planted_in_the_cache_neither_hang_nor_redirect(blog: Path, run, tmp_path: Path):
+    """A .feedtool-cache/ that came with the blog holds a pipe for each file, a link to /dev/zero
+    and a lock linked to a file elsewhere: builds finish, as without a cache, and touch nothing."""
+    assert run("build").exit_code == 0
+    cache = blog / ".feedtool-cache"
+    names = [p.name for p in cache.iterdir() if p.is_file()]
+    for name in names:
+        (cache / name).unlink()
+        if name == "journal.pickle":
+            (cache / name).symlink_to("/dev/zero")
+        else:
+            os.mkfifo(cache / name)
+    elsewhere = tmp_path / "elsewhere"
+    (cache / "digest-archive.lock").symlink_to(elsewhere)
+    for command in (["build"], ["validate"], ["digest", "--week", "2025-W34"]):
+        child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=_small_memory)
+        try:
+            _, err = child.communicate(timeout=30)
+        finally:
+            child.kill()
+        assert "internal error" not in err.decode(), err.decode()
+        assert child.returncode in (0, 2), (command, err.decode())  # a refused lock is exit 2, said
+    assert not elsewhere.exists()
+    assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
