@@ -203,7 +203,11 @@ MAX_NESTING = 100
 MAX_BRACKETS_PER_PARAGRAPH = 500
 _DEEP_INDENT = re.compile(r"^[ \t]{%d,}" % MAX_NESTING, re.MULTILINE)  # then count tabs as 4
 _DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){%d}" % (MAX_NESTING + 1), re.MULTILINE)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Where Markdown's inline parsing starts afresh: a blank line, or a line that starts a list item,
+# a table row, a heading or a quote (each is parsed on its own, however long the list).
+_INLINE_BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]*[|#>])")
+# The work of those parses grows with the square of each one's links: their sum is bounded too.
+MAX_BRACKET_WORK = 40 * MAX_BRACKETS_PER_PARAGRAPH ** 2
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
 _VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -226,9 +230,13 @@ def _beyond_limits(text: str) -> str | None:
         return f"is over {MAX_BODY_CHARACTERS:,} characters long, too long to render"
     if text.count("[") > MAX_BRACKETS_PER_PARAGRAPH:
         prose = _FENCED_BLOCK.sub("", text) if _fence_before(text, len(text)) else text
-        if any(p.count("[") > MAX_BRACKETS_PER_PARAGRAPH for p in _BLANK_LINE.split(prose)):
+        counts = [block.count("[") for block in _INLINE_BLOCK.split(prose)]
+        if max(counts) > MAX_BRACKETS_PER_PARAGRAPH:
             return (f"has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' in one paragraph, "
                     "which would take too long to render")
+        if sum(count * count for count in counts) > MAX_BRACKET_WORK:
+            return ("has too many paragraphs crowded with '[' (links), which would take too long to render; "
+                    "put fewer links in each paragraph")
     # A list item indented 4 columns a level (Markdown's tab length) MAX_NESTING levels deep needs
     # 200 spaces or 50 tabs somewhere: cheap tests first.
     deep = (" " * (MAX_NESTING * 2) in text or text.count("\t") >= MAX_NESTING // 2) and any(

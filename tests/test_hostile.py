@@ -166,6 +166,7 @@ BEYOND_LIMITS = {
     "unclosed links": "[a](" * 10_000,
     "brackets in one paragraph": "".join(f"[a][{i}]\n" for i in range(posts.MAX_BRACKETS_PER_PARAGRAPH + 1)),
     "footnotes in one paragraph": "".join(f"x[^{i}]\n" for i in range(20_000)),
+    "many paragraphs crowded with links": ("[a](" * 499 + "\n\n") * 300,
     "list, 2-space indents": "".join("  " * i + "- x\n" for i in range(600)),
     "list, 4-space indents": "".join("    " * i + "- x\n" for i in range(posts.MAX_NESTING + 1)),
     "list, tab indents": "".join("\t" * i + "- x\n" for i in range(posts.MAX_NESTING + 1)),
@@ -175,6 +176,10 @@ BEYOND_LIMITS = {
 WITHIN_LIMITS = {
     "brackets spread over paragraphs": "".join(f"[a](https://e.com/{i})\n\n" for i in range(1000)),
     "brackets in code": "```json\n" + "[1]," * 5000 + "\n```\n",
+    "a list of 2,000 links": "".join(f"- [名字{i}](https://e.com/{i}) - 工具\n" for i in range(2000)),
+    "a table of 1,000 rows of links": "|a|b|\n|-|-|\n" + "".join(f"|[x](https://e.com/{i})|[y](https://e.com/y{i})|\n"
+                                                               for i in range(1000)),
+    "a few paragraphs crowded with links": ("[a](https://e.com/) " * 400 + "\n\n") * 5,
     "list, 100 levels": "".join("    " * i + "- x\n" for i in range(posts.MAX_NESTING)),
     "quotes, 100 levels": ">" * posts.MAX_NESTING + " x\n",
     "markdown in HTML, 100 levels": '<div markdown="1">\n' * 100 + "x\n" + "</div>\n" * 100,
