@@ -482,7 +482,7 @@ def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | 
     msg["To"] = recipient or "undisclosed-recipients:;"
     token = token or (address_token(recipient) if recipient else None)
     if site.digest.reply_to:
-        msg["Reply-To"] = site.digest.reply_to
+        msg["Reply-To"] = one_line(site.digest.reply_to)
     msg["Date"] = format_rfc822(date.astimezone(site.zone))
     msg["Message-ID"] = message_id(site, letter, recipient)
     msg["List-Id"] = f"{one_line(site.title)} <digest.{site.domain}>"

@@ -579,7 +579,8 @@ def test_line_separators_in_titles_and_subject_become_spaces_in_headers(blog: Pa
     """A header is one line: what str.splitlines (and so the email package) breaks at is a space there."""
     escaped = f"\\u{ord(separator):04x}"  # as TOML and YAML write it
     settings = {"title": f'"pan{escaped}的博客"', "subject": f'"{{title}}周报{escaped}· {{label}}{escaped}"',
-                "from": f'"pan{escaped}的博客 <newsletter@pan.example.com>"'}
+                "from": f'"pan{escaped}的博客 <newsletter@pan.example.com>"',
+                "reply_to": f'"pan{escaped}本人 <pan@pan.example.com>"'}
     toml = (blog / "feedtool.toml").read_text(encoding="utf-8")
     for key, value in settings.items():
         toml = re.sub(rf"(?m)^{key} = .*$", lambda _, key=key, value=value: f"{key} = {value}", toml)
@@ -593,6 +594,7 @@ def test_line_separators_in_titles_and_subject_become_spaces_in_headers(blog: Pa
     msg = parse_eml(blog / "public" / "digest" / "2025-W34.eml")
     assert msg["Subject"] == "pan 的博客周报 · 2025 第 34 周"
     assert msg["From"] == "pan 的博客 <newsletter@pan.example.com>"
+    assert msg["Reply-To"] == "pan 本人 <pan@pan.example.com>"
     assert msg["List-Id"] == "pan 的博客 <digest.pan.example.com>"
     assert all(len(str(value).splitlines()) == 1 for value in msg.values())
     assert msg.get_body(("plain",)).get_content().split("\r\n")[0] == "pan 的博客周报 · 2025 第 34 周"
