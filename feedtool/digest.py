@@ -670,6 +670,11 @@ def read_archive(site: Site, data: bytes | None) -> tuple[dict[str, ArchiveEntry
 _FIELDS = {"name": str, "subject": str, "label": str, "count": int, "titles": list}
 
 
+# What no title or subject that digest writes holds: control characters (but tab and line breaks)
+# and lone surrogates (JSON can spell "\ud800"; UTF-8 cannot hold it).
+_UNWRITTEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _record_problem(site: Site, record: object) -> str | None:
     """Why `record` is not an entry that `archive` wrote, or None."""
     import reprlib
@@ -682,6 +687,9 @@ def _record_problem(site: Site, record: object) -> str | None:
         return "; ".join(wrong)
     if not all(isinstance(title, str) for title in record["titles"]):
         return "titles holds more than strings"
+    texts = [record["subject"], record["label"], *record["titles"]]
+    if any(_UNWRITTEN.search(text) for text in texts):
+        return "a text holds a control character or a lone surrogate, which digest never writes"
     if not is_window_name(site, record["name"]):
         return f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such as " \
                "2025-08-18_2025-08-24"

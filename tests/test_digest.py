@@ -520,6 +520,7 @@ def _record(name: object, **changes: object) -> dict:
     _record(5), _record(None), _record("javascript:alert(document.domain)//"), _record("2025-W34.html#x"),
     _record("2025-W60"), _record("2025-08-24_2025-08-18"), _record("２０２５-W20"), _record(["2025-W20"]),
     _record("2025-W21", count="1"), _record("2025-W21", titles="一篇"), _record("2025-W21", extra=1),
+    _record("2025-W21", subject="\ud800"), _record("2025-W21", titles=["\udfff"]), _record("2025-W21", label="a\x00b\x1bc"),
     {"name": "2025-W21"}, "2025-W21", None,
 ])
 def test_a_tampered_archive_record_is_dropped_with_a_warning(blog: Path, run, bad: object):
