@@ -57,6 +57,7 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff
 # The feeds file a post under its first this many terms (tags, then categories), so that they grow
 # with the posts, not with their terms: 100,000 tags would be 100,000 categories in every feed (FT210).
 MAX_TERMS = 20
+MAX_TERM_CHARACTERS = 100  # and each at most this long (a 75,000-character tag is no tag)
 
 
 class Post(NamedTuple):
@@ -765,6 +766,12 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
 
     tags = _read_list(front, "tags", report)
     categories = _read_list(front, "categories", report)
+    for key, terms in (("tags", tags), ("categories", categories)):
+        if any(len(term) > MAX_TERM_CHARACTERS for term in terms):
+            report(key, "FT210", f"a term of '{key}' over {MAX_TERM_CHARACTERS} characters is no tag: "
+                   "it is left out of the feeds", "warning")
+    if any(len(term) > MAX_TERM_CHARACTERS for term in tags + categories):
+        tags, categories = (tuple(t for t in terms if len(t) <= MAX_TERM_CHARACTERS) for terms in (tags, categories))
     if len(tags) + len(categories) > MAX_TERMS:
         report("tags" if len(tags) > MAX_TERMS else "categories", "FT210",
                f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the first "

@@ -65,6 +65,24 @@ def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run,
     assert "posts/many.md:4:7: warning FT210" in validated.output and validated.exit_code == 0
 
 
+def test_terms_too_long_to_be_tags_are_left_out(tmp_path: Path, run, monkeypatch):
+    """20 tags of 20,000 characters on each of 5 posts made hundreds of megabytes of feeds."""
+    root = _site(tmp_path / "site")
+    huge = ", ".join(f"{n}" + "长" * 20_000 for n in range(20))
+    for number in range(5):
+        write_post(root / "posts", f"p{number}.md", f"---\ntitle: 长{number}\ndate: 2025-01-0{number + 1}\n"
+                   f"tags: [{huge}, 短]\n---\n\n正文。\n")
+    monkeypatch.chdir(root)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "posts/p0.md:4:7: warning FT210 a term of 'tags' over 100 characters is no tag" in result.output
+    public = root / "public"
+    assert _tree_size(public) < 200_000  # the posts' own size, not 5 x 20 x 20,000 characters per feed
+    entry = feedparser.parse((public / "atom.xml").read_bytes()).entries[0]
+    assert [tag.term for tag in entry.tags] == ["短"]
+    assert sorted(p.name for p in (public / "tags").iterdir()) == ["短"]
+
+
 def _outputs(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
