@@ -83,7 +83,7 @@ def fingerprint(site: Site) -> str:
             identities.append((path, 0, 0))
     settings = (__version__, tuple(identities), site.source, site.timezone, site.base_url,
                 site.permalink, site.author, site.summary_length, site.excerpt_separator, site.private_keys,
-                site.private_tags, site.future)
+                site.private_tags, site.future, site.url_timezone)
     return blake2b(repr(settings).encode(), digest_size=16).hexdigest()
 
 

@@ -129,6 +129,8 @@ class Site:
     private_keys: tuple[str, ...] = field(default=(), metadata={"internal": True})
     private_tags: tuple[str, ...] = field(default=(), metadata={"internal": True})
     future: bool = field(default=False, metadata={"internal": True})
+    # The zone a generator writes a permalink's date in, where not `timezone` (Hexo: the machine's).
+    url_timezone: str = field(default="", metadata={"internal": True})
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -155,7 +157,7 @@ class Site:
         if "categories" in used:
             values["categories"] = "/".join(quote(c.lower(), safe="") for c in categories)
         if used & _DATE_FIELDS:
-            local = date.astimezone(self.zone) if date else None
+            local = date.astimezone(ZoneInfo(self.url_timezone) if self.url_timezone else self.zone) if date else None
             values.update(_date_fields(local) if local else dict.fromkeys(_DATE_FIELDS, ""))
         if fields:
             values.update(fields)

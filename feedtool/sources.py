@@ -248,8 +248,11 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
                 f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
                 f"in {config_file.name} or feedtool.toml")
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
-    # Hexo publishes future posts unless `future: false`; Jekyll only with `future: true`.
-    rules = ({**_hexo_private(data), "future": data.get("future", True) is not False} if kind == "hexo"
+    # Jekyll publishes future posts only with `future: true`.
+    # Hexo publishes future posts unless `future: false`, and formats a permalink's date in the
+    # zone of the machine that builds (moment's local time), whatever `timezone` says.
+    rules = ({**_hexo_private(data), "future": data.get("future", True) is not False,
+              "url_timezone": settings["timezone"] if note else machine_zone()[0]} if kind == "hexo"
              else {"future": data.get("future") is True})
     return Blog(kind, settings, config_file if config_file.is_file() else None, separator,
                 {"base_url": "url", "description": "description" if data.get("description") else "subtitle"},

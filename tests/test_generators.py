@@ -401,7 +401,6 @@ def test_hexo_timezone_setting(tmp_path: Path):
     assert_same(theirs, ours)
 
 
-@todo("Hexo formats permalink dates in the machine zone")
 def test_hexo_permalink_dates_in_the_machine_zone(tmp_path: Path):
     files = {"_config.yml": HEXO_CONFIG + "timezone: Asia/Shanghai\n",
              "source/_posts/day.md": hexo_post("Day", "2024-03-02"),

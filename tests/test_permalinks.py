@@ -110,7 +110,8 @@ def test_hexo_abbrlink_and_any_front_matter_placeholder(hexo: Path, run):
     assert "c.md:1:1: error FT207 the permalink uses :abbrlink, which this post does not set" in result.output
 
 
-def test_hexo_built_in_placeholders_and_defaults(hexo: Path, run):
+def test_hexo_built_in_placeholders_and_defaults(hexo: Path, run, monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # Hexo writes a permalink's date in the machine's zone
     hexo_config(hexo, "permalink: :lang/:year/:month/:day/:i_month/:i_day/:hour/:minute/:second/"
                       ":category/:title/:name/:post_title\npermalink_defaults:\n  lang: zh\n"
                       "post_asset_folder: true\n")
