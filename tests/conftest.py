@@ -23,6 +23,9 @@ SCHEMAS = SHARED / "schemas"
 # The cache key (files.cache_key_file) is made here, not in the home folder of whoever runs the tests.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="feedtool-test-cache-home-")
 os.environ.pop("FEEDTOOL_CACHE_KEY", None)
+# Hexo and Jekyll sites without `timezone`, and Hexo's permalink dates, use the machine's zone:
+# the same on every machine the suite runs on (tests of other zones set TZ themselves).
+os.environ["TZ"] = "UTC"
 
 
 def need(*commands: str) -> str:

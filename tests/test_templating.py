@@ -26,6 +26,7 @@ def entries(root: Path, *written: str) -> dict[str, str]:
 
 
 def test_hexo_tag_plugins(tmp_path: Path, run, monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # built where it is written: Hexo's URLs use the machine's zone
     (tmp_path / "_config.yml").write_text("title: H\nurl: https://hexo.example.com\ntimezone: Asia/Shanghai\n"
                                           "permalink: :year/:month/:day/:title/\n", encoding="utf-8")
     posts = tmp_path / "source" / "_posts"
