@@ -93,6 +93,17 @@ def _small_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
+def bounded(blog: Path, *command: str, timeout: float = 20) -> tuple[int, str]:
+    """Run feedtool in a child with at most 1 GB of memory; (exit code, standard error). A hang
+    fails the test after `timeout` seconds rather than blocking it."""
+    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_small_memory)
+    try:
+        _, err = child.communicate(timeout=timeout)
+    finally:
+        child.kill()
+    return child.returncode, err.decode()
+
+
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
 @pytest.mark.parametrize("args", [("import", "{}", "--into", "imported"), ("validate", "--config", "{}"),
                                   ("digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "{}")])
@@ -100,14 +111,8 @@ def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str
     if special == "fifo":
         os.mkfifo(blog / "fifo")  # nothing ever writes to it: reading it would wait forever
     command = [arg.format(special) for arg in args]
-    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           preexec_fn=_small_memory)
-    try:
-        _, err = child.communicate(timeout=10)
-    finally:
-        child.kill()
-    message = err.decode()
-    assert child.returncode == 2 and "internal error" not in message, message
+    returncode, message = bounded(blog, *command, timeout=10)
+    assert returncode == 2 and "internal error" not in message, message
     assert f"{special}: " in message and "not a regular file" in message, message
 
 
@@ -228,12 +233,8 @@ def test_a_pipe_in_place_of_an_output_or_the_ledger_does_not_hang(blog: Path, ru
     assert run("build").exit_code == 0
     (blog / "public" / "atom.xml").unlink()
     os.mkfifo(blog / "public" / "atom.xml")  # nothing ever writes to it: reading it would wait forever
-    child = spawn_feedtool(blog, "build", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        _, err = child.communicate(timeout=20)
-    finally:
-        child.kill()
-    assert child.returncode == 0, err.decode()
+    returncode, err = bounded(blog, "build")
+    assert returncode == 0, err
     assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries  # replaced by the feed
 
     (blog / ".feedtool").mkdir(exist_ok=True)
@@ -241,13 +242,8 @@ def test_a_pipe_in_place_of_an_output_or_the_ledger_does_not_hang(blog: Path, ru
     os.mkfifo(ledger)
     recipients = blog / "to.txt"
     recipients.write_text("a@example.com\n", encoding="utf-8")
-    child = spawn_feedtool(blog, "digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "to.txt",
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        _, err = child.communicate(timeout=20)
-    finally:
-        child.kill()
-    assert child.returncode in (0, 1, 2) and "internal error" not in err.decode(), err.decode()
+    returncode, err = bounded(blog, "digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "to.txt")
+    assert returncode in (0, 1, 2) and "internal error" not in err, err
 
 
 def test_pipes_and_links_planted_in_the_cache_neither_hang_nor_redirect(blog: Path, run, tmp_path: Path):
@@ -265,13 +261,8 @@ def test_pipes_and_links_planted_in_the_cache_neither_hang_nor_redirect(blog: Pa
     elsewhere = tmp_path / "elsewhere"
     (cache / "digest-archive.lock").symlink_to(elsewhere)
     for command in (["build"], ["validate"], ["digest", "--week", "2025-W34"]):
-        child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               preexec_fn=_small_memory)
-        try:
-            _, err = child.communicate(timeout=30)
-        finally:
-            child.kill()
-        assert "internal error" not in err.decode(), err.decode()
-        assert child.returncode in (0, 2), (command, err.decode())  # a refused lock is exit 2, said
+        returncode, err = bounded(blog, *command, timeout=30)
+        assert "internal error" not in err, err
+        assert returncode in (0, 2), (command, err)  # a refused lock is exit 2, said
     assert not elsewhere.exists()
     assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
