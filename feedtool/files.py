@@ -129,12 +129,18 @@ def open_regular(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o644) 
     """A descriptor of `path`, which must be a regular file and no symbolic link (OSError
     otherwise): a pipe or device put in place of one of feedtool's own files (the cache, a lock)
     cannot make a run wait or read forever, nor a link send a write elsewhere."""
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags | os.O_NONBLOCK | nofollow | getattr(os, "O_NOCTTY", 0), mode)
-    if not S_ISREG(os.fstat(fd).st_mode):
+    return _open_regular(path, flags, mode, follow_symlinks=False)[0]
+
+
+def _open_regular(path: str | Path, flags: int, mode: int, *, follow_symlinks: bool) -> tuple[int, os.stat_result]:
+    """`open_regular`, optionally through a symbolic link; with the file's stat."""
+    flags |= os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)  # a FIFO: no wait for a writer
+    fd = os.open(path, flags | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)), mode)
+    found = os.fstat(fd)
+    if not S_ISREG(found.st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path))
-    return fd
+    return fd, found
 
 
 def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
@@ -142,12 +148,8 @@ def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
     """The bytes of a regular file of at most `limit` bytes; else OSError with a clear strerror.
     A symbolic link is refused (ELOOP) unless `follow_symlinks`. A device (/dev/zero) or a named
     pipe is refused before any read: it could hang the run or fill the memory."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)  # a FIFO: no wait for a writer
-    fd = os.open(path, flags | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)))
+    fd, found = _open_regular(path, os.O_RDONLY, 0o644, follow_symlinks=follow_symlinks)
     try:
-        found = os.fstat(fd)
-        if not S_ISREG(found.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path))
         size = found.st_size
         if size <= limit:
             parts = [os.read(fd, size + 1)]  # one read usually takes it all

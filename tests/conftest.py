@@ -67,6 +67,15 @@ def run():
     return invoke
 
 
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> text) under `root`, a small site; return `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 def write_post(folder: Path, name: str, text: str | bytes) -> Path:
     """Write a post file (text as UTF-8, or raw bytes) and return its path."""
     path = folder / name

@@ -8,17 +8,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from conftest import write_site
 from feedtool import sources
 from feedtool.errors import ConfigError
-
-
-def make_site(root: Path, files: dict[str, str]) -> Path:
-    """A site of `files` (path -> text) in `root`."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def entries(root: Path, name: str = "atom.xml") -> dict[str, feedparser.FeedParserDict]:
@@ -40,7 +32,7 @@ JEKYLL = "title: J\nurl: https://j.example\n"
 
 def test_hugo_reads_dates_without_a_zone_in_utc_unless_timezone_is_set(tmp_path, monkeypatch, run):
     monkeypatch.setenv("TZ", "Asia/Shanghai")  # Hugo ignores the machine's zone
-    root = make_site(tmp_path / "hugo", {
+    root = write_site(tmp_path / "hugo", {
         "hugo.toml": HUGO,
         "content/posts/a.md": post("时间", "2025-08-24T10:00:00"),
         "content/posts/b.md": post("日期", "2025-08-24"),
@@ -65,7 +57,7 @@ def test_hugo_reads_dates_without_a_zone_in_utc_unless_timezone_is_set(tmp_path,
 def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so(tmp_path, monkeypatch, run, kind):
     monkeypatch.setenv("TZ", "America/New_York")
     posts = "source/_posts/hello.md" if kind == "hexo" else "_posts/2025-08-24-hello.md"
-    root = make_site(tmp_path / kind, {
+    root = write_site(tmp_path / kind, {
         "_config.yml": HEXO if kind == "hexo" else JEKYLL,
         posts: post("你好", "2025-08-24 10:00"),
         **({"scaffolds/post.md": "---\n---\n"} if kind == "hexo" else {}),
@@ -88,7 +80,7 @@ def test_hexo_and_jekyll_without_timezone_use_the_machine_zone_and_say_so(tmp_pa
 
 def test_init_pins_the_machine_zone(tmp_path, monkeypatch, run):
     monkeypatch.setenv("TZ", "Europe/Paris")
-    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL,
+    root = write_site(tmp_path / "j", {"_config.yml": JEKYLL,
                                       "_posts/2025-08-24-a.md": post("甲", "2025-08-24 10:00")})
     monkeypatch.chdir(root)
     assert run("init").exit_code == 0
@@ -111,7 +103,7 @@ def test_a_tz_that_names_no_zone_is_a_config_error(tmp_path, monkeypatch, run):
     monkeypatch.setenv("TZ", "Mars/Olympus")
     with pytest.raises(ConfigError, match="TZ environment variable"):
         sources.machine_zone()
-    root = make_site(tmp_path / "j", {"_config.yml": JEKYLL,
+    root = write_site(tmp_path / "j", {"_config.yml": JEKYLL,
                                       "_posts/2025-08-24-a.md": post("甲", "2025-08-24")})
     monkeypatch.chdir(root)
     result = run("build")
@@ -135,7 +127,7 @@ def all_output(root: Path) -> str:
 
 
 def test_hugo_dates_fall_back_as_its_default_frontmatter_config(tmp_path, monkeypatch, run):
-    root = make_site(tmp_path / "hugo", {
+    root = write_site(tmp_path / "hugo", {
         "hugo.toml": HUGO,
         "content/posts/lastmod.md": "---\ntitle: 只有修改\nlastmod: 2025-08-20T10:00:00\n---\n\n正文。\n",
         "content/posts/pub.md": "---\ntitle: 发布日\nPublishDate: 2025-08-21\nlastmod: 2025-08-22\n---\n\n正文。\n",
@@ -157,7 +149,7 @@ def test_hugo_build_options_and_headless_pages_are_not_published(tmp_path, monke
     hidden = {"never.md": "_build:\n  list: never\n", "local.md": "build:\n  list: local\n",
               "render.md": "build:\n  render: never\n", "old.md": "_build:\n  list: false\n",
               "headless.md": "headless: true\n"}
-    root = make_site(tmp_path / "hugo", {
+    root = write_site(tmp_path / "hugo", {
         "hugo.toml": HUGO,
         "content/posts/shown.md": post("公开", "2025-08-20", "tags: [标签]\n"),
         "content/posts/link.md": post("只链接", "2025-08-20", "build:\n  render: link\n"),
@@ -176,7 +168,7 @@ def test_hexo_posts_kept_private_by_plugins_are_never_published(tmp_path, monkey
     private = {"hidden.md": "hidden: true\n", "password.md": "password: s3cret\n",
                "encrypt.md": "encrypt: true\n", "tagged.md": "tags: [日记]\n"}
     settings = HEXO + "timezone: Asia/Shanghai\nencrypt:\n  tags:\n    - {name: 日记, password: abc}\n"
-    root = make_site(tmp_path / "hexo", {
+    root = write_site(tmp_path / "hexo", {
         "_config.yml": settings,
         "scaffolds/post.md": "---\n---\n",
         "source/_posts/open.md": post("公开", "2025-08-20", "tags: [技术]\npassword: ''\n"),
@@ -200,7 +192,7 @@ def test_hexo_posts_kept_private_by_plugins_are_never_published(tmp_path, monkey
 
 
 def test_jekyll_future_posts_are_published_only_with_future_true(tmp_path, monkeypatch, run):
-    root = make_site(tmp_path / "j", {
+    root = write_site(tmp_path / "j", {
         "_config.yml": JEKYLL + "timezone: UTC\n",
         "_posts/2025-08-24-now.md": post("现在", "2025-08-24"),
         "_posts/2999-01-01-later.md": post("将来", "2999-01-01"),
@@ -220,7 +212,7 @@ def test_jekyll_future_posts_are_published_only_with_future_true(tmp_path, monke
 
 def test_summaries_as_the_generators_feeds_show_them(tmp_path, monkeypatch, run):
     image_first = "![封面](/cover.png)\n\n第一段文字。\n\n第二段。"
-    root = make_site(tmp_path / "hugo", {
+    root = write_site(tmp_path / "hugo", {
         "hugo.toml": HUGO,
         "content/posts/both.md": post("两者", "2025-08-20", "description: 描述优先\nsummary: 手写摘要\n",
                                       "正文第一段。\n\n<!--more-->\n\n后文。"),
@@ -236,7 +228,7 @@ def test_summaries_as_the_generators_feeds_show_them(tmp_path, monkeypatch, run)
     assert found["空描述"].summary == "<p>前文。</p>"
     assert "<img" not in found["图片"].summary and "正文文字。" in found["图片"].summary
 
-    jekyll = make_site(tmp_path / "j", {
+    jekyll = write_site(tmp_path / "j", {
         "_config.yml": JEKYLL + "timezone: UTC\n",
         "_posts/2025-08-24-desc.md": post("描述", "2025-08-24", "description: 一句话\nexcerpt: 节选\n", "正文。"),
         "_posts/2025-08-23-excerpt.md": post("节选", "2025-08-23", "excerpt: 手写节选\n", "正文。"),
@@ -250,7 +242,7 @@ def test_summaries_as_the_generators_feeds_show_them(tmp_path, monkeypatch, run)
     # Jekyll's excerpt is the first paragraph, here only an image: the first text instead.
     assert "<img" not in found["图在前"].summary and "第一段文字。" in found["图在前"].summary
 
-    hexo = make_site(tmp_path / "hexo", {
+    hexo = write_site(tmp_path / "hexo", {
         "_config.yml": HEXO + "timezone: UTC\n", "scaffolds/post.md": "---\n---\n",
         "source/_posts/a.md": post("海", "2025-08-24", "description: 海的描述\n", "前文。\n\n<!-- more -->\n\n后文。"),
     })
@@ -271,7 +263,7 @@ def test_a_plain_post_reads_description_after_its_summary(blog, run):
 # 7. Titles ---------------------------------------------------------------------------------------
 
 def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
-    root = make_site(tmp_path / "j", {
+    root = write_site(tmp_path / "j", {
         "_config.yml": JEKYLL + "timezone: UTC\n",
         "_posts/2025-08-24-a.md": post("'<span style=\"color:red\">重要</span> &amp; <em>新</em>'",
                                        "2025-08-24"),
@@ -292,7 +284,7 @@ def test_html_in_a_title_becomes_its_text(tmp_path, monkeypatch, run):
 def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatch, run):
     theme = ("header-img: /a.png\nabbrlink: 3f2a\ntopmost: true\nindex_img: /b.png\n"
              "comments: false\nreward: true\n")
-    root = make_site(tmp_path / "hexo", {
+    root = write_site(tmp_path / "hexo", {
         "_config.yml": HEXO + "timezone: UTC\n", "scaffolds/post.md": "---\n---\n",
         "source/_posts/a.md": post("主题", "2025-08-24", theme),
     })
@@ -306,7 +298,7 @@ def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatc
             in result.output)
     assert "source/_posts/b.md:5:1: warning FT115 unknown key 'tgas' (did you mean 'tags'?)" in result.output
     assert result.output.count("FT115") == 2
-    hugo = make_site(tmp_path / "hugo", {  # Hugo's keys are case-insensitive
+    hugo = write_site(tmp_path / "hugo", {  # Hugo's keys are case-insensitive
         "hugo.toml": HUGO,
         "content/posts/a.md": post("大小写", "2025-08-24", "PublishDate: 2025-08-24\nDraft: false\n"),
     })
@@ -331,7 +323,7 @@ def test_validate_ignore_leaves_out_those_warnings(blog, run):
 # 10. init ----------------------------------------------------------------------------------------
 
 def test_init_prints_what_it_read_and_keeps_private_folders_out_of_git(tmp_path, monkeypatch, run):
-    root = make_site(tmp_path / "hexo", {
+    root = write_site(tmp_path / "hexo", {
         "_config.yml": HEXO + "timezone: Asia/Shanghai\npermalink: posts/:title.html\n",
         "scaffolds/post.md": "---\n---\n", "source/_posts/a.md": post("甲", "2025-08-24"),
         ".gitignore": "node_modules/\n/.feedtool-cache",  # one of them listed already, no final newline
@@ -363,7 +355,7 @@ def test_init_creates_a_gitignore(tmp_path, monkeypatch, run):
 # 11. validate without a config --------------------------------------------------------------------
 
 def test_validate_needs_no_config(tmp_path, monkeypatch, run):
-    notes = make_site(tmp_path / "notes", {
+    notes = write_site(tmp_path / "notes", {
         "good.md": post("好", "2025-08-24"),
         "bad.md": "---\ntitle: 坏\ndate: 二月 30, 2025\ntitel: x\n---\n\n正文\n",
     })
@@ -385,7 +377,7 @@ def test_validate_needs_no_config(tmp_path, monkeypatch, run):
 def test_jekyll_reads_a_yaml_timestamp_without_zone_in_utc_as_ruby_does(tmp_path, monkeypatch, run):
     # Checked with jekyll 4 + jekyll-feed: Psych reads `2025-08-24 10:00:00` as UTC whatever the
     # zone; a date without seconds, a quoted one or the file name's is read in the site's zone.
-    root = make_site(tmp_path / "j", {
+    root = write_site(tmp_path / "j", {
         "_config.yml": JEKYLL + "timezone: Asia/Shanghai\n",
         "_posts/2025-08-24-a.md": post("时间戳", "2025-08-24 10:00:00"),
         "_posts/2025-08-23-b.md": post("无秒", "2025-08-23 10:00"),

@@ -18,7 +18,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import REPO, checkout_env
+from conftest import REPO, checkout_env, write_site
 
 HEXO = REPO / "tests" / "generators" / "hexo"
 INSTALL = "run `make test-tools` (tests/install-tools.sh) to install it"
@@ -53,15 +53,6 @@ def entries(feed: Path) -> dict[str, Entry]:
         assert stamp, f"{feed}: entry {item.get('link')} has no date"
         found[item.link] = Entry(datetime(*stamp[:6], tzinfo=timezone.utc), shown_title(item.title_detail))
     return found
-
-
-def write_site(root: Path, files: dict[str, str]) -> Path:
-    """Write `files` (relative path -> text) under `root`."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def hexo_package() -> str:
