@@ -50,14 +50,19 @@ def baseline_worktree(rev: str) -> Iterator[Path]:
     """Commit `rev` checked out in a temporary git worktree (detached), removed afterwards."""
     worktree = Path(tempfile.mkdtemp(prefix="feedtool-baseline-"))
     try:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), rev], check=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(worktree), rev],
+            check=True,
+        )
     except BaseException:
         shutil.rmtree(worktree, ignore_errors=True)
         raise
     try:
         yield worktree
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)], check=False
+        )
 
 
 @dataclass(frozen=True)
@@ -116,8 +121,14 @@ class SizeReport:
     checks: dict[str, str] = field(default_factory=dict)
 
     def get(self, command: str, mode: str = "", page_cache: str = CACHED) -> Result | None:
-        return next((r for r in self.results
-                     if (r.command, r.mode, r.page_cache) == (command, mode, page_cache)), None)
+        return next(
+            (
+                r
+                for r in self.results
+                if (r.command, r.mode, r.page_cache) == (command, mode, page_cache)
+            ),
+            None,
+        )
 
 
 @dataclass

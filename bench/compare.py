@@ -34,7 +34,9 @@ def seconds(tool: Feedtool, site: Path, *args: str) -> float:
     args = (*args, "--quiet")
     sample = tool.run(*args, cwd=site)
     if sample.returncode:
-        raise subprocess.CalledProcessError(sample.returncode, tool.cmd(*args), stderr=sample.stderr)
+        raise subprocess.CalledProcessError(
+            sample.returncode, tool.cmd(*args), stderr=sample.stderr
+        )
     return sample.seconds
 
 
@@ -54,22 +56,33 @@ def round_of(tool: Feedtool, c: Corpus) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", required=True, metavar="REV", help="the commit to compare with")
-    parser.add_argument("--posts", type=int, default=10_000, help="posts in the corpus (default 10,000)")
+    parser.add_argument(
+        "--baseline", required=True, metavar="REV", help="the commit to compare with"
+    )
+    parser.add_argument(
+        "--posts", type=int, default=10_000, help="posts in the corpus (default 10,000)"
+    )
     parser.add_argument("--rounds", type=int, default=7, help="rounds of every command (default 7)")
     args = parser.parse_args()
     c = prepare(DEFAULT_WORK, args.posts, seed=0, hugo=False)
     with baseline_worktree(args.baseline) as worktree:
-        tools = {name: Feedtool.from_tree(tree, str(tree)) for name, tree in (("baseline", worktree), ("this tree", REPO))}
+        tools = {
+            name: Feedtool.from_tree(tree, str(tree))
+            for name, tree in (("baseline", worktree), ("this tree", REPO))
+        }
         for tool in tools.values():  # compile each tree's bytecode, untimed
             round_of(tool, c)
-        samples: dict[str, dict[str, list[float]]] = {name: {cmd: [] for cmd in COMMANDS} for name in tools}
+        samples: dict[str, dict[str, list[float]]] = {
+            name: {cmd: [] for cmd in COMMANDS} for name in tools
+        }
         for number in range(1, args.rounds + 1):
             print(f"round {number} of {args.rounds} ...", file=sys.stderr)
             for name, tool in tools.items():
                 for cmd, took in round_of(tool, c).items():
                     samples[name][cmd].append(took)
-    print(f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; baseline {args.baseline}")
+    print(
+        f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; baseline {args.baseline}"
+    )
     print(f"  {'command':30s} {'baseline s':>10s} {'this tree s':>11s} {'ratio':>6s}")
     for cmd in COMMANDS:
         base, new = (statistics.median(samples[name][cmd]) for name in tools)

@@ -34,82 +34,248 @@ MAX_BYTES = 4096
 IMAGE_COUNT = 8
 FIRST_DATE = datetime(2010, 9, 1)
 LAST_DATE = datetime(2025, 8, 31, 23, 59)  # fixed: no clock, and never in the future
-ZH_MONTHS = ("一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月")
+ZH_MONTHS = (
+    "一月",
+    "二月",
+    "三月",
+    "四月",
+    "五月",
+    "六月",
+    "七月",
+    "八月",
+    "九月",
+    "十月",
+    "十一月",
+    "十二月",
+)
 DATE_FORMS = ("hugo_zh", "iso_date", "rfc3339", "zh_full", "slash")
 DATE_WEIGHTS = (60, 10, 10, 10, 10)
 DATE_EXAMPLES = {
-    "hugo_zh": "`八月 24, 2025`", "iso_date": "`2025-08-24`", "rfc3339": "`2025-08-24T10:00:00+08:00`",
-    "zh_full": "`2025年8月24日 下午3:04`", "slash": "`2025/08/24 10:00`",
+    "hugo_zh": "`八月 24, 2025`",
+    "iso_date": "`2025-08-24`",
+    "rfc3339": "`2025-08-24T10:00:00+08:00`",
+    "zh_full": "`2025年8月24日 下午3:04`",
+    "slash": "`2025/08/24 10:00`",
 }
 
 TOPICS = (
-    "多模态大模型", "强化学习", "视觉语言模型", "大语言模型", "混合专家模型", "扩散模型", "检索增强生成",
-    "知识蒸馏", "模型量化", "推理加速", "分布式训练", "指令微调", "偏好对齐", "思维链", "智能体",
-    "向量数据库", "注意力机制", "位置编码", "长上下文", "奖励模型", "课程学习", "自监督学习",
-    "目标检测", "语义分割", "图像生成", "语音识别", "文本到图像", "代码生成", "数学推理", "模型评测",
+    "多模态大模型",
+    "强化学习",
+    "视觉语言模型",
+    "大语言模型",
+    "混合专家模型",
+    "扩散模型",
+    "检索增强生成",
+    "知识蒸馏",
+    "模型量化",
+    "推理加速",
+    "分布式训练",
+    "指令微调",
+    "偏好对齐",
+    "思维链",
+    "智能体",
+    "向量数据库",
+    "注意力机制",
+    "位置编码",
+    "长上下文",
+    "奖励模型",
+    "课程学习",
+    "自监督学习",
+    "目标检测",
+    "语义分割",
+    "图像生成",
+    "语音识别",
+    "文本到图像",
+    "代码生成",
+    "数学推理",
+    "模型评测",
 )
 TERMS = (
-    "Transformer", "MoE", "RLHF", "DPO", "GRPO", "PPO", "LoRA", "KV cache", "FlashAttention", "ViT",
-    "CLIP", "Qwen2.5-VL", "DeepSeek-V3", "GLM-4.5V", "LLaVA", "Scaling law", "token", "benchmark",
-    "SFT", "MLA", "MTP", "RoPE", "vLLM", "CUDA", "FP8", "reward hacking", "checkpoint", "embedding",
+    "Transformer",
+    "MoE",
+    "RLHF",
+    "DPO",
+    "GRPO",
+    "PPO",
+    "LoRA",
+    "KV cache",
+    "FlashAttention",
+    "ViT",
+    "CLIP",
+    "Qwen2.5-VL",
+    "DeepSeek-V3",
+    "GLM-4.5V",
+    "LLaVA",
+    "Scaling law",
+    "token",
+    "benchmark",
+    "SFT",
+    "MLA",
+    "MTP",
+    "RoPE",
+    "vLLM",
+    "CUDA",
+    "FP8",
+    "reward hacking",
+    "checkpoint",
+    "embedding",
 )
 SUBJECTS = (
-    "这篇论文", "作者团队", "我们的实验", "这个方法", "新的训练框架", "开源社区", "工业界", "学术界",
-    "基线模型", "这一版本", "整个流程", "数据管线", "评测结果", "消融实验", "推理服务",
+    "这篇论文",
+    "作者团队",
+    "我们的实验",
+    "这个方法",
+    "新的训练框架",
+    "开源社区",
+    "工业界",
+    "学术界",
+    "基线模型",
+    "这一版本",
+    "整个流程",
+    "数据管线",
+    "评测结果",
+    "消融实验",
+    "推理服务",
 )
 VERBS = (
-    "提出了", "改进了", "验证了", "简化了", "重新设计了", "系统地比较了", "深入分析了", "大幅降低了",
-    "显著提升了", "首次引入了", "重点讨论了", "复现了", "扩展了", "统一了",
+    "提出了",
+    "改进了",
+    "验证了",
+    "简化了",
+    "重新设计了",
+    "系统地比较了",
+    "深入分析了",
+    "大幅降低了",
+    "显著提升了",
+    "首次引入了",
+    "重点讨论了",
+    "复现了",
+    "扩展了",
+    "统一了",
 )
 OBJECTS = (
-    "训练成本", "推理延迟", "显存占用", "数据质量", "泛化能力", "对齐效果", "吞吐量", "收敛速度",
-    "视觉理解能力", "长文本建模", "奖励设计", "采样策略", "损失函数", "模型结构", "评测基准",
-    "分词方式", "位置编码方案", "专家路由策略", "预训练语料", "多轮对话能力",
+    "训练成本",
+    "推理延迟",
+    "显存占用",
+    "数据质量",
+    "泛化能力",
+    "对齐效果",
+    "吞吐量",
+    "收敛速度",
+    "视觉理解能力",
+    "长文本建模",
+    "奖励设计",
+    "采样策略",
+    "损失函数",
+    "模型结构",
+    "评测基准",
+    "分词方式",
+    "位置编码方案",
+    "专家路由策略",
+    "预训练语料",
+    "多轮对话能力",
 )
 CLAUSES = (
-    "在多个基准上取得了领先的结果", "而且代码已经开源", "但是仍然存在一些局限", "这一点非常值得借鉴",
-    "对后续的工作影响很大", "效果比预期的要好", "需要更多的算力支持", "在实际业务中也很实用",
-    "不过训练过程并不稳定", "整体思路非常清晰", "细节部分还有待验证", "可以直接迁移到其他任务上",
+    "在多个基准上取得了领先的结果",
+    "而且代码已经开源",
+    "但是仍然存在一些局限",
+    "这一点非常值得借鉴",
+    "对后续的工作影响很大",
+    "效果比预期的要好",
+    "需要更多的算力支持",
+    "在实际业务中也很实用",
+    "不过训练过程并不稳定",
+    "整体思路非常清晰",
+    "细节部分还有待验证",
+    "可以直接迁移到其他任务上",
 )
-CONNECTIVES = ("此外，", "同时，", "值得注意的是，", "具体来说，", "总的来说，", "另一方面，", "因此，", "其中，", "")
-HEADINGS = ("背景", "方法", "模型结构", "训练细节", "实验结果", "消融实验", "讨论", "总结", "参考资料", "个人思考")
+CONNECTIVES = (
+    "此外，",
+    "同时，",
+    "值得注意的是，",
+    "具体来说，",
+    "总的来说，",
+    "另一方面，",
+    "因此，",
+    "其中，",
+    "",
+)
+HEADINGS = (
+    "背景",
+    "方法",
+    "模型结构",
+    "训练细节",
+    "实验结果",
+    "消融实验",
+    "讨论",
+    "总结",
+    "参考资料",
+    "个人思考",
+)
 TITLE_PATTERNS = (
-    "{topic}论文解析：{term}", "{term}系列论文阅读笔记", "从零理解{topic}", "{topic}中的{term}实践",
-    "{topic}综述（第{n}篇）", "关于{term}的一些思考", "{topic}与{topic2}", "{term}源码阅读",
-    "再谈{topic}：{term}的得与失", "{topic}实战笔记 {n}",
+    "{topic}论文解析：{term}",
+    "{term}系列论文阅读笔记",
+    "从零理解{topic}",
+    "{topic}中的{term}实践",
+    "{topic}综述（第{n}篇）",
+    "关于{term}的一些思考",
+    "{topic}与{topic2}",
+    "{term}源码阅读",
+    "再谈{topic}：{term}的得与失",
+    "{topic}实战笔记 {n}",
 )
 AUTHORS = ("pan", "李明", "王芳", "zhang-wei", "陈静", "刘洋", "赵磊", "孙悦")
-LINK_HOSTS = ("https://arxiv.org/abs/", "https://github.com/example/", "https://docs.example.com/", "https://blog.example.org/")
+LINK_HOSTS = (
+    "https://arxiv.org/abs/",
+    "https://github.com/example/",
+    "https://docs.example.com/",
+    "https://blog.example.org/",
+)
 CODE_SNIPPETS = (
-    ("python", (
-        "import torch",
-        "",
-        "def attention(q, k, v, mask=None):",
-        "    scores = q @ k.transpose(-2, -1) / q.size(-1) ** 0.5",
-        "    if mask is not None:",
-        "        scores = scores.masked_fill(mask == 0, float('-inf'))",
-        "    return scores.softmax(-1) @ v",
-    )),
-    ("python", (
-        "def grpo_advantage(rewards):",
-        "    mean = sum(rewards) / len(rewards)",
-        "    std = (sum((r - mean) ** 2 for r in rewards) / len(rewards)) ** 0.5",
-        "    return [(r - mean) / (std + 1e-6) for r in rewards]",
-    )),
-    ("bash", (
-        "pip install vllm",
-        "python -m vllm.entrypoints.openai.api_server \\",
-        "    --model Qwen/Qwen2.5-VL-7B-Instruct --max-model-len 32768",
-    )),
-    ("yaml", (
-        "model: deepseek-v3",
-        "lr: 2.2e-4",
-        "batch_size: 4608",
-        "warmup_steps: 2000",
-    )),
-    ("json", (
-        '{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "描述这张图片"}]}',
-    )),
+    (
+        "python",
+        (
+            "import torch",
+            "",
+            "def attention(q, k, v, mask=None):",
+            "    scores = q @ k.transpose(-2, -1) / q.size(-1) ** 0.5",
+            "    if mask is not None:",
+            "        scores = scores.masked_fill(mask == 0, float('-inf'))",
+            "    return scores.softmax(-1) @ v",
+        ),
+    ),
+    (
+        "python",
+        (
+            "def grpo_advantage(rewards):",
+            "    mean = sum(rewards) / len(rewards)",
+            "    std = (sum((r - mean) ** 2 for r in rewards) / len(rewards)) ** 0.5",
+            "    return [(r - mean) / (std + 1e-6) for r in rewards]",
+        ),
+    ),
+    (
+        "bash",
+        (
+            "pip install vllm",
+            "python -m vllm.entrypoints.openai.api_server \\",
+            "    --model Qwen/Qwen2.5-VL-7B-Instruct --max-model-len 32768",
+        ),
+    ),
+    (
+        "yaml",
+        (
+            "model: deepseek-v3",
+            "lr: 2.2e-4",
+            "batch_size: 4608",
+            "warmup_steps: 2000",
+        ),
+    ),
+    (
+        "json",
+        (
+            '{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "描述这张图片"}]}',
+        ),
+    ),
 )
 HUGO_TOML = """\
 # Minimal Hugo site for feedtool's benchmark: it builds ONLY the home page's RSS
@@ -208,8 +374,10 @@ def sentence(rng: random.Random) -> str:
         term = f"`{term}`"
     elif rng.random() < 0.1:
         term = f"**{term}**"
-    return (f"{rng.choice(CONNECTIVES)}{rng.choice(SUBJECTS)}围绕{rng.choice(TOPICS)}{rng.choice(VERBS)}"
-            f"{term}的{rng.choice(OBJECTS)}，{rng.choice(CLAUSES)}。")
+    return (
+        f"{rng.choice(CONNECTIVES)}{rng.choice(SUBJECTS)}围绕{rng.choice(TOPICS)}{rng.choice(VERBS)}"
+        f"{term}的{rng.choice(OBJECTS)}，{rng.choice(CLAUSES)}。"
+    )
 
 
 def paragraph(rng: random.Random, index: int) -> str:
@@ -227,7 +395,10 @@ def paragraph(rng: random.Random, index: int) -> str:
 def bullet_list(rng: random.Random) -> str:
     """A bullet or numbered list of 3-5 short items."""
     numbered = rng.random() < 0.4
-    items = [f"{rng.choice(TERMS)}：{rng.choice(VERBS)}{rng.choice(OBJECTS)}" for _ in range(rng.randint(3, 5))]
+    items = [
+        f"{rng.choice(TERMS)}：{rng.choice(VERBS)}{rng.choice(OBJECTS)}"
+        for _ in range(rng.randint(3, 5))
+    ]
     return "\n".join(f"{n}. {item}" if numbered else f"- {item}" for n, item in enumerate(items, 1))
 
 
@@ -249,7 +420,10 @@ def title_for(rng: random.Random, index: int) -> str:
     """A Chinese title; the index keeps titles (and so Hugo's slugs) unique."""
     pattern = rng.choice(TITLE_PATTERNS)
     topic, topic2 = rng.sample(TOPICS, 2)
-    return pattern.format(topic=topic, topic2=topic2, term=rng.choice(TERMS), n=rng.randint(1, 9)) + f" #{index}"
+    return (
+        pattern.format(topic=topic, topic2=topic2, term=rng.choice(TERMS), n=rng.randint(1, 9))
+        + f" #{index}"
+    )
 
 
 def front_matter(rng: random.Random, title: str, when: datetime, form: str, draft: bool) -> str:
@@ -322,11 +496,17 @@ def make_post(seed: int, index: int) -> tuple[str, GeneratedPost]:
 def png(rng: random.Random, size: int = 8) -> bytes:
     """A tiny valid RGB PNG of one random colour, so relative image links point at real files."""
     row = b"\x00" + bytes(rng.randrange(256) for _ in range(3)) * size
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     pixels = zlib.compress(row * size, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def posts_dir(folder: Path, layout: str) -> Path:
@@ -338,7 +518,9 @@ def posts_dir(folder: Path, layout: str) -> Path:
     raise ValueError(f"unknown layout {layout!r} (feedtool or hugo)")
 
 
-def generate(folder: str | Path, n: int, seed: int = 0, layout: str = "feedtool") -> list[GeneratedPost]:
+def generate(
+    folder: str | Path, n: int, seed: int = 0, layout: str = "feedtool"
+) -> list[GeneratedPost]:
     """Write `n` posts (and the images they link to) under `folder`; return their metadata.
 
     Files are written as bytes with LF line ends; posts already there with other names are
@@ -363,12 +545,21 @@ def generate(folder: str | Path, n: int, seed: int = 0, layout: str = "feedtool"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) for benchmarks.")
-    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)")
+        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) for benchmarks."
+    )
+    parser.add_argument(
+        "out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)"
+    )
     parser.add_argument("--posts", type=int, required=True, metavar="N", help="number of posts")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same bytes")
-    parser.add_argument("--layout", choices=("feedtool", "hugo"), default="feedtool",
-                        help="feedtool: OUT_DIR/posts/; hugo: a Hugo site with content/posts/ (default feedtool)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed (default 0); same seed, same bytes"
+    )
+    parser.add_argument(
+        "--layout",
+        choices=("feedtool", "hugo"),
+        default="feedtool",
+        help="feedtool: OUT_DIR/posts/; hugo: a Hugo site with content/posts/ (default feedtool)",
+    )
     args = parser.parse_args(argv)
     if args.posts < 0:
         parser.error("--posts must be 0 or more")

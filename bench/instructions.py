@@ -49,8 +49,22 @@ def count(tree: Path, site: Path, posts: int, mode: str) -> int:
     """Instructions callgrind counts for one driver run in `site`."""
     with tempfile.TemporaryDirectory() as scratch:
         result = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out", sys.executable, "-c", DRIVER,
-             str(posts), mode], cwd=site, env=tree_env(tree), capture_output=True, text=True, check=True)
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={scratch}/out",
+                sys.executable,
+                "-c",
+                DRIVER,
+                str(posts),
+                mode,
+            ],
+            cwd=site,
+            env=tree_env(tree),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return int(re.search(r"Collected : (\d+)", result.stderr)[1])
 
 
@@ -58,8 +72,13 @@ def warm_up(tree: Path, site: Path) -> None:
     """Write the tree's bytecode (compiled once, like an installed package): the driver on 1 post
     in each mode, without valgrind, so no counted run compiles anything."""
     for mode in MODES:
-        subprocess.run([sys.executable, "-c", DRIVER, "1", mode], cwd=site, env=tree_env(tree),
-                       stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [sys.executable, "-c", DRIVER, "1", mode],
+            cwd=site,
+            env=tree_env(tree),
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
 
 
 def per_post(tree: Path, site: Path, posts: int, mode: str) -> int:
@@ -68,21 +87,33 @@ def per_post(tree: Path, site: Path, posts: int, mode: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=1000, help="posts read per count (default 1000)")
+    parser.add_argument(
+        "--posts", type=int, default=1000, help="posts read per count (default 1000)"
+    )
     parser.add_argument("--baseline", metavar="REV", help="also measure this commit")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed: apt-get install valgrind")
-    site = prepare(DEFAULT_WORK / "instructions", args.posts, seed=0, hugo=False).site  # exactly that many posts
+    site = prepare(
+        DEFAULT_WORK / "instructions", args.posts, seed=0, hugo=False
+    ).site  # exactly that many posts
     trees = [("this tree", REPO)]
     with ExitStack() as stack:
         if args.baseline:
             trees.append((args.baseline, stack.enter_context(baseline_worktree(args.baseline))))
         for _, tree in trees:
             warm_up(tree, site)
-        rows = {name: {mode: per_post(tree, site, args.posts, mode) for mode in MODES} for name, tree in trees}
-    print(f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)")
-    for mode, label in (("head", "front matter only (build, digest)"), ("whole", "whole file (validate)")):
+        rows = {
+            name: {mode: per_post(tree, site, args.posts, mode) for mode in MODES}
+            for name, tree in trees
+        }
+    print(
+        f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)"
+    )
+    for mode, label in (
+        ("head", "front matter only (build, digest)"),
+        ("whole", "whole file (validate)"),
+    ):
         line = f"  {label:36s} {rows['this tree'][mode]:>9,}"
         if args.baseline:
             base = rows[args.baseline][mode]

@@ -15,8 +15,20 @@ import sys
 from pathlib import Path
 
 import corpus
-from common import (CACHE_DIRS, CACHED, COLD, FEED_LIMIT, HUGO, HUGO_DATES, REPO, WARM, Result, Run,
-                    SizeReport, shown)
+from common import (
+    CACHE_DIRS,
+    CACHED,
+    COLD,
+    FEED_LIMIT,
+    HUGO,
+    HUGO_DATES,
+    REPO,
+    WARM,
+    Result,
+    Run,
+    SizeReport,
+    shown,
+)
 
 # (command, mode) -> the largest allowed ratio to Hugo's RSS build, on the largest N.
 RATIO_TARGETS = {
@@ -27,11 +39,20 @@ RATIO_TARGETS = {
 }
 MEMORY_TARGET_MB = 100.0
 HELP_TARGET_S = 0.150
-LINEAR_SLACK = 1.25  # linear: time per 1,000 posts at the largest N at most 1.25x that at the smallest
-GROWTH_ROWS = (("build", COLD), ("build", WARM), ("validate", COLD), ("digest --latest", COLD), (HUGO, ""))
+LINEAR_SLACK = (
+    1.25  # linear: time per 1,000 posts at the largest N at most 1.25x that at the smallest
+)
+GROWTH_ROWS = (
+    ("build", COLD),
+    ("build", WARM),
+    ("validate", COLD),
+    ("digest --latest", COLD),
+    (HUGO, ""),
+)
 
 
 # ---------------------------------------------------------------- figures
+
 
 def fmt(value: float | None, digits: int = 3, suffix: str = "") -> str:
     return "—" if value is None else f"{value:.{digits}f}{suffix}"
@@ -63,10 +84,23 @@ def ratio_target(result: Result, largest: int) -> float | None:
 
 # ---------------------------------------------------------------- tables
 
+
 def results_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[str]]:
     """The main table: one row per command, N and state; targets judged at the largest N."""
-    rows = [["command", "N", "page cache", "median s", "min s", "max s", "peak MB", "ratio to Hugo", "target",
-             "result"]]
+    rows = [
+        [
+            "command",
+            "N",
+            "page cache",
+            "median s",
+            "min s",
+            "max s",
+            "peak MB",
+            "ratio to Hugo",
+            "target",
+            "result",
+        ]
+    ]
     largest = reports[-1].corpus.n if reports else None
     for report in reports:
         for r in report.results:
@@ -79,11 +113,17 @@ def results_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[
             if r.is_feedtool and r.n == largest and r.ok:
                 targets.append(f"≤ {MEMORY_TARGET_MB:.0f} MB")
                 oks.append(r.peak_mb <= MEMORY_TARGET_MB)
-            rows.append(result_row(r, f"{r.n:,}", x, ", ".join(targets), combine(oks) if targets else ""))
+            rows.append(
+                result_row(r, f"{r.n:,}", x, ", ".join(targets), combine(oks) if targets else "")
+            )
     for r in startup:
         is_help = r.command == "feedtool --help"
         target = f"< {HELP_TARGET_S * 1000:.0f} ms" if is_help else ""
-        rows.append(result_row(r, "—", None, target, verdict(r.ok and r.median < HELP_TARGET_S) if is_help else ""))
+        rows.append(
+            result_row(
+                r, "—", None, target, verdict(r.ok and r.median < HELP_TARGET_S) if is_help else ""
+            )
+        )
     return rows
 
 
@@ -97,8 +137,18 @@ def combine(oks: list[bool | None]) -> str:
 def result_row(r: Result, n: str, x: float | None, target: str, result: str) -> list[str]:
     if not r.ok:
         return [r.label, n, r.page_cache, r.status, "", "", "", "", target, "n/a" if target else ""]
-    return [r.label, n, r.page_cache, fmt(r.median), fmt(min(r.times)), fmt(max(r.times)), fmt(r.peak_mb, 1),
-            fmt(x, 2, "×"), target, result]
+    return [
+        r.label,
+        n,
+        r.page_cache,
+        fmt(r.median),
+        fmt(min(r.times)),
+        fmt(max(r.times)),
+        fmt(r.peak_mb, 1),
+        fmt(x, 2, "×"),
+        target,
+        result,
+    ]
 
 
 def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[str]]:
@@ -112,30 +162,52 @@ def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[s
     for (command, mode), limit in RATIO_TARGETS.items():
         r = big.get(command, mode)
         x = ratio(r, big)
-        measured = (f"{x:.2f}× ({r.median:.3f} s vs Hugo {base:.3f} s)" if x is not None
-                    else (r.status if r and r.status != "ok" else "no Hugo figure"))
-        rows.append([f"{command} ({mode}) on {posts} ≤ {limit:.2f}× Hugo's RSS build", measured,
-                     verdict(None if x is None else x <= limit)])
+        measured = (
+            f"{x:.2f}× ({r.median:.3f} s vs Hugo {base:.3f} s)"
+            if x is not None
+            else (r.status if r and r.status != "ok" else "no Hugo figure")
+        )
+        rows.append(
+            [
+                f"{command} ({mode}) on {posts} ≤ {limit:.2f}× Hugo's RSS build",
+                measured,
+                verdict(None if x is None else x <= limit),
+            ]
+        )
     measured = [r for r in big.results if r.is_feedtool and r.ok]
     if measured:
         worst = max(measured, key=lambda r: r.peak_mb)
-        rows.append([f"peak memory of every feedtool command on {posts} ≤ {MEMORY_TARGET_MB:.0f} MB",
-                     f"{worst.peak_mb:.1f} MB (largest: {worst.label})", verdict(worst.peak_mb <= MEMORY_TARGET_MB)])
+        rows.append(
+            [
+                f"peak memory of every feedtool command on {posts} ≤ {MEMORY_TARGET_MB:.0f} MB",
+                f"{worst.peak_mb:.1f} MB (largest: {worst.label})",
+                verdict(worst.peak_mb <= MEMORY_TARGET_MB),
+            ]
+        )
     for line in growth_rows(reports)[1:]:
         if line[-1] != "(reference)":
-            rows.append([f"{line[0]}: time grows linearly with N", f"{line[-2]} per 1,000 posts", line[-1]])
+            rows.append(
+                [f"{line[0]}: time grows linearly with N", f"{line[-2]} per 1,000 posts", line[-1]]
+            )
     helped = next((r for r in startup if r.command == "feedtool --help" and r.ok), None)
     python = next((r for r in startup if r.command == "python -c pass" and r.ok), None)
     if helped:
         beside = f" (python -c pass: {python.median * 1000:.0f} ms)" if python else ""
-        rows.append([f"feedtool --help < {HELP_TARGET_S * 1000:.0f} ms", f"{helped.median * 1000:.0f} ms{beside}",
-                     verdict(helped.median < HELP_TARGET_S)])
+        rows.append(
+            [
+                f"feedtool --help < {HELP_TARGET_S * 1000:.0f} ms",
+                f"{helped.median * 1000:.0f} ms{beside}",
+                verdict(helped.median < HELP_TARGET_S),
+            ]
+        )
     return rows
 
 
 def growth_rows(reports: list[SizeReport]) -> list[list[str]]:
     """Seconds per 1,000 posts at each N (page cache warm); growth = largest N over smallest."""
-    rows = [["command", *[f"s per 1,000 posts, N={r.corpus.n:,}" for r in reports], "growth", "linear"]]
+    rows = [
+        ["command", *[f"s per 1,000 posts, N={r.corpus.n:,}" for r in reports], "growth", "linear"]
+    ]
     if len(reports) < 2:
         return rows
     for command, mode in GROWTH_ROWS:
@@ -146,8 +218,14 @@ def growth_rows(reports: list[SizeReport]) -> list[list[str]]:
         growth = per[-1] / per[0] if per[0] and per[-1] else None
         label = f"{command} ({mode})" if mode else command
         judged = verdict(None if growth is None else growth <= LINEAR_SLACK)
-        rows.append([label, *[fmt(p) for p in per], fmt(growth, 2, "×"),
-                     "(reference)" if command == HUGO else judged])
+        rows.append(
+            [
+                label,
+                *[fmt(p) for p in per],
+                fmt(growth, 2, "×"),
+                "(reference)" if command == HUGO else judged,
+            ]
+        )
     return rows
 
 
@@ -156,12 +234,19 @@ def markdown_table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
+        return (
+            "| "
+            + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+            + " |"
+        )
 
-    return "\n".join([line(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows[1:])])
+    return "\n".join(
+        [line(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows[1:])]
+    )
 
 
 # ---------------------------------------------------------------- words around the tables
+
 
 def headline(run: Run) -> str:
     """feedtool/Hugo ratios at the largest N, one line."""
@@ -175,19 +260,31 @@ def headline(run: Run) -> str:
     for command, mode in RATIO_TARGETS:
         r = big.get(command, mode)
         x = ratio(r, big)
-        parts.append(f"{command} ({mode}) {x:.2f}×" if x is not None
-                     else f"{command} ({mode}) {r.status if r else 'not run'}")
-    return f"feedtool / Hugo on {big.corpus.n:,} posts (Hugo's RSS build {base:.3f} s): " + "; ".join(parts) + "."
+        parts.append(
+            f"{command} ({mode}) {x:.2f}×"
+            if x is not None
+            else f"{command} ({mode}) {r.status if r else 'not run'}"
+        )
+    return (
+        f"feedtool / Hugo on {big.corpus.n:,} posts (Hugo's RSS build {base:.3f} s): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def machine() -> dict[str, str]:
     """CPU model, cores, memory, OS and Python of this machine."""
-    info = {"CPU": "unknown", "cores": str(os.cpu_count()), "memory": "unknown", "OS": platform.platform()}
+    info = {
+        "CPU": "unknown",
+        "cores": str(os.cpu_count()),
+        "memory": "unknown",
+        "OS": platform.platform(),
+    }
     cpu = read_match("/proc/cpuinfo", r"^model name\s*:\s*(.+)$")
     mem = read_match("/proc/meminfo", r"^MemTotal:\s*(\d+) kB")
     release = read_match("/etc/os-release", r'^PRETTY_NAME="?([^"\n]+)')
     info["CPU"] = cpu or info["CPU"]
-    info["memory"] = f"{int(mem) / 1024 ** 2:.1f} GiB" if mem else info["memory"]
+    info["memory"] = f"{int(mem) / 1024**2:.1f} GiB" if mem else info["memory"]
     if release:
         info["OS"] = f"{release} ({platform.system()} {platform.release()})"
     info["Python"] = f"{platform.python_version()} ({shown(sys.executable)})"
@@ -205,7 +302,9 @@ def read_match(path: str, pattern: str) -> str | None:
 def git_commit() -> str:
     """The checked-out commit (read-only)."""
     try:
-        proc = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        proc = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
     except OSError:
         return "unknown"
     return proc.stdout.strip() or "unknown"
@@ -224,8 +323,10 @@ def hugo_dates_note(run: Run) -> str:
     found = run.reports[-1].checks.get(HUGO_DATES) if run.reports else None
     if not found:
         return "not surveyed (no Hugo)."
-    return (f"an extra, untimed Hugo build listing every post (RSS limit -1) at N={run.reports[-1].corpus.n:,} "
-            f"dated these published posts 0001-01-01, by the form of their date: {found}.")
+    return (
+        f"an extra, untimed Hugo build listing every post (RSS limit -1) at N={run.reports[-1].corpus.n:,} "
+        f"dated these published posts 0001-01-01, by the form of their date: {found}."
+    )
 
 
 def commands(run: Run) -> list[str]:
@@ -233,7 +334,7 @@ def commands(run: Run) -> list[str]:
     return [
         f"python bench/corpus.py bench/.work/feedtool-N --posts N --seed {run.args.seed}",
         f"python bench/corpus.py bench/.work/hugo-N --posts N --seed {run.args.seed} --layout hugo",
-        f"# in bench/.work/feedtool-N; feedtool.toml: feed_limit = {FEED_LIMIT}, posts = \"posts\", out = \"public\"",
+        f'# in bench/.work/feedtool-N; feedtool.toml: feed_limit = {FEED_LIMIT}, posts = "posts", out = "public"',
         f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool build      # cold",
         "echo '...' >> posts/NEWEST.md; feedtool build      # warm, 1 post edited",
         f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool validate   # and warm as above",
@@ -247,8 +348,12 @@ def commands(run: Run) -> list[str]:
 
 def notes(run: Run) -> list[str]:
     """What a reader needs to interpret the figures."""
-    page_cache = ("dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the other runs "
-                  "find it warm" if run.cache.can_drop else f"warm in every run (could not drop: {run.cache.failure})")
+    page_cache = (
+        "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the other runs "
+        "find it warm"
+        if run.cache.can_drop
+        else f"warm in every run (could not drop: {run.cache.failure})"
+    )
     return [
         f"Page cache: {page_cache}. Ratios compare rows in the same page-cache state; the targets use the warm "
         "rows, the state of the issue's Hugo figure (1.16 s on 10,000 posts).",
@@ -263,8 +368,8 @@ def notes(run: Run) -> list[str]:
         "as feedtool's sample posts do, and leaves the ISO ones unquoted (YAML timestamps).",
         f"Date forms in the largest corpus: {date_forms(run)}.",
         "The Hugo site (`bench/corpus.py --layout hugo`) renders only the home page's RSS, with Hugo's embedded "
-        "template: `[outputs] home = [\"RSS\"]`; taxonomy, term, section, sitemap, robotsTXT and 404 disabled; posts "
-        "cascaded to `_build.render = \"link\"` (listed with permalinks, no HTML pages of their own); "
+        'template: `[outputs] home = ["RSS"]`; taxonomy, term, section, sitemap, robotsTXT and 404 disabled; posts '
+        'cascaded to `_build.render = "link"` (listed with permalinks, no HTML pages of their own); '
         f"`hasCJKLanguage`; `[services.rss] limit = {FEED_LIMIT}` (`rssLimit` for older Hugo). feedtool writes "
         f"three feeds (Atom, RSS, JSON Feed) of the same {FEED_LIMIT} posts with full, sanitized HTML content; Hugo "
         "one RSS with summaries.",
@@ -280,69 +385,91 @@ def markdown_report(run: Run) -> str:
     """The whole of BENCHMARKS.md."""
     info = machine()
     info["feedtool"] = f"{run.feedtool_version}, commit {git_commit()} (run as `{run.tool.shown}`)"
-    info["load average (1 min)"] = f"{run.load} (other work on the machine makes the figures noisier)"
+    info["load average (1 min)"] = (
+        f"{run.load} (other work on the machine makes the figures noisier)"
+    )
     info["Hugo"] = run.hugo_version if run.hugo else run.hugo_note
     if run.hugo and run.hugo_note != "found":
         info["Hugo"] += f" ({run.hugo_note} by this run)"
-    sizes = "; ".join(f"N={r.corpus.n:,}: {r.corpus.size_bytes() / 1e6:.1f} MB of Markdown" for r in run.reports)
-    growth = markdown_table(growth_rows(run.reports)) if len(run.reports) > 1 else "Only one size was measured."
-    return "\n".join([
-        "# Benchmarks",
-        "",
-        f"Written by `bench/run.py` (`make bench`) on {run.started:%Y-%m-%d %H:%M} UTC, in {run.seconds / 60:.1f} "
-        "minutes. Do not edit by hand: run it again.",
-        "",
-        f"**{headline(run)}**",
-        "",
-        "## Machine",
-        "",
-        *[f"- {key}: {value}" for key, value in info.items()],
-        "",
-        "## Corpus",
-        "",
-        f"A synthetic Chinese tech blog from `bench/corpus.py` (seed {run.args.seed}): posts of 2-4 KB with YAML "
-        "front matter, paragraphs, lists, links, images, code, `<!--more-->` in about half, ~1% drafts, dates over "
-        f"15 years in five forms. {sizes}.",
-        "",
-        "## Commands",
-        "",
-        "```sh",
-        *commands(run),
-        "```",
-        "",
-        "## Results",
-        "",
-        f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command once, so that a ratio "
-        "compares runs made in the same minutes.",
-        "",
-        markdown_table(results_rows(run.reports, run.startup)),
-        "",
-        "## Targets",
-        "",
-        markdown_table(target_rows(run.reports, run.startup)),
-        "",
-        "## Growth with N",
-        "",
-        growth,
-        "",
-        "## Checks",
-        "",
-        *[f"- N={r.corpus.n:,}: {key}: {value}" for r in run.reports for key, value in r.checks.items()],
-        "",
-        "## Notes",
-        "",
-        *[f"- {line}" for line in notes(run)],
-        "",
-    ])
+    sizes = "; ".join(
+        f"N={r.corpus.n:,}: {r.corpus.size_bytes() / 1e6:.1f} MB of Markdown" for r in run.reports
+    )
+    growth = (
+        markdown_table(growth_rows(run.reports))
+        if len(run.reports) > 1
+        else "Only one size was measured."
+    )
+    return "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            f"Written by `bench/run.py` (`make bench`) on {run.started:%Y-%m-%d %H:%M} UTC, in {run.seconds / 60:.1f} "
+            "minutes. Do not edit by hand: run it again.",
+            "",
+            f"**{headline(run)}**",
+            "",
+            "## Machine",
+            "",
+            *[f"- {key}: {value}" for key, value in info.items()],
+            "",
+            "## Corpus",
+            "",
+            f"A synthetic Chinese tech blog from `bench/corpus.py` (seed {run.args.seed}): posts of 2-4 KB with YAML "
+            "front matter, paragraphs, lists, links, images, code, `<!--more-->` in about half, ~1% drafts, dates over "
+            f"15 years in five forms. {sizes}.",
+            "",
+            "## Commands",
+            "",
+            "```sh",
+            *commands(run),
+            "```",
+            "",
+            "## Results",
+            "",
+            f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command once, so that a ratio "
+            "compares runs made in the same minutes.",
+            "",
+            markdown_table(results_rows(run.reports, run.startup)),
+            "",
+            "## Targets",
+            "",
+            markdown_table(target_rows(run.reports, run.startup)),
+            "",
+            "## Growth with N",
+            "",
+            growth,
+            "",
+            "## Checks",
+            "",
+            *[
+                f"- N={r.corpus.n:,}: {key}: {value}"
+                for r in run.reports
+                for key, value in r.checks.items()
+            ],
+            "",
+            "## Notes",
+            "",
+            *[f"- {line}" for line in notes(run)],
+            "",
+        ]
+    )
 
 
 def console(run: Run) -> str:
     """What bench/run.py prints at the end."""
-    parts = ["", markdown_table(results_rows(run.reports, run.startup)), "",
-             markdown_table(target_rows(run.reports, run.startup))]
+    parts = [
+        "",
+        markdown_table(results_rows(run.reports, run.startup)),
+        "",
+        markdown_table(target_rows(run.reports, run.startup)),
+    ]
     if len(run.reports) > 1:
         parts += ["", markdown_table(growth_rows(run.reports))]
     parts.append("")
-    parts += [f"check N={r.corpus.n:,}: {key}: {value}" for r in run.reports for key, value in r.checks.items()]
+    parts += [
+        f"check N={r.corpus.n:,}: {key}: {value}"
+        for r in run.reports
+        for key, value in r.checks.items()
+    ]
     parts += [f"page cache: {run.cache.state()}", headline(run), f"total {run.seconds:.0f} s"]
     return "\n".join(parts)

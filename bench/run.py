@@ -41,8 +41,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (bench/corpus.py, beside this file)
 import report  # noqa: E402
-from common import (CACHE_DIRS, CACHED, COLD, DROPPED, FEED_LIMIT, FEEDTOOL_COMMANDS, WARM_NEW, WARM_OLD,  # noqa: E402
-                    HUGO, HUGO_DATES, REPO, WARM, Result, Run, Sample, SizeReport, shown, tree_env)
+from common import (
+    CACHE_DIRS,
+    CACHED,
+    COLD,
+    DROPPED,
+    FEED_LIMIT,
+    FEEDTOOL_COMMANDS,
+    WARM_NEW,
+    WARM_OLD,  # noqa: E402
+    HUGO,
+    HUGO_DATES,
+    REPO,
+    WARM,
+    Result,
+    Run,
+    Sample,
+    SizeReport,
+    shown,
+    tree_env,
+)
 
 DEFAULT_WORK = REPO / "bench" / ".work"
 DEFAULT_OUTPUT = REPO / "BENCHMARKS.md"
@@ -74,8 +92,9 @@ def run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as peak:
         argv = [GNU_TIME, "-f", "%M", "-o", peak.name, "--", *cmd] if GNU_TIME else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait
@@ -108,6 +127,7 @@ def last_line(text: str) -> str:
 
 # ---------------------------------------------------------------- the tools
 
+
 @dataclass(frozen=True)
 class Feedtool:
     """How to run feedtool: a console script, or `python -m feedtool` from a tree's sources."""
@@ -133,7 +153,9 @@ def find_feedtool() -> Feedtool:
     script = Path(sys.executable).parent / "feedtool"
     if script.exists():
         return Feedtool((str(script),), tree_env(), shown(script))
-    return Feedtool.from_tree(REPO, f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)")
+    return Feedtool.from_tree(
+        REPO, f"{shown(sys.executable)} -m feedtool (PYTHONPATH=the repository)"
+    )
 
 
 def feedtool_version(tool: Feedtool) -> str:
@@ -152,23 +174,37 @@ def ensure_command(path: str, package: str, install: bool) -> tuple[str | None, 
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     print(f"{path} is missing: installing Debian's {package} package ...", flush=True)
-    for steps in ([["apt-get", "install", "-y", "-q", package]],
-                  [["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]]):
+    for steps in (
+        [["apt-get", "install", "-y", "-q", package]],
+        [["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]],
+    ):
         try:
-            if all(subprocess.run(sudo + step, env=env, capture_output=True).returncode == 0 for step in steps):
+            if all(
+                subprocess.run(sudo + step, env=env, capture_output=True).returncode == 0
+                for step in steps
+            ):
                 break
         except OSError:
             break
     found = shutil.which(path)
-    return (found, "installed with apt-get") if found else (None, f"unavailable (apt-get install {package} failed)")
+    return (
+        (found, "installed with apt-get")
+        if found
+        else (None, f"unavailable (apt-get install {package} failed)")
+    )
 
 
 def hugo_version(hugo: str) -> str:
-    lines = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip().splitlines()
+    lines = (
+        subprocess.run([hugo, "version"], capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()
+    )
     return lines[0] if lines else "unknown"
 
 
 # ---------------------------------------------------------------- the sites
+
 
 def make_cold(site: Path) -> None:
     """Remove everything a feedtool run leaves behind: the output folder and feedtool's cache."""
@@ -223,7 +259,9 @@ class Corpus:
     @property
     def newest(self) -> list[corpus.GeneratedPost]:
         """Published posts newest first, ordered as feedtool orders them (date, then slug)."""
-        return sorted((p for p in self.posts if not p.draft), key=lambda p: (p.date, p.slug), reverse=True)
+        return sorted(
+            (p for p in self.posts if not p.draft), key=lambda p: (p.date, p.slug), reverse=True
+        )
 
     def size_bytes(self) -> int:
         return sum(p.path.stat().st_size for p in self.posts)
@@ -237,9 +275,14 @@ class Corpus:
 
     def add(self) -> Path:
         """A new post, dated after every other: the file, for the caller to remove."""
-        day = self.newest[0].date.date() + dt.timedelta(days=1)  # the corpus's dates are in the past
+        day = self.newest[0].date.date() + dt.timedelta(
+            days=1
+        )  # the corpus's dates are in the past
         path = self.site / "posts" / "bench-added.md"
-        path.write_text(f"---\ntitle: 基准测试新文章\ndate: {day.isoformat()}\n---\n\n新的一篇。\n", encoding="utf-8")
+        path.write_text(
+            f"---\ntitle: 基准测试新文章\ndate: {day.isoformat()}\n---\n\n新的一篇。\n",
+            encoding="utf-8",
+        )
         return path
 
 
@@ -255,7 +298,9 @@ def prepare(work: Path, n: int, seed: int, *, hugo: bool = True) -> Corpus:
     posts = corpus.generate(site, n, seed=seed, layout="feedtool")
     if hugo:
         corpus.generate(hugo_site, n, seed=seed, layout="hugo")
-    (site / "feedtool.toml").write_text(CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8")
+    (site / "feedtool.toml").write_text(
+        CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8"
+    )
     return Corpus(n, site, hugo_site, posts)
 
 
@@ -269,13 +314,19 @@ def same_files(a: Path, b: Path) -> bool:
     """Whether two folders hold the same files with the same bytes."""
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    return bool(files_a) and files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
+    return (
+        bool(files_a)
+        and files_a == files_b
+        and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
+    )
 
 
 # ---------------------------------------------------------------- one size
 
-def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: PageCache,
-               digest: bool) -> SizeReport:
+
+def bench_size(
+    c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: PageCache, digest: bool
+) -> SizeReport:
     """Time Hugo and every feedtool command at one N, and check the feeds.
 
     In rounds: each round runs Hugo and every command once, so that a ratio compares runs made in
@@ -284,10 +335,17 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
     if hugo:
         report.checks[HUGO_DATES] = hugo_dates(c, hugo)
     commands = [name for name in FEEDTOOL_COMMANDS if digest or name != "digest --latest"]
-    hugo_results = {state: Result(HUGO, "", state, c.n, status="ok" if hugo else "n/a (Hugo unavailable)")
-                    for state in page_cache_states(cache)}
-    timed = {name: ({state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
-                    Result(name, WARM, CACHED, c.n)) for name in commands}
+    hugo_results = {
+        state: Result(HUGO, "", state, c.n, status="ok" if hugo else "n/a (Hugo unavailable)")
+        for state in page_cache_states(cache)
+    }
+    timed = {
+        name: (
+            {state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
+            Result(name, WARM, CACHED, c.n),
+        )
+        for name in commands
+    }
     other_warm = {mode: Result("build", mode, CACHED, c.n) for mode in (WARM_OLD, WARM_NEW)}
     for round_number in range(1, runs + 1):
         if hugo:
@@ -295,7 +353,9 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
         for name in commands:
             colds, warm = timed[name]
             feedtool_round(c, tool, cache, name.split(), colds, warm)
-            if name == "build" and round_number == runs:  # its outputs, before the next command clears them
+            if (
+                name == "build" and round_number == runs
+            ):  # its outputs, before the next command clears them
                 report.checks.update(check_build(c, tool, warm))
             if name == "build":
                 other_warm_builds(c, tool, other_warm)
@@ -303,8 +363,10 @@ def bench_size(c: Corpus, tool: Feedtool, hugo: str | None, runs: int, cache: Pa
     for name, (colds, warm) in timed.items():
         report.results += [*colds.values(), warm, *(other_warm.values() if name == "build" else ())]
     if not digest:
-        report.results += [Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
-                           for mode in (COLD, WARM)]
+        report.results += [
+            Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
+            for mode in (COLD, WARM)
+        ]
     return report
 
 
@@ -324,8 +386,14 @@ def hugo_round(c: Corpus, hugo: str, cache: PageCache, results: dict[str, Result
         record(result, lambda: run_once(cmd, c.hugo_site))
 
 
-def feedtool_round(c: Corpus, tool: Feedtool, cache: PageCache, args: list[str], colds: dict[str, Result],
-                   warm: Result) -> None:
+def feedtool_round(
+    c: Corpus,
+    tool: Feedtool,
+    cache: PageCache,
+    args: list[str],
+    colds: dict[str, Result],
+    warm: Result,
+) -> None:
     """A feedtool command cold (per page-cache state), then warm after editing one post."""
     for state, cold in colds.items():
         make_cold(c.site)
@@ -362,13 +430,17 @@ def check_build(c: Corpus, tool: Feedtool, warm: Result) -> dict[str, str]:
     checks["rebuild without cache identical to the warm build"] = identical
     shutil.rmtree(again, ignore_errors=True)
     rss = (public / "rss.xml").read_text(encoding="utf-8", errors="replace")
-    checks["the last edit shows in the warm build's feed"] = "yes" if edit_marker(c.edits) in rss else "no"
+    checks["the last edit shows in the warm build's feed"] = (
+        "yes" if edit_marker(c.edits) in rss else "no"
+    )
     expected = [p.slug for p in c.newest[:FEED_LIMIT]]
     ours = feed_slugs(public / "rss.xml")
     checks[f"feedtool's RSS = the true newest {FEED_LIMIT} posts"] = compare_feed(ours, expected)
     hugo_rss = c.hugo_site / "public" / "index.xml"
     if hugo_rss.exists():
-        checks[f"Hugo's RSS = the true newest {FEED_LIMIT} posts"] = compare_feed(feed_slugs(hugo_rss), expected)
+        checks[f"Hugo's RSS = the true newest {FEED_LIMIT} posts"] = compare_feed(
+            feed_slugs(hugo_rss), expected
+        )
     return checks
 
 
@@ -378,15 +450,23 @@ def hugo_dates(c: Corpus, hugo: str) -> str:
     override.write_text("rssLimit = -1\n[services.rss]\nlimit = -1\n", encoding="utf-8")
     out = c.hugo_site / "survey"
     configs = f"{c.hugo_site / 'hugo.toml'},{override}"
-    proc = subprocess.run([hugo, "-s", str(c.hugo_site), "--config", configs, "-d", str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [hugo, "-s", str(c.hugo_site), "--config", configs, "-d", str(out)],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode:
         return f"Hugo failed (exit {proc.returncode}): {last_line(proc.stderr + proc.stdout)}"
     text = (out / "index.xml").read_text(encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     override.unlink()
-    undated = {slug for slug, day in re.findall(r"<link>[^<]*/posts/(post-\d+)/?</link>\s*<pubDate>([^<]*)", text)
-               if " 0001 " in day}
+    undated = {
+        slug
+        for slug, day in re.findall(
+            r"<link>[^<]*/posts/(post-\d+)/?</link>\s*<pubDate>([^<]*)", text
+        )
+        if " 0001 " in day
+    }
     totals: dict[str, list[int]] = {}
     for post in c.posts:
         if not post.draft:
@@ -394,14 +474,19 @@ def hugo_dates(c: Corpus, hugo: str) -> str:
             counts[0] += 1
             counts[1] += post.slug in undated
     warnings = len(re.findall(r"^(WARN|ERROR)", proc.stdout + proc.stderr, re.M))
-    forms = ", ".join(f"{corpus.DATE_EXAMPLES[form]} {bad:,} of {total:,}" for form, (total, bad) in totals.items())
+    forms = ", ".join(
+        f"{corpus.DATE_EXAMPLES[form]} {bad:,} of {total:,}"
+        for form, (total, bad) in totals.items()
+    )
     return f"{forms} (exit 0, {warnings} warnings)"
 
 
 def compare_feed(got: list[str], expected: list[str]) -> str:
     if got == expected:
         return "yes"
-    return f"no: {len(set(got) & set(expected))} of the true newest {len(expected)} ({len(got)} items)"
+    return (
+        f"no: {len(set(got) & set(expected))} of the true newest {len(expected)} ({len(got)} items)"
+    )
 
 
 def bench_startup(tool: Feedtool, runs: int) -> list[Result]:
@@ -416,11 +501,14 @@ def bench_startup(tool: Feedtool, runs: int) -> list[Result]:
 
 # ---------------------------------------------------------------- main
 
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a comma-separated list of numbers: {text!r}"
+        ) from None
     if not sizes or sizes[0] < 1:
         raise argparse.ArgumentTypeError("sizes must be positive numbers of posts")
     return sizes
@@ -439,21 +527,49 @@ def positive(text: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time feedtool build/validate/digest against Hugo's RSS build on synthetic Chinese blogs, "
-                    "print a table and write BENCHMARKS.md.",
-        epilog="Example: .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write")
-    parser.add_argument("--sizes", type=parse_sizes, default=[1000, 10000], metavar="N,N",
-                        help="numbers of posts, comma-separated (default 1000,10000)")
-    parser.add_argument("--runs", type=positive, default=5,
-                        help="rounds, each running Hugo and every command once in each state, for the medians (default 5)")
-    parser.add_argument("--startup-runs", type=positive, default=20,
-                        help="runs of `feedtool --help` and `python -c pass` (default 20)")
+        "print a table and write BENCHMARKS.md.",
+        epilog="Example: .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=[1000, 10000],
+        metavar="N,N",
+        help="numbers of posts, comma-separated (default 1000,10000)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=positive,
+        default=5,
+        help="rounds, each running Hugo and every command once in each state, for the medians (default 5)",
+    )
+    parser.add_argument(
+        "--startup-runs",
+        type=positive,
+        default=20,
+        help="runs of `feedtool --help` and `python -c pass` (default 20)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch folder (default bench/.work)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="report to write (default BENCHMARKS.md)")
-    parser.add_argument("--no-write", action="store_true", help="print the tables only; leave the report alone")
-    parser.add_argument("--no-install", action="store_true", help="do not apt-get install hugo when it is missing")
-    parser.add_argument("--no-drop-caches", action="store_true",
-                        help="do not drop the page cache (cold runs stay warm)")
+    parser.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="scratch folder (default bench/.work)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="report to write (default BENCHMARKS.md)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the tables only; leave the report alone"
+    )
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not apt-get install hugo when it is missing"
+    )
+    parser.add_argument(
+        "--no-drop-caches",
+        action="store_true",
+        help="do not drop the page cache (cold runs stay warm)",
+    )
     return parser.parse_args(argv)
 
 
@@ -471,9 +587,14 @@ def main(argv: list[str] | None = None) -> int:
     hugo, hugo_note = ensure_command("hugo", "hugo", not args.no_install)
     version = hugo_version(hugo) if hugo else "unavailable"
     cache = PageCache(not args.no_drop_caches)
-    print(f"feedtool: {tool.shown}", f"hugo: {version if hugo else 'Hugo ' + hugo_note}",
-          f"peak memory: {'GNU time' if GNU_TIME else 'os.wait4'}", f"page cache: {cache.state()}",
-          sep="\n", flush=True)
+    print(
+        f"feedtool: {tool.shown}",
+        f"hugo: {version if hugo else 'Hugo ' + hugo_note}",
+        f"peak memory: {'GNU time' if GNU_TIME else 'os.wait4'}",
+        f"page cache: {cache.state()}",
+        sep="\n",
+        flush=True,
+    )
     args.work.mkdir(parents=True, exist_ok=True)
     reports = []
     for n in args.sizes:
@@ -483,10 +604,26 @@ def main(argv: list[str] | None = None) -> int:
         reports.append(bench_size(c, tool, hugo, args.runs, cache, digest))
     print("start-up ...", flush=True)
     startup = bench_startup(tool, args.startup_runs)
-    memory = ("GNU time's %M (the child's own maximum resident set size)" if GNU_TIME else
-              f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS as a floor)")
-    run = Run(args, tool, feedtool_version(tool), hugo, hugo_note, version, cache, reports, startup, started,
-              time.perf_counter() - clock, memory, f"{load:.2f} before, {os.getloadavg()[0]:.2f} after")
+    memory = (
+        "GNU time's %M (the child's own maximum resident set size)"
+        if GNU_TIME
+        else f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS as a floor)"
+    )
+    run = Run(
+        args,
+        tool,
+        feedtool_version(tool),
+        hugo,
+        hugo_note,
+        version,
+        cache,
+        reports,
+        startup,
+        started,
+        time.perf_counter() - clock,
+        memory,
+        f"{load:.2f} before, {os.getloadavg()[0]:.2f} after",
+    )
     print(report.console(run))
     if not args.no_write:
         args.output.write_text(report.markdown_report(run), encoding="utf-8")

@@ -34,8 +34,18 @@ from typing import Any, NamedTuple
 from . import __version__
 
 from .config import Site
-from .files import (KEPT_LISTING, Identity, PostFiles, blake2b, changed_ns, dump_listing, open_regular, sign,
-                    stat_identity, verified)
+from .files import (
+    KEPT_LISTING,
+    Identity,
+    PostFiles,
+    blake2b,
+    changed_ns,
+    dump_listing,
+    open_regular,
+    sign,
+    stat_identity,
+    verified,
+)
 
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
 HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' and digests' worth
@@ -73,7 +83,9 @@ def fingerprint(site: Site) -> str:
     package = os.path.dirname(__file__)
     for folder in (package, os.path.join(package, "templates")):
         with contextlib.suppress(OSError):
-            files += sorted(entry.path for entry in os.scandir(folder) if entry.name.endswith((".py", ".j2")))
+            files += sorted(
+                entry.path for entry in os.scandir(folder) if entry.name.endswith((".py", ".j2"))
+            )
     identities = []
     for path in files:
         try:
@@ -81,9 +93,21 @@ def fingerprint(site: Site) -> str:
             identities.append((path, stat.st_size, stat.st_mtime_ns))
         except OSError:
             identities.append((path, 0, 0))
-    settings = (__version__, tuple(identities), site.source, site.timezone, site.base_url,
-                site.permalink, site.author, site.summary_length, site.excerpt_separator, site.private_keys,
-                site.private_tags, site.future, site.url_timezone)
+    settings = (
+        __version__,
+        tuple(identities),
+        site.source,
+        site.timezone,
+        site.base_url,
+        site.permalink,
+        site.author,
+        site.summary_length,
+        site.excerpt_separator,
+        site.private_keys,
+        site.private_tags,
+        site.future,
+        site.url_timezone,
+    )
     return blake2b(repr(settings).encode(), digest_size=16).hexdigest()
 
 
@@ -101,12 +125,20 @@ class Cache:
     # Entries by path: `files`, read from the base the first time a run asks (`_unread`: its file).
     _files: dict[str, Entry] = field(default_factory=dict)
     _unread: Path | None = None
-    html: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # ..., last used
-    html_id: str = ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
-    html_new: dict[str, tuple[str, str, str | None, int]] = field(default_factory=dict)  # since html.pickle
+    html: dict[str, tuple[str, str, str | None, int]] = field(
+        default_factory=dict
+    )  # ..., last used
+    html_id: str = (
+        ""  # names the html.pickle loaded or written, which the journal's rendered posts add to
+    )
+    html_new: dict[str, tuple[str, str, str | None, int]] = field(
+        default_factory=dict
+    )  # since html.pickle
     # file -> (inputs key, content hash, its stat identity when last found as written, or UNTRUSTED)
     outputs: dict[str, tuple[str, str, Identity]] = field(default_factory=dict)
-    dirty: dict[str, Entry | None] = field(default_factory=dict)  # changed since the base; None: gone
+    dirty: dict[str, Entry | None] = field(
+        default_factory=dict
+    )  # changed since the base; None: gone
     _entries_changed: bool = False  # `dirty` holds more than the journal it was read from
     _html_changed: bool = False
     _outputs_changed: bool = False
@@ -118,7 +150,9 @@ class Cache:
     _batches: list[bytes] = field(default_factory=list)  # adopted entries, pickled, for a new base
     _batched: set[str] = field(default_factory=set)  # their paths, while unchanged since
     kept: Kept | None = None  # what the last build chose, as read
-    _to_keep: tuple[str, list[str], PostFiles | None, Callable[[], Any]] | None = None  # what this one chose
+    _to_keep: tuple[str, list[str], PostFiles | None, Callable[[], Any]] | None = (
+        None  # what this one chose
+    )
 
     @property
     def files(self) -> dict[str, Entry]:
@@ -127,7 +161,9 @@ class Cache:
             try:
                 with collector_paused():
                     self._files = _base_entries(path, self.base_id)
-            except Exception:  # replaced since its header was read, or damaged: as if there were none
+            except (
+                Exception
+            ):  # replaced since its header was read, or damaged: as if there were none
                 self._files, self.base_id, self.dirty = {}, "", {}
             for path, entry in self.dirty.items():  # the journal's changes, over the base
                 if entry is None:
@@ -145,15 +181,21 @@ class Cache:
         """Whether this run read the entries (a build that kept its selection does not)."""
         return self._unread is None
 
-    def keep(self, inputs: str, files: list[str], listing: PostFiles | None, selection: Callable[[], Any]) -> None:
+    def keep(
+        self, inputs: str, files: list[str], listing: PostFiles | None, selection: Callable[[], Any]
+    ) -> None:
         """Keep what a build chose from `files` (a `build.Selection`, made by `selection()` when
         `seal` or `to_write` pickles it: while the helper renders), for the next build with the
         same `inputs` (see `Kept`); and `listing`, unless None (kept already), for
         `files.kept_listing`."""
         self._to_keep = inputs, files, listing, selection
 
-    def current(self, paths: Sequence[str], keys: Sequence[str],
-                stats: Sequence[Identity | None] | None = None) -> list[Any | None]:
+    def current(
+        self,
+        paths: Sequence[str],
+        keys: Sequence[str],
+        stats: Sequence[Identity | None] | None = None,
+    ) -> list[Any | None]:
         """For each file (`keys`: the cache's names for `paths`), its analysis if the cache knows
         the file and its stat proves it unchanged, else None. Known files are stat'ed here, except
         the first len(`stats`), whose stats (None: not a regular file) were taken already. (One
@@ -161,11 +203,15 @@ class Cache:
         get, decode = self.files.get, self.decode
         taken = len(stats) if stats is not None else 0
         # The files whose stats were taken (an unknown file finds an entry whose stat equals nothing).
-        found: list[Any | None] = [decode(entry[2]) if entry[0] == known else None
-                                   for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())]
+        found: list[Any | None] = [
+            decode(entry[2]) if entry[0] == known else None
+            for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())
+        ]
         for path, key in zip(paths[taken:], keys[taken:]):
             entry = get(key)
-            found.append(decode(entry[2]) if entry is not None and entry[0] == stat_identity(path) else None)
+            found.append(
+                decode(entry[2]) if entry is not None and entry[0] == stat_identity(path) else None
+            )
         return found
 
     def entry(self, path: str) -> Any | None:
@@ -190,8 +236,9 @@ class Cache:
             self._put(path, make_entry(stat_identity, entry[1], read_ns, entry[2]))
         return self.decode(entry[2])
 
-    def store(self, path: str, stat_identity: Identity, digest: str, analysis: Any,
-              read_ns: int) -> None:
+    def store(
+        self, path: str, stat_identity: Identity, digest: str, analysis: Any, read_ns: int
+    ) -> None:
         self._put(path, make_entry(stat_identity, digest, read_ns, self.encode(analysis)))
 
     def store_proven(self, path: str, proof: Identity, analysis: Any) -> None:
@@ -244,7 +291,9 @@ class Cache:
         self.html[key] = self.html_new[key] = (*value, time.time_ns())
         self._html_changed = True
 
-    def unchanged_output(self, name: str, key: str, read: Callable[[], bytes | None], stat: Identity | None) -> bool:
+    def unchanged_output(
+        self, name: str, key: str, read: Callable[[], bytes | None], stat: Identity | None
+    ) -> bool:
         """True if the file `name` was made from the same inputs (`key`) and is still as written.
         `stat`: its stat identity now (None: not a regular file); `read()`: its content now, or
         None. It is read only when the inputs are the same and its stat cannot prove it unchanged
@@ -266,7 +315,10 @@ class Cache:
         made = (key, content_hash(data))
         recorded = self.outputs.get(name)
         if recorded is None or recorded[:2] != made:
-            self.outputs[name] = (*made, UNTRUSTED)  # its stat is known once it is written: next run
+            self.outputs[name] = (
+                *made,
+                UNTRUSTED,
+            )  # its stat is known once it is written: next run
             self._outputs_changed = True
 
     def seal(self) -> None:
@@ -283,13 +335,27 @@ class Cache:
                 due[KEPT_LISTING] = dump_listing(listing)
             self._to_keep = None
         # Unread entries are as the base and journal have them: no new base is due.
-        if self.entries_read and (len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id):
+        if self.entries_read and (
+            len(self.dirty) > JOURNAL_SHARE * max(len(self.files), 1) or not self.base_id
+        ):
             self.base_id = os.urandom(8).hex()
             # Adopted batches as they are, then every other entry (read back in that order).
-            rest = {p: e for p, e in self.files.items() if p not in self._batched} if self._batched else self.files
-            header = sign(pickle.dumps({"key": self.key, "id": self.base_id}, protocol=pickle.HIGHEST_PROTOCOL))
-            body = sign(pickle.dumps({"id": self.base_id, "batches": self._batches, "files": rest},
-                                     protocol=pickle.HIGHEST_PROTOCOL))
+            rest = (
+                {p: e for p, e in self.files.items() if p not in self._batched}
+                if self._batched
+                else self.files
+            )
+            header = sign(
+                pickle.dumps(
+                    {"key": self.key, "id": self.base_id}, protocol=pickle.HIGHEST_PROTOCOL
+                )
+            )
+            body = sign(
+                pickle.dumps(
+                    {"id": self.base_id, "batches": self._batches, "files": rest},
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            )
             due[BASE] = len(header).to_bytes(4, "little") + header + body
             self._batches, self._batched = [], set()
             self.dirty = {}
@@ -302,17 +368,39 @@ class Cache:
         """File name -> content for what changed: the journal, or a new base when it grew."""
         out = {}
         if self._html_changed and (not self.html_id or len(self.html_new) > HTML_JOURNAL_MAX):
-            recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[:HTML_KEEP]
+            recent = sorted(self.html.items(), key=lambda item: item[1][3], reverse=True)[
+                :HTML_KEEP
+            ]
             self.html_id, self.html_new = os.urandom(8).hex(), {}
-            out[HTML] = sign(pickle.dumps({"key": self.key, "id": self.html_id, "html": dict(recent)},
-                                          protocol=pickle.HIGHEST_PROTOCOL))
+            out[HTML] = sign(
+                pickle.dumps(
+                    {"key": self.key, "id": self.html_id, "html": dict(recent)},
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            )
         self.seal()
         out.update(self._due)
         self._due = {}
-        if BASE in out or self._base_written or self._entries_changed or self._outputs_changed or self._html_changed:
-            out[JOURNAL] = sign(pickle.dumps({"key": self.key, "base": self.base_id, "dirty": self.dirty,
-                                              "outputs": self.outputs, "html_base": self.html_id,
-                                              "html": self.html_new}, protocol=pickle.HIGHEST_PROTOCOL))
+        if (
+            BASE in out
+            or self._base_written
+            or self._entries_changed
+            or self._outputs_changed
+            or self._html_changed
+        ):
+            out[JOURNAL] = sign(
+                pickle.dumps(
+                    {
+                        "key": self.key,
+                        "base": self.base_id,
+                        "dirty": self.dirty,
+                        "outputs": self.outputs,
+                        "html_base": self.html_id,
+                        "html": self.html_new,
+                    },
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            )
         self._base_written = False
         return out
 
@@ -374,7 +462,11 @@ def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) 
     try:
         with open(open_regular(folder / SELECTION), "rb") as handle:
             kept = pickle.loads(verified(handle.read()))
-        valid = isinstance(kept, Kept) and kept.key == key and content_hash(kept.selection) == kept.check
+        valid = (
+            isinstance(kept, Kept)
+            and kept.key == key
+            and content_hash(kept.selection) == kept.check
+        )
         cache.kept = kept if valid else None
     except Exception:  # a lost selection only costs the next build a full check
         pass
@@ -414,7 +506,9 @@ def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
     whose header named `base_id` (another run may have replaced it since)."""
     with open(open_regular(path), "rb") as handle:
         data = memoryview(handle.read())
-    state = pickle.loads(verified(data[4 + int.from_bytes(data[:4], "little"):]))  # 100,000 new objects: see the caller
+    state = pickle.loads(
+        verified(data[4 + int.from_bytes(data[:4], "little") :])
+    )  # 100,000 new objects: see the caller
     if state["id"] != base_id:
         raise ValueError("not the base the header named")
     files: dict[str, Entry] = {}

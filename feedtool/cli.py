@@ -41,7 +41,9 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             from .validate import display_path
 
             diagnostic = exc.diagnostic
-            click.echo(dataclasses.replace(diagnostic, path=display_path(diagnostic.path)).text(), err=True)
+            click.echo(
+                dataclasses.replace(diagnostic, path=display_path(diagnostic.path)).text(), err=True
+            )
             click.echo("nothing was written.", err=True)
             sys.exit(1)
         except InputError as exc:
@@ -59,9 +61,12 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             context = click.get_current_context(silent=True)
             if context is not None and context.meta.get("feedtool.debug"):
                 raise
-            click.echo(f"feedtool: internal error: {type(exc).__name__}: {_redact(str(exc))}\n"
-                       "This is a bug in feedtool, not in your posts. Run the same command with "
-                       "`feedtool --debug ...` and include its traceback in a report.", err=True)
+            click.echo(
+                f"feedtool: internal error: {type(exc).__name__}: {_redact(str(exc))}\n"
+                "This is a bug in feedtool, not in your posts. Run the same command with "
+                "`feedtool --debug ...` and include its traceback in a report.",
+                err=True,
+            )
             sys.exit(2)
 
     return wrapper
@@ -118,23 +123,32 @@ def _load_site(config: Path | None):
 
 
 config_option = click.option(
-    "--config", type=click.Path(dir_okay=False, path_type=Path),
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Site config file.  [default: ./feedtool.toml]",
 )
 posts_option = click.option(
-    "--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
+    "--posts",
+    "posts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Folder of Markdown posts.  [default: 'posts' in the config, posts/]",
 )
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar and no summary line."
+)
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Output folder.  [default: 'out' in the config, public/]",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedtool")
-@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (for bug reports).")
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an unexpected error (for bug reports)."
+)
 @click.pass_context
 def cli(context: click.Context, debug: bool) -> None:
     """feedtool: Markdown blog posts to Atom, RSS and JSON feeds and a weekly email digest.
@@ -153,14 +167,30 @@ def cli(context: click.Context, debug: bool) -> None:
 @posts_option
 @out_option
 @config_option
-@click.option("--limit", type=click.IntRange(min=1), help="Entries per feed.  [default: feed_limit in the config, 20]")
-@click.option("--ping", is_flag=True, help="After writing, notify the WebSub hub set as `hub` in the config.")
-@click.option("--allow-empty", is_flag=True,
-              help="Publish empty feeds when no post is published, over feeds that show posts.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Entries per feed.  [default: feed_limit in the config, 20]",
+)
+@click.option(
+    "--ping", is_flag=True, help="After writing, notify the WebSub hub set as `hub` in the config."
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Publish empty feeds when no post is published, over feeds that show posts.",
+)
 @quiet_option
 @_reports_errors
-def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, limit: int | None, ping: bool,
-          allow_empty: bool, quiet: bool) -> None:
+def build(
+    posts_dir: Path | None,
+    out_dir: Path | None,
+    config: Path | None,
+    limit: int | None,
+    ping: bool,
+    allow_empty: bool,
+    quiet: bool,
+) -> None:
     """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
 
     Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
@@ -173,10 +203,12 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
     """
     site = _load_site(config)
     if ping and not site.hub:
-        raise FeedtoolError("--ping needs a hub: set hub = \"https://...\" in feedtool.toml")
+        raise FeedtoolError('--ping needs a hub: set hub = "https://..." in feedtool.toml')
     out = out_dir or site.out
     if out.resolve() == (posts_dir or site.posts).resolve():
-        raise FeedtoolError(f"--out {out} is the posts folder: the feeds would be written among the posts")
+        raise FeedtoolError(
+            f"--out {out} is the posts folder: the feeds would be written among the posts"
+        )
     # With the posts listed already (as the last build kept them), the helper only imports.
     from .files import KEPT_LISTING, kept_listing
 
@@ -187,12 +219,23 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
         from .validate import display_path
 
         cache = _open_cache(site)
-        if known is None:  # the last build's choice is unlikely to hold: read its entries while the helper lists
+        if (
+            known is None
+        ):  # the last build's choice is unlikely to hold: read its entries while the helper lists
             cache.read_entries()
         progress = _Progress("Reading posts", quiet)
         listing = known or helper.first_result()
-        result = build_feeds(site, now=datetime.now(site.zone), posts_dir=posts_dir, out=out, limit=limit,
-                             cache=cache, progress=progress, helper=helper, listing=listing)
+        result = build_feeds(
+            site,
+            now=datetime.now(site.zone),
+            posts_dir=posts_dir,
+            out=out,
+            limit=limit,
+            cache=cache,
+            progress=progress,
+            helper=helper,
+            listing=listing,
+        )
         _kept_until_exit.extend((listing, result))
         progress.close()
         _save_cache(cache)
@@ -200,7 +243,10 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
             click.echo(diagnostic.text(), err=True)
         if not result.report.ok:
             errors = sum(d.severity == "error" for d in result.report.diagnostics)
-            click.echo(f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+            click.echo(
+                f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.",
+                err=True,
+            )
             sys.exit(1)
         if not result.published:
             _refuse_to_empty(result, out, allow_empty)
@@ -209,18 +255,28 @@ def build(posts_dir: Path | None, out_dir: Path | None, config: Path | None, lim
             count = len(result.published)
             future = f" ({len(result.future)} future-dated left out)" if result.future else ""
             channels = result.channels
-            extra = f" and {channels} tag and category feed{'s' if channels != 1 else ''}" if channels else ""
-            click.echo(f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
-                       f"atom.xml, rss.xml, feed.json{extra}{future}")
+            extra = (
+                f" and {channels} tag and category feed{'s' if channels != 1 else ''}"
+                if channels
+                else ""
+            )
+            click.echo(
+                f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
+                f"atom.xml, rss.xml, feed.json{extra}{future}"
+            )
     if ping:
         from .feeds import FEED_FILES, SITE
         from .websub import ping as ping_hub
 
         # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
-        changed = [SITE.url(site, name) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES]
+        changed = [
+            SITE.url(site, name) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES
+        ]
         ping_hub(site.hub, changed)
         if not quiet:
-            click.echo(f"Pinged {site.hub} for {len(changed)} changed feed{'s' if len(changed) != 1 else ''}.")
+            click.echo(
+                f"Pinged {site.hub} for {len(changed)} changed feed{'s' if len(changed) != 1 else ''}."
+            )
 
 
 def _refuse_to_empty(result, out: Path, allow_empty: bool) -> None:
@@ -230,23 +286,37 @@ def _refuse_to_empty(result, out: Path, allow_empty: bool) -> None:
     from .validate import display_path
 
     total = result.report.checked
-    why = (f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired" if total
-           else "no posts found")
+    why = (
+        f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired"
+        if total
+        else "no posts found"
+    )
     if allow_empty or not shows_entries(out):
         click.echo(f"warning: no posts to publish ({why}): the feeds are empty", err=True)
         return
     stale = len({name.rsplit("/", 1)[0] for name in result.stale})
-    deleted = f" and {stale} tag and category feed{'s' if stale != 1 else ''} deleted" if stale else ""
-    raise InputError(f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and "
-                     f"would be emptied{deleted}; nothing was written "
-                     "(pass --allow-empty to publish empty feeds)")
+    deleted = (
+        f" and {stale} tag and category feed{'s' if stale != 1 else ''} deleted" if stale else ""
+    )
+    raise InputError(
+        f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and "
+        f"would be emptied{deleted}; nothing was written "
+        "(pass --allow-empty to publish empty feeds)"
+    )
 
 
 @cli.command()
 @click.argument("text", nargs=-1)
-@click.option("--tz", help="Time zone (IANA name) for dates without one.  [default: the site's, else Asia/Shanghai]")
-@click.option("--now", "now_text", metavar="DATETIME",
-              help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]")
+@click.option(
+    "--tz",
+    help="Time zone (IANA name) for dates without one.  [default: the site's, else Asia/Shanghai]",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATETIME",
+    help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]",
+)
 @_reports_errors
 def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
     """Parse dates with feedtool's date grammar and print them in RFC 3339.
@@ -293,16 +363,32 @@ def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True, help="text: path:line:col lines and a count; json: an array; github: Actions annotations.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines and a count; json: an array; github: Actions annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @quiet_option
-@click.option("--fix", "apply_fixes", is_flag=True,
-              help="Rewrite what needs no guessing (dates to RFC 3339, a single tag string to a list); "
-                   "files with other errors are left alone.")
+@click.option(
+    "--fix",
+    "apply_fixes",
+    is_flag=True,
+    help="Rewrite what needs no guessing (dates to RFC 3339, a single tag string to a list); "
+    "files with other errors are left alone.",
+)
 @_reports_errors
-def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, strict: bool, quiet: bool,
-             apply_fixes: bool) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    config: Path | None,
+    output_format: str,
+    strict: bool,
+    quiet: bool,
+    apply_fixes: bool,
+) -> None:
     """Check posts and report every problem as path:line:col: severity CODE message.
 
     PATHS are post files or folders (default: the configured posts folder). Prints one line
@@ -337,11 +423,16 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
         for fixed in repaired:
             write_file(Path(fixed.path), fixed.data, staging)
             for f in fixed.fixes:
-                click.echo(f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True)
+                click.echo(
+                    f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True
+                )
         if repaired:
             count = sum(len(f.fixes) for f in repaired)
-            click.echo(f"Fixed {count} problem{'s' if count != 1 else ''} in {len(repaired)} "
-                       f"file{'s' if len(repaired) != 1 else ''}.", err=True)
+            click.echo(
+                f"Fixed {count} problem{'s' if count != 1 else ''} in {len(repaired)} "
+                f"file{'s' if len(repaired) != 1 else ''}.",
+                err=True,
+            )
             report = check(files, site, now=now, cache=cache)
     _save_cache(cache)
     if output_format == "json":
@@ -352,44 +443,101 @@ def validate(paths: tuple[Path, ...], config: Path | None, output_format: str, s
                 click.echo(d.github())
             else:
                 colour = "red" if d.severity == "error" else "yellow"
-                click.echo(f"{click.style(d.path, bold=True)}:{d.line}:{d.column}: "
-                           f"{click.style(d.severity, fg=colour)} {d.code} {d.message}")
+                click.echo(
+                    f"{click.style(d.path, bold=True)}:{d.line}:{d.column}: "
+                    f"{click.style(d.severity, fg=colour)} {d.code} {d.message}"
+                )
         if not quiet:
-            click.echo(diag.summary_line(report.diagnostics, report.checked), err=output_format == "github")
+            click.echo(
+                diag.summary_line(report.diagnostics, report.checked), err=output_format == "github"
+            )
     failing = not report.ok or (strict and report.diagnostics)
     sys.exit(1 if failing else 0)
 
 
 @cli.command()
-@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2025-W34 (Monday 00:00 to Sunday 24:00 in the site zone).")
-@click.option("--last-week", is_flag=True, help="The last complete week before today (for a Monday cron job).")
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="An ISO week, e.g. 2025-W34 (Monday 00:00 to Sunday 24:00 in the site zone).",
+)
+@click.option(
+    "--last-week", is_flag=True, help="The last complete week before today (for a Monday cron job)."
+)
 @click.option("--latest", is_flag=True, help="The newest week that has posts.  [the default]")
-@click.option("--since", metavar="DATE", help="Start of a custom range (with --until), e.g. 2025-08-18.")
+@click.option(
+    "--since", metavar="DATE", help="Start of a custom range (with --until), e.g. 2025-08-18."
+)
 @click.option("--until", metavar="DATE", help="End of a custom range, inclusive.")
 @posts_option
 @out_option
 @config_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]")
-@click.option("--send", is_flag=True, help="Send the digest by SMTP to --to / --to-file, else to the "
-              "confirmed subscribers (each address once, ever; never to an unsubscribed one).")
-@click.option("--to", "to_addresses", multiple=True, metavar="ADDR", help="A recipient (repeatable).")
-@click.option("--to-file", "to_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="A file of recipients, one per line (# comments allowed).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), help="At most N posts.  [default: [digest] limit, 20]"
+)
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Send the digest by SMTP to --to / --to-file, else to the "
+    "confirmed subscribers (each address once, ever; never to an unsubscribed one).",
+)
+@click.option(
+    "--to", "to_addresses", multiple=True, metavar="ADDR", help="A recipient (repeatable)."
+)
+@click.option(
+    "--to-file",
+    "to_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of recipients, one per line (# comments allowed).",
+)
 @click.option("--smtp-host", help="SMTP server.  [default: [smtp] host, localhost]")
-@click.option("--smtp-port", type=click.IntRange(1, 65535), help="SMTP port.  [default: 587, 465 for ssl, 25 for none]")
-@click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]),
-              help="starttls (default), ssl, or none (only for a relay on localhost).")
+@click.option(
+    "--smtp-port",
+    type=click.IntRange(1, 65535),
+    help="SMTP port.  [default: 587, 465 for ssl, 25 for none]",
+)
+@click.option(
+    "--smtp-security",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    help="starttls (default), ssl, or none (only for a relay on localhost).",
+)
 @click.option("--dry-run", is_flag=True, help="With --send: show who would get it, send nothing.")
-@click.option("--allow-no-unsubscribe", is_flag=True,
-              help="With --send: send although [digest] has no unsubscribe_url or unsubscribe_mailto "
-                   "(a private list of friends).")
-@click.option("--test", "test_address", metavar="ADDR",
-              help="Send one copy marked 【测试】 to ADDR, outside the ledger and the subscriber checks.")
+@click.option(
+    "--allow-no-unsubscribe",
+    is_flag=True,
+    help="With --send: send although [digest] has no unsubscribe_url or unsubscribe_mailto "
+    "(a private list of friends).",
+)
+@click.option(
+    "--test",
+    "test_address",
+    metavar="ADDR",
+    help="Send one copy marked 【测试】 to ADDR, outside the ledger and the subscriber checks.",
+)
 @quiet_option
 @_reports_errors
-def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, limit, send, to_addresses,
-           to_files, smtp_host, smtp_port, smtp_security, dry_run, allow_no_unsubscribe, test_address,
-           quiet) -> None:
+def digest(
+    week,
+    last_week,
+    latest,
+    since,
+    until,
+    posts_dir,
+    out_dir,
+    config,
+    limit,
+    send,
+    to_addresses,
+    to_files,
+    smtp_host,
+    smtp_port,
+    smtp_security,
+    dry_run,
+    allow_no_unsubscribe,
+    test_address,
+    quiet,
+) -> None:
     """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
 
     The window is one of --week, --last-week, --latest (default) or --since/--until.
@@ -407,14 +555,24 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
       feedtool digest --week 2025-W34
       feedtool digest --last-week --send --to-file subscribers.txt
     """
-    chosen = [flag for flag, on in (("--week", week), ("--last-week", last_week), ("--latest", latest),
-                                    ("--since/--until", since or until)) if on]
+    chosen = [
+        flag
+        for flag, on in (
+            ("--week", week),
+            ("--last-week", last_week),
+            ("--latest", latest),
+            ("--since/--until", since or until),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
     if bool(since) != bool(until):
         raise click.UsageError("--since and --until go together")
     if (to_addresses or to_files or dry_run or allow_no_unsubscribe) and not send:
-        raise click.UsageError("--to, --to-file, --dry-run and --allow-no-unsubscribe go with --send")
+        raise click.UsageError(
+            "--to, --to-file, --dry-run and --allow-no-unsubscribe go with --send"
+        )
     if send and test_address:
         raise click.UsageError("choose one of --send and --test")
     site = _load_site(config)
@@ -433,7 +591,9 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         cache.read_entries()  # while the helper lists the posts
         progress = _Progress("Reading posts", quiet)
         listing = helper.first_result()
-        report = read_posts(site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing)
+        report = read_posts(
+            site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing
+        )
         _kept_until_exit.extend((listing, report))
         progress.close()
         for d in report.diagnostics:
@@ -447,8 +607,10 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             window = dg.last_week(now, site)
         elif since:
             try:
-                start, end = (parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
-                              for text in (since, until))
+                start, end = (
+                    parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
+                    for text in (since, until)
+                )
             except DateError as exc:
                 raise click.BadParameter(str(exc), param_hint="--since/--until") from None
             window = dg.date_range(start, end, site)
@@ -459,7 +621,9 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
                 return
         chosen_posts = dg.select(report.posts, window, now)[: limit or site.digest.limit]
         if not chosen_posts:
-            click.echo(f"No posts in {window.name} ({window.label}); nothing written, nothing sent.")
+            click.echo(
+                f"No posts in {window.name} ({window.label}); nothing written, nothing sent."
+            )
             return
         found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
         for d in found:
@@ -475,9 +639,17 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
             from .config import address_of
 
             if test_address and address_of(test_address) is None:
-                raise click.BadParameter(f"not an email address: {test_address!r}", param_hint="--test")
-            recipients = _recipients(site, to_addresses, to_files) if send else [address_of(test_address)]
-            key = tokens.secret(site.subscribe.key_file) if site.subscribe.url and not dry_run else None
+                raise click.BadParameter(
+                    f"not an email address: {test_address!r}", param_hint="--test"
+                )
+            recipients = (
+                _recipients(site, to_addresses, to_files) if send else [address_of(test_address)]
+            )
+            key = (
+                tokens.secret(site.subscribe.key_file)
+                if site.subscribe.url and not dry_run
+                else None
+            )
             server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
             server.check()
 
@@ -487,23 +659,31 @@ def digest(week, last_week, latest, since, until, posts_dir, out_dir, config, li
         # temporary files stay in the cache folder: nothing of them is ever published.
         held = lock(site.cache / "digest-archive.lock", wait=True)
         try:
-            letter, files, notes = rendered_by(helper, dg.make, chosen_posts, site, report, cache,
-                                               window, now, out)
+            letter, files, notes = rendered_by(
+                helper, dg.make, chosen_posts, site, report, cache, window, now, out
+            )
             _save_cache(cache)
             for note in notes:
-                click.echo(f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True)
+                click.echo(
+                    f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True
+                )
             write_files(out, files, staging=_staging(site))
         finally:
             if held is not None:
                 held.close()
     count = len(letter.items)
     if letter.shortened_to:  # said even when quiet: the reader gets less than the posts hold
-        click.echo(f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML "
-                   f"under {dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer "
-                   "posts", err=True)
+        click.echo(
+            f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML "
+            f"under {dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer "
+            "posts",
+            err=True,
+        )
     if not quiet:
-        click.echo(f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
-                   f"({count} post{'s' if count != 1 else ''}: {letter.subject})")
+        click.echo(
+            f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
+            f"({count} post{'s' if count != 1 else ''}: {letter.subject})"
+        )
     if test_address:
         _send_test(site, letter, recipients[0], server, key, quiet)
     if send:
@@ -520,7 +700,8 @@ def _require_unsubscribe(site, config: Path | None) -> None:
             f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
             "or set [subscribe] url for feedtool serve's one-click links, "
             "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
-            "neither.)")
+            "neither.)"
+        )
 
 
 # The share of the posts the helper stats; this process stats the rest once it has loaded the
@@ -569,8 +750,11 @@ def _default_site():
     """The default settings, for `validate` where there is no site to read them from (said once)."""
     from .config import loads
 
-    click.echo(f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking "
-               "the posts with the default settings (time zone Asia/Shanghai)", err=True)
+    click.echo(
+        f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking "
+        "the posts with the default settings (time zone Asia/Shanghai)",
+        err=True,
+    )
     return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
 
 
@@ -633,8 +817,10 @@ def _recipients(site, addresses: tuple[str, ...], files: tuple[Path, ...]) -> li
     else:
         recipients = [s.address for s in store.all("confirmed")] if store else []
         if not recipients:
-            raise click.UsageError(f"--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
-                                   f"{site.subscribe.database}")
+            raise click.UsageError(
+                f"--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
+                f"{site.subscribe.database}"
+            )
     suppressed = store.suppressed(recipients) if store else set()
     for address in recipients:
         if address.lower() in suppressed:
@@ -654,7 +840,9 @@ def _unsubscribe_links(site, key: str | None, recipients: list[str]) -> dict[str
     works and its unsubscribe holds for every later list."""
     if key is None:
         return {}
-    refs = _store(site).refs(recipients, "digest --send --to", "sent a digest with --to or --to-file")
+    refs = _store(site).refs(
+        recipients, "digest --send --to", "sent a digest with --to or --to-file"
+    )
     return {address: _unsubscribe_link(site, key, ref) for address, ref in refs.items()}
 
 
@@ -668,8 +856,13 @@ def _send_test(site, letter, address: str, server, key: str | None, quiet: bool)
     store = _store(site, create=False) if key else None
     known = store.get(address) if store else None
     test = dataclasses.replace(letter, subject=f"【测试】{letter.subject}")
-    message = dg.message(site, test, date=datetime.now(site.zone), recipient=address,
-                         unsubscribe=_unsubscribe_link(site, key, known.ref) if key and known else None)
+    message = dg.message(
+        site,
+        test,
+        date=datetime.now(site.zone),
+        recipient=address,
+        unsubscribe=_unsubscribe_link(site, key, known.ref) if key and known else None,
+    )
     del message["Message-ID"]  # the real copy's id would make mail clients drop the real copy later
     message["Message-ID"] = make_msgid(domain=site.domain)
     problem = send_one(server, message)
@@ -679,7 +872,9 @@ def _send_test(site, letter, address: str, server, key: str | None, quiet: bool)
         click.echo(f"Sent a test copy of {letter.name} to {address} (not in the ledger).")
 
 
-def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: bool, key: str | None) -> None:
+def _send(
+    site, letter, recipients: list[str], server, dry_run: bool, quiet: bool, key: str | None
+) -> None:
     from . import digest as dg
     from .send import Ledger, deliver
     from .validate import display_path
@@ -690,15 +885,22 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: boo
         already = set(done)  # not a list lookup per address: quadratic in a long list
         for address in recipients:
             click.echo(f"{'already sent' if address in already else 'would send'}\t{address}")
-        click.echo(f"Dry run: {len(pending)} of {len(recipients)} would get {letter.name} via "
-                   f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent.")
+        click.echo(
+            f"Dry run: {len(pending)} of {len(recipients)} would get {letter.name} via "
+            f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent."
+        )
         return
 
     links = _unsubscribe_links(site, key, recipients)
 
     def build(recipient: str):
-        return dg.message(site, letter, date=datetime.now(site.zone), recipient=recipient,
-                          unsubscribe=links.get(recipient))
+        return dg.message(
+            site,
+            letter,
+            date=datetime.now(site.zone),
+            recipient=recipient,
+            unsubscribe=links.get(recipient),
+        )
 
     step = max(1, min(100, len(recipients) // 20))
 
@@ -706,20 +908,39 @@ def _send(site, letter, recipients: list[str], server, dry_run: bool, quiet: boo
         if done % step == 0 or done == total:
             click.echo(f"sending {letter.name}: {done}/{total}", err=True)
 
-    outcome = deliver(letter.name, recipients, build, server, ledger,
-                      progress=progress if len(recipients) > 1 and not quiet else None)
+    outcome = deliver(
+        letter.name,
+        recipients,
+        build,
+        server,
+        ledger,
+        progress=progress if len(recipients) > 1 and not quiet else None,
+    )
     if not quiet:
-        click.echo(f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
-                   + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
-                   + (f"; {len(outcome.failed) + len(outcome.deferred)} not sent" if outcome.failed or outcome.deferred
-                      else "")
-                   + (f"; {len(outcome.uncertain)} unconfirmed" if outcome.uncertain else "") + ".")
+        click.echo(
+            f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
+            + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
+            + (
+                f"; {len(outcome.failed) + len(outcome.deferred)} not sent"
+                if outcome.failed or outcome.deferred
+                else ""
+            )
+            + (f"; {len(outcome.uncertain)} unconfirmed" if outcome.uncertain else "")
+            + "."
+        )
     for address, reason in {**outcome.failed, **outcome.deferred}.items():
-        kind = "failed" if address in outcome.failed else "not sent (temporary failure; run again later)"
+        kind = (
+            "failed"
+            if address in outcome.failed
+            else "not sent (temporary failure; run again later)"
+        )
         click.echo(f"{kind}\t{address}\t{reason}", err=True)
     for address, reason in outcome.uncertain.items():
-        click.echo(f"unconfirmed (not sent again; to resend, delete its line from {display_path(ledger.path)})"
-                   f"\t{address}\t{reason}", err=True)
+        click.echo(
+            f"unconfirmed (not sent again; to resend, delete its line from {display_path(ledger.path)})"
+            f"\t{address}\t{reason}",
+            err=True,
+        )
     if not outcome.ok:
         sys.exit(1)
 
@@ -742,14 +963,21 @@ def subscribers() -> None:
     """
 
 
-_format_option = click.option("--format", "output_format", type=click.Choice(["text", "json"]),
-                              default="text", show_default=True)
+_format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 
 
 @subscribers.command(name="list")
 @config_option
-@click.option("--status", help="Only addresses with this status (pending, confirmed, unsubscribed, bounced, "
-              "complained).")
+@click.option(
+    "--status",
+    help="Only addresses with this status (pending, confirmed, unsubscribed, bounced, complained).",
+)
 @_format_option
 @_reports_errors
 def list_subscribers(config: Path | None, status: str | None, output_format: str) -> None:
@@ -759,13 +987,20 @@ def list_subscribers(config: Path | None, status: str | None, output_format: str
     from .subscribers import STATUSES  # not at the top: only these commands need the store
 
     if status is not None and status not in STATUSES:
-        raise click.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
+        raise click.BadParameter(
+            f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status"
+        )
     store = _store(_load_site(config), create=False)
     found = store.all(status) if store else []
     counts = store.counts() if store else dict.fromkeys(STATUSES, 0)
     if output_format == "json":
-        click.echo(json.dumps({"subscribers": [s.as_dict() for s in found], "counts": counts},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"subscribers": [s.as_dict() for s in found], "counts": counts},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for s in found:
         click.echo(f"{s.address}\t{s.status}\t{s.changed_at}\t{s.changed_by}\t{s.source}")
@@ -775,7 +1010,9 @@ def list_subscribers(config: Path | None, status: str | None, output_format: str
 @subscribers.command(name="add")
 @click.argument("addresses", nargs=-1, required=True)
 @config_option
-@click.option("--source", default="feedtool subscribers add", show_default=True, help="Where they came from.")
+@click.option(
+    "--source", default="feedtool subscribers add", show_default=True, help="Where they came from."
+)
 @_reports_errors
 def add_subscribers(addresses: tuple[str, ...], config: Path | None, source: str) -> None:
     """Add addresses as confirmed (you vouch that they opted in). Known ones keep their status:
@@ -810,29 +1047,44 @@ def remove_subscribers(addresses: tuple[str, ...], config: Path | None) -> None:
 @subscribers.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @config_option
-@click.option("--confirmed", is_flag=True, help="Required: the addresses already opted in elsewhere.")
-@click.option("--source", help="Where they came from (e.g. 'Mailchimp export 2025-08').  [default: FILE]")
+@click.option(
+    "--confirmed", is_flag=True, help="Required: the addresses already opted in elsewhere."
+)
+@click.option(
+    "--source", help="Where they came from (e.g. 'Mailchimp export 2025-08').  [default: FILE]"
+)
 @_reports_errors
-def import_subscribers(file: Path, config: Path | None, confirmed: bool, source: str | None) -> None:
+def import_subscribers(
+    file: Path, config: Path | None, confirmed: bool, source: str | None
+) -> None:
     """Import an opted-in list (one address a line, # comments) as confirmed. Addresses already
     in the store keep their status; unsubscribed ones stay unsubscribed."""
     from .send import read_recipients
 
     if not confirmed:
-        raise click.UsageError("import only takes addresses that opted in already: pass --confirmed "
-                               "(new sign-ups go through `feedtool serve`, which asks them to confirm)")
+        raise click.UsageError(
+            "import only takes addresses that opted in already: pass --confirmed "
+            "(new sign-ups go through `feedtool serve`, which asks them to confirm)"
+        )
     addresses = read_recipients((), (file,))  # all checked before any is added
     store = _store(_load_site(config))
     how = f"imported from {file.name}"
     added = sum(store.add(address, "confirmed", source or str(file), how) for address in addresses)
-    click.echo(f"Imported {added} new address{'es' if added != 1 else ''} as confirmed; "
-               f"{len(addresses) - added} already known kept their status.")
+    click.echo(
+        f"Imported {added} new address{'es' if added != 1 else ''} as confirmed; "
+        f"{len(addresses) - added} already known kept their status."
+    )
 
 
 @subscribers.command(name="export")
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+)
 @_reports_errors
 def export_subscribers(config: Path | None, output_format: str) -> None:
     """Print every address with its status and history (CSV or JSON), for a backup or a move."""
@@ -857,15 +1109,22 @@ _EXPORT_FIELDS = ("address", "status", "source", "created_at", "changed_at", "ch
 
 def _service_url(site) -> str:
     if not site.subscribe.url:
-        raise FeedtoolError("[subscribe] url is not set: give the address where `feedtool serve` is reached, "
-                            "e.g. url = \"https://news.example.com\"")
+        raise FeedtoolError(
+            "[subscribe] url is not set: give the address where `feedtool serve` is reached, "
+            'e.g. url = "https://news.example.com"'
+        )
     return site.subscribe.url
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
-              help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on.",
+)
 @config_option
 @_reports_errors
 def serve(host: str, port: int, config: Path | None) -> None:
@@ -903,8 +1162,13 @@ def snippet(config: Path | None) -> None:
 
 @cli.command(name="import")
 @click.argument("source")
-@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=Path("posts"), show_default=True,
-              help="Folder for the new posts (created if missing).")
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("posts"),
+    show_default=True,
+    help="Folder for the new posts (created if missing).",
+)
 @click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
 @_reports_errors
 def import_posts(source: str, into: Path, dry_run: bool) -> None:
@@ -931,20 +1195,34 @@ def import_posts(source: str, into: Path, dry_run: bool) -> None:
     if not dry_run and report.posts:
         create_files(into, report.files)  # never over a post, even one written meanwhile
     folder = display_path(into)
-    lines = [(post.entry.position, f"{'would write' if dry_run else 'wrote'} {folder}/{post.name}: "
-                                   f"{post.entry.title} ({post.entry.date})" + "".join(f"; {n}" for n in post.notes))
-             for post in report.posts]
-    lines += [(skipped.entry.position, f"skipped {skipped.label}: {skipped.reason}") for skipped in report.skipped]
+    lines = [
+        (
+            post.entry.position,
+            f"{'would write' if dry_run else 'wrote'} {folder}/{post.name}: "
+            f"{post.entry.title} ({post.entry.date})" + "".join(f"; {n}" for n in post.notes),
+        )
+        for post in report.posts
+    ]
+    lines += [
+        (skipped.entry.position, f"skipped {skipped.label}: {skipped.reason}")
+        for skipped in report.skipped
+    ]
     for _, line in sorted(lines):  # in the source's order
         click.echo(line)
     count = len(report.posts)
-    summary = f"{count} post{'s' if count != 1 else ''} into {folder}/ ({len(report.skipped)} skipped)"
-    click.echo(f"Dry run: would import {summary}; nothing written." if dry_run else f"Imported {summary}.")
+    summary = (
+        f"{count} post{'s' if count != 1 else ''} into {folder}/ ({len(report.skipped)} skipped)"
+    )
+    click.echo(
+        f"Dry run: would import {summary}; nothing written." if dry_run else f"Imported {summary}."
+    )
 
 
 @cli.command()
 @click.option("--title", help="The site's title (plain posts/ folders).")
-@click.option("--base-url", help="The site's public address, e.g. https://example.com (plain posts/ folders).")
+@click.option(
+    "--base-url", help="The site's public address, e.g. https://example.com (plain posts/ folders)."
+)
 @_reports_errors
 def init(title: str | None, base_url: str | None) -> None:
     """Write a commented feedtool.toml for the blog in this folder.
@@ -960,20 +1238,31 @@ def init(title: str | None, base_url: str | None) -> None:
     from .output import create_files, ignore_in_git
 
     if DEFAULT_CONFIG.exists():
-        raise FeedtoolError(f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again")
+        raise FeedtoolError(
+            f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
+        )
     folder = Path.cwd()
     kind = sources.detect(folder)
     if kind == "plain":
         interactive = sys.stdin.isatty()
-        title = title or (click.prompt("Site title", default="我的博客") if interactive else "我的博客")
-        base_url = base_url or (click.prompt("Site address", default="https://example.com") if interactive
-                                else "https://example.com")
+        title = title or (
+            click.prompt("Site title", default="我的博客") if interactive else "我的博客"
+        )
+        base_url = base_url or (
+            click.prompt("Site address", default="https://example.com")
+            if interactive
+            else "https://example.com"
+        )
     text = config_module.template(folder, kind, title=title, base_url=base_url)
     site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
     create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
     click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog:")
-    for label, value in (("title", site.title), ("base URL", site.base_url), ("time zone", site.timezone),
-                         ("permalink", site.permalink)):
+    for label, value in (
+        ("title", site.title),
+        ("base URL", site.base_url),
+        ("time zone", site.timezone),
+        ("permalink", site.permalink),
+    ):
         click.echo(f"  {label + ':':<11}{value}")
     # The cache and the subscriber ledger are this machine's, never the repository's.
     private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]

@@ -25,14 +25,41 @@ from .errors import ConfigError
 from .files import read_regular_file
 
 DEFAULT_PERMALINK = "{base_url}/posts/{slug}/"
-PERMALINK_FIELDS = ("base_url", "slug", "title", "year", "month", "day", "i_month", "i_day", "short_year",
-                    "categories", "hour", "minute", "second", "y_day", "monthname", "short_month",
-                    "long_month", "w_year", "week", "w_day", "short_day", "long_day", "path", "section",
-                    "sections", "filename", "slug_or_title", "category")
+PERMALINK_FIELDS = (
+    "base_url",
+    "slug",
+    "title",
+    "year",
+    "month",
+    "day",
+    "i_month",
+    "i_day",
+    "short_year",
+    "categories",
+    "hour",
+    "minute",
+    "second",
+    "y_day",
+    "monthname",
+    "short_month",
+    "long_month",
+    "w_year",
+    "week",
+    "w_day",
+    "short_day",
+    "long_day",
+    "path",
+    "section",
+    "sections",
+    "filename",
+    "slug_or_title",
+    "category",
+)
 # Fields whose value depends on the post's file or front matter, or on its generator's spelling
 # (`sources.url_fields`); `front.KEY` ones too.
-OWN_FIELDS = frozenset(("path", "section", "sections", "filename", "slug_or_title", "category", "slug",
-                        "title"))
+OWN_FIELDS = frozenset(
+    ("path", "section", "sections", "filename", "slug_or_title", "category", "slug", "title")
+)
 # Fields that tell one post from another (a pattern needs one); `front.KEY`, a front matter value, too.
 _POST_FIELDS = frozenset(("slug", "title", "filename", "slug_or_title"))
 SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
@@ -123,7 +150,9 @@ class Site:
     subscribe: Subscribe = Subscribe()
     validate: Validate = Validate()
     # Warnings about settings feedtool chose (not a key of feedtool.toml).
-    notes: tuple[str, ...] = field(default=(), compare=False, repr=False, metadata={"internal": True})
+    notes: tuple[str, ...] = field(
+        default=(), compare=False, repr=False, metadata={"internal": True}
+    )
     # What the blog's generator decides (sources.Blog.rules): posts its plugins keep private,
     # whether future-dated posts are published.
     private_keys: tuple[str, ...] = field(default=(), metadata={"internal": True})
@@ -143,9 +172,15 @@ class Site:
         host = ascii_host(urlsplit(self.base_url).hostname or "")
         return host if _DOMAIN.fullmatch(host) else "localhost"
 
-    def permalink_for(self, slug: str, date: datetime | None, categories: tuple[str, ...] = (),
-                      title: str = "", pattern: str | None = None,
-                      fields: dict[str, str] | None = None) -> str:
+    def permalink_for(
+        self,
+        slug: str,
+        date: datetime | None,
+        categories: tuple[str, ...] = (),
+        title: str = "",
+        pattern: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> str:
         """The public URL of a post, from the configured pattern or the post's own (Jekyll's empty
         {categories} leaves no double slash; {title} is the title as Hugo urlizes it). `fields`:
         the values of the other fields (`sources.url_fields`), which win."""
@@ -157,12 +192,18 @@ class Site:
         if "categories" in used:
             values["categories"] = "/".join(quote(c.lower(), safe="") for c in categories)
         if used & _DATE_FIELDS:
-            local = date.astimezone(ZoneInfo(self.url_timezone) if self.url_timezone else self.zone) if date else None
+            local = (
+                date.astimezone(ZoneInfo(self.url_timezone) if self.url_timezone else self.zone)
+                if date
+                else None
+            )
             values.update(_date_fields(local) if local else dict.fromkeys(_DATE_FIELDS, ""))
         if fields:
             values.update(fields)
-        url = "".join(text + (values.get(field, "") if field is not None else "")
-                      for text, field in _pattern_parts(pattern))
+        url = "".join(
+            text + (values.get(field, "") if field is not None else "")
+            for text, field in _pattern_parts(pattern)
+        )
         scheme, rest = url.split("://", 1) if "://" in url else ("", url)
         if "//" in rest:
             rest = re.sub(r"/{2,}", "/", rest)
@@ -186,11 +227,42 @@ def ascii_host(host: str) -> str:
         return ""
 
 
-_DATE_FIELDS = frozenset(("year", "month", "day", "i_month", "i_day", "short_year", "hour", "minute",
-                          "second", "y_day", "monthname", "short_month", "long_month", "w_year", "week", "w_day",
-                          "short_day", "long_day"))
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_DATE_FIELDS = frozenset(
+    (
+        "year",
+        "month",
+        "day",
+        "i_month",
+        "i_day",
+        "short_year",
+        "hour",
+        "minute",
+        "second",
+        "y_day",
+        "monthname",
+        "short_month",
+        "long_month",
+        "w_year",
+        "week",
+        "w_day",
+        "short_day",
+        "long_day",
+    )
+)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -199,13 +271,35 @@ def _date_fields(local: datetime) -> dict[str, str]:
     strftime and Hugo's month names)."""
     w_year, week, w_day = local.isocalendar()
     month, day = _MONTHS[local.month - 1], _DAYS[local.weekday()]
-    return {"year": f"{local.year:04d}", "month": f"{local.month:02d}", "day": f"{local.day:02d}",
-            "i_month": str(local.month), "i_day": str(local.day), "short_year": f"{local.year % 100:02d}",
-            "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
-            "y_day": f"{local.timetuple().tm_yday:03d}", "monthname": month.lower(), "short_month": month[:3],
-            "long_month": month, "w_year": f"{w_year:04d}", "week": f"{week:02d}", "w_day": str(w_day),
-            "short_day": day[:3], "long_day": day}
-_SECTIONS = {"digest": Digest, "smtp": Smtp, "tag_feeds": TagFeeds, "subscribe": Subscribe, "validate": Validate}
+    return {
+        "year": f"{local.year:04d}",
+        "month": f"{local.month:02d}",
+        "day": f"{local.day:02d}",
+        "i_month": str(local.month),
+        "i_day": str(local.day),
+        "short_year": f"{local.year % 100:02d}",
+        "hour": f"{local.hour:02d}",
+        "minute": f"{local.minute:02d}",
+        "second": f"{local.second:02d}",
+        "y_day": f"{local.timetuple().tm_yday:03d}",
+        "monthname": month.lower(),
+        "short_month": month[:3],
+        "long_month": month,
+        "w_year": f"{w_year:04d}",
+        "week": f"{week:02d}",
+        "w_day": str(w_day),
+        "short_day": day[:3],
+        "long_day": day,
+    }
+
+
+_SECTIONS = {
+    "digest": Digest,
+    "smtp": Smtp,
+    "tag_feeds": TagFeeds,
+    "subscribe": Subscribe,
+    "validate": Validate,
+}
 _CODE = re.compile(r"FT\d{3}")
 _REQUIRED = ("title", "base_url")
 MAX_SECONDS = 7 * 24 * 3600
@@ -224,9 +318,13 @@ def load(path: str | Path | None, folder: Path | None = None) -> Site:
         return loads("", source="(no feedtool.toml)", base_dir=(folder or Path.cwd()).absolute())
     path = Path(path)
     try:
-        text = read_regular_file(path, follow_symlinks=True).decode("utf-8-sig")  # Notepad saves a BOM
+        text = read_regular_file(path, follow_symlinks=True).decode(
+            "utf-8-sig"
+        )  # Notepad saves a BOM
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (create one with `feedtool init`)") from None
+        raise ConfigError(
+            f"{path}: config file not found (create one with `feedtool init`)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -245,8 +343,10 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         raise ConfigError(f"{source}: cannot read a value: {exc}") from None
     kind = data.get("source", "auto")
     if kind not in ("auto", *sources.KINDS):
-        raise ConfigError(f"{_Locator(text, source)('source', '')}: source: expected one of auto, "
-                          f"{', '.join(sources.KINDS)}, got {kind!r}")
+        raise ConfigError(
+            f"{_Locator(text, source)('source', '')}: source: expected one of auto, "
+            f"{', '.join(sources.KINDS)}, got {kind!r}"
+        )
     blog = sources.Blog("plain")
     if base_dir is not None:
         blog = sources.read_blog(base_dir, sources.detect(base_dir) if kind == "auto" else kind)
@@ -257,37 +357,60 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         data["source"] = "plain"
     from_blog = {k: v for k, v in blog.settings.items() if k not in data}
     if from_blog:  # checked first, so that an error names the blog's own config file, line and key
-        where = _Locator(sources.config_text(blog.config_file), str(blog.config_file or source), blog.names, ":=")
+        where = _Locator(
+            sources.config_text(blog.config_file), str(blog.config_file or source), blog.names, ":="
+        )
         _build(Site, {"title": "t", "base_url": "https://x", **from_blog}, where, "")
     data = {**from_blog, **data}
     for key in _REQUIRED:
         if key not in data:
-            hint = {"hugo": " (or set it in hugo.toml)", "hexo": " (or set it in _config.yml)",
-                    "jekyll": " (or set it in _config.yml)"}.get(blog.kind, "")
+            hint = {
+                "hugo": " (or set it in hugo.toml)",
+                "hexo": " (or set it in _config.yml)",
+                "jekyll": " (or set it in _config.yml)",
+            }.get(blog.kind, "")
             raise ConfigError(f"{source}: missing required key '{key}'{hint}")
     site = _build(Site, data, _Locator(text, source), "")
     site = dataclasses.replace(site, **blog.rules)
     if blog.zone_note and "timezone" in from_blog:
         site = dataclasses.replace(site, notes=(blog.zone_note,))
-    if base_dir is not None:  # relative paths are relative to the config file, not the working folder
+    if (
+        base_dir is not None
+    ):  # relative paths are relative to the config file, not the working folder
         digest = dataclasses.replace(site.digest, ledger=base_dir / site.digest.ledger)
-        subscribe = dataclasses.replace(site.subscribe, database=base_dir / site.subscribe.database,
-                                        key_file=base_dir / site.subscribe.key_file)
-        site = dataclasses.replace(site, posts=base_dir / site.posts, out=base_dir / site.out,
-                                   cache=base_dir / site.cache, digest=digest, subscribe=subscribe)
+        subscribe = dataclasses.replace(
+            site.subscribe,
+            database=base_dir / site.subscribe.database,
+            key_file=base_dir / site.subscribe.key_file,
+        )
+        site = dataclasses.replace(
+            site,
+            posts=base_dir / site.posts,
+            out=base_dir / site.out,
+            cache=base_dir / site.cache,
+            digest=digest,
+            subscribe=subscribe,
+        )
     # The output folder is published: the subscriber ledger and the cache must never be in it.
     out = site.out.absolute()
     # (Nested either way is left alone: posts = "." holds public/, and a Jekyll site's feeds may
     # go into its source folder, which does not publish _posts as they are.)
     if out.resolve() == site.posts.resolve():
-        raise ConfigError(f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
-                          "among the posts; give them a folder of their own")
-    for key, path in (("digest.ledger", site.digest.ledger), ("cache", site.cache),
-                      ("subscribe.database", site.subscribe.database),
-                      ("subscribe.key_file", site.subscribe.key_file)):
+        raise ConfigError(
+            f"{source}: out and posts are the same folder ({site.out}): the feeds would be written "
+            "among the posts; give them a folder of their own"
+        )
+    for key, path in (
+        ("digest.ledger", site.digest.ledger),
+        ("cache", site.cache),
+        ("subscribe.database", site.subscribe.database),
+        ("subscribe.key_file", site.subscribe.key_file),
+    ):
         if out == path.absolute() or out in path.absolute().parents:
-            raise ConfigError(f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
-                              "published; put it outside (the default is beside feedtool.toml)")
+            raise ConfigError(
+                f"{source}: {key} ({path}) is inside the output folder {site.out}, which is "
+                "published; put it outside (the default is beside feedtool.toml)"
+            )
     return site
 
 
@@ -295,7 +418,9 @@ class _Locator:
     """Finds the line of a key (tomllib gives values, not positions) for error messages. In a
     generator's config, keys go by the generator's `names` (`url` for base_url), set with : or =."""
 
-    def __init__(self, text: str, source: str, names: dict[str, str] | None = None, separators: str = "="):
+    def __init__(
+        self, text: str, source: str, names: dict[str, str] | None = None, separators: str = "="
+    ):
         self.text, self.source, self.names, self.separators = text, source, names or {}, separators
 
     def name(self, key: str) -> str:
@@ -304,15 +429,20 @@ class _Locator:
     def __call__(self, key: str, section: str) -> str:
         start = 0
         if section:
-            header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(section)}[ \t]*\]", self.text, re.MULTILINE)
+            header = re.search(
+                rf"^[ \t]*\[[ \t]*{re.escape(section)}[ \t]*\]", self.text, re.MULTILINE
+            )
             start = header.end() if header else 0
         line = sources.key_line(self.text, self.name(key), self.separators, start)
         return f"{self.source}:{line}" if line else self.source
 
 
 def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> Any:
-    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)
-              if not f.metadata.get("internal")}
+    fields = {
+        f.metadata.get("key", f.name): f
+        for f in dataclasses.fields(cls)
+        if not f.metadata.get("internal")
+    }
     prefix = f"{section}." if section else ""
     values: dict[str, Any] = {}
     for key, raw in data.items():
@@ -343,14 +473,20 @@ def _check(key: str, expected: str, value: Any) -> Any:
         return value
     if expected.startswith("tuple[str"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"expected a list of strings such as [\"a\", \"b\"], got {value!r}")
+            raise ValueError(f'expected a list of strings such as ["a", "b"], got {value!r}')
         if key == "validate.ignore" and (wrong := [v for v in value if not _CODE.fullmatch(v)]):
-            raise ValueError(f"expected diagnostic codes such as \"FT303\", got {wrong[0]!r}")
+            raise ValueError(f'expected diagnostic codes such as "FT303", got {wrong[0]!r}')
         return tuple(value)
     if expected == "float":
         # At most a week: a socket's timeout and the clock's deadlines overflow far beyond it.
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= MAX_SECONDS:
-            raise ValueError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}")
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not 0 < value <= MAX_SECONDS
+        ):
+            raise ValueError(
+                f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}"
+            )
         return float(value)
     if expected == "int":
         least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
@@ -362,14 +498,18 @@ def _check(key: str, expected: str, value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
     if any(ord(c) < 32 or c == "\x7f" for c in value) and key != "excerpt_separator":
-        raise ValueError("must be one line without control characters (it goes into feed and email headers)")
+        raise ValueError(
+            "must be one line without control characters (it goes into feed and email headers)"
+        )
     if key == "title" and not value.strip():
         raise ValueError("must not be empty")
     if key in ("base_url", "digest.unsubscribe_url", "hub", "subscribe.url") and value:
         _check_url(key, value)
         if key == "subscribe.url" and urlsplit(value).scheme != "https" and not _is_loopback(value):
-            raise ValueError(f"expected an https URL (http only on 127.0.0.1 or localhost, to try it out), "
-                             f"got {value!r}")
+            raise ValueError(
+                f"expected an https URL (http only on 127.0.0.1 or localhost, to try it out), "
+                f"got {value!r}"
+            )
         return value.rstrip("/") if key in ("base_url", "subscribe.url") else value
     if key == "language" and not _BCP47.match(value):
         hint = f" (did you mean '{value.replace('_', '-')}'?)" if "_" in value else ""
@@ -389,9 +529,13 @@ def _check(key: str, expected: str, value: Any) -> Any:
         _check_pattern(value, SUBJECT_FIELDS)
     if key in ("digest.from", "digest.reply_to", "digest.unsubscribe_mailto") and value:
         if address_of(value) is None:
-            raise ValueError(f"expected an email address such as 'pan <news@example.com>', got {value!r}")
+            raise ValueError(
+                f"expected an email address such as 'pan <news@example.com>', got {value!r}"
+            )
     if key == "digest.unsubscribe_mailto" and value and address_of(value) != value:
-        raise ValueError(f"expected a bare address such as unsubscribe@example.com (no name or <>), got {value!r}")
+        raise ValueError(
+            f"expected a bare address such as unsubscribe@example.com (no name or <>), got {value!r}"
+        )
     if key == "smtp.security" and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":
@@ -413,27 +557,43 @@ def _check_url(key: str, value: str) -> None:
     example = f"expected an absolute http(s) URL such as https://example.com, got {value!r}"
     parts = urlsplit(value)
     try:
-        bad_port = parts.port == 0 or parts.netloc.endswith(":")  # (.port raises for one that is not a number up to 65535)
+        bad_port = parts.port == 0 or parts.netloc.endswith(
+            ":"
+        )  # (.port raises for one that is not a number up to 65535)
     except ValueError:
         bad_port = True
     if bad_port:
         raise ValueError(f"{example} (its port is not a number from 1 to 65535)")
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
         raise ValueError(example)
     if "@" in parts.netloc:  # a login in an address that is published or sent
         raise ValueError(f"{example}: no user@ in it")
-    if key in ("base_url", "subscribe.url") and (parts.query or parts.fragment or "?" in value
-                                                  or "#" in value):
-        raise ValueError(f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)")
+    if key in ("base_url", "subscribe.url") and (
+        parts.query or parts.fragment or "?" in value or "#" in value
+    ):
+        raise ValueError(
+            f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)"
+        )
 
 
 @lru_cache(maxsize=256)
 def own_fields(pattern: str, kind: str) -> frozenset[str]:
     """The fields of a checked permalink pattern that `sources.url_fields` fills for a blog of `kind`:
     those of the post's file and front matter, and the generators' own spelling of slug and title."""
-    own = OWN_FIELDS if kind in ("jekyll", "hexo") else OWN_FIELDS - {"title"} if kind == "hugo" \
+    own = (
+        OWN_FIELDS
+        if kind in ("jekyll", "hexo")
+        else OWN_FIELDS - {"title"}
+        if kind == "hugo"
         else OWN_FIELDS - {"slug", "title"}
-    return frozenset(name for name in _pattern_fields(pattern) if name in own or name.startswith("front."))
+    )
+    return frozenset(
+        name for name in _pattern_fields(pattern) if name in own or name.startswith("front.")
+    )
 
 
 @lru_cache(maxsize=256)  # the site's pattern, and posts' own (Jekyll, Hexo)
@@ -446,8 +606,10 @@ def _pattern_fields(pattern: str) -> frozenset[str]:
 def _pattern_parts(pattern: str) -> tuple[tuple[str, str | None], ...]:
     """A checked pattern as (literal text, field or None) pairs; a `front.KEY:default` field keeps
     its default in its name."""
-    return tuple((text, None if field is None else field + (":" + spec if spec else ""))
-                 for text, field, spec, _ in string.Formatter().parse(pattern))
+    return tuple(
+        (text, None if field is None else field + (":" + spec if spec else ""))
+        for text, field, spec, _ in string.Formatter().parse(pattern)
+    )
 
 
 def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> set[str]:
@@ -458,7 +620,9 @@ def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> s
     try:
         parts = list(string.Formatter().parse(value))
     except ValueError as exc:  # a lone { or }
-        raise ValueError(f"bad pattern {value!r} ({exc}); use {allowed} ({{{{ and }}}} for braces)") from None
+        raise ValueError(
+            f"bad pattern {value!r} ({exc}); use {allowed} ({{{{ and }}}} for braces)"
+        ) from None
     fields = set()
     for _, field, spec, conversion in parts:
         if field is None:
@@ -467,7 +631,13 @@ def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> s
             fields.add(field + (":" + spec if spec else ""))
             continue
         if field not in names or spec or conversion:
-            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            written = (
+                "{"
+                + field
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
             raise ValueError(f"bad pattern {value!r} (unknown field {written}); use {allowed}")
         fields.add(field)
     return fields
@@ -497,7 +667,9 @@ def address_of(value: str, *, utf8_local: bool = False) -> str | None:
     return address
 
 
-def template(folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None) -> str:
+def template(
+    folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None
+) -> str:
     """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it loads."""
     import json
     import os
@@ -505,16 +677,27 @@ def template(folder: Path, kind: str, *, title: str | None = None, base_url: str
     from jinja2 import Environment, PackageLoader
 
     blog = sources.read_blog(folder, kind)
-    environment = Environment(loader=PackageLoader("feedtool", "templates"), trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    environment = Environment(
+        loader=PackageLoader("feedtool", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     environment.filters["tojson"] = lambda value: json.dumps(value, ensure_ascii=False)
     text = environment.get_template("feedtool.toml.j2").render(
-        kind=kind, title=title, base_url=base_url,
-        settings=sorted((k, v) for k, v in blog.settings.items() if k != "posts" and not (
-            k == "timezone" and blog.zone_note)),
+        kind=kind,
+        title=title,
+        base_url=base_url,
+        settings=sorted(
+            (k, v)
+            for k, v in blog.settings.items()
+            if k != "posts" and not (k == "timezone" and blog.zone_note)
+        ),
         zone=blog.settings["timezone"] if blog.zone_note else None,
         config_file=blog.config_file.name if blog.config_file else "its config",
-        posts=os.path.relpath(blog.settings["posts"], folder) if blog.settings.get("posts") else "posts",
+        posts=os.path.relpath(blog.settings["posts"], folder)
+        if blog.settings.get("posts")
+        else "posts",
     )
     loads(text, source="feedtool.toml", base_dir=folder)  # what init writes must load
     return text

@@ -46,13 +46,39 @@ class _Reject(Exception):
 
 # --------------------------------------------------------------------------- tables
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
-                "August", "September", "October", "November", "December")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: at most
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3,
-              "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_TENS = {"廿": 20, "卅": 30}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -94,8 +120,26 @@ _CJK_WORDS: dict[str, tuple[str, object]] = {
     **_words("RELDAY", (0, "eve"), "今晚"),
     **_words("RELDAY", (1, "eve"), "昨晚", "昨夜"),
     **_words("RELDAY", (2, "eve"), "前晚"),
-    **_words("FUTURE", None, "明天", "明日", "后天", "後天", "大后天", "大後天", "明早", "明晚",
-             "明年", "下周", "下週", "下星期", "下个星期", "下個星期", "下礼拜", "下禮拜"),
+    **_words(
+        "FUTURE",
+        None,
+        "明天",
+        "明日",
+        "后天",
+        "後天",
+        "大后天",
+        "大後天",
+        "明早",
+        "明晚",
+        "明年",
+        "下周",
+        "下週",
+        "下星期",
+        "下个星期",
+        "下個星期",
+        "下礼拜",
+        "下禮拜",
+    ),
     **_words("YREL", 0, "今年"),
     **_words("YREL", 1, "去年"),
     **_words("YREL", 2, "前年"),
@@ -110,16 +154,70 @@ _CJK_WORDS: dict[str, tuple[str, object]] = {
     # Zone descriptions: they count when written out, but not in parentheses (rule 3).
     **_words("ZONED", 480, "中国标准时间", "中國標準時間"),
     **_words("ZONED", 540, "日本時間", "日本标准时间", "日本標準時"),
-    **_words("WKREL", -1, "上周", "上週", "上星期", "上个星期", "上個星期", "上礼拜", "上禮拜",
-             "上个礼拜", "上個禮拜"),
+    **_words(
+        "WKREL",
+        -1,
+        "上周",
+        "上週",
+        "上星期",
+        "上个星期",
+        "上個星期",
+        "上礼拜",
+        "上禮拜",
+        "上个礼拜",
+        "上個禮拜",
+    ),
     **_words("WKREL", 0, "本周", "本週", "这周", "這週", "本星期", "这个星期", "這個星期"),
     # Labels a page puts before its date; accepted only in front of the date.
-    **_words("LABEL", None, "发布于", "发表于", "更新于", "写于", "创建于", "發佈於", "發布於",
-             "發表於", "更新於", "寫於", "建立於", "发布时间", "发表时间", "更新时间", "创建时间",
-             "發佈時間", "發布時間", "發表時間", "更新時間", "建立時間", "发布日期", "发表日期",
-             "更新日期", "發佈日期", "發表日期", "日期", "时间", "時間", "发布", "发表", "更新",
-             "發佈", "發布", "發表", "最后更新", "最後更新", "最后更新于", "最後更新於", "于", "於",
-             "投稿日", "公開日", "更新日", "公元", "西元"),
+    **_words(
+        "LABEL",
+        None,
+        "发布于",
+        "发表于",
+        "更新于",
+        "写于",
+        "创建于",
+        "發佈於",
+        "發布於",
+        "發表於",
+        "更新於",
+        "寫於",
+        "建立於",
+        "发布时间",
+        "发表时间",
+        "更新时间",
+        "创建时间",
+        "發佈時間",
+        "發布時間",
+        "發表時間",
+        "更新時間",
+        "建立時間",
+        "发布日期",
+        "发表日期",
+        "更新日期",
+        "發佈日期",
+        "發表日期",
+        "日期",
+        "时间",
+        "時間",
+        "发布",
+        "发表",
+        "更新",
+        "發佈",
+        "發布",
+        "發表",
+        "最后更新",
+        "最後更新",
+        "最后更新于",
+        "最後更新於",
+        "于",
+        "於",
+        "投稿日",
+        "公開日",
+        "更新日",
+        "公元",
+        "西元",
+    ),
 }
 
 _ALPHA_WORDS: dict[str, tuple[str, object]] = {
@@ -128,8 +226,11 @@ _ALPHA_WORDS: dict[str, tuple[str, object]] = {
     "sept": ("MON", 9),
     **{d.lower(): ("WD", i) for i, d in enumerate(_DAY_NAMES)},
     **{d[:3].lower(): ("WD", i) for i, d in enumerate(_DAY_NAMES)},
-    **_words("WD", 1, "tues"), **_words("WD", 2, "weds"), **_words("WD", 3, "thur", "thurs"),
-    **_words("AMPM", "am", "am"), **_words("AMPM", "pm", "pm"),
+    **_words("WD", 1, "tues"),
+    **_words("WD", 2, "weds"),
+    **_words("WD", 3, "thur", "thurs"),
+    **_words("AMPM", "am", "am"),
+    **_words("AMPM", "pm", "pm"),
     **_words("UTCN", None, "utc", "gmt", "ut"),
     **_words("Z", None, "z"),
     **_words("T", None, "t"),
@@ -153,32 +254,59 @@ _ALPHA_WORDS: dict[str, tuple[str, object]] = {
     **_words("JUST", None, "just"),
     **_words("AT", None, "at"),
     **_words("OF", None, "of"),
-    **_words("LABEL", None, "posted", "published", "updated", "on", "date", "last", "modified",
-             "created", "written"),
+    **_words(
+        "LABEL",
+        None,
+        "posted",
+        "published",
+        "updated",
+        "on",
+        "date",
+        "last",
+        "modified",
+        "created",
+        "written",
+    ),
 }
+
 
 @functools.cache
 def _token_re() -> re.Pattern[str]:
     """The tokenizer, compiled on first use: it is large, and the seed form never needs it."""
     return re.compile(
-        "|".join((
-            r"(?P<S> +)",
-            r"(?P<N>[0-9]+)",
-            r"(?P<AP>[ap]\.m\.?)",
-            "(?P<W>" + "|".join(map(re.escape, sorted(_CJK_WORDS, key=len, reverse=True))) + ")",
-            "(?P<C>[" + "".join(_CN_DIGITS) + "".join(_CN_TENS) + "".join(_CN_UNITS) + "]+)",
-            r"(?P<A>[a-z]+)",
-            r"(?P<B>\[[^\]]*\])",
-            r"(?P<P>[-+/.:,()@。])",
-            r"(?P<X>.)",
-        )),
+        "|".join(
+            (
+                r"(?P<S> +)",
+                r"(?P<N>[0-9]+)",
+                r"(?P<AP>[ap]\.m\.?)",
+                "(?P<W>"
+                + "|".join(map(re.escape, sorted(_CJK_WORDS, key=len, reverse=True)))
+                + ")",
+                "(?P<C>[" + "".join(_CN_DIGITS) + "".join(_CN_TENS) + "".join(_CN_UNITS) + "]+)",
+                r"(?P<A>[a-z]+)",
+                r"(?P<B>\[[^\]]*\])",
+                r"(?P<P>[-+/.:,()@。])",
+                r"(?P<X>.)",
+            )
+        ),
         re.IGNORECASE | re.ASCII | re.DOTALL,
     )
 
+
 # After NFKC: the minus sign and hyphens some editors use, and invisible characters
 # that copy-paste leaves behind.
-_CLEANUP = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u200b": None,
-                          "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None})
+_CLEANUP = str.maketrans(
+    {
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+    }
+)
 
 _MAX_LEN = 200  # no real date is longer; bounds the work done on junk input
 
@@ -235,7 +363,7 @@ def _tokenize(text: str) -> list[Token]:
             tokens.append(("BR", s, s[1:-1].strip()))
         elif kind == "P":
             # A dash with spaces on both sides separates a range (10:00 - 12:00), not an offset.
-            spaced = text[m.start() - 1:m.start()] == " " and text[m.end():m.end() + 1] == " "
+            spaced = text[m.start() - 1 : m.start()] == " " and text[m.end() : m.end() + 1] == " "
             tokens.append((s, s, spaced))
         else:
             tokens.append(("X", s, None))
@@ -252,8 +380,11 @@ def _small(tok: Token, digits: int = 2) -> int | None:
         return tok[2] if len(tok[1]) <= digits else None
     if tok[0] == "C" and tok[2] is not None:
         s = tok[1]
-        if len(s) == 1 or any(c in _CN_UNITS or c in _CN_TENS for c in s) or (
-                len(s) == 2 and s[0] in "〇零○"):
+        if (
+            len(s) == 1
+            or any(c in _CN_UNITS or c in _CN_TENS for c in s)
+            or (len(s) == 2 and s[0] in "〇零○")
+        ):
             return tok[2]
     return None
 
@@ -275,8 +406,9 @@ def _site_zone(tz: str | tzinfo, text: str) -> tzinfo:
             try:
                 zone = ZoneInfo(tz)
             except (ZoneInfoNotFoundError, ValueError, OSError):
-                raise DateError(text, f"unknown time zone {tz!r} (use an IANA name such as "
-                                      f"Asia/Shanghai)") from None
+                raise DateError(
+                    text, f"unknown time zone {tz!r} (use an IANA name such as Asia/Shanghai)"
+                ) from None
             _ZONES[tz] = zone
         return zone
     if isinstance(tz, tzinfo):
@@ -305,20 +437,78 @@ def _localize(wall: datetime, zone: tzinfo) -> datetime:
 
 _SEPARATORS = frozenset({",", "@", "AT"})
 # Text without any of these has no date in it.
-_DATE_WORDS = frozenset({"N", "C", "A", "HALF", "MON", "WD", "WDP", "RELDAY", "NOW", "FUTURE",
-                         "YREL", "ERA", "WKREL", "JUST", "IN"})
+_DATE_WORDS = frozenset(
+    {
+        "N",
+        "C",
+        "A",
+        "HALF",
+        "MON",
+        "WD",
+        "WDP",
+        "RELDAY",
+        "NOW",
+        "FUTURE",
+        "YREL",
+        "ERA",
+        "WKREL",
+        "JUST",
+        "IN",
+    }
+)
 # What may follow "3点15" without making 15 something other than the minute.
-_NOT_BARE_MINUTE = frozenset({"YEAR", "MONTH", "DAY", "HOUR", "MIN", "SEC", "MINU", "HOURU",
-                              "DAYU", "WDP", "WEEKU", "MONTHU", "AGO", "LATER", "HALFP", "QTR",
-                              ":", "-", "/", ".", "N", "C", "EUNIT"})
-_UNITS = {"SEC": "s", "MIN": "min", "MINU": "min", "HOURU": "h", "DAYU": "d", "DAY": "d",
-          "WDP": "w", "WEEKU": "w", "MONTHU": "mo", "YEAR": "y"}
+_NOT_BARE_MINUTE = frozenset(
+    {
+        "YEAR",
+        "MONTH",
+        "DAY",
+        "HOUR",
+        "MIN",
+        "SEC",
+        "MINU",
+        "HOURU",
+        "DAYU",
+        "WDP",
+        "WEEKU",
+        "MONTHU",
+        "AGO",
+        "LATER",
+        "HALFP",
+        "QTR",
+        ":",
+        "-",
+        "/",
+        ".",
+        "N",
+        "C",
+        "EUNIT",
+    }
+)
+_UNITS = {
+    "SEC": "s",
+    "MIN": "min",
+    "MINU": "min",
+    "HOURU": "h",
+    "DAYU": "d",
+    "DAY": "d",
+    "WDP": "w",
+    "WEEKU": "w",
+    "MONTHU": "mo",
+    "YEAR": "y",
+}
 # RFC 822 section 5.1 (still in RFC 5322 as obsolete zones).
-_RFC822_ZONES = {"EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420,
-                 "MDT": -360, "PST": -480, "PDT": -420}
+_RFC822_ZONES = {
+    "EST": -300,
+    "EDT": -240,
+    "CST": -360,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+}
 _INSTANT_UNITS = {"s": "seconds", "min": "minutes", "h": "hours"}
-_PUNCT_HANDLERS = {"+": "sign", "-": "sign", "(": "paren", ":": "colon", ".": "stop",
-                   "。": "stop"}
+_PUNCT_HANDLERS = {"+": "sign", "-": "sign", "(": "paren", ":": "colon", ".": "stop", "。": "stop"}
 
 
 class _Grammar:
@@ -365,7 +555,7 @@ class _Grammar:
         j = self.i
         while j < self.n and self.t[j][0] in ("X", "WORD", "ABBR", "HOUR") and j - self.i < 12:
             j += 1
-        raise _Reject(f"cannot read {_text(self.t[self.i:max(j, self.i + 1)])!r}")
+        raise _Reject(f"cannot read {_text(self.t[self.i : max(j, self.i + 1)])!r}")
 
     def _set(self, name: str, value: object, what: str) -> None:
         if getattr(self, name) is not None:
@@ -401,8 +591,12 @@ class _Grammar:
             return 0.5, j + 1
         if tok[0] == "A":
             return 1, j + 1
-        if tok[0] == "N" and self.t[j + 1][0] == "." and self.t[j + 2][0] == "N" \
-                and len(tok[1]) <= 4:
+        if (
+            tok[0] == "N"
+            and self.t[j + 1][0] == "."
+            and self.t[j + 2][0] == "N"
+            and len(tok[1]) <= 4
+        ):
             return float(f"{tok[1]}.{self.t[j + 2][1]}"), j + 3
         value = _small(tok, 4) if tok[0] == "N" else _small(tok)
         if value is None:
@@ -429,7 +623,7 @@ class _Grammar:
         direction = self.t[j + 1][0]
         if direction not in ("AGO", "LATER"):
             return False
-        phrase = _text(self.t[self.i:j + 2])
+        phrase = _text(self.t[self.i : j + 2])
         if direction == "LATER":
             raise _Reject(f"{phrase} is in the future")
         if count != int(count) and unit not in _INSTANT_UNITS:
@@ -449,7 +643,7 @@ class _Grammar:
                 raise _Reject(f"write minutes with two digits ({tok[1]}:{minute[1]})")
             if t[j][0] == ":" and t[j + 1][0] == "N":
                 if len(t[j + 1][1]) != 2:
-                    raise _Reject(f"write seconds with two digits ({_text(t[i:j + 2])})")
+                    raise _Reject(f"write seconds with two digits ({_text(t[i : j + 2])})")
                 second, j = t[j + 1][2], j + 2
                 if t[j][0] == "." and t[j + 1][0] == "N":
                     micro, j = int(t[j + 1][1][:6].ljust(6, "0")), j + 2  # ns: truncated
@@ -467,7 +661,7 @@ class _Grammar:
                     minute, j = value, j + 2
                 elif after == "QTR":
                     if not 1 <= value <= 3:
-                        raise _Reject(f"{_text(t[j:j + 2])} is not a quarter of an hour")
+                        raise _Reject(f"{_text(t[j : j + 2])} is not a quarter of an hour")
                     minute, j = 15 * value, j + 2
                 elif after not in _NOT_BARE_MINUTE:  # 3点15
                     minute, j = value, j + 1
@@ -476,7 +670,7 @@ class _Grammar:
             self._set_clock((hour, minute, second, 0), t[i:j], j)
             return True
         if tok[0] == "N" and len(tok[1]) <= 2 and t[i + 1][0] == "AMPM":
-            self._set_clock((tok[2], 0, 0, 0), t[i:i + 1], i + 1)
+            self._set_clock((tok[2], 0, 0, 0), t[i : i + 1], i + 1)
             return True
         return False
 
@@ -518,8 +712,11 @@ class _Grammar:
     def _year_number(self, tok: Token) -> int:
         if tok[0] == "N" and len(tok[1]) == 4:
             return tok[2]
-        if tok[0] == "C" and tok[2] is not None and (
-                len(tok[1]) == 4 or any(c in _CN_UNITS for c in tok[1])):
+        if (
+            tok[0] == "C"
+            and tok[2] is not None
+            and (len(tok[1]) == 4 or any(c in _CN_UNITS for c in tok[1]))
+        ):
             return tok[2]
         raise _Reject(f"write the year with four digits ({tok[1]}年)")
 
@@ -549,7 +746,7 @@ class _Grammar:
         j += 1
         if t[j][0] == "DAY":
             j += 1
-        self._set_ymd((year, month, day), t[self.i:j], j)
+        self._set_ymd((year, month, day), t[self.i : j], j)
 
     def _numeric(self, tok: Token, sep: str) -> bool:
         """Y-M-D with -, / or . (year first), and M-D without a year."""
@@ -559,20 +756,22 @@ class _Grammar:
             if t[i + 3][0] != sep or t[i + 4][0] != "N":
                 if len(second[1]) <= 2 and t[i + 3][0] not in ("-", "/", "."):
                     raise _Reject("the day is missing")
-                raise _Reject(f"cannot read {_text(t[i:i + 5])!r} as year-month-day")
+                raise _Reject(f"cannot read {_text(t[i : i + 5])!r} as year-month-day")
             third = t[i + 4]
             if len(second[1]) > 2 or len(third[1]) > 2:
-                raise _Reject(f"cannot read {_text(t[i:i + 5])!r} as year-month-day")
+                raise _Reject(f"cannot read {_text(t[i : i + 5])!r} as year-month-day")
             _check_month(second[2])
-            self._set_ymd((tok[2], second[2], third[2]), t[i:i + 5], i + 5)
+            self._set_ymd((tok[2], second[2], third[2]), t[i : i + 5], i + 5)
             return True
         if len(tok[1]) > 2 or len(second[1]) > 2:
             return False
         if t[i + 3][0] in ("-", "/", ".") and t[i + 4][0] == "N":
-            raise _Reject("put the year first, as in 2025-08-24 "
-                          "(day-first and month-first dates are ambiguous)")
+            raise _Reject(
+                "put the year first, as in 2025-08-24 "
+                "(day-first and month-first dates are ambiguous)"
+            )
         _check_month(tok[2])
-        self._set_ymd((None, tok[2], second[2]), t[i:i + 3], i + 3)
+        self._set_ymd((None, tok[2], second[2]), t[i : i + 3], i + 3)
         return True
 
     def _compact(self, tok: Token) -> bool:
@@ -618,7 +817,7 @@ class _Grammar:
         if t[k][0] == "N" and len(t[k][1]) == 4:
             year, j = t[k][2], k + 1
         elif t[k][0] == "N" and t[k + 1][0] not in (":", "AMPM", "HOUR"):  # RFC 850: 24-Aug-25
-            raise _Reject(f"write the year with four digits ({_text(t[i:k + 1])})")
+            raise _Reject(f"write the year with four digits ({_text(t[i : k + 1])})")
         self._set_ymd((year, month, day), t[i:j], j)
         return True
 
@@ -676,7 +875,7 @@ class _Grammar:
         """星期X / 周X / 週X / 礼拜X."""
         start = self.i
         self.i += 1
-        self._set_weekday(self._weekday_after_prefix(), _text(self.t[start:self.i]))
+        self._set_weekday(self._weekday_after_prefix(), _text(self.t[start : self.i]))
 
     def _weekday_after_prefix(self) -> int:
         t, j = self.t, self.i
@@ -692,7 +891,7 @@ class _Grammar:
         if tok[0] in ("DAY", "DAYU") and tok[1] in _CN_WEEKDAY:
             self.i = j + 1
             return 6
-        raise _Reject(f"{_text(t[j - 1:j + 1])} is not a weekday (周一 … 周日)")
+        raise _Reject(f"{_text(t[j - 1 : j + 1])} is not a weekday (周一 … 周日)")
 
     def _set_weekday(self, weekday: int, text: str) -> None:
         if self.weekday is not None and self.weekday[0] != weekday:
@@ -706,7 +905,7 @@ class _Grammar:
         self.i += 1
         weekday = self._weekday_after_prefix()
         self._set("week_back", self.t[start][2], "a date")
-        self._set_weekday(weekday, _text(self.t[start:self.i]))
+        self._set_weekday(weekday, _text(self.t[start : self.i]))
 
     def _on_MARK(self) -> None:
         tok = self.t[self.i]
@@ -738,7 +937,7 @@ class _Grammar:
     def _on_IN(self) -> None:  # "in 3 days"
         counted = self._count(self.i + 1)
         if counted and self.t[counted[1]][0] == "EUNIT":
-            raise _Reject(f"{_text(self.t[self.i:counted[1] + 1])} is in the future")
+            raise _Reject(f"{_text(self.t[self.i : counted[1] + 1])} is in the future")
         self._unreadable()
 
     def _on_NOW(self) -> None:
@@ -761,7 +960,7 @@ class _Grammar:
         self.yrel = t[self.i][2]
         start, self.i = self.i, j
         self._cjk_month_day(j, None)
-        self.ymd_text = _text(t[start:self.i])
+        self.ymd_text = _text(t[start : self.i])
 
     def _on_ERA(self) -> None:
         """民國114年 (year + 1911), and the Japanese eras 令和/平成/昭和 (元年 = year 1)."""
@@ -809,12 +1008,12 @@ class _Grammar:
             hours, minutes, end = tok[2], 0, j + 2
             if t[end][0] == ":" and t[end + 1][0] == "N":
                 if len(t[end + 1][1]) != 2:
-                    raise _Reject(f"{_text(t[j:end + 2])} is not a valid UTC offset")
+                    raise _Reject(f"{_text(t[j : end + 2])} is not a valid UTC offset")
                 minutes, end = t[end + 1][2], end + 2
         elif len(tok[1]) == 4:
             hours, minutes, end = tok[2] // 100, tok[2] % 100, j + 2
         else:
-            raise _Reject(f"{_text(t[j:j + 2])} is not a valid UTC offset")
+            raise _Reject(f"{_text(t[j : j + 2])} is not a valid UTC offset")
         if minutes > 59 or hours > 23:
             raise _Reject(f"{_text(t[j:end])} is not a valid UTC offset")
         total = hours * 60 + minutes
@@ -826,7 +1025,7 @@ class _Grammar:
         found = self._offset(self.i)
         if found is None:
             self._unreadable()
-        self.zones.append((self._STRONG, found[0], _text(self.t[self.i:found[1]])))
+        self.zones.append((self._STRONG, found[0], _text(self.t[self.i : found[1]])))
         self.i = found[1]
 
     def _on_UTCN(self) -> None:
@@ -836,7 +1035,7 @@ class _Grammar:
             self.zones.append((self._NAMED, 0, self.t[self.i][1]))
             self.i += 1
         else:
-            self.zones.append((self._STRONG, found[0], _text(self.t[self.i:found[1]])))
+            self.zones.append((self._STRONG, found[0], _text(self.t[self.i : found[1]])))
             self.i = found[1]
 
     def _on_Z(self) -> None:
@@ -876,7 +1075,7 @@ class _Grammar:
             end += 1
         if t[end][0] != ")":
             raise _Reject("a parenthesis is not closed")
-        inner = t[start + 1:end]
+        inner = t[start + 1 : end]
         self.i = end + 1
         if len(inner) == 1 and inner[0][1] in _JA_WEEKDAY:  # Japanese: 2025年8月24日(日)
             self._set_weekday(_JA_WEEKDAY[inner[0][1]], inner[0][1])
@@ -890,7 +1089,7 @@ class _Grammar:
                 self.zones.extend((self._PAREN, z[1], z[2]) for z in sub.zones)
                 return
         if any(tok[0] in ("N", "C") for tok in inner):
-            raise _Reject(f"cannot read {_text(t[start:end + 1])!r}")
+            raise _Reject(f"cannot read {_text(t[start : end + 1])!r}")
         # Anything else is a description of the zone (中国标准时间, China Standard Time).
 
     # -- putting the parts together --------------------------------------------------
@@ -902,8 +1101,10 @@ class _Grammar:
         rank = max(z[0] for z in self.zones)
         chosen = [z for z in self.zones if z[0] == rank]
         if any(z[1] != chosen[0][1] for z in chosen):
-            raise _Reject(f"it gives two different time zones, {chosen[0][2]} and "
-                          f"{next(z[2] for z in chosen if z[1] != chosen[0][1])}")
+            raise _Reject(
+                f"it gives two different time zones, {chosen[0][2]} and "
+                f"{next(z[2] for z in chosen if z[1] != chosen[0][1])}"
+            )
         return chosen[0][1], chosen[0][2]
 
     def build(self, site: tzinfo, now: datetime | None, absolute: bool = False) -> datetime:
@@ -912,8 +1113,10 @@ class _Grammar:
 
         def local_now() -> datetime:
             if absolute:  # only called when the answer depends on today's date
-                raise _Reject("it has no year or is relative to today, so its meaning changes "
-                              "over time; write the full date, e.g. 2025-08-24")
+                raise _Reject(
+                    "it has no year or is relative to today, so its meaning changes "
+                    "over time; write the full date, e.g. 2025-08-24"
+                )
             if now is None:
                 return datetime.now(reading)
             return (now if now.tzinfo else now.replace(tzinfo=site)).astimezone(reading)
@@ -934,8 +1137,16 @@ class _Grammar:
 
     def _instant(self, now: datetime) -> datetime:
         """刚刚 and N秒/分钟/小时前: an absolute duration before now (also across DST)."""
-        others = (self.ymd, self.clock, self.weekday, self.year, self.days_back,
-                  self.week_back, self.marker, self.ago if self.now_word else None)
+        others = (
+            self.ymd,
+            self.clock,
+            self.weekday,
+            self.year,
+            self.days_back,
+            self.week_back,
+            self.marker,
+            self.ago if self.now_word else None,
+        )
         if any(part is not None for part in others):
             raise _Reject("a relative time such as 刚刚 or 3小时前 cannot be combined with a date")
         if self.now_word:
@@ -946,8 +1157,7 @@ class _Grammar:
 
     def _day(self, local_now) -> tuple[date, tuple[int, int, int, int] | None]:
         """The calendar date, plus now's wall time for 'N天前' without a clock time."""
-        sources = [s for s in (self.ymd, self.days_back, self.ago, self.week_back)
-                   if s is not None]
+        sources = [s for s in (self.ymd, self.days_back, self.ago, self.week_back) if s is not None]
         if len(sources) > 1:
             raise _Reject("it gives two dates")
         if self.year is not None and self.ymd is None:
@@ -967,14 +1177,19 @@ class _Grammar:
                 else:  # calendar months and years; dateutil is imported only here (a rare phrase)
                     from dateutil.relativedelta import relativedelta
 
-                    day = now.date() - (relativedelta(months=count) if unit == "mo" else relativedelta(years=count))
+                    day = now.date() - (
+                        relativedelta(months=count) if unit == "mo" else relativedelta(years=count)
+                    )
             except (OverflowError, ValueError):
                 raise _Reject(f"{phrase} is too far back") from None
             wall_time = (now.hour, now.minute, now.second, now.microsecond)
         elif self.week_back is not None:
             today = local_now().date()
-            day = today - timedelta(days=today.weekday()) + timedelta(
-                days=7 * self.week_back + self.weekday[0])
+            day = (
+                today
+                - timedelta(days=today.weekday())
+                + timedelta(days=7 * self.week_back + self.weekday[0])
+            )
             if day > today:
                 raise _Reject(f"{self.weekday[1]} is in the future")
             return day, None
@@ -986,8 +1201,9 @@ class _Grammar:
         else:
             raise _Reject("no date found")
         if self.weekday is not None and day.weekday() != self.weekday[0]:
-            raise _Reject(f"{self.weekday[1]} does not match {day.isoformat()}, "
-                          f"a {_DAY_NAMES[day.weekday()]}")
+            raise _Reject(
+                f"{self.weekday[1]} does not match {day.isoformat()}, a {_DAY_NAMES[day.weekday()]}"
+            )
         return day, wall_time
 
     def _calendar_day(self, local_now) -> date:
@@ -1007,7 +1223,10 @@ class _Grammar:
         today = local_now().date()
         for year in range(today.year, max(today.year - 9, 0), -1):
             if day <= _month_length(year, month) and (year, month, day) <= (
-                    today.year, today.month, today.day):
+                today.year,
+                today.month,
+                today.day,
+            ):
                 return date(year, month, day)
         raise _Reject(f"{self.ymd_text} has no recent year to fall in")
 
@@ -1033,8 +1252,10 @@ class _Grammar:
                 return (hour + 12, *rest)
             raise _Reject(f"{said}: {word} (noon) cannot be hour {hour}")
         if kind == "eve" and (hour == 12 or 0 < hour <= 5):
-            raise _Reject(f"{said} is ambiguous (midnight or early morning?): "
-                          f"write a 24-hour time such as 00:30")
+            raise _Reject(
+                f"{said} is ambiguous (midnight or early morning?): "
+                f"write a 24-hour time such as 00:30"
+            )
         if 1 <= hour <= 11:
             return (hour + 12, *rest)
         if 12 <= hour <= 23:
@@ -1062,8 +1283,10 @@ class _Grammar:
                 return wall.replace(tzinfo=_fixed(dt.utcoffset() // timedelta(minutes=1)))
         if self.rfc822 and self.abbr in _RFC822_ZONES:
             return wall.replace(tzinfo=_fixed(_RFC822_ZONES[self.abbr]))
-        raise _Reject(f"the zone abbreviation {self.abbr} is ambiguous here: "
-                      f"write a numeric offset such as +08:00")
+        raise _Reject(
+            f"the zone abbreviation {self.abbr} is ambiguous here: "
+            f"write a numeric offset such as +08:00"
+        )
 
 
 def _month_length(year: int, month: int) -> int:
@@ -1096,12 +1319,29 @@ def _check_day(year: int | None, month: int, day: int) -> None:
 
 # The seed's form, Hugo's zh list page date `八月 24, 2025`, skips the tokenizer.
 _HUGO_ZH = re.compile(r"(十[一二]?|[一二三四五六七八九])月 ([0-9]{1,2}), ([0-9]{4})")
-_HUGO_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-                "九": 9, "十": 10, "十一": 11, "十二": 12}
+_HUGO_MONTHS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 
 
-def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
-               now: datetime | None = None, absolute: bool = False) -> datetime:
+def parse_date(
+    text: str,
+    *,
+    tz: str | tzinfo = "Asia/Shanghai",
+    now: datetime | None = None,
+    absolute: bool = False,
+) -> datetime:
     """Read a date as blogs write it and return an aware datetime (DATES.md).
 
     >>> parse_date("2025年8月24日 下午3:04", tz="Asia/Shanghai").isoformat()
@@ -1144,25 +1384,41 @@ def parse_date(text: str, *, tz: str | tzinfo = "Asia/Shanghai",
     moment = _fast_path(text, site)
     if moment is None:
         moment = _parse_general(text, site, now, absolute)
-    if moment.year in (1, 9999):  # only there can UTC or the site zone fall outside datetime's years
+    if moment.year in (
+        1,
+        9999,
+    ):  # only there can UTC or the site zone fall outside datetime's years
         try:
             moment.astimezone(UTC), moment.astimezone(site)
         except OverflowError:
-            raise DateError(text, "this date is out of the range a computer calendar can hold "
-                                  "(in UTC or in the site's zone)") from None
+            raise DateError(
+                text,
+                "this date is out of the range a computer calendar can hold "
+                "(in UTC or in the site's zone)",
+            ) from None
     return moment
 
 
 # 2025/08/24 15:04 (Hexo's and WordPress's exports) and 2025年8月24日 下午3:04 (Chinese CMSs).
 _HMS = r"(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?"
-_SLASH = re.compile(r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})(?P<half>)(?: " + _HMS + ")?")
-_ZH_FULL = re.compile(r"(?P<year>[0-9]{4})年(?P<month>[0-9]{1,2})月(?P<day>[0-9]{1,2})日(?: (?P<half>上午|下午)" + _HMS + ")?")
+_SLASH = re.compile(
+    r"(?P<year>[0-9]{4})/(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})(?P<half>)(?: " + _HMS + ")?"
+)
+_ZH_FULL = re.compile(
+    r"(?P<year>[0-9]{4})年(?P<month>[0-9]{1,2})月(?P<day>[0-9]{1,2})日(?: (?P<half>上午|下午)"
+    + _HMS
+    + ")?"
+)
 # Hours 00-23 only: the grammar refuses 24:00, which newer Pythons' fromisoformat accepts.
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ](?:[01][0-9]|2[0-3]):[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-                  r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
+_ISO = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ](?:[01][0-9]|2[0-3]):[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 
 
-@functools.lru_cache(maxsize=4096)  # posts of one day repeat its date text (half of a large blog's posts)
+@functools.lru_cache(
+    maxsize=4096
+)  # posts of one day repeat its date text (half of a large blog's posts)
 def _fast_path(text: str, site: tzinfo) -> datetime | None:
     """The forms most posts use, read directly; None for anything else, including
     anything invalid (the grammar then explains what is wrong). Tests prove it agrees
@@ -1181,8 +1437,14 @@ def _fast_path(text: str, site: tzinfo) -> datetime | None:
             if not 1 <= hour <= 11:
                 return None
             hour += 12 if m["half"] == "下午" else 0
-        if not (year and 1 <= month <= 12 and 1 <= day <= _month_length(year, month)
-                and hour <= 23 and minute <= 59 and second <= 59):
+        if not (
+            year
+            and 1 <= month <= 12
+            and 1 <= day <= _month_length(year, month)
+            and hour <= 23
+            and minute <= 59
+            and second <= 59
+        ):
             return None
         return _localize(datetime(year, month, day, hour, minute, second), site)
     if _ISO.fullmatch(text):
@@ -1197,7 +1459,7 @@ def _fast_path(text: str, site: tzinfo) -> datetime | None:
 def _parse_general(text: str, site: tzinfo, now: datetime | None, absolute: bool) -> datetime:
     """The whole grammar of DATES.md."""
     try:
-        cleaned = unicodedata.normalize("NFKC", text[:_MAX_LEN + 1]).translate(_CLEANUP)
+        cleaned = unicodedata.normalize("NFKC", text[: _MAX_LEN + 1]).translate(_CLEANUP)
         cleaned = " ".join(cleaned.split())
         if not cleaned:
             raise _Reject("the date is empty")
@@ -1210,8 +1472,9 @@ def _parse_general(text: str, site: tzinfo, now: datetime | None, absolute: bool
     except _Reject as e:
         raise DateError(text, str(e)) from None
     except OverflowError:
-        raise DateError(text, "this date is out of the range a computer calendar can hold") \
-            from None
+        raise DateError(
+            text, "this date is out of the range a computer calendar can hold"
+        ) from None
 
 
 def _offset_text(offset: timedelta, colon: str) -> str:
@@ -1241,8 +1504,9 @@ def format_rfc3339(dt: datetime) -> str:
     '2025-08-24T00:00:00+08:00'
     """
     dt, offset = _whole_minute_offset(dt)
-    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
-            f"T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
+    text = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
     if dt.microsecond:
         text += f".{dt.microsecond:06d}".rstrip("0")
     return text + _offset_text(offset, ":")
@@ -1255,6 +1519,8 @@ def format_rfc822(dt: datetime) -> str:
     'Sun, 24 Aug 2025 00:00:00 +0800'
     """
     dt, offset = _whole_minute_offset(dt)
-    return (f"{_DAY_NAMES[dt.weekday()][:3]}, {dt.day:02d} {_MONTH_NAMES[dt.month - 1][:3]} "
-            f"{dt.year:04d} {dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} "
-            f"{_offset_text(offset, '')}")
+    return (
+        f"{_DAY_NAMES[dt.weekday()][:3]}, {dt.day:02d} {_MONTH_NAMES[dt.month - 1][:3]} "
+        f"{dt.year:04d} {dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} "
+        f"{_offset_text(offset, '')}"
+    )

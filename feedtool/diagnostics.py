@@ -16,6 +16,7 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A finding at path:line:column (1-based; column 1 when only the line is known)."""
@@ -36,16 +37,19 @@ class Diagnostic:
         stream can encode one (a JSON key "\\ud800", a file name that is not UTF-8)."""
         if not _SURROGATE.search(self.path) and not _SURROGATE.search(self.message):
             return self
-        return dataclasses.replace(self, path=escape_surrogates(self.path),
-                                   message=escape_surrogates(self.message))
+        return dataclasses.replace(
+            self, path=escape_surrogates(self.path), message=escape_surrogates(self.message)
+        )
 
     def github(self) -> str:
         """A GitHub Actions workflow command, shown as an annotation on the file (its values
         escaped as GitHub's toolkit does: a property also escapes the `,` and `:` that end it)."""
         d = self.printable()
         kind = "error" if d.severity == "error" else "warning"
-        return (f"::{kind} file={_escaped(d.path, property=True)},line={d.line},col={d.column},"
-                f"title={d.code}::{_escaped(d.message)}")
+        return (
+            f"::{kind} file={_escaped(d.path, property=True)},line={d.line},col={d.column},"
+            f"title={d.code}::{_escaped(d.message)}"
+        )
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -54,8 +58,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def escape_surrogates(text: str) -> str:
     """`text` with each lone surrogate written out: a byte of a file name that is not UTF-8
     (kept by Python as U+DC80-U+DCFF) as \\xNN, any other as \\uNNNN."""
-    return _SURROGATE.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}" if "\udc80" <= m[0] <= "\udcff"
-                          else f"\\u{ord(m[0]):04x}", text)
+    return _SURROGATE.sub(
+        lambda m: (
+            f"\\x{ord(m[0]) - 0xDC00:02x}"
+            if "\udc80" <= m[0] <= "\udcff"
+            else f"\\u{ord(m[0]):04x}"
+        ),
+        text,
+    )
 
 
 def _escaped(value: str, *, property: bool = False) -> str:

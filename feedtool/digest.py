@@ -39,7 +39,9 @@ MAX_HTML_BYTES = 90 * 1024  # Gmail clips messages at about 102 KB
 CONTENT_WIDTH = 552  # 600px table minus 24px padding each side
 # Hugo's reading speeds: 500 CJK characters or 213 words a minute.
 CJK_PER_MINUTE, WORDS_PER_MINUTE = 500, 213
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f]")
+_CJK = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f]"
+)
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’.-][A-Za-z0-9\u00c0-\u024f]+)*")
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
@@ -49,6 +51,7 @@ class DigestError(FeedtoolError):
 
 
 # Windows ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Window:
@@ -97,9 +100,13 @@ def _week_from(monday: date, site: Site) -> Window:
 def _window(name: str, label: str, first: date, days: int, site: Site) -> Window:
     """`days` days from `first` 00:00 in the site zone; DigestError past the calendar's end."""
     try:
-        return Window(name, label, _midnight(first, site), _midnight(first + timedelta(days=days), site))
+        return Window(
+            name, label, _midnight(first, site), _midnight(first + timedelta(days=days), site)
+        )
     except OverflowError:
-        raise DigestError(f"{name}: ends after the year 9999, which the calendar cannot hold") from None
+        raise DigestError(
+            f"{name}: ends after the year 9999, which the calendar cannot hold"
+        ) from None
 
 
 def week_of(moment: datetime, site: Site) -> Window:
@@ -134,6 +141,7 @@ def latest(posts: Sequence[Post], now: datetime, site: Site) -> Window | None:
 
 # Content ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Item:
     """One post as the digest shows it."""
@@ -146,7 +154,9 @@ class Item:
     tags: tuple[str, ...]
     cover: str | None
     summary_html: str
-    cover_size: tuple[int, int | None] | None = None  # as shown: the image's own, at most CONTENT_WIDTH wide
+    cover_size: tuple[int, int | None] | None = (
+        None  # as shown: the image's own, at most CONTENT_WIDTH wide
+    )
 
     @functools.cached_property  # asked for by every recipient's text copy
     def text_blocks(self) -> tuple[list, list[str]]:
@@ -179,7 +189,11 @@ def item(entry: Rendered, site: Site) -> Item:
     local = post.date.astimezone(site.zone)
     sized = functools.partial(_local_size, site=site, post=post)
     title = post.title if len(post.title) <= TITLE_CHARS else post.title[: TITLE_CHARS - 1] + "…"
-    tags = post.tags if len(post.tags) <= TAGS_SHOWN else (*post.tags[:TAGS_SHOWN], f"等 {len(post.tags)} 个")
+    tags = (
+        post.tags
+        if len(post.tags) <= TAGS_SHOWN
+        else (*post.tags[:TAGS_SHOWN], f"等 {len(post.tags)} 个")
+    )
     return Item(
         title=title,
         url=post.permalink,
@@ -228,7 +242,9 @@ def _image_fitter() -> type:
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             fitted = _fitted(dict(attrs), self.sized) if tag == "img" else attrs
-            rendered = (f" {k}" if v is None else f' {k}="{html.escape(v, quote=True)}"' for k, v in fitted)
+            rendered = (
+                f" {k}" if v is None else f' {k}="{html.escape(v, quote=True)}"' for k, v in fitted
+            )
             if tag == "table":
                 self.tables += 1
                 if self.tables == 1:  # a wide table scrolls in its box, not the whole message
@@ -267,8 +283,9 @@ def _fitted(attrs: dict[str, str | None], sized: Sizer) -> list[tuple[str, str |
     return list(({"alt": ""} | attrs | {"class": "fluid"}).items())
 
 
-def _shown_size(attrs: Mapping[str, str | None],
-                natural: tuple[int, int] | None) -> tuple[int, int | None] | None:
+def _shown_size(
+    attrs: Mapping[str, str | None], natural: tuple[int, int] | None
+) -> tuple[int, int | None] | None:
     """(width, height or None) to show an image at: as its attributes say (a height the width
     alone implies, from `natural`), else its own size (`natural`); scaled down to CONTENT_WIDTH."""
     width, height = (_pixels(attrs.get(key)) for key in ("width", "height"))
@@ -284,10 +301,15 @@ def _shown_size(attrs: Mapping[str, str | None],
 
 
 def _pixels(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 100_000 else None
+    return (
+        int(value)
+        if value and value.isascii() and value.isdigit() and 0 < int(value) < 100_000
+        else None
+    )
 
 
 # The newsletter --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Newsletter:
@@ -315,24 +337,34 @@ def compose(site: Site, window: Window, entries: Sequence[Rendered]) -> Newslett
     from .render import html_to_text, truncate_html
 
     items = tuple(item(e, site) for e in entries)
-    subject = one_line(site.digest.subject.format(
-        title=site.title, label=window.label, year=window.year, week=window.week, count=len(items)
-    ))
+    subject = one_line(
+        site.digest.subject.format(
+            title=site.title,
+            label=window.label,
+            year=window.year,
+            week=window.week,
+            count=len(items),
+        )
+    )
     letter = Newsletter(window, subject, items)
     if html_size(site, letter) <= MAX_HTML_BYTES:
         return letter
 
     def cut(characters: int) -> Newsletter:
-        shortened = tuple(dataclasses.replace(i, summary_html=truncate_html(i.summary_html, characters))
-                          for i in items)
+        shortened = tuple(
+            dataclasses.replace(i, summary_html=truncate_html(i.summary_html, characters))
+            for i in items
+        )
         return dataclasses.replace(letter, items=shortened, shortened_to=characters)
 
     shown = cut(SUMMARY_FLOOR)
     size = html_size(site, shown)
     if size > MAX_HTML_BYTES:
-        raise DigestError(f"the HTML of {window.name} is {size // 1024} KB even with summaries of "
-                          f"{SUMMARY_FLOOR} characters, over the {MAX_HTML_BYTES // 1024} KB that mail clients "
-                          "show unclipped; lower [digest] limit or --limit")
+        raise DigestError(
+            f"the HTML of {window.name} is {size // 1024} KB even with summaries of "
+            f"{SUMMARY_FLOOR} characters, over the {MAX_HTML_BYTES // 1024} KB that mail clients "
+            "show unclipped; lower [digest] limit or --limit"
+        )
     # A longer cut only adds, so a binary search finds the longest that fits in a few renders.
     fits, too_long = SUMMARY_FLOOR, max(len(html_to_text(i.summary_html)) for i in items)
     while too_long - fits > 1:
@@ -373,7 +405,9 @@ def address_token(recipient: str) -> str:
 def unsubscribe_link(site: Site, token: str | None) -> str:
     """The https unsubscribe page; a recipient's own link carries their token (in the query,
     before any #fragment, which never reaches the server). %-encoded: it goes in a header too."""
-    from .render import encoded_url  # where messages are made (the helper): not where posts are read
+    from .render import (
+        encoded_url,
+    )  # where messages are made (the helper): not where posts are read
 
     base = site.digest.unsubscribe_url
     if not base or not token:
@@ -397,7 +431,9 @@ def _environment():
 
     env = Environment(
         loader=PackageLoader("feedtool", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=True
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -407,16 +443,24 @@ def _environment():
     return env
 
 
-def render_html(site: Site, letter: Newsletter, token: str | None = None,
-                unsubscribe: str | None = None) -> str:
+def render_html(
+    site: Site, letter: Newsletter, token: str | None = None, unsubscribe: str | None = None
+) -> str:
     """The HTML part: Jinja2 with autoescape, then CSS inlined (only @media rules stay in <style>).
     `unsubscribe`: the recipient's own link from `feedtool serve`, instead of unsubscribe_url's."""
     import css_inline
 
-    page = _environment().get_template("digest.html.j2").render(
-        site=site, letter=letter, archive_url=archive_url(site),
-        unsubscribe=unsubscribe or unsubscribe_link(site, token), width=CONTENT_WIDTH,
-        padding=_PREHEADER_PADDING,
+    page = (
+        _environment()
+        .get_template("digest.html.j2")
+        .render(
+            site=site,
+            letter=letter,
+            archive_url=archive_url(site),
+            unsubscribe=unsubscribe or unsubscribe_link(site, token),
+            width=CONTENT_WIDTH,
+            padding=_PREHEADER_PADDING,
+        )
     )
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
     return inliner.inline(page)
@@ -445,26 +489,46 @@ def text_entries(letter: Newsletter) -> tuple[str, list[TextEntry]]:
     for number, shown in enumerate(letter.items, start=1):
         blocks, links = shown.text_blocks
         body = format_blocks(blocks, indent, TEXT_WIDTH, shown.url, first=first)
-        entries.append(TextEntry(f"{number}.".ljust(len(indent)), shown, body,
-                                 tuple(enumerate(links, start=first))))
+        entries.append(
+            TextEntry(
+                f"{number}.".ljust(len(indent)), shown, body, tuple(enumerate(links, start=first))
+            )
+        )
         first += len(links)
     return indent, entries
 
 
-def render_text(site: Site, letter: Newsletter, token: str | None = None,
-                unsubscribe: str | None = None) -> str:
+def render_text(
+    site: Site, letter: Newsletter, token: str | None = None, unsubscribe: str | None = None
+) -> str:
     """The plain-text part, from its own template."""
     indent, entries = text_entries(letter)
-    return _environment().get_template("digest.txt.j2").render(
-        site=site, letter=letter, archive_url=archive_url(site),
-        unsubscribe=unsubscribe or unsubscribe_link(site, token),
-        indent=indent, entries=entries, width=TEXT_WIDTH,
+    return (
+        _environment()
+        .get_template("digest.txt.j2")
+        .render(
+            site=site,
+            letter=letter,
+            archive_url=archive_url(site),
+            unsubscribe=unsubscribe or unsubscribe_link(site, token),
+            indent=indent,
+            entries=entries,
+            width=TEXT_WIDTH,
+        )
     )
 
 
-def message(site: Site, letter: Newsletter, *, date: datetime, recipient: str | None = None,
-            token: str | None = None, html: str | None = None, text: str | None = None,
-            unsubscribe: str | None = None) -> EmailMessage:
+def message(
+    site: Site,
+    letter: Newsletter,
+    *,
+    date: datetime,
+    recipient: str | None = None,
+    token: str | None = None,
+    html: str | None = None,
+    text: str | None = None,
+    unsubscribe: str | None = None,
+) -> EmailMessage:
     """The MIME message: multipart/alternative, text first and HTML last, UTF-8, RFC 2047 headers.
 
     Without a recipient it is the public archive copy (no personal data, generic unsubscribe).
@@ -557,7 +621,9 @@ def _url_list_class() -> type:
             lines, line = [], f"{self.name}:"
             for number, item in enumerate(items):
                 word = " " + item + ("," if number < len(items) - 1 else "")
-                if number and len(line) + len(word) > (policy.max_line_length or len(line) + len(word)):
+                if number and len(line) + len(word) > (
+                    policy.max_line_length or len(line) + len(word)
+                ):
                     lines.append(line)
                     line = ""
                 line += word
@@ -571,7 +637,11 @@ def sender(site: Site) -> Address:
     from email.headerregistry import Address
     from email.utils import parseaddr
 
-    name, address = parseaddr(site.digest.sender) if site.digest.sender else (site.title, f"noreply@{site.domain}")
+    name, address = (
+        parseaddr(site.digest.sender)
+        if site.digest.sender
+        else (site.title, f"noreply@{site.domain}")
+    )
     return Address(display_name=one_line(name), addr_spec=address)
 
 
@@ -634,6 +704,7 @@ def _width(token: str) -> int:
 
 # The archive -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ArchiveEntry:
     """One line of the public archive (no personal data)."""
@@ -681,8 +752,11 @@ def _record_problem(site: Site, record: object) -> str | None:
 
     if not isinstance(record, dict) or set(record) != set(_FIELDS):
         return f"not a record of {', '.join(_FIELDS)}: {reprlib.repr(record)}"
-    wrong = [f"{key} is {type(record[key]).__name__}, not {kind.__name__}"
-             for key, kind in _FIELDS.items() if type(record[key]) is not kind]  # a bool is no count
+    wrong = [
+        f"{key} is {type(record[key]).__name__}, not {kind.__name__}"
+        for key, kind in _FIELDS.items()
+        if type(record[key]) is not kind
+    ]  # a bool is no count
     if wrong:
         return "; ".join(wrong)
     if not all(isinstance(title, str) for title in record["titles"]):
@@ -691,8 +765,10 @@ def _record_problem(site: Site, record: object) -> str | None:
     if any(_UNWRITTEN.search(text) for text in texts):
         return "a text holds a control character or a lone surrogate, which digest never writes"
     if not is_window_name(site, record["name"]):
-        return f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such as " \
-               "2025-08-18_2025-08-24"
+        return (
+            f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such as "
+            "2025-08-18_2025-08-24"
+        )
     return None
 
 
@@ -709,15 +785,26 @@ def is_window_name(site: Site, name: str) -> bool:
     return window.name == name
 
 
-def archive(site: Site, archived: Mapping[str, ArchiveEntry], letter: Newsletter) -> dict[str, bytes]:
+def archive(
+    site: Site, archived: Mapping[str, ArchiveEntry], letter: Newsletter
+) -> dict[str, bytes]:
     """index.json and index.html of OUT/digest/: the `archived` entries with `letter` added or replaced."""
-    entries = {**archived, letter.name: ArchiveEntry(
-        letter.name, letter.subject, letter.window.label, len(letter.items), [i.title for i in letter.items]
-    )}
+    entries = {
+        **archived,
+        letter.name: ArchiveEntry(
+            letter.name,
+            letter.subject,
+            letter.window.label,
+            len(letter.items),
+            [i.title for i in letter.items],
+        ),
+    }
     ordered = [entries[k] for k in sorted(entries, reverse=True)]
     page = _environment().get_template("archive.html.j2").render(site=site, entries=ordered)
     return {
-        f"{DIGEST_DIR}/index.json": (json.dumps([asdict(e) for e in ordered], ensure_ascii=False, indent=2) + "\n").encode(),
+        f"{DIGEST_DIR}/index.json": (
+            json.dumps([asdict(e) for e in ordered], ensure_ascii=False, indent=2) + "\n"
+        ).encode(),
         f"{DIGEST_DIR}/index.html": page.encode(),
     }
 
@@ -737,19 +824,28 @@ def prepare_composer() -> None:
         environment.get_template(name)
 
 
-def make(site: Site, posts: list[Post], html: dict[str, tuple[str, str, str | None]], to_render: list[ToRender],
-         window: Window, now: datetime,
-         out: Path | None) -> tuple[list, tuple[Newsletter, dict[str, bytes], list[str]]]:
+def make(
+    site: Site,
+    posts: list[Post],
+    html: dict[str, tuple[str, str, str | None]],
+    to_render: list[ToRender],
+    window: Window,
+    now: datetime,
+    out: Path | None,
+) -> tuple[list, tuple[Newsletter, dict[str, bytes], list[str]]]:
     """(the HTML made for `to_render`; the newsletter of `posts`, its `files`, and notes on the
     archive records in `out` left out), for `build.rendered_by`: what the helper does."""
     made, entries = rendered(site, posts, html, to_render)
     letter = compose(site, window, entries)
-    archived, notes = read_archive(site, read_if_present(out / DIGEST_DIR / "index.json") if out else None)
+    archived, notes = read_archive(
+        site, read_if_present(out / DIGEST_DIR / "index.json") if out else None
+    )
     return made, (letter, files(site, letter, now, archived), notes)
 
 
-def files(site: Site, letter: Newsletter, now: datetime,
-          archived: Mapping[str, ArchiveEntry] | None) -> dict[str, bytes]:
+def files(
+    site: Site, letter: Newsletter, now: datetime, archived: Mapping[str, ArchiveEntry] | None
+) -> dict[str, bytes]:
     """Everything `digest` writes: <name>.html, .txt, .eml and the archive index (adding to
     the `archived` entries, if any)."""
     html = render_html(site, letter)

@@ -73,7 +73,13 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
         return data
     href = (urlsplit(site.base_url).path.rstrip("/") + "/" + STYLESHEET_FILE).encode()
     declaration_end = data.index(b"?>") + 2
-    return data[:declaration_end] + b'\n<?xml-stylesheet type="text/xsl" href="' + href + b'"?>' + data[declaration_end:]
+    return (
+        data[:declaration_end]
+        + b'\n<?xml-stylesheet type="text/xsl" href="'
+        + href
+        + b'"?>'
+        + data[declaration_end:]
+    )
 
 
 def prepare() -> None:
@@ -132,7 +138,11 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
         fg.websub.hub = site.hub
     fg.link(href=channel.url(site), rel="alternate")
     # RSS dates in the site's offset (+0800), as readers show them; Atom keeps each date's own.
-    when = (lambda moment: moment.astimezone(site.zone)) if name == RSS_FILE else (lambda moment: moment)
+    when = (
+        (lambda moment: moment.astimezone(site.zone))
+        if name == RSS_FILE
+        else (lambda moment: moment)
+    )
     # Never the clock: a feed with no entries yet is dated at the epoch.
     newest = when(max((e.post.modified for e in entries), default=EPOCH))
     fg.updated(newest)
@@ -153,8 +163,10 @@ def _generator(site: Site, entries: Sequence[Rendered], channel: Channel, name: 
             fe.category([{"term": term} for term in terms])
         if entry.cover_url:
             # Straight under the entry: a media:group needs several media:content (feed validator).
-            fe.media.content({"url": entry.cover_url, "medium": "image", "type": _image_type(entry.cover_url)},
-                             group=None)
+            fe.media.content(
+                {"url": entry.cover_url, "medium": "image", "type": _image_type(entry.cover_url)},
+                group=None,
+            )
         fe.summary(entry.summary_html, type="html")
         fe.content(entry.content_html, type="html")
     return fg
@@ -173,7 +185,7 @@ def feed_terms(post: Post) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if len(tags) + len(post.categories) <= MAX_TERMS and len(post.categories) < 2:
         return tags, post.categories
     tags = tags[:MAX_TERMS]
-    return tags, tuple(dict.fromkeys(post.categories))[:MAX_TERMS - len(tags)]
+    return tags, tuple(dict.fromkeys(post.categories))[: MAX_TERMS - len(tags)]
 
 
 def _image_type(url: str) -> str:
@@ -231,7 +243,9 @@ def json_feed(site: Site, entries: Sequence[Rendered], channel: Channel = SITE) 
 
 # Characters a folder name must not carry (separators, what Windows forbids, bidi controls that
 # make a name read otherwise); the URL percent-encodes the rest (Chinese included).
-_UNSAFE_SEGMENT = re.compile("[\x00-\x1f\x7f/\\\\?#%*:|\"<>\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+_UNSAFE_SEGMENT = re.compile(
+    '[\x00-\x1f\x7f/\\\\?#%*:|"<>\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+'
+)
 # Names Windows keeps for devices, with any suffix (con.txt is CON too).
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\..*)?")
 MAX_FOLDER_BYTES = 180  # file systems allow 255 bytes a name; leave room for a suffix
@@ -244,12 +258,17 @@ def term_folder(term: str) -> str:
     C# with c# together); never '', '.', '..' or anything with a separator."""
     natural = unicodedata.normalize("NFC", hugo_case(term))
     segment = _UNSAFE_SEGMENT.sub("-", natural).strip("-.")
-    if (segment == natural and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES
-            and not _WINDOWS_DEVICE.fullmatch(segment)):
+    if (
+        segment == natural
+        and 0 < len(segment.encode()) <= MAX_FOLDER_BYTES
+        and not _WINDOWS_DEVICE.fullmatch(segment)
+    ):
         return segment
     short = segment.encode()[:MAX_FOLDER_BYTES].decode("utf-8", "ignore").strip("-.")
     if _WINDOWS_DEVICE.fullmatch(short):
-        short = short.replace(".", "-")  # con.txt-1a2b3c4d is still CON to Windows; con-txt-... is not
+        short = short.replace(
+            ".", "-"
+        )  # con.txt-1a2b3c4d is still CON to Windows; con-txt-... is not
     import hashlib  # here: only names that need it (loading OpenSSL costs 3 ms)
 
     tag_hash = hashlib.sha1(natural.encode()).hexdigest()[:8]

@@ -36,7 +36,9 @@ _cache_key: bytes | None = None
 
 def cache_key_file() -> Path:
     """Where the cache key is kept: $XDG_CACHE_HOME/feedtool/cache-key (~/.cache by default)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "feedtool" / "cache-key"
+    return (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "feedtool" / "cache-key"
+    )
 
 
 def _key() -> bytes:
@@ -78,7 +80,10 @@ def verified(blob: bytes | memoryview) -> memoryview:
     """The data `sign` signed with this user's key; ValueError for anything else."""
     view = memoryview(blob)
     data = view[_MAC_SIZE:]
-    if len(view) < _MAC_SIZE or blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() != view[:_MAC_SIZE]:
+    if (
+        len(view) < _MAC_SIZE
+        or blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() != view[:_MAC_SIZE]
+    ):
         raise ValueError("not signed with this user's cache key")
     return data
 
@@ -115,10 +120,14 @@ def find(folder: str | Path, folders: list[tuple[str, Identity | None]] | None =
                             found.append(entry.path)
                     elif entry.is_dir():
                         pending.append(entry.path)
-                    elif post_name:  # a named pipe or device: listed, so that it is reported, never read
+                    elif (
+                        post_name
+                    ):  # a named pipe or device: listed, so that it is reported, never read
                         found.append(entry.path)
         except OSError:
-            found.append(current)  # listed, so that it is reported: its posts would be missing unseen
+            found.append(
+                current
+            )  # listed, so that it is reported: its posts would be missing unseen
     return sorted(found)
 
 
@@ -132,19 +141,24 @@ def open_regular(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o644) 
     return _open_regular(path, flags, mode, follow_symlinks=False)[0]
 
 
-def _open_regular(path: str | Path, flags: int, mode: int, *, follow_symlinks: bool) -> tuple[int, os.stat_result]:
+def _open_regular(
+    path: str | Path, flags: int, mode: int, *, follow_symlinks: bool
+) -> tuple[int, os.stat_result]:
     """`open_regular`, optionally through a symbolic link; with the file's stat."""
     flags |= os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)  # a FIFO: no wait for a writer
     fd = os.open(path, flags | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0)), mode)
     found = os.fstat(fd)
     if not S_ISREG(found.st_mode):
         os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path))
+        raise OSError(
+            errno.EINVAL, "not a regular file (a device, a pipe or a folder)", os.fspath(path)
+        )
     return fd, found
 
 
-def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
-                      limit: int = MAX_FILE_BYTES) -> bytes:
+def read_regular_file(
+    path: str | Path, *, follow_symlinks: bool = False, limit: int = MAX_FILE_BYTES
+) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; else OSError with a clear strerror.
     A symbolic link is refused (ELOOP) unless `follow_symlinks`. A device (/dev/zero) or a named
     pipe is refused before any read: it could hang the run or fill the memory."""
@@ -154,13 +168,17 @@ def read_regular_file(path: str | Path, *, follow_symlinks: bool = False,
         if size <= limit:
             parts = [os.read(fd, size + 1)]  # one read usually takes it all
             size = len(parts[0])
-            while parts[-1] and size <= limit:  # until the end: the file may have grown since its stat
+            while (
+                parts[-1] and size <= limit
+            ):  # until the end: the file may have grown since its stat
                 parts.append(os.read(fd, 1 << 20))
                 size += len(parts[-1])
     finally:
         os.close(fd)
     if size > limit:
-        raise OSError(errno.EFBIG, f"larger than {limit >> 20} MB, the most feedtool reads", os.fspath(path))
+        raise OSError(
+            errno.EFBIG, f"larger than {limit >> 20} MB, the most feedtool reads", os.fspath(path)
+        )
     return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
@@ -185,7 +203,10 @@ def changed_ns(stat_identity: Identity) -> int:
     if len(stat_identity) == _IDENTITY.size:
         _, mtime, ctime, _ = _IDENTITY.unpack(stat_identity)
     else:
-        mtime, ctime = (int.from_bytes(stat_identity[_WIDE * n:_WIDE * (n + 1)], "little", signed=True) for n in (1, 2))
+        mtime, ctime = (
+            int.from_bytes(stat_identity[_WIDE * n : _WIDE * (n + 1)], "little", signed=True)
+            for n in (1, 2)
+        )
     return max(mtime, ctime)
 
 
@@ -231,7 +252,7 @@ def with_all_stats(listing: PostFiles) -> PostFiles:
     stats = listing.stats or []
     if len(stats) == len(listing.files):
         return listing
-    return listing._replace(stats=[*stats, *map(stat_identity, listing.files[len(stats):])])
+    return listing._replace(stats=[*stats, *map(stat_identity, listing.files[len(stats) :])])
 
 
 # A listing kept between runs (`kept_listing`), read before anything else is imported: marshal,
@@ -257,8 +278,11 @@ def kept_listing(path: Path, root: Path) -> PostFiles | None:
             return None
     except Exception:  # absent, damaged, or from another Python
         return None
-    if (not folders or folders[0][0] != os.fspath(root)
-            or not all(folder_identity(folder) == kept for folder, kept in folders)):
+    if (
+        not folders
+        or folders[0][0] != os.fspath(root)
+        or not all(folder_identity(folder) == kept for folder, kept in folders)
+    ):
         return None
     return _split_files(joined, None, folders)
 
@@ -269,9 +293,12 @@ def are_posts(kind: str, root: str | Path, files: list[str]) -> list[bool]:
     about page) are not posts, nor are Markdown files in a page bundle other than its index."""
     # What is listed only to be reported (a folder that cannot be read) is kept.
     if kind == "jekyll":
-        return [not name.lower().endswith(POST_SUFFIXES)
-                or bool(_JEKYLL_POST_NAME.fullmatch(name)) and not name.startswith((".", "_", "#", "~"))
-                for name in map(os.path.basename, files)]
+        return [
+            not name.lower().endswith(POST_SUFFIXES)
+            or bool(_JEKYLL_POST_NAME.fullmatch(name))
+            and not name.startswith((".", "_", "#", "~"))
+            for name in map(os.path.basename, files)
+        ]
     if kind != "hugo":
         return [True] * len(files)
     root = os.path.abspath(root)
@@ -281,7 +308,8 @@ def are_posts(kind: str, root: str | Path, files: list[str]) -> list[bool]:
         if folder not in indexes:
             parent = os.path.dirname(folder)
             indexes[folder] = _bundle_index(folder) or (
-                bundle(parent) if parent != folder and parent.startswith(root + os.sep) else None)
+                bundle(parent) if parent != folder and parent.startswith(root + os.sep) else None
+            )
         return indexes[folder]
 
     found = []
@@ -301,8 +329,14 @@ def _bundle_index(folder: str) -> str | None:
         names = sorted(os.listdir(folder))
     except OSError:
         return None
-    return next((os.path.join(folder, name) for name in names
-                 if name.startswith("index.") and name.lower().endswith(POST_SUFFIXES)), None)
+    return next(
+        (
+            os.path.join(folder, name)
+            for name in names
+            if name.startswith("index.") and name.lower().endswith(POST_SUFFIXES)
+        ),
+        None,
+    )
 
 
 def post_files(folder: str | Path, stat: float) -> PostFiles:
@@ -314,5 +348,5 @@ def post_files(folder: str | Path, stat: float) -> PostFiles:
         raise NotADirectoryError(folder)
     listed_ns, folders = time.time_ns(), []
     files = find(folder, folders)
-    stats = list(map(stat_identity, files[:math.ceil(len(files) * stat)])) if stat else None
+    stats = list(map(stat_identity, files[: math.ceil(len(files) * stat)])) if stat else None
     return PostFiles(files, stats, folders, listed_ns)

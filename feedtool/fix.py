@@ -45,13 +45,19 @@ def fix(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
         original, removed = _without_forbidden(original)
         if removed:
             cleaned = loads(original, site, path=loaded.path)
-            if cleaned.post is None or cleaned.post._replace(body="") != loaded.post._replace(body=""):
+            if cleaned.post is None or cleaned.post._replace(body="") != loaded.post._replace(
+                body=""
+            ):
                 return None
             loaded = cleaned
     values = _fix_values(loaded, original, site)
     if values is None:
         return Fixed(loaded.path, original, removed) if removed else None
-    return Fixed(loaded.path, values.data, sorted([*removed, *values.fixes], key=lambda f: (f.line, f.column)))
+    return Fixed(
+        loaded.path,
+        values.data,
+        sorted([*removed, *values.fixes], key=lambda f: (f.line, f.column)),
+    )
 
 
 def _without_forbidden(original: bytes) -> tuple[bytes, list[Fix]]:
@@ -60,8 +66,10 @@ def _without_forbidden(original: bytes) -> tuple[bytes, list[Fix]]:
     text = original.decode("utf-8")  # a file with a post is UTF-8 (a BOM stays as it is)
     if not XML_FORBIDDEN.search(text):
         return original, []
-    fixes = [Fix(line, column, f"removed {codepoint(char)}, which XML forbids")
-             for line, column, char in places_of_forbidden(text.removeprefix("\ufeff"), 1)]
+    fixes = [
+        Fix(line, column, f"removed {codepoint(char)}, which XML forbids")
+        for line, column, char in places_of_forbidden(text.removeprefix("\ufeff"), 1)
+    ]
     return XML_FORBIDDEN.sub("", text).encode("utf-8"), fixes
 
 
@@ -85,7 +93,11 @@ def _fix_values(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
             new = json.dumps([value.strip()], ensure_ascii=False)
             edits.append((key, new, f"{key} {value!r} -> {new}"))
     # One-line values only, at a known place.
-    edits = [e for e in edits if e[0] in front.positions and front.positions[e[0]][0] == front.ends[e[0]][0]]
+    edits = [
+        e
+        for e in edits
+        if e[0] in front.positions and front.positions[e[0]][0] == front.ends[e[0]][0]
+    ]
     if not edits:
         return None
 
@@ -97,7 +109,7 @@ def _fix_values(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
         line, start = front.positions[key]
         end = front.ends[key][1]
         current = lines[line - 1]
-        lines[line - 1] = current[: start - 1] + new + current[end - 1:]
+        lines[line - 1] = current[: start - 1] + new + current[end - 1 :]
         fixes.append(Fix(line, start, message))
     data = ("\ufeff" if bom else "").encode() + "\n".join(lines).encode("utf-8")
 
@@ -107,9 +119,15 @@ def _fix_values(loaded: Loaded, original: bytes, site: Site) -> Fixed | None:
     # (An alias, such as Hugo's lastmod read as updated, sits where its key does: it changed too.)
     edited = {front.positions[key] for key, _, _ in edits}
     fixed = {key for key in front.values if front.positions.get(key) in edited}
-    if again.post is None or has_errors(again.diagnostics) or again.post != post or again.front_matter is None or (
-        {k: v for k, v in again.front_matter.values.items() if k not in fixed}
-        != {k: v for k, v in front.values.items() if k not in fixed}
+    if (
+        again.post is None
+        or has_errors(again.diagnostics)
+        or again.post != post
+        or again.front_matter is None
+        or (
+            {k: v for k, v in again.front_matter.values.items() if k not in fixed}
+            != {k: v for k, v in front.values.items() if k not in fixed}
+        )
     ):
         return None
     return Fixed(loaded.path, data, sorted(fixes, key=lambda f: (f.line, f.column)))

@@ -48,9 +48,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         if marker == 0xFF:  # fill byte
             at += 1
             continue
-        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         if marker in _JPEG_SIZE_MARKERS:
-            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
             return _positive(width, height)
         at += 2 + length
     return None
@@ -66,7 +66,9 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
         bits = int.from_bytes(data[21:25], "little")
         return _positive((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
     if chunk == b"VP8X" and len(data) >= 30:
-        return _positive(int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1)
+        return _positive(
+            int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+        )
     return None
 
 
@@ -80,8 +82,11 @@ def local_image_size(url: str, permalink: str, post_path: str, kind: str) -> tup
     relative = posixpath.relpath(unquote(image.path), base)
     for folder in sources.resource_folders(kind, post_path):
         try:
-            data = read_regular_file(os.path.join(folder, *relative.split("/")), follow_symlinks=True,
-                                     limit=_MAX_IMAGE_BYTES)
+            data = read_regular_file(
+                os.path.join(folder, *relative.split("/")),
+                follow_symlinks=True,
+                limit=_MAX_IMAGE_BYTES,
+            )
         except (OSError, ValueError):  # missing, a folder or a device, a name with a NUL
             continue
         return size_of_image(data)

@@ -62,8 +62,19 @@ from .files import find, read_regular_file
 from .posts import MORE_MARKER, XML_FORBIDDEN
 
 __all__ = [
-    "Entry", "ImportReport", "PlannedPost", "SkippedEntry", "Source", "SourceError",
-    "parse_source", "plan", "plan_import", "post_text", "read_source", "slug_for", "yaml_quote",
+    "Entry",
+    "ImportReport",
+    "PlannedPost",
+    "SkippedEntry",
+    "Source",
+    "SourceError",
+    "parse_source",
+    "plan",
+    "plan_import",
+    "post_text",
+    "read_source",
+    "slug_for",
+    "yaml_quote",
 ]
 
 
@@ -154,8 +165,10 @@ def read_source(source: str | Path) -> Source:
     """Read a local feed or list page. URLs are refused: feedtool never goes online."""
     text = os.fspath(source)
     if _URL.match(text):
-        raise SourceError(f"{text}: looks like a URL; feedtool works offline, so download it first "
-                          f"(e.g. curl -o feed.xml '{text}') and import the file")
+        raise SourceError(
+            f"{text}: looks like a URL; feedtool works offline, so download it first "
+            f"(e.g. curl -o feed.xml '{text}') and import the file"
+        )
     path = Path(text)
     if path.is_dir():
         raise SourceError(f"{text}: is a folder; give a feed or a saved list page")
@@ -203,8 +216,13 @@ def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportRepo
             continue
         identity = entry.id or entry.link or (entry.title, entry.date)
         if identity in seen:
-            skipped.append(SkippedEntry(entry, f"duplicate of entry {seen[identity]} (same "
-                                               f"{'id' if entry.id else 'link' if entry.link else 'title and date'})"))
+            skipped.append(
+                SkippedEntry(
+                    entry,
+                    f"duplicate of entry {seen[identity]} (same "
+                    f"{'id' if entry.id else 'link' if entry.link else 'title and date'})",
+                )
+            )
             continue
         seen[identity] = entry.position
         notes: list[str] = []
@@ -212,14 +230,21 @@ def plan(source: Source, into: Path, *, tz: str = "Asia/Shanghai") -> ImportRepo
         slug = _free_name(base, used, next_number)
         if slug != base:
             owner = chosen.get(base.lower())
-            notes.append(f"renamed: {base}.md " + (f"is taken by entry {owner}" if owner else "already exists"))
+            notes.append(
+                f"renamed: {base}.md "
+                + (f"is taken by entry {owner}" if owner else "already exists")
+            )
         used.add(slug.lower())
         chosen[slug.lower()] = entry.position
         if problem := _date_problem(entry.date, tz):
-            notes.append(f'date "{entry.date}" cannot be read ({problem}); fix it, '
-                         f"feedtool validate reports it")
+            notes.append(
+                f'date "{entry.date}" cannot be read ({problem}); fix it, '
+                f"feedtool validate reports it"
+            )
         entry = _with_readable_updated(entry, tz)
-        posts.append(PlannedPost(f"{slug}.md", entry, post_text(entry).encode("utf-8"), tuple(notes)))
+        posts.append(
+            PlannedPost(f"{slug}.md", entry, post_text(entry).encode("utf-8"), tuple(notes))
+        )
     return ImportReport(source.kind, tuple(posts), tuple(skipped), source.warnings)
 
 
@@ -265,13 +290,16 @@ def _with_readable_updated(entry: Entry, tz: str) -> Entry:
     if not entry.updated or entry.updated == entry.date:
         return dataclasses.replace(entry, updated="")
     try:
-        later = parse_date(entry.updated, tz=tz, absolute=True) > parse_date(entry.date, tz=tz, absolute=True)
+        later = parse_date(entry.updated, tz=tz, absolute=True) > parse_date(
+            entry.date, tz=tz, absolute=True
+        )
     except DateError:
         later = False
     return entry if later else dataclasses.replace(entry, updated="")
 
 
 # --------------------------------------------------------------------------- writing a post
+
 
 def post_text(entry: Entry) -> str:
     """The post file for `entry`: YAML front matter like the sample posts, then the body."""
@@ -304,7 +332,9 @@ def yaml_quote(text: str) -> str:
     """
     import yaml
 
-    return yaml.dump(text, Dumper=yaml.SafeDumper, allow_unicode=True, default_style='"', width=2**31).rstrip("\n")
+    return yaml.dump(
+        text, Dumper=yaml.SafeDumper, allow_unicode=True, default_style='"', width=2**31
+    ).rstrip("\n")
 
 
 # A plain scalar that YAML 1.1 reads as the same text: starts with a letter, then words
@@ -330,8 +360,11 @@ _TITLE_SLUG_MAX = 60
 
 def slug_for(entry: Entry) -> str:
     """A safe single path segment for the entry's file name (see the module's decisions)."""
-    return _slug_from_link(entry.link) or _slug_from_title(entry.title) or (
-        "post-" + hashlib.sha1((entry.link or entry.title).encode("utf-8")).hexdigest()[:8])
+    return (
+        _slug_from_link(entry.link)
+        or _slug_from_title(entry.title)
+        or ("post-" + hashlib.sha1((entry.link or entry.title).encode("utf-8")).hexdigest()[:8])
+    )
 
 
 def _slug_from_link(link: str) -> str | None:
@@ -350,7 +383,9 @@ def _slug_from_link(link: str) -> str | None:
 
 def _slug_from_title(title: str) -> str | None:
     """ASCII words of the title, lower-cased and hyphen-joined; None without a Latin letter."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c)
+    )
     words = re.findall(r"[a-z0-9]+", folded.lower())
     slug = ""
     for word in words:
@@ -370,7 +405,7 @@ _DECLARES_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", re.IGNORECASE)
 
 
 def _detect(data: bytes) -> str:
-    """"feed", "json", "html" or "text", from how the file begins."""
+    """ "feed", "json", "html" or "text", from how the file begins."""
     if not data.strip():
         raise SourceError("empty file")
     head = data[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -378,10 +413,12 @@ def _detect(data: bytes) -> str:
         return "json"
     if head.startswith(b"<"):
         if _DECLARES_ENTITIES.search(head):
-            raise SourceError("the file declares XML entities in its DOCTYPE "
-                              "(<!DOCTYPE ... [<!ENTITY ...>]>), "
-                              "which feedtool refuses: they can expand without limit or read local "
-                              "files. Remove the DOCTYPE and import again")
+            raise SourceError(
+                "the file declares XML entities in its DOCTYPE "
+                "(<!DOCTYPE ... [<!ENTITY ...>]>), "
+                "which feedtool refuses: they can expand without limit or read local "
+                "files. Remove the DOCTYPE and import again"
+            )
         opening = _PROLOG.sub("", head.decode("latin-1").lower()).lstrip()
         match = _FIRST_TAG.match(opening)
         return "feed" if match and match[1] in _FEED_ROOTS else "html"
@@ -428,6 +465,7 @@ def _line(text: str) -> str:
 
 # --------------------------------------------------------------------------- RSS and Atom
 
+
 def _parse_feed(data: bytes) -> Source:
     import feedparser  # only an import needs it
 
@@ -438,25 +476,34 @@ def _parse_feed(data: bytes) -> Source:
         reason = parsed.get("bozo_exception")
         raise SourceError("not a feed that can be read" + (f": {reason}" if reason else ""))
     feed_author = _person(parsed.feed)
-    entries = tuple(_feed_entry(number, item, feed_author)
-                    for number, item in enumerate(parsed.entries, start=1))
+    entries = tuple(
+        _feed_entry(number, item, feed_author)
+        for number, item in enumerate(parsed.entries, start=1)
+    )
     warnings: tuple[str, ...] = ()
     notices = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)  # harmless
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), notices):
         # feedparser reads a broken feed leniently; say so, since entries may be missing.
-        warnings = (f"the feed is not well-formed ({parsed.bozo_exception}); "
-                    f"imported what could be read",)
+        warnings = (
+            f"the feed is not well-formed ({parsed.bozo_exception}); imported what could be read",
+        )
     return Source("atom" if version.startswith("atom") else "rss", entries, warnings)
 
 
 def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
     # dict.get, not item.get: feedparser maps a missing `updated` to `published` (with a warning).
     published, updated = dict.get(item, "published", ""), dict.get(item, "updated", "")
-    date = published or updated or _rfc3339_of(item.get("published_parsed") or item.get("updated_parsed"))
+    date = (
+        published
+        or updated
+        or _rfc3339_of(item.get("published_parsed") or item.get("updated_parsed"))
+    )
     content, content_is_text = _feed_content(item)
     summary_is_text = (item.get("summary_detail") or {}).get("type") == "text/plain"
     link = (item.get("link") or "").strip()
-    body, summary = _body_and_summary(content, item.get("summary", "") or "", content_is_text, summary_is_text, link)
+    body, summary = _body_and_summary(
+        content, item.get("summary", "") or "", content_is_text, summary_is_text, link
+    )
     title = item.get("title", "") or ""
     if (item.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
         title = _html_text(title)
@@ -471,13 +518,26 @@ def _feed_entry(number: int, item: Any, feed_author: str) -> Entry:
         link=link,
         id=(item.get("id") or "").strip(),
         updated=_line(updated) if published else "",
-        cover=_line(next((m.get("url", "") for m in item.get("media_content") or []
-                          if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/")), "")),
+        cover=_line(
+            next(
+                (
+                    m.get("url", "")
+                    for m in item.get("media_content") or []
+                    if m.get("medium") == "image" or str(m.get("type", "")).startswith("image/")
+                ),
+                "",
+            )
+        ),
     )
 
 
-def _body_and_summary(content: str, summary: str, content_is_text: bool = False, summary_is_text: bool = False,
-                      link: str = "") -> tuple[str, str]:
+def _body_and_summary(
+    content: str,
+    summary: str,
+    content_is_text: bool = False,
+    summary_is_text: bool = False,
+    link: str = "",
+) -> tuple[str, str]:
     """The entry's body and its own summary, cleaned, as Markdown: plain text escaped, HTML as it
     is (Markdown keeps it) with its relative links and images made absolute against the entry's
     `link`, where they were published (the new post's address is elsewhere). Without content,
@@ -488,12 +548,19 @@ def _body_and_summary(content: str, summary: str, content_is_text: bool = False,
     def markdown(part: str, is_text: bool) -> str:
         if is_text:
             return markdown_text(part)
-        if urlsplit(link).scheme in ("http", "https") and re.search(r"(?i)\b(?:src|href|srcset)\s*=", part):
-            from .render import sanitize  # (Atom's are absolute already: feedparser applies xml:base)
+        if urlsplit(link).scheme in ("http", "https") and re.search(
+            r"(?i)\b(?:src|href|srcset)\s*=", part
+        ):
+            from .render import (
+                sanitize,
+            )  # (Atom's are absolute already: feedparser applies xml:base)
 
             # Each side of a more marker on its own: sanitizing drops comments, the marker too.
             pieces = re.split(f"({MORE_MARKER.pattern})", part, flags=MORE_MARKER.flags)
-            return "".join(f"\n\n{piece.strip()}\n\n" if n % 2 else sanitize(piece, link) for n, piece in enumerate(pieces))
+            return "".join(
+                f"\n\n{piece.strip()}\n\n" if n % 2 else sanitize(piece, link)
+                for n, piece in enumerate(pieces)
+            )
         return part
 
     body = _clean(content).strip()
@@ -507,7 +574,11 @@ def _feed_content(item: Any) -> tuple[str, bool]:
     for part in contents:
         if part.get("type") in ("text/html", "application/xhtml+xml"):
             return part.get("value", ""), False
-    return (contents[0].get("value", ""), contents[0].get("type") == "text/plain") if contents else ("", False)
+    return (
+        (contents[0].get("value", ""), contents[0].get("type") == "text/plain")
+        if contents
+        else ("", False)
+    )
 
 
 def _person(item: Any) -> str:
@@ -581,14 +652,20 @@ def _parse_json_feed(text: str) -> Source:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise SourceError(f"not valid JSON: {getattr(exc, 'msg', exc)}") from None
-    if not isinstance(document, dict) or not _JSON_FEED_VERSION.fullmatch(str(document.get("version", ""))):
-        raise SourceError("JSON, but not a JSON Feed (no \"version\": \"https://jsonfeed.org/version/1.1\")")
+    if not isinstance(document, dict) or not _JSON_FEED_VERSION.fullmatch(
+        str(document.get("version", ""))
+    ):
+        raise SourceError(
+            'JSON, but not a JSON Feed (no "version": "https://jsonfeed.org/version/1.1")'
+        )
     items = document.get("items")
     if not isinstance(items, list):
-        raise SourceError("JSON Feed without an \"items\" list")
+        raise SourceError('JSON Feed without an "items" list')
     feed_author = _json_author(document)
-    return Source("jsonfeed", tuple(_json_entry(number, item, feed_author)
-                                    for number, item in enumerate(items, start=1)))
+    return Source(
+        "jsonfeed",
+        tuple(_json_entry(number, item, feed_author) for number, item in enumerate(items, start=1)),
+    )
 
 
 def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
@@ -597,8 +674,9 @@ def _json_entry(number: int, item: Any, feed_author: str) -> Entry:
     published, modified = _json_text(item, "date_published"), _json_text(item, "date_modified")
     html, link = _json_text(item, "content_html"), _json_text(item, "url").strip()
     # JSON Feed's content_text and summary are plain text.
-    body, summary = _body_and_summary(html or _json_text(item, "content_text"), _json_text(item, "summary"),
-                                      not html, True, link)
+    body, summary = _body_and_summary(
+        html or _json_text(item, "content_text"), _json_text(item, "summary"), not html, True, link
+    )
     tags = item.get("tags")
     return Entry(
         position=number,
@@ -655,9 +733,14 @@ def _meta(line: str) -> _Meta:
     """
     parts = _meta_parts(line)
     first = parts[0] if parts else ""
-    date = first if first and not _MEASURE.fullmatch(first) and (
-        re.search(r"\d", first) or _readable(first, absolute=False)) else ""
-    others = [p for p in parts[1 if date else 0:] if not _MEASURE.fullmatch(p)]
+    date = (
+        first
+        if first
+        and not _MEASURE.fullmatch(first)
+        and (re.search(r"\d", first) or _readable(first, absolute=False))
+        else ""
+    )
+    others = [p for p in parts[1 if date else 0 :] if not _MEASURE.fullmatch(p)]
     return _Meta(date, others[0] if others else "")
 
 
@@ -697,15 +780,19 @@ def _parse_text_list(text: str) -> Source:
         if lines:
             pending.append("\n".join(lines).strip())
     if not groups:
-        raise SourceError("not an RSS/Atom feed, a JSON Feed or a list page: found no posts "
-                          "(a list page has blocks of title, summary and `DATE · N 分钟 · AUTHOR`)")
+        raise SourceError(
+            "not an RSS/Atom feed, a JSON Feed or a list page: found no posts "
+            "(a list page has blocks of title, summary and `DATE · N 分钟 · AUTHOR`)"
+        )
     entries = []
     for number, (paragraphs, meta_line) in enumerate(groups, start=1):
         if number == 1:
             paragraphs = _first_post(paragraphs)
         title, summary = _title_and_summary(paragraphs)
         meta = _meta(meta_line)
-        entries.append(Entry(number, _line(title), meta.date, author=meta.author, body=markdown_text(summary)))
+        entries.append(
+            Entry(number, _line(title), meta.date, author=meta.author, body=markdown_text(summary))
+        )
     return Source("text", tuple(entries))
 
 
@@ -727,10 +814,39 @@ def _title_and_summary(paragraphs: list[str]) -> tuple[str, str]:
 
 
 _HIDDEN = {"script", "style", "svg", "noscript", "template"}
-_BREAKS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
-           "table", "tr"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}
+_BREAKS = {
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tr",
+}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 _HEADINGS = {"h1", "h2", "h3"}
 
 
@@ -826,9 +942,13 @@ def _parse_html_list(text: str) -> Source:
     page.close()
     cards = [card for card in page.cards if "post-entry" in card.classes] or page.cards
     if not cards:
-        raise SourceError("an HTML page without posts (looked for <article class=\"post-entry\"> "
-                          "cards, as Hugo's PaperMod theme writes them)")
-    return Source("html", tuple(_card_entry(number, card) for number, card in enumerate(cards, start=1)))
+        raise SourceError(
+            'an HTML page without posts (looked for <article class="post-entry"> '
+            "cards, as Hugo's PaperMod theme writes them)"
+        )
+    return Source(
+        "html", tuple(_card_entry(number, card) for number, card in enumerate(cards, start=1))
+    )
 
 
 def _card_entry(number: int, card: _Card) -> Entry:

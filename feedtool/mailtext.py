@@ -16,8 +16,28 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd",
-           "hr", "figure", "figcaption", "section", "article"}
+_BLOCKS = {
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+}
 CODE_INDENT = "    "
 _REF = "\ue000\ue001"  # around a reference's number until it is numbered in the whole message
 _REFERENCE = re.compile("\ue000([0-9]+)\ue001")
@@ -60,7 +80,9 @@ def _maker() -> type:
             self.href: list[str | None] = []
             self.pre = 0
             self.table: list[list[str]] | None = None
-            self.lists: list[list[int]] = []  # per open list: [number of the next item] or [] if unordered
+            self.lists: list[
+                list[int]
+            ] = []  # per open list: [number of the next item] or [] if unordered
             self.quotes = 0
 
         def flush(self) -> None:
@@ -94,7 +116,9 @@ def _maker() -> type:
                     self.lists.append([1] if tag == "ol" else [])
                 elif tag == "li":
                     number = self.lists[-1] if self.lists else []
-                    self.prefix = "  " * max(0, len(self.lists) - 1) + (f"{number[0]}. " if number else "- ")
+                    self.prefix = "  " * max(0, len(self.lists) - 1) + (
+                        f"{number[0]}. " if number else "- "
+                    )
                     if number:
                         number[0] += 1
                 elif tag == "blockquote":
@@ -128,7 +152,7 @@ def _maker() -> type:
                 self.flush()
             elif tag == "a" and self.href:
                 href = self.href.pop()
-                text = "".join(self.words[self.link_start:]).strip()
+                text = "".join(self.words[self.link_start :]).strip()
                 if href and href != text:  # a bare URL is its own reference
                     if href not in self.links:
                         self.links.append(href)
@@ -157,7 +181,9 @@ def format_blocks(blocks: list[Block], indent: str, width: int, url: str, *, fir
     shown: list[str] = []
     for block in blocks:
         if block.kind == "code":
-            shown.append("\n".join((indent + CODE_INDENT + line).rstrip() for line in block.text.split("\n")))
+            shown.append(
+                "\n".join((indent + CODE_INDENT + line).rstrip() for line in block.text.split("\n"))
+            )
         elif block.kind == "table":
             rows = [[numbered(cell) for cell in row] for row in block.rows]
             table = _aligned(rows)
@@ -175,7 +201,9 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     count = max(len(row) for row in rows)
     rows = [row + [""] * (count - len(row)) for row in rows]
     widths = [max(columns(row[n]) for row in rows) for n in range(count)]
-    lines = ["  ".join(cell + " " * (widths[n] - columns(cell)) for n, cell in enumerate(row))
-             for row in rows]
+    lines = [
+        "  ".join(cell + " " * (widths[n] - columns(cell)) for n, cell in enumerate(row))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))  # under the header row
     return lines

@@ -20,8 +20,12 @@ from .errors import OutputError
 from .files import open_regular, read_regular_file
 
 
-def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str] = (),
-                staging: Path | None = None) -> list[Path]:
+def write_files(
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    remove: Iterable[str] = (),
+    staging: Path | None = None,
+) -> list[Path]:
     """Write `files` and delete `remove` (paths relative to `out_dir`; folders left empty go too),
     all or nothing as far as can be known beforehand: every target is checked (no folder in the
     way, its folder made and writable) and every new file written in full to a temporary file
@@ -64,7 +68,9 @@ def write_files(out_dir: Path, files: Mapping[str, bytes], remove: Iterable[str]
         if isinstance(exc, OutputError):
             raise
         # The file being written, or the folder on its way that failed (not a temporary file's name).
-        failed = exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else current
+        failed = (
+            exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else current
+        )
         raise OutputError(f"cannot write {failed or out_dir}: {exc.strerror or exc}") from None
     _remove_files(root, doomed)
     return list(targets)
@@ -104,7 +110,9 @@ def _make_folder(folder: Path, made: list[Path]) -> None:
 # letters, digits, _). A run killed before renaming it leaves it; later runs remove it
 # (`remove_temporaries`), but not one of a run that is still going on.
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>[0-9]+)-)?[a-z0-9_]{8}\.tmp")
-STALE_SECONDS = 600  # where a process id cannot be looked up (Windows), a temporary file's age decides
+STALE_SECONDS = (
+    600  # where a process id cannot be looked up (Windows), a temporary file's age decides
+)
 
 
 def remove_temporaries(folder: Path, names: Iterable[str] | None = None) -> None:
@@ -115,10 +123,16 @@ def remove_temporaries(folder: Path, names: Iterable[str] | None = None) -> None
     wanted = None if names is None else set(names)
     try:
         with os.scandir(folder) as entries:
-            found = [(entry, match) for entry in entries if (match := _TEMPORARY.fullmatch(entry.name))]
+            found = [
+                (entry, match) for entry in entries if (match := _TEMPORARY.fullmatch(entry.name))
+            ]
         for entry, match in found:
             name = match["name"]
-            if wanted is not None and name not in wanted and not os.path.isfile(os.path.join(folder, name)):
+            if (
+                wanted is not None
+                and name not in wanted
+                and not os.path.isfile(os.path.join(folder, name))
+            ):
                 continue
             with contextlib.suppress(OSError):
                 made = entry.stat(follow_symlinks=False).st_mtime
@@ -177,7 +191,9 @@ def lock(path: Path, *, wait: bool = False) -> IO[bytes] | None:
         fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise OutputError(f"{path} is in use by another feedtool run; try again once it has finished") from None
+        raise OutputError(
+            f"{path} is in use by another feedtool run; try again once it has finished"
+        ) from None
     except OSError:  # a file system without locks (some network drives): nothing to hold
         handle.close()
         return None
@@ -208,7 +224,9 @@ def ignore_in_git(folder: Path, entries: Iterable[str]) -> list[str]:
     added = [entry for entry in dict.fromkeys(entries) if entry.strip("/") not in listed]
     if added:
         separator = "" if not text or text.endswith("\n") else "\n"
-        write_file(path, (old or b"") + (separator + "".join(f"{entry}\n" for entry in added)).encode())
+        write_file(
+            path, (old or b"") + (separator + "".join(f"{entry}\n" for entry in added)).encode()
+        )
     return added
 
 
@@ -221,8 +239,9 @@ def _stage(target: Path, data: bytes, folder: Path | None = None, mode: int | No
         mode = 0o644
     import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
 
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp",
-                                dir=folder or target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=folder or target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -290,7 +309,9 @@ def create_files(out_dir: Path, files: Mapping[str, bytes], mode: int | None = N
             except FileExistsError:
                 raise
             except OSError:  # no hard links here (FAT, some network drives): create exclusively
-                with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode or 0o644), "wb") as handle:
+                with open(
+                    os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode or 0o644), "wb"
+                ) as handle:
                     handle.write(data)
             finally:
                 temporary.unlink(missing_ok=True)

@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
-MAX_CHUNKS = 32_000  # two bytes each: the queue must fit in a pipe's buffer (64 KiB) before the fork
+MAX_CHUNKS = (
+    32_000  # two bytes each: the queue must fit in a pipe's buffer (64 KiB) before the fork
+)
 
 
 def cores() -> int:
@@ -33,9 +35,14 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
-               progress: Callable[[int], None] | None = None, *, minimum: int = 2,
-               pack: Callable[[T], Any] | None = None) -> list[T]:
+def map_chunks(
+    work: Callable[[Any], T],
+    chunks: Sequence[Any],
+    progress: Callable[[int], None] | None = None,
+    *,
+    minimum: int = 2,
+    pack: Callable[[T], Any] | None = None,
+) -> list[T]:
     """[work(chunk) for chunk in chunks], with a forked helper when there are two cores or more
     and `minimum` chunks or more. `progress(n)` is told how many chunks are finished, by either.
     `work` runs in the helper on what the fork copied: it must not depend on later changes.
@@ -59,7 +66,10 @@ def map_chunks(work: Callable[[Any], T], chunks: Sequence[Any],
                 while (number := _take(queue_read)) is not None:
                     try:
                         result = work(chunks[number])
-                        data = pickle.dumps((number, pack(result) if pack else result), protocol=pickle.HIGHEST_PROTOCOL)
+                        data = pickle.dumps(
+                            (number, pack(result) if pack else result),
+                            protocol=pickle.HIGHEST_PROTOCOL,
+                        )
                     except Exception:  # left for the parent to do again, and report
                         continue
                     out.write(struct.pack("<I", len(data)) + data)
@@ -135,7 +145,7 @@ class _Answers:
             (size,) = struct.unpack_from("<I", self.buffer, at)
             if len(self.buffer) - at - 4 < size:
                 break
-            number, result = pickle.loads(self.buffer[at + 4:at + 4 + size])
+            number, result = pickle.loads(self.buffer[at + 4 : at + 4 + size])
             found[number] = result
             at += 4 + size
         del self.buffer[:at]
@@ -205,7 +215,9 @@ class Helper:
             return None
         return result if done else None
 
-    def call(self, work: Callable[..., T], *args: Any, meanwhile: Callable[[], Any] | None = None) -> T:
+    def call(
+        self, work: Callable[..., T], *args: Any, meanwhile: Callable[[], Any] | None = None
+    ) -> T:
         """work(*args), by the helper when there is one (then `work` and `args` must pickle);
         `meanwhile()` runs here while the helper works."""
         if not self.pid:
@@ -269,7 +281,9 @@ def _live_and_exit(helper: Callable[[], None]) -> NoReturn:
         os._exit(code)
 
 
-def _serial(work: Callable[[Any], T], chunks: Sequence[Any], progress: Callable[[int], None] | None) -> list[T]:
+def _serial(
+    work: Callable[[Any], T], chunks: Sequence[Any], progress: Callable[[int], None] | None
+) -> list[T]:
     out = []
     for chunk in chunks:
         out.append(work(chunk))

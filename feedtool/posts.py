@@ -29,26 +29,108 @@ from .diagnostics import Diagnostic, Severity, has_errors
 
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
 # define; a key one or two letters from one of these gets the validator's typo warning.
-KNOWN_KEYS = frozenset((
-    "title", "date", "updated", "author", "tags", "categories", "summary", "draft", "slug", "id",
-    "cover", "image", "featured_image",
-    # Hugo
-    "description", "lastmod", "publishDate", "expiryDate", "keywords", "weight", "url", "aliases",
-    "layout", "type", "linkTitle", "isCJKLanguage", "markup", "outputs", "params", "resources",
-    "series", "toc", "math", "images", "audio", "videos", "headless", "translationKey", "authors",
-    "build", "cascade", "sitemap", "menu",
-    # PaperMod and other common themes
-    "ShowToc", "TocOpen", "ShowReadingTime", "ShowWordCount", "ShowBreadCrumbs", "ShowPostNavLinks",
-    "ShowCodeCopyButtons", "ShowRssButtonInSectionTermList", "UseHugoToc", "disableShare",
-    "disableHLJS", "hideSummary", "hidemeta", "searchHidden", "comments", "canonicalURL", "editPost",
-    "showToc", "tocOpen", "mermaid", "katex", "featured", "thumbnail", "subtitle",
-    # Hexo and Jekyll
-    "permalink", "excerpt", "excerpt_separator", "published", "sticky", "top", "copyright",
-    "mathjax", "password", "photos", "lang", "language", "redirect_from", "sidebar", "category",
-    "last_modified_at", "updated_at", "hidden", "disqusId", "tag", "photo", "encrypt", "abstract", "message",
-    # Hugo's other names for its dates, and its build options
-    "pubdate", "modified", "unpublishdate", "_build",
-))
+KNOWN_KEYS = frozenset(
+    (
+        "title",
+        "date",
+        "updated",
+        "author",
+        "tags",
+        "categories",
+        "summary",
+        "draft",
+        "slug",
+        "id",
+        "cover",
+        "image",
+        "featured_image",
+        # Hugo
+        "description",
+        "lastmod",
+        "publishDate",
+        "expiryDate",
+        "keywords",
+        "weight",
+        "url",
+        "aliases",
+        "layout",
+        "type",
+        "linkTitle",
+        "isCJKLanguage",
+        "markup",
+        "outputs",
+        "params",
+        "resources",
+        "series",
+        "toc",
+        "math",
+        "images",
+        "audio",
+        "videos",
+        "headless",
+        "translationKey",
+        "authors",
+        "build",
+        "cascade",
+        "sitemap",
+        "menu",
+        # PaperMod and other common themes
+        "ShowToc",
+        "TocOpen",
+        "ShowReadingTime",
+        "ShowWordCount",
+        "ShowBreadCrumbs",
+        "ShowPostNavLinks",
+        "ShowCodeCopyButtons",
+        "ShowRssButtonInSectionTermList",
+        "UseHugoToc",
+        "disableShare",
+        "disableHLJS",
+        "hideSummary",
+        "hidemeta",
+        "searchHidden",
+        "comments",
+        "canonicalURL",
+        "editPost",
+        "showToc",
+        "tocOpen",
+        "mermaid",
+        "katex",
+        "featured",
+        "thumbnail",
+        "subtitle",
+        # Hexo and Jekyll
+        "permalink",
+        "excerpt",
+        "excerpt_separator",
+        "published",
+        "sticky",
+        "top",
+        "copyright",
+        "mathjax",
+        "password",
+        "photos",
+        "lang",
+        "language",
+        "redirect_from",
+        "sidebar",
+        "category",
+        "last_modified_at",
+        "updated_at",
+        "hidden",
+        "disqusId",
+        "tag",
+        "photo",
+        "encrypt",
+        "abstract",
+        "message",
+        # Hugo's other names for its dates, and its build options
+        "pubdate",
+        "modified",
+        "unpublishdate",
+        "_build",
+    )
+)
 # Hugo writes <!--more-->, Hexo <!-- more -->; either marks the end of the summary.
 # Indented by three spaces at most: four make it code.
 MORE_MARKER = re.compile(r"^[ ]{0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -92,7 +174,11 @@ class Post(NamedTuple):
 
     def live_at(self, now: datetime) -> bool:
         """Published (not a draft, not scheduled later, not expired) at `now`."""
-        return not self.draft and self.live_from <= now and (self.expires is None or self.expires > now)
+        return (
+            not self.draft
+            and self.live_from <= now
+            and (self.expires is None or self.expires > now)
+        )
 
     @property
     def modified(self) -> datetime:
@@ -118,7 +204,9 @@ class FrontMatter(NamedTuple):
     body: str
     body_line: int
     source: str = ""  # the front matter as written
-    forbidden: tuple[tuple[int, int, str], ...] = ()  # (line, column, character) XML forbids, left out
+    forbidden: tuple[
+        tuple[int, int, str], ...
+    ] = ()  # (line, column, character) XML forbids, left out
 
 
 class Loaded(NamedTuple):
@@ -154,13 +242,13 @@ def split_more(body: str) -> tuple[str, str | None]:
         marker = next(more_markers(body), None)  # perhaps in code: the first marker outside code
     if marker is None:
         return body, None
-    return body[: marker.start()], body[marker.end():]
+    return body[: marker.start()], body[marker.end() :]
 
 
 def without_more(body: str) -> str:
     """The body without its more markers (those in code stay: they are what the code shows)."""
     for marker in reversed(list(more_markers(body))):
-        body = body[: marker.start()] + body[marker.end():]
+        body = body[: marker.start()] + body[marker.end() :]
     return body
 
 
@@ -193,7 +281,8 @@ def _fence_before(body: str, at: int) -> bool:
 _FENCED_BLOCK = re.compile(
     r"""(?P<fence>^(?:~{3,}|`{3,}))[ \t]*((\{(?P<attrs>[^\n]*)\})|(\.?(?P<lang>[\w#.+-]*)[ \t]*)?"""
     r"""(hl_lines=(?P<quot>"|')(?P<hl_lines>.*?)(?P=quot)[ \t]*)?)\n(?P<code>.*?)(?<=\n)(?P=fence)[ \t]*$""",
-    re.MULTILINE | re.DOTALL)
+    re.MULTILINE | re.DOTALL,
+)
 
 
 # What feedtool renders (FT304), whatever the Markdown release: its time grows with the square
@@ -208,9 +297,23 @@ _DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){%d}" % (MAX_NESTING + 1), re.MULTILINE)
 # a table row, a heading or a quote (each is parsed on its own, however long the list).
 _INLINE_BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]*[|#>])")
 # The work of those parses grows with the square of each one's links: their sum is bounded too.
-MAX_BRACKET_WORK = 40 * MAX_BRACKETS_PER_PARAGRAPH ** 2
+MAX_BRACKET_WORK = 40 * MAX_BRACKETS_PER_PARAGRAPH**2
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
-_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_VOID_TAGS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def too_complex(post: Post) -> str | None:
@@ -233,17 +336,27 @@ def _beyond_limits(text: str) -> str | None:
         prose = _FENCED_BLOCK.sub("", text) if _fence_before(text, len(text)) else text
         counts = [block.count("[") for block in _INLINE_BLOCK.split(prose)]
         if max(counts) > MAX_BRACKETS_PER_PARAGRAPH:
-            return (f"has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' in one paragraph, "
-                    "which would take too long to render")
+            return (
+                f"has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' in one paragraph, "
+                "which would take too long to render"
+            )
         if sum(count * count for count in counts) > MAX_BRACKET_WORK:
-            return ("has too many paragraphs crowded with '[' (links), which would take too long to render; "
-                    "put fewer links in each paragraph")
+            return (
+                "has too many paragraphs crowded with '[' (links), which would take too long to render; "
+                "put fewer links in each paragraph"
+            )
     # A list item indented 4 columns a level (Markdown's tab length) MAX_NESTING levels deep needs
     # 200 spaces or 50 tabs somewhere: cheap tests first.
     deep = (" " * (MAX_NESTING * 2) in text or text.count("\t") >= MAX_NESTING // 2) and any(
-        len(m[0].expandtabs(4)) >= MAX_NESTING * 4 for m in _DEEP_INDENT.finditer(text))
-    if (deep or text.count(">") > MAX_NESTING and _DEEP_QUOTES.search(text)
-            or text.count("markdown=") > MAX_NESTING and _markdown_html_depth(text) > MAX_NESTING):
+        len(m[0].expandtabs(4)) >= MAX_NESTING * 4 for m in _DEEP_INDENT.finditer(text)
+    )
+    if (
+        deep
+        or text.count(">") > MAX_NESTING
+        and _DEEP_QUOTES.search(text)
+        or text.count("markdown=") > MAX_NESTING
+        and _markdown_html_depth(text) > MAX_NESTING
+    ):
         return f"nests lists, quotes or HTML blocks more than {MAX_NESTING} levels deep, too deep to render"
     return None
 
@@ -284,12 +397,24 @@ def load(path: str | Path, site: Site, *, display: str | None = None) -> Loaded:
     try:
         data = read_regular_file(path)
     except OSError as exc:
-        return Loaded(path, name, None, None, [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")])
+        return Loaded(
+            path,
+            name,
+            None,
+            None,
+            [Diagnostic(name, 1, 1, "error", "FT104", f"cannot read file: {exc.strerror}")],
+        )
     return loads(data, site, path=path, display=name)
 
 
-def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", display: str | None = None,
-          body: bool = True) -> Loaded:
+def loads(
+    data: bytes | str,
+    site: Site,
+    *,
+    path: str | Path = "post.md",
+    display: str | None = None,
+    body: bool = True,
+) -> Loaded:
     """Parse post content (bytes as on disk, or text) into a Post plus findings.
 
     `body=False` reads only the front matter of bytes: the post's body is left empty and
@@ -304,8 +429,12 @@ def loads(data: bytes | str, site: Site, *, path: str | Path = "post.md", displa
             text = data
         front = split(text)
     except _Problem as p:
-        return Loaded(path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)])
-    diagnostics: list[Diagnostic] = forbidden_findings(front.forbidden, "front matter", name) if front.forbidden else []
+        return Loaded(
+            path, name, None, None, [Diagnostic(name, p.line, p.column, "error", p.code, p.message)]
+        )
+    diagnostics: list[Diagnostic] = (
+        forbidden_findings(front.forbidden, "front matter", name) if front.forbidden else []
+    )
     if site.source != "auto":
         front = sources.adapt(site.source, front, path)
     post = _make_post(front, site, path, name, diagnostics)
@@ -326,7 +455,9 @@ def _front_matter_bytes(data: bytes) -> bytes:
     opener = data[:newline].removeprefix(codecs.BOM_UTF8).strip()
     closers = _BYTE_CLOSERS.get(opener) if newline >= 0 else None
     closer = closers.search(data, newline + 1) if closers else None
-    return data[:closer.end() + 1] if closer else data  # + 1: the line's "\n" (or nothing at the end)
+    return (
+        data[: closer.end() + 1] if closer else data
+    )  # + 1: the line's "\n" (or nothing at the end)
 
 
 def decode(data: bytes) -> str:
@@ -342,15 +473,21 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         content = exc.object  # what was decoded (after a BOM): the error's positions are in it
         line = content.count(b"\n", 0, exc.start) + 1
-        before = content[content.rfind(b"\n", 0, exc.start) + 1:exc.start]
+        before = content[content.rfind(b"\n", 0, exc.start) + 1 : exc.start]
         column = len(before.decode("utf-8", "replace")) + 1  # in characters, as editors count
-        raise _Problem(line, column, "FT102", f"not UTF-8{_guess_encoding(data)}; save it as UTF-8") from None
+        raise _Problem(
+            line, column, "FT102", f"not UTF-8{_guess_encoding(data)}; save it as UTF-8"
+        ) from None
     return text.replace("\r\n", "\n")
 
 
 def _guess_encoding(data: bytes) -> str:
     """Name the legacy encoding a non-UTF-8 file most likely uses (Chinese blogs: GBK, Big5)."""
-    for encoding, label in (("gb18030", "GBK/GB18030"), ("big5", "Big5"), ("shift_jis", "Shift_JIS")):
+    for encoding, label in (
+        ("gb18030", "GBK/GB18030"),
+        ("big5", "Big5"),
+        ("shift_jis", "Shift_JIS"),
+    ):
         try:
             data.decode(encoding)
         except UnicodeDecodeError:
@@ -388,8 +525,13 @@ def split(text: str) -> FrontMatter:
         if "integer string conversion" not in str(exc):
             raise
         line, column = _long_number_place(text)
-        raise _Problem(line, column, "FT112", f"a number of more than {sys.get_int_max_str_digits()} digits, "
-                                              "longer than Python reads: write it as text") from None
+        raise _Problem(
+            line,
+            column,
+            "FT112",
+            f"a number of more than {sys.get_int_max_str_digits()} digits, "
+            "longer than Python reads: write it as text",
+        ) from None
 
 
 # A run of digits (of any base) long enough to be the number Python refused to convert.
@@ -412,12 +554,19 @@ def _split(text: str) -> FrontMatter:
     if opener.startswith("{"):
         return _parse_json(text)
     if opener not in _CLOSERS:
-        raise _Problem(1, 1, "FT110", "no front matter: the file must start with a '---' (YAML) or '+++' (TOML) line")
+        raise _Problem(
+            1,
+            1,
+            "FT110",
+            "no front matter: the file must start with a '---' (YAML) or '+++' (TOML) line",
+        )
     closer = _CLOSERS[opener].search(text, newline + 1) if newline >= 0 else None
     if closer is None:
-        raise _Problem(1, 1, "FT111", f"front matter opened with '{opener}' on line 1 is never closed")
-    block = text[newline + 1: max(newline + 1, closer.start() - 1)]
-    body = text[closer.end() + 1:]
+        raise _Problem(
+            1, 1, "FT111", f"front matter opened with '{opener}' on line 1 is never closed"
+        )
+    block = text[newline + 1 : max(newline + 1, closer.start() - 1)]
+    body = text[closer.end() + 1 :]
     body_line = text.count("\n", 0, closer.start()) + 2
     forbidden = ()
     if XML_FORBIDDEN.search(block):  # YAML and TOML refuse them: left out, as from every output
@@ -438,17 +587,35 @@ def places_of_forbidden(text: str, first_line: int) -> Iterator[tuple[int, int, 
         yield first_line + text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1) + 1, bad[0]
 
 
-def forbidden_findings(places: Iterable[tuple[int, int, str]], where: str, name: str = "") -> list[Diagnostic]:
+def forbidden_findings(
+    places: Iterable[tuple[int, int, str]], where: str, name: str = ""
+) -> list[Diagnostic]:
     """FT206 warnings for characters XML forbids at `places` (the first MAX_FORBIDDEN_LISTED, then a count)."""
     found = []
     for number, (line, column, char) in enumerate(places):
         if number == MAX_FORBIDDEN_LISTED:  # where the next is
-            found.append(Diagnostic(name, line, column, "warning", "FT206",
-                                    f"{codepoint(char)} and more characters XML forbids in the {where}: "
-                                    "all are left out"))
+            found.append(
+                Diagnostic(
+                    name,
+                    line,
+                    column,
+                    "warning",
+                    "FT206",
+                    f"{codepoint(char)} and more characters XML forbids in the {where}: "
+                    "all are left out",
+                )
+            )
             break
-        found.append(Diagnostic(name, line, column, "warning", "FT206",
-                                f"{where} contains {codepoint(char)}, which XML forbids: it is left out"))
+        found.append(
+            Diagnostic(
+                name,
+                line,
+                column,
+                "warning",
+                "FT206",
+                f"{where} contains {codepoint(char)}, which XML forbids: it is left out",
+            )
+        )
     return found
 
 
@@ -473,23 +640,32 @@ def _parse_json(text: str) -> FrontMatter:
     try:
         while index < len(text) and text[index] != "}":
             if text[index] != '"':
-                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, index
+                )
             key, after = json.decoder.scanstring(text, index + 1)
             if key in values:
                 line, column = place(index)
-                raise _Problem(line, column, "FT114", f"duplicate key '{key}' (first set on line {key_positions[key][0]})")
+                raise _Problem(
+                    line,
+                    column,
+                    "FT114",
+                    f"duplicate key '{key}' (first set on line {key_positions[key][0]})",
+                )
             colon = skip(after)
-            if text[colon:colon + 1] != ":":
+            if text[colon : colon + 1] != ":":
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, colon)
             start = skip(colon + 1)
             values[key], end = decoder.raw_decode(text, start)
             key_positions[key], positions[key], ends[key] = place(index), place(start), place(end)
             index = skip(end)
-            if text[index:index + 1] == ",":
+            if text[index : index + 1] == ",":
                 index = skip(index + 1)
-                if text[index:index + 1] != '"':  # JSON allows no comma after the last value
-                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
-            elif text[index:index + 1] != "}":
+                if text[index : index + 1] != '"':  # JSON allows no comma after the last value
+                    raise json.JSONDecodeError(
+                        "Expecting property name enclosed in double quotes", text, index
+                    )
+            elif text[index : index + 1] != "}":
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
         if index >= len(text):
             raise json.JSONDecodeError("Expecting '}'", text, index)
@@ -497,11 +673,17 @@ def _parse_json(text: str) -> FrontMatter:
         raise _Problem(exc.lineno, exc.colno, "FT112", f"JSON syntax error: {exc.msg}") from None
     except RecursionError:
         raise _Problem(1, 1, "FT112", "JSON nested too deeply") from None
-    texts = {k: str(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    texts = {
+        k: str(v)
+        for k, v in values.items()
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+    }
     block = text[: index + 1]
     newline = text.find("\n", index)
-    body = "" if newline < 0 else text[newline + 1:]
-    return FrontMatter("json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2, block)
+    body = "" if newline < 0 else text[newline + 1 :]
+    return FrontMatter(
+        "json", values, texts, positions, key_positions, ends, body, block.count("\n") + 2, block
+    )
 
 
 def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
@@ -515,8 +697,12 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
         if node is None:
             return FrontMatter("yaml", {}, {}, {}, {}, {}, body, body_line, block)
         if not isinstance(node, yaml.MappingNode):
-            raise _Problem(2 + node.start_mark.line, 1 + node.start_mark.column, "FT113",
-                           "front matter must be a mapping of keys to values (e.g. 'title: ...')")
+            raise _Problem(
+                2 + node.start_mark.line,
+                1 + node.start_mark.column,
+                "FT113",
+                "front matter must be a mapping of keys to values (e.g. 'title: ...')",
+            )
         values: dict[str, Any] = {}
         texts: dict[str, str] = {}
         positions: dict[str, tuple[int, int]] = {}
@@ -529,18 +715,27 @@ def _parse_yaml(block: str, body: str, body_line: int) -> FrontMatter:
             key = key_node.value
             if key in values:
                 first = key_positions[key][0]
-                raise _Problem(*where, "FT114", f"duplicate key '{key}' (first set on line {first})")
+                raise _Problem(
+                    *where, "FT114", f"duplicate key '{key}' (first set on line {first})"
+                )
             values[key] = loader.construct_object(value_node, deep=True)
-            if isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:null":
+            if (
+                isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag != "tag:yaml.org,2002:null"
+            ):
                 texts[key] = value_node.value
             positions[key] = (2 + value_node.start_mark.line, 1 + value_node.start_mark.column)
             ends[key] = (2 + value_node.end_mark.line, 1 + value_node.end_mark.column)
             key_positions[key] = where
-        return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line, block)
+        return FrontMatter(
+            "yaml", values, texts, positions, key_positions, ends, body, body_line, block
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (2 + mark.line, 1 + mark.column) if mark else (2, 1)
-        raise _Problem(line, column, "FT112", f"YAML syntax error: {exc.problem or exc.context}") from None
+        raise _Problem(
+            line, column, "FT112", f"YAML syntax error: {exc.problem or exc.context}"
+        ) from None
     except yaml.YAMLError as exc:
         raise _Problem(2, 1, "FT112", f"YAML error: {exc}") from None
     except RecursionError:
@@ -558,8 +753,15 @@ _SINGLE = re.compile(r"'([^']*)'" + _COMMENT)
 # A `key: value` line, the value one of: "text", 'text', [flow, list] (each with an optional
 # comment after it), or anything else (a plain scalar, or what PyYAML must decide). One match
 # per line: twice as fast as a match for the line, then one for its value.
-_FLAT_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):[ \t]+(?:" + _DOUBLE.pattern + "|" + _SINGLE.pattern
-                        + r"|\[([^\[\]{}#]*)\]" + _COMMENT + r"|(\S(?:.*\S)?))[ \t]*")
+_FLAT_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_-]*):[ \t]+(?:"
+    + _DOUBLE.pattern
+    + "|"
+    + _SINGLE.pattern
+    + r"|\[([^\[\]{}#]*)\]"
+    + _COMMENT
+    + r"|(\S(?:.*\S)?))[ \t]*"
+)
 # What YAML does not accept in a document, and its other line breaks (NEL, U+2028/9): front
 # matter with any of these is PyYAML's to read or report. (The complement of YAML's printable
 # set, written this way because it compiles in a sixth of the time: every run compiles it.)
@@ -608,7 +810,9 @@ def _parse_flat_yaml(block: str, body: str, body_line: int) -> FrontMatter | Non
         key_positions[key] = (number, 1)
         positions[key] = (number, start + 1)
         ends[key] = (number, end + 1)
-    return FrontMatter("yaml", values, texts, positions, key_positions, ends, body, body_line, block)
+    return FrontMatter(
+        "yaml", values, texts, positions, key_positions, ends, body, body_line, block
+    )
 
 
 _UNSURE = object()
@@ -669,9 +873,13 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
             last = block.rsplit("\n", 1)[-1]
             line, column = 1 + block.count("\n") + 1, len(last) + 1
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)).strip()
-        if reason.startswith(("Cannot overwrite a value", "Cannot declare")):  # a key (or table) set twice
+        if reason.startswith(
+            ("Cannot overwrite a value", "Cannot declare")
+        ):  # a key (or table) set twice
             text = block.split("\n")[line - 2] if 2 <= line <= block.count("\n") + 2 else ""
-            raise _Problem(line, _first_column(text), "FT114", f"duplicate key ({reason})") from None
+            raise _Problem(
+                line, _first_column(text), "FT114", f"duplicate key ({reason})"
+            ) from None
         raise _Problem(line, column, "FT112", f"TOML syntax error: {reason}") from None
     except RecursionError:
         raise _Problem(2, 1, "FT112", "TOML nested too deeply") from None
@@ -686,17 +894,29 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
             texts[key] = value.isoformat()
         elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
             texts[key] = str(value)
-        pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=\s*""")
-        found = [(number, match) for number, line in enumerate(block_lines) if (match := pattern.match(line))]
-        if len(found) > 1:  # a line inside a multi-line string can look like the key's: the key's own
-            found = [(n, m) for n, m in found if _toml_sets(block_lines[n:], key, value)]  # starts the rest
+        pattern = re.compile(
+            rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=\s*"""
+        )
+        found = [
+            (number, match)
+            for number, line in enumerate(block_lines)
+            if (match := pattern.match(line))
+        ]
+        if (
+            len(found) > 1
+        ):  # a line inside a multi-line string can look like the key's: the key's own
+            found = [
+                (n, m) for n, m in found if _toml_sets(block_lines[n:], key, value)
+            ]  # starts the rest
         if found:
             number, match = found[0]
             line = block_lines[number]
             positions[key] = (number + 2, match.end() + 1)
             ends[key] = (number + 2, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
             key_positions[key] = (number + 2, _first_column(line))
-    return FrontMatter("toml", values, texts, positions, key_positions, ends, body, body_line, block)
+    return FrontMatter(
+        "toml", values, texts, positions, key_positions, ends, body, body_line, block
+    )
 
 
 def _first_column(line: str) -> int:
@@ -712,7 +932,9 @@ def _toml_sets(lines: list[str], key: str, value: Any) -> bool:
         return False
 
 
-def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[Diagnostic]) -> Post | None:
+def _make_post(
+    front: FrontMatter, site: Site, path: str, name: str, out: list[Diagnostic]
+) -> Post | None:
     """Read the fields a feed needs; append a Diagnostic for every problem; None if any is an error."""
 
     def report(key: str | None, code: str, message: str, severity: Severity = "error") -> None:
@@ -735,51 +957,84 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
             if bad := _forbidden_character(key, value):
                 if front.positions.get(key, key) not in said:
                     said.add(front.positions.get(key, key))
-                    report(key, "FT206", f"'{key}' contains {codepoint(bad)}, which XML forbids: it is left out",
-                           "warning")
+                    report(
+                        key,
+                        "FT206",
+                        f"'{key}' contains {codepoint(bad)}, which XML forbids: it is left out",
+                        "warning",
+                    )
                 front.values[key] = _without_forbidden(value, {})
                 if key in front.texts:
                     front.texts[key] = XML_FORBIDDEN.sub("", front.texts[key])
 
     # Every way a post can lack its title or date is an error: a post that is not published must say why.
     title = text("title")
-    if front.values.get("title") is None or title is not None and not title.strip():  # (not text: FT209)
-        report("title" if "title" in front.values else None, "FT200",
-               "missing title" if "title" not in front.values else "empty title")
+    if (
+        front.values.get("title") is None or title is not None and not title.strip()
+    ):  # (not text: FT209)
+        report(
+            "title" if "title" in front.values else None,
+            "FT200",
+            "missing title" if "title" not in front.values else "empty title",
+        )
 
     date = _read_date(front, "date", site, report)
     if front.values.get("date") is None:  # absent, or `date:` with nothing after it
-        report("date" if "date" in front.values else None, "FT202",
-               "missing date (add e.g. 'date: 2025-08-24')" if "date" not in front.values
-               else "empty date (write one, e.g. 'date: 2025-08-24')")
+        report(
+            "date" if "date" in front.values else None,
+            "FT202",
+            "missing date (add e.g. 'date: 2025-08-24')"
+            if "date" not in front.values
+            else "empty date (write one, e.g. 'date: 2025-08-24')",
+        )
     updated = _read_date(front, "updated", site, report)
     if date and updated and updated < date:
-        report("updated", "FT204", f"updated ({front.texts['updated']}) is earlier than date ({front.texts['date']})")
+        report(
+            "updated",
+            "FT204",
+            f"updated ({front.texts['updated']}) is earlier than date ({front.texts['date']})",
+        )
 
     slug = text("slug")
     if slug is None:
         slug = sources.default_slug(site.source, path)
     if not _is_safe_slug(slug):
-        report("slug" if "slug" in front.values else None, "FT207",
-               f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..', control characters, or "
-               "bytes of a file name that are not UTF-8: rename the file or set a slug)")
+        report(
+            "slug" if "slug" in front.values else None,
+            "FT207",
+            f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..', control characters, or "
+            "bytes of a file name that are not UTF-8: rename the file or set a slug)",
+        )
 
     tags = _read_list(front, "tags", report)
     categories = _read_list(front, "categories", report)
     for key, terms in (("tags", tags), ("categories", categories)):
         if any(len(term) > MAX_TERM_CHARACTERS for term in terms):
-            report(key, "FT210", f"a term of '{key}' over {MAX_TERM_CHARACTERS} characters is no tag: "
-                   "it is left out of the feeds", "warning")
+            report(
+                key,
+                "FT210",
+                f"a term of '{key}' over {MAX_TERM_CHARACTERS} characters is no tag: "
+                "it is left out of the feeds",
+                "warning",
+            )
     if any(len(term) > MAX_TERM_CHARACTERS for term in tags + categories):
-        tags, categories = (tuple(t for t in terms if len(t) <= MAX_TERM_CHARACTERS) for terms in (tags, categories))
+        tags, categories = (
+            tuple(t for t in terms if len(t) <= MAX_TERM_CHARACTERS) for terms in (tags, categories)
+        )
     if len(tags) + len(categories) > MAX_TERMS:
-        report("tags" if len(tags) > MAX_TERMS else "categories", "FT210",
-               f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the first "
-               f"{MAX_TERMS} only (tags first)", "warning")
+        report(
+            "tags" if len(tags) > MAX_TERMS else "categories",
+            "FT210",
+            f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the first "
+            f"{MAX_TERMS} only (tags first)",
+            "warning",
+        )
     draft = front.values.get("draft", False)
     if not isinstance(draft, bool):
         report("draft", "FT209", f"'draft' must be true or false, got {_describe(draft)}")
-    elif site.private_keys and sources.kept_private(front.values, tags, site.private_keys, site.private_tags):
+    elif site.private_keys and sources.kept_private(
+        front.values, tags, site.private_keys, site.private_tags
+    ):
         draft = True  # hidden or encrypted by a plugin: in no feed, digest or archive
     summary = text("summary")
     cover = _read_cover(front, report)
@@ -794,25 +1049,51 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     own_url = text("permalink" if site.source in ("hexo", "jekyll") else "url")
 
     # Jekyll's own permalink may hold placeholders; Hexo's is taken as written.
-    pattern = sources.post_pattern(own_url, "jekyll") \
-        if own_url and site.source == "jekyll" and ":" in own_url.split("//", 1)[-1] else None
+    pattern = (
+        sources.post_pattern(own_url, "jekyll")
+        if own_url and site.source == "jekyll" and ":" in own_url.split("//", 1)[-1]
+        else None
+    )
     fields = None
-    if (not own_url or pattern) and (wanted := config.own_fields(pattern or site.permalink, site.source)):
-        fields = sources.url_fields(site.source, wanted, path=path, root=os.fspath(site.posts), slug=slug,
-                                    title=(title or "").strip(), front=front.values)
-        for missing in sorted(name for name in wanted if name.startswith("front.") and name not in fields):
-            key = missing[len("front."):]
-            report(key if key in front.values else None, "FT207", f"the permalink uses :{key}, "
-                   f"which this post does not set (add '{key}:' to its front matter)")
+    if (not own_url or pattern) and (
+        wanted := config.own_fields(pattern or site.permalink, site.source)
+    ):
+        fields = sources.url_fields(
+            site.source,
+            wanted,
+            path=path,
+            root=os.fspath(site.posts),
+            slug=slug,
+            title=(title or "").strip(),
+            front=front.values,
+        )
+        for missing in sorted(
+            name for name in wanted if name.startswith("front.") and name not in fields
+        ):
+            key = missing[len("front.") :]
+            report(
+                key if key in front.values else None,
+                "FT207",
+                f"the permalink uses :{key}, "
+                f"which this post does not set (add '{key}:' to its front matter)",
+            )
 
     if has_errors(out) or title is None or date is None:
         return None
     title = title.strip()
-    segment = slug if _URL_SAFE.fullmatch(slug) else quote(slug, safe="")  # quote() is slow; most slugs need none
+    segment = (
+        slug if _URL_SAFE.fullmatch(slug) else quote(slug, safe="")
+    )  # quote() is slow; most slugs need none
     if pattern:
-        permalink = site.permalink_for(segment, date, categories, title, pattern=pattern, fields=fields)
+        permalink = site.permalink_for(
+            segment, date, categories, title, pattern=pattern, fields=fields
+        )
     elif own_url:
-        permalink = own_url if urlsplit(own_url).scheme in ("http", "https") else site.url(quote(own_url, safe="/%"))
+        permalink = (
+            own_url
+            if urlsplit(own_url).scheme in ("http", "https")
+            else site.url(quote(own_url, safe="/%"))
+        )
     else:
         permalink = site.permalink_for(segment, date, categories, title, fields=fields)
     # Hugo's and jekyll-feed's feeds show a title's HTML as its text; hexo-generator-feed shows it as
@@ -820,9 +1101,28 @@ def _make_post(front: FrontMatter, site: Site, path: str, name: str, out: list[D
     if site.source in ("hugo", "jekyll") and ("<" in title or "&" in title):
         title = title_text(title) or title
     # tuple.__new__: Post(...) is the same, through a Python-level __new__ (a microsecond per post).
-    return tuple.__new__(Post, (path, slug, title, date, permalink, post_id or permalink, front.body, front.body_line,
-                                updated, sys.intern(author) if author else site.author, tags, categories, summary,
-                                bool(draft), cover, publish, expires))
+    return tuple.__new__(
+        Post,
+        (
+            path,
+            slug,
+            title,
+            date,
+            permalink,
+            post_id or permalink,
+            front.body,
+            front.body_line,
+            updated,
+            sys.intern(author) if author else site.author,
+            tags,
+            categories,
+            summary,
+            bool(draft),
+            cover,
+            publish,
+            expires,
+        ),
+    )
 
 
 _EVER = datetime(1, 1, 2, tzinfo=timezone.utc)  # a day on: in every zone, still in year 1
@@ -842,12 +1142,18 @@ def title_text(title: str) -> str:
     return " ".join(html.unescape(_MARKUP.sub("", title)).split())
 
 
-def _read_date(front: FrontMatter, key: str, site: Site, report: Callable[..., None]) -> datetime | None:
+def _read_date(
+    front: FrontMatter, key: str, site: Site, report: Callable[..., None]
+) -> datetime | None:
     if front.values.get(key) is None:
         return None
     written = front.texts.get(key)
     if written is None:
-        report(key, "FT201", f"'{key}' must be a date such as 2025-08-24, got {_describe(front.values[key])}")
+        report(
+            key,
+            "FT201",
+            f"'{key}' must be a date such as 2025-08-24, got {_describe(front.values[key])}",
+        )
         return None
     try:
         return parse_date(written, tz=site.zone, absolute=True)
@@ -878,15 +1184,21 @@ def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tup
     value = front.values.get(key)
     if value is None:
         return ()
-    if type(value) is list and all(type(v) is str for v in value):  # as nearly always: the short way
+    if type(value) is list and all(
+        type(v) is str for v in value
+    ):  # as nearly always: the short way
         # Interned: a blog has a few dozen tags over thousands of posts, so its cache stores (and
         # loads) each once, not once per post (a warm build's cache loads a quarter faster).
         return tuple(dict.fromkeys(sys.intern(text) for v in value if (text := v.strip())))
     if isinstance(value, str):
         report(key, "FT205", f"'{key}' should be a list, e.g. [{value!r}]", "warning")
         return (value,) if value.strip() else ()
-    leaves = _leaves(value) if isinstance(value, list) else None  # Hexo nests: [[技术, Python], 生活]
-    if leaves is None or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in leaves):
+    leaves = (
+        _leaves(value) if isinstance(value, list) else None
+    )  # Hexo nests: [[技术, Python], 生活]
+    if leaves is None or not all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in leaves
+    ):
         report(key, "FT205", f"'{key}' must be a list of strings, got {_describe(value)}")
         return ()
     return tuple(dict.fromkeys(sys.intern(text) for v in leaves if (text := str(v).strip())))
@@ -934,12 +1246,19 @@ def _without_forbidden(value: Any, done: dict[int, Any]) -> Any:
         if id(value) not in done:
             if isinstance(value, dict):
                 done[id(value)] = cleaned = {}
-                cleaned.update((_without_forbidden(k, done), _without_forbidden(v, done)) for k, v in value.items())
+                cleaned.update(
+                    (_without_forbidden(k, done), _without_forbidden(v, done))
+                    for k, v in value.items()
+                )
             else:
                 done[id(value)] = cleaned = []
                 cleaned.extend(_without_forbidden(item, done) for item in value)
         return done[id(value)]
-    return tuple(_without_forbidden(item, done) for item in value) if isinstance(value, tuple) else value
+    return (
+        tuple(_without_forbidden(item, done) for item in value)
+        if isinstance(value, tuple)
+        else value
+    )
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # what quote(text, safe="") leaves as it is
@@ -952,7 +1271,13 @@ def _is_safe_slug(slug: str) -> bool:
 
 
 def _describe(value: Any) -> str:
-    kinds = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a mapping"}
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 

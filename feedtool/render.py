@@ -39,8 +39,12 @@ _ATTRIBUTES = {
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
 # Blocks the ellipsis may step back into when the cut falls at their end (not code, links or
 # emphasis: "…" is no part of those).
-_CLOSING_TAGS = re.compile(r"(?:</(?:p|li|ul|ol|dd|dt|dl|blockquote|h[1-6]|div|td|th|tr|tbody|thead|table)>\s*)+$")
-_PATH_CHARACTERS = ":/@!$&'()*+,;=%~"  # besides letters, digits and -._: what a path may hold as it is
+_CLOSING_TAGS = re.compile(
+    r"(?:</(?:p|li|ul|ol|dd|dt|dl|blockquote|h[1-6]|div|td|th|tr|tbody|thead|table)>\s*)+$"
+)
+_PATH_CHARACTERS = (
+    ":/@!$&'()*+,;=%~"  # besides letters, digits and -._: what a path may hold as it is
+)
 _UNWANTED = re.compile(XML_FORBIDDEN.pattern[:-1] + "\x80-\x9f\ufffd]")
 
 
@@ -62,15 +66,31 @@ class Rendered:
 def _markdown() -> Any:
     """One reusable Markdown converter, made on first use (warm builds render nothing)."""
     import markdown
-    from markdown.extensions import (abbr, attr_list, def_list, fenced_code, footnotes, md_in_html, sane_lists,
-                                     tables)
+    from markdown.extensions import (
+        abbr,
+        attr_list,
+        def_list,
+        fenced_code,
+        footnotes,
+        md_in_html,
+        sane_lists,
+        tables,
+    )
 
     # "extra" and "sane_lists", as instances in extra's order: a name makes Markdown scan every
     # installed package's entry points for it (25 ms a run).
-    extra = [fenced_code.FencedCodeExtension(), footnotes.FootnoteExtension(), attr_list.AttrListExtension(),
-             def_list.DefListExtension(), tables.TableExtension(), abbr.AbbrExtension(),
-             md_in_html.MarkdownInHtmlExtension()]
-    return markdown.Markdown(extensions=[*extra, sane_lists.SaneListExtension()], output_format="html")
+    extra = [
+        fenced_code.FencedCodeExtension(),
+        footnotes.FootnoteExtension(),
+        attr_list.AttrListExtension(),
+        def_list.DefListExtension(),
+        tables.TableExtension(),
+        abbr.AbbrExtension(),
+        md_in_html.MarkdownInHtmlExtension(),
+    ]
+    return markdown.Markdown(
+        extensions=[*extra, sane_lists.SaneListExtension()], output_format="html"
+    )
 
 
 def prepare() -> None:
@@ -127,8 +147,15 @@ def encoded_url(url: str) -> str:
     def encoded(part: str, safe: str) -> str:
         return quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", part), safe=safe)
 
-    return urlunsplit((parts.scheme, netloc, encoded(parts.path, _PATH_CHARACTERS),
-                       encoded(parts.query, _PATH_CHARACTERS + "?"), encoded(parts.fragment, _PATH_CHARACTERS + "?")))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            encoded(parts.path, _PATH_CHARACTERS),
+            encoded(parts.query, _PATH_CHARACTERS + "?"),
+            encoded(parts.fragment, _PATH_CHARACTERS + "?"),
+        )
+    )
 
 
 def _safe_url(url: str) -> str | None:
@@ -148,7 +175,10 @@ class _TooSlow(Exception):
 @contextmanager
 def _time_limit(seconds: float):
     """Raise _TooSlow after `seconds` (main thread on Unix; elsewhere no limit)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
 
@@ -207,8 +237,9 @@ def _expanded(text: str | None, post: Post, site: Site) -> str | None:
     if text is None or not templating.has_tags(text, site.source):
         return text
     includes = os.fspath(site.posts.parent / "_includes")  # Jekyll's
-    return templating.expand(text, site.source, post.permalink, site.base_url, templating.resolver(site),
-                             includes)
+    return templating.expand(
+        text, site.source, post.permalink, site.base_url, templating.resolver(site), includes
+    )
 
 
 _MEDIA = {"img", "source", "video", "audio", "picture", "track"}
@@ -216,8 +247,13 @@ _MEDIA = {"img", "source", "video", "audio", "picture", "track"}
 
 def _without_media(fragment: str) -> str:
     """Sanitized HTML without its images and other media (parsed again by nh3, not by pattern)."""
-    return nh3.clean(fragment, tags=set(nh3.ALLOWED_TAGS) - _MEDIA, attributes=_ATTRIBUTES, link_rel=None,
-                     url_schemes=SAFE_SCHEMES)
+    return nh3.clean(
+        fragment,
+        tags=set(nh3.ALLOWED_TAGS) - _MEDIA,
+        attributes=_ATTRIBUTES,
+        link_rel=None,
+        url_schemes=SAFE_SCHEMES,
+    )
 
 
 def html_to_text(fragment: str) -> str:
@@ -275,7 +311,12 @@ class _HtmlCutter(HTMLParser):
         kept = "".join(self.parts).rstrip()
         closed = _CLOSING_TAGS.search(kept)
         at = closed.start() if closed else len(kept)
-        return kept[:at].rstrip() + "…" + kept[at:] + "".join(f"</{tag}>" for tag in reversed(self.open))
+        return (
+            kept[:at].rstrip()
+            + "…"
+            + kept[at:]
+            + "".join(f"</{tag}>" for tag in reversed(self.open))
+        )
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.done = self.done or self.budget == 0

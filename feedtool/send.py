@@ -92,7 +92,7 @@ def _encodings(secret: str) -> set[str]:
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             encoded = encode(b"\0" * skip + data).decode()
             # Characters that also hold bits of the bytes before or after are left out.
-            found.add(encoded[(8 * skip + 5) // 6: 8 * (skip + len(data)) // 6])
+            found.add(encoded[(8 * skip + 5) // 6 : 8 * (skip + len(data)) // 6])
     return {text for text in found if len(text) >= 4}
 
 
@@ -136,13 +136,19 @@ class Ledger:
         except FileNotFoundError:
             return done
         except OSError as exc:
-            raise SendError(f"{self.path}: cannot read the send ledger: {exc.strerror or exc}") from None
+            raise SendError(
+                f"{self.path}: cannot read the send ledger: {exc.strerror or exc}"
+            ) from None
         for line in lines:
             try:
                 record = json.loads(line.decode("utf-8"))
             except ValueError:  # a torn line, even one cut inside a character
                 continue
-            if isinstance(record, dict) and record.get("digest") == digest and record.get("status") in _DONE:
+            if (
+                isinstance(record, dict)
+                and record.get("digest") == digest
+                and record.get("status") in _DONE
+            ):
                 done.add(str(record.get("recipient", "")).lower())
         return done
 
@@ -158,8 +164,15 @@ class Ledger:
     def reserve(self, digest: str, recipient: str, message_id: str) -> Reservation:
         """Write the line for a message about to be sent (status "sending", which readers count
         as not sent: a run killed meanwhile sends it again). OutputError if it cannot be written."""
-        record = json.dumps({"digest": digest, "recipient": recipient, "message_id": message_id,
-                             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, ensure_ascii=False)
+        record = json.dumps(
+            {
+                "digest": digest,
+                "recipient": recipient,
+                "message_id": message_id,
+                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            ensure_ascii=False,
+        )
         head = (record[:-1] + ', "status": ').encode("utf-8")
         line = head + _status("sending")
         start = append_line(self.path, line.decode("utf-8"))
@@ -235,22 +248,34 @@ def deliver(
             message = build(recipient)
             try:
                 reservation = ledger.reserve(digest, recipient, str(message["Message-ID"]))
-            except OutputError as exc:  # a full disk: stop before a message that would go unrecorded
+            except (
+                OutputError
+            ) as exc:  # a full disk: stop before a message that would go unrecorded
                 reason = f"not sent: the send ledger cannot be written ({exc})"
                 _defer(outcome, reason, recipient, pending[number:], server)
                 return outcome
             try:
-                connection, failure = _serve(connection, server, limits, message, recipient, retries, backoff)
+                connection, failure = _serve(
+                    connection, server, limits, message, recipient, retries, backoff
+                )
             except SendError:  # raised before any message went out
                 _forget(ledger, reservation)
                 raise
             try:
-                ledger.settle(reservation, None if failure and not failure.uncertain else
-                              "uncertain" if failure else "sent")
+                ledger.settle(
+                    reservation,
+                    None
+                    if failure and not failure.uncertain
+                    else "uncertain"
+                    if failure
+                    else "sent",
+                )
             except OutputError as exc:
                 if failure is None:
-                    raise SendError(f"{recipient} was sent {digest}, but the ledger could not record it "
-                                    f"({exc}); the next run would send it again") from None
+                    raise SendError(
+                        f"{recipient} was sent {digest}, but the ledger could not record it "
+                        f"({exc}); the next run would send it again"
+                    ) from None
             if failure is None:
                 outcome.sent.append(recipient)
             elif failure.permanent:
@@ -293,14 +318,23 @@ def send_one(server: Server, message: EmailMessage, *, retries: int = 1) -> str 
     return None if failure is None else server.redact(failure.reason)
 
 
-def _serve(connection: _Client | None, server: Server, limits: _Limits, message: EmailMessage, recipient: str,
-           retries: int, backoff: float) -> tuple[_Client | None, _Failure | None]:
+def _serve(
+    connection: _Client | None,
+    server: Server,
+    limits: _Limits,
+    message: EmailMessage,
+    recipient: str,
+    retries: int,
+    backoff: float,
+) -> tuple[_Client | None, _Failure | None]:
     """Send one message, retrying temporary failures while there is time: (the connection, None
     or the last failure)."""
     sender = parseaddr(str(message["From"]))[1]
     for attempt in range(retries + 1):
         if attempt:
-            _sleep(min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic())))
+            _sleep(
+                min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic()))
+            )
         connection, failure = _attempt(connection, server, limits, message, sender, recipient)
         if failure is None or failure.permanent or failure.uncertain or limits.over():
             break
@@ -319,7 +353,9 @@ def _forget(ledger: Ledger, reservation: Reservation) -> None:
         pass
 
 
-def _defer(outcome: Outcome, reason: str, first: str | None, rest: Sequence[str], server: Server) -> None:
+def _defer(
+    outcome: Outcome, reason: str, first: str | None, rest: Sequence[str], server: Server
+) -> None:
     """`first` (if any) was not sent for `reason`, and so the `rest` are not tried in this run."""
     if first:
         outcome.deferred[first] = server.redact(reason)
@@ -382,9 +418,13 @@ class _Deadlines:
 
     def send(self, s: bytes | str) -> None:
         if self.sock is not None:
-            self.sock.settimeout(max(0.001, self.limits.until(self.limits.command) - time.monotonic()))
+            self.sock.settimeout(
+                max(0.001, self.limits.until(self.limits.command) - time.monotonic())
+            )
         super().send(s)  # type: ignore[misc]
-        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):  # the message, whole (no command ends so)
+        if isinstance(s, bytes) and s.endswith(
+            b"\r\n.\r\n"
+        ):  # the message, whole (no command ends so)
             self.dot_sent = True
 
     def getreply(self) -> tuple[int, bytes]:
@@ -416,8 +456,14 @@ class _Unavailable(Exception):
     """The server cannot be reached or talked to right now (worth retrying later)."""
 
 
-def _attempt(connection: _Client | None, server: Server, limits: _Limits, message: EmailMessage, sender: str,
-             recipient: str) -> tuple[_Client | None, _Failure | None]:
+def _attempt(
+    connection: _Client | None,
+    server: Server,
+    limits: _Limits,
+    message: EmailMessage,
+    sender: str,
+    recipient: str,
+) -> tuple[_Client | None, _Failure | None]:
     """One try at one message: (the connection to go on with or None, None or why it failed)."""
     if connection is None:
         try:
@@ -451,13 +497,21 @@ def _failure(exc: Exception, server: Server, sender: str, recipient: str) -> _Fa
             reply = _reply(exc.smtp_code, exc.smtp_error)
             raise SendError(f"the server refuses the sender {sender}: {reply}") from None
         return _refusal(exc.smtp_code, exc.smtp_error, server, server_wide=True)
-    if isinstance(exc, smtplib.SMTPNotSupportedError):  # before MAIL FROM, only for a non-ASCII address
-        return _Failure(f"{server.address} does not take non-ASCII addresses (no SMTPUTF8)", permanent=True)
-    if isinstance(exc, smtplib.SMTPResponseException):  # SMTPDataError, or a reply smtplib could not read
+    if isinstance(
+        exc, smtplib.SMTPNotSupportedError
+    ):  # before MAIL FROM, only for a non-ASCII address
+        return _Failure(
+            f"{server.address} does not take non-ASCII addresses (no SMTPUTF8)", permanent=True
+        )
+    if isinstance(
+        exc, smtplib.SMTPResponseException
+    ):  # SMTPDataError, or a reply smtplib could not read
         return _refusal(exc.smtp_code, exc.smtp_error, server)
     if isinstance(exc, ValueError):  # e.g. an address that smtplib will not put on the wire
         return _Failure(f"cannot send to this address: {exc}", permanent=True)
-    return _Failure(_trouble(exc, server, server.timeout), server_wide=True)  # hung up, timed out...
+    return _Failure(
+        _trouble(exc, server, server.timeout), server_wide=True
+    )  # hung up, timed out...
 
 
 def _unconfirmed(exc: Exception, server: Server) -> _Failure:
@@ -467,16 +521,23 @@ def _unconfirmed(exc: Exception, server: Server) -> _Failure:
         trouble = f"{server.address} sent a reply that could not be understood: {reply}"
     else:
         trouble = _trouble(exc, server, server.data_timeout)
-    return _Failure(f"{trouble} after the whole message was sent; it may have been delivered, so it is "
-                    "not sent again", uncertain=True)
+    return _Failure(
+        f"{trouble} after the whole message was sent; it may have been delivered, so it is "
+        "not sent again",
+        uncertain=True,
+    )
 
 
 def _refusal(code: int, text: bytes | str, server: Server, server_wide: bool = False) -> _Failure:
     """A reply to MAIL, RCPT or DATA: 5xx permanent, 4xx temporary (421: the server is closing)."""
     if isinstance(text, str) or not 400 <= code < 600:  # str: smtplib's own, e.g. "Line too long."
-        return _Failure(f"{server.address} sent a reply that could not be understood: {_reply(code, text)}",
-                        server_wide=True)
-    return _Failure(_reply(code, text), permanent=code >= 500, server_wide=server_wide or code == 421)
+        return _Failure(
+            f"{server.address} sent a reply that could not be understood: {_reply(code, text)}",
+            server_wide=True,
+        )
+    return _Failure(
+        _reply(code, text), permanent=code >= 500, server_wide=server_wide or code == 421
+    )
 
 
 def _trouble(exc: BaseException, server: Server, waited: float) -> str:
@@ -514,24 +575,34 @@ def _connect(server: Server, limits: _Limits) -> _Client:
         connection.ehlo_or_helo_if_needed()
         if server.security == "starttls":
             if not connection.has_extn("starttls"):
-                raise SendError(f"{where} does not offer STARTTLS; use --smtp-security ssl (usually port 465), "
-                                "or none for a relay on this machine")
+                raise SendError(
+                    f"{where} does not offer STARTTLS; use --smtp-security ssl (usually port 465), "
+                    "or none for a relay on this machine"
+                )
             connection.starttls(context=context)
             connection.ehlo()
         if server.user:
             if not connection.has_extn("auth"):
-                raise SendError(f"{where} does not offer AUTH; unset FEEDTOOL_SMTP_USER and "
-                                "FEEDTOOL_SMTP_PASSWORD if it needs no login")
+                raise SendError(
+                    f"{where} does not offer AUTH; unset FEEDTOOL_SMTP_USER and "
+                    "FEEDTOOL_SMTP_PASSWORD if it needs no login"
+                )
             try:
                 connection.login(server.user, server.password)
             except smtplib.SMTPResponseException as exc:
                 # The reply may repeat the login in any encoding: only its codes are kept.
-                raise smtplib.SMTPAuthenticationError(exc.smtp_code, _codes_only(exc.smtp_error)) from None
+                raise smtplib.SMTPAuthenticationError(
+                    exc.smtp_code, _codes_only(exc.smtp_error)
+                ) from None
             except smtplib.SMTPServerDisconnected:
                 raise
-            except smtplib.SMTPException as exc:  # e.g. "...infinite loop. Last response: (334, b'...')"
+            except (
+                smtplib.SMTPException
+            ) as exc:  # e.g. "...infinite loop. Last response: (334, b'...')"
                 # Not the last response: it may repeat the login in any encoding.
-                raise SendError(f"cannot log in to {where}: {str(exc).partition(' Last response')[0]}") from None
+                raise SendError(
+                    f"cannot log in to {where}: {str(exc).partition(' Last response')[0]}"
+                ) from None
         return connection
     except BaseException as exc:
         _close(connection)
@@ -544,18 +615,25 @@ def _explain_connect_error(exc: Exception, server: Server) -> None:
     """Raise the _Unavailable or SendError that `exc` (met while connecting) amounts to."""
     where = server.address
     if isinstance(exc, smtplib.SMTPAuthenticationError) and 500 <= exc.smtp_code < 600:
-        raise SendError(f"SMTP login refused for {server.user}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-    if isinstance(exc, smtplib.SMTPResponseException):  # the greeting, EHLO, STARTTLS or AUTH refused
+        raise SendError(
+            f"SMTP login refused for {server.user}: {_reply(exc.smtp_code, exc.smtp_error)}"
+        ) from None
+    if isinstance(
+        exc, smtplib.SMTPResponseException
+    ):  # the greeting, EHLO, STARTTLS or AUTH refused
         text = _reply(exc.smtp_code, exc.smtp_error)
         if isinstance(exc.smtp_error, str) or not 400 <= exc.smtp_code < 600:
             raise SendError(f"{where} sent a reply that could not be understood: {text}") from None
         if exc.smtp_code >= 500:
             raise SendError(f"{where} refuses the connection: {text}") from None
         raise _Unavailable(f"{where} is not available: {text}") from None
-    if isinstance(exc, ssl.SSLError) and not isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError,
-                                                                ssl.SSLSyscallError)):
-        raise SendError(f"TLS with {where} failed: {exc.reason or exc} "
-                        f"(is --smtp-security {server.security} right for this server and port?)") from None
+    if isinstance(exc, ssl.SSLError) and not isinstance(
+        exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+    ):
+        raise SendError(
+            f"TLS with {where} failed: {exc.reason or exc} "
+            f"(is --smtp-security {server.security} right for this server and port?)"
+        ) from None
     if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
         raise _Unavailable(_trouble(exc, server, server.timeout)) from None
     if isinstance(exc, smtplib.SMTPException):  # e.g. "No suitable authentication method found."
@@ -599,7 +677,9 @@ def _codes_only(text: bytes | str) -> bytes:
     """A reply's enhanced status code (RFC 3463) without its words, which are not shown."""
     reply = text if isinstance(text, bytes) else b""
     found = re.match(rb"\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.])", reply)
-    return (found.group(1) + b" " if found else b"") + b"(the server's words are not shown after AUTH)"
+    return (
+        found.group(1) + b" " if found else b""
+    ) + b"(the server's words are not shown after AUTH)"
 
 
 def _one_line(text: str) -> str:
@@ -634,4 +714,3 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
         address = f"{local}@{ascii_host(domain)}"
         found.setdefault(address.lower(), address)
     return list(found.values())
-

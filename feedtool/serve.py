@@ -32,14 +32,16 @@ HEADERS = {  # the token is in the path: never sent on as a Referer, never frame
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
 }
 
 
 class RateLimit:
     """At most `limit` events per key in any `window` seconds (a sliding window, in memory)."""
 
-    def __init__(self, limit: int, window: float = _HOUR, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, limit: int, window: float = _HOUR, clock: Callable[[], float] = time.monotonic
+    ):
         self.limit, self.window, self.clock = limit, window, clock
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -49,7 +51,9 @@ class RateLimit:
         now = self.clock()
         with self._lock:
             if len(self._seen) > 100_000:  # forget clients gone quiet, so memory stays bounded
-                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self.window}
+                self._seen = {
+                    k: v for k, v in self._seen.items() if v and v[-1] > now - self.window
+                }
             times = self._seen.setdefault(key, deque())
             while times and times[0] <= now - self.window:
                 times.popleft()
@@ -63,9 +67,13 @@ class RateLimit:
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=PackageLoader("feedtool", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("feedtool", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def page(site: Site, name: str, **values: object) -> str:
@@ -97,8 +105,14 @@ def confirmation(site: Site, address: str, link: str) -> EmailMessage:
     return msg
 
 
-def create_app(site: Site, store: Store, key: str, mail: Callable[[EmailMessage], str | None], *,
-               clock: Callable[[], float] = time.monotonic):
+def create_app(
+    site: Site,
+    store: Store,
+    key: str,
+    mail: Callable[[EmailMessage], str | None],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+):
     """The web app. `mail` sends a message (None, or why it was not sent)."""
     from starlette.applications import Starlette
     from starlette.background import BackgroundTask
@@ -138,11 +152,18 @@ def create_app(site: Site, store: Store, key: str, mail: Callable[[EmailMessage]
         if address is None:
             if wants_json:
                 return JSONResponse({"status": "invalid-address"}, status_code=400, headers=HEADERS)
-            return html("form", 400, error="这不是有效的邮箱地址，请检查后再试。", email=fields.get("email", ""))
+            return html(
+                "form",
+                400,
+                error="这不是有效的邮箱地址，请检查后再试。",
+                email=fields.get("email", ""),
+            )
         subscriber = await run_in_threadpool(store.request, address, "web")
         task = None
         if subscriber is not None and per_address.allow(address.lower()):
-            task = BackgroundTask(send_confirmation, subscriber)  # after the answer: no timing tells
+            task = BackgroundTask(
+                send_confirmation, subscriber
+            )  # after the answer: no timing tells
         response = _answer(wants_json, html)
         response.background = task
         return response
@@ -151,7 +172,9 @@ def create_app(site: Site, store: Store, key: str, mail: Callable[[EmailMessage]
         try:
             ref = tokens.read(key, purpose, token)
         except tokens.BadToken as exc:
-            text = "这个链接已经过期。" if exc.expired else "这个链接无效（可能不完整，或被改动过）。"
+            text = (
+                "这个链接已经过期。" if exc.expired else "这个链接无效（可能不完整，或被改动过）。"
+            )
             if purpose == "confirm":
                 text += "请重新订阅。"
             return html("message", 400, heading="链接无效", text=text)
@@ -164,10 +187,18 @@ def create_app(site: Site, store: Store, key: str, mail: Callable[[EmailMessage]
         found = await resolve(request.path_params["token"], "confirm")
         if isinstance(found, Response):
             return found
-        if await run_in_threadpool(store.change, found.address, "confirmed", "confirmed by link",
-                                   only_from=("pending",)):
-            return html("message", heading="订阅成功", text=f"以后{site.title}的周报会发到你的邮箱。")
-        return html("message", 400, heading="链接已失效", text="这个订阅已经退订或停止投递；如需再订阅，请重新提交。")
+        if await run_in_threadpool(
+            store.change, found.address, "confirmed", "confirmed by link", only_from=("pending",)
+        ):
+            return html(
+                "message", heading="订阅成功", text=f"以后{site.title}的周报会发到你的邮箱。"
+            )
+        return html(
+            "message",
+            400,
+            heading="链接已失效",
+            text="这个订阅已经退订或停止投递；如需再订阅，请重新提交。",
+        )
 
     async def unsubscribe_page(request: Request) -> Response:
         found = await resolve(request.path_params["token"], "unsubscribe")
@@ -181,21 +212,24 @@ def create_app(site: Site, store: Store, key: str, mail: Callable[[EmailMessage]
             return found
         body = await _body(request)
         how = "one-click" if body and b"One-Click" in body else "unsubscribe page"
-        await run_in_threadpool(store.change, found.address, "unsubscribed", how,
-                                only_from=("pending", "confirmed"))
+        await run_in_threadpool(
+            store.change, found.address, "unsubscribed", how, only_from=("pending", "confirmed")
+        )
         return html("message", heading="已退订", text=f"你不会再收到{site.title}的周报。")
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/subscribe", headers=HEADERS)
 
-    return Starlette(routes=[
-        Route("/", home),
-        Route("/subscribe", subscribe_form, methods=["GET"]),
-        Route("/subscribe", subscribe, methods=["POST"]),
-        Route("/confirm/{token}", confirm, methods=["GET"]),
-        Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET"]),
-        Route("/unsubscribe/{token}", unsubscribe, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/subscribe", subscribe_form, methods=["GET"]),
+            Route("/subscribe", subscribe, methods=["POST"]),
+            Route("/confirm/{token}", confirm, methods=["GET"]),
+            Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET"]),
+            Route("/unsubscribe/{token}", unsubscribe, methods=["POST"]),
+        ]
+    )
 
 
 def _answer(wants_json: bool, html: Callable[..., object]):
@@ -204,8 +238,11 @@ def _answer(wants_json: bool, html: Callable[..., object]):
 
     if wants_json:
         return JSONResponse({"status": "check-inbox"}, headers=HEADERS)
-    return html("message", heading="请查收邮件",
-                text="我们向这个地址发了一封确认邮件（如果它还没有订阅）。点击邮件里的链接即可完成订阅，链接 7 天内有效。")
+    return html(
+        "message",
+        heading="请查收邮件",
+        text="我们向这个地址发了一封确认邮件（如果它还没有订阅）。点击邮件里的链接即可完成订阅，链接 7 天内有效。",
+    )
 
 
 async def _body(request) -> bytes | None:
@@ -226,7 +263,11 @@ def _fields(body: bytes | None, as_json: bool) -> dict[str, str] | None:
     try:
         if as_json:
             data = json.loads(body)
-            return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+            return (
+                {k: v for k, v in data.items() if isinstance(v, str)}
+                if isinstance(data, dict)
+                else {}
+            )
         return {k: v[0] for k, v in parse_qs(body.decode("utf-8"), max_num_fields=20).items()}
     except ValueError:  # not JSON, not UTF-8, too many fields
         return {}
@@ -245,9 +286,17 @@ def _valid_address(text: str) -> str | None:
     return address if address_of(address) == address else None
 
 
-def run(site: Site, store: Store, key: str, mail: Callable[[EmailMessage], str | None], host: str,
-        port: int) -> None:
+def run(
+    site: Site,
+    store: Store,
+    key: str,
+    mail: Callable[[EmailMessage], str | None],
+    host: str,
+    port: int,
+) -> None:
     """Serve until interrupted. Access logs stay off: every path holds a token."""
     import uvicorn
 
-    uvicorn.run(create_app(site, store, key, mail), host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        create_app(site, store, key, mail), host=host, port=port, access_log=False, log_level="info"
+    )

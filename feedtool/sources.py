@@ -21,8 +21,16 @@ from .errors import ConfigError
 from .files import read_regular_file
 
 KINDS = ("plain", "hugo", "hexo", "jekyll")
-HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
-                "config.json")
+HUGO_CONFIGS = (
+    "hugo.toml",
+    "hugo.yaml",
+    "hugo.yml",
+    "hugo.json",
+    "config.toml",
+    "config.yaml",
+    "config.yml",
+    "config.json",
+)
 HUGO_SECTIONS = ("posts", "post", "blog", "articles")
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
 
@@ -35,7 +43,9 @@ class Blog:
     settings: dict[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
     excerpt_separator: str = ""  # Jekyll's site-wide excerpt separator
-    names: dict[str, str] = field(default_factory=dict)  # feedtool's key -> the config's own (base_url: url)
+    names: dict[str, str] = field(
+        default_factory=dict
+    )  # feedtool's key -> the config's own (base_url: url)
     zone_note: str = ""  # set when the zone is the machine's: how it was found and how to pin it
     # What the generator decides and feedtool.toml does not set: Site's internal fields.
     rules: dict[str, Any] = field(default_factory=dict)
@@ -43,8 +53,11 @@ class Blog:
 
 def detect(folder: Path) -> str:
     """The kind of blog in `folder`: hugo, hexo, jekyll, or plain (a posts/ folder)."""
-    if any((folder / name).is_file() for name in HUGO_CONFIGS) and (folder / "content").is_dir() \
-            or (folder / "config" / "_default").is_dir():
+    if (
+        any((folder / name).is_file() for name in HUGO_CONFIGS)
+        and (folder / "content").is_dir()
+        or (folder / "config" / "_default").is_dir()
+    ):
         return "hugo"
     if (folder / "_config.yml").is_file() or (folder / "_config.yaml").is_file():
         if (folder / "source" / "_posts").is_dir() or (folder / "scaffolds").is_dir():
@@ -74,7 +87,9 @@ def config_text(path: Path | None) -> str:
 def key_line(text: str, name: str, separators: str = ":=", start: int = 0) -> int | None:
     """The line of `text` (from `start`) where the key `name` is set (`name:` or `name =`, any case)."""
     key = re.escape(name)
-    found = re.compile(rf"^[ \t]*(?:{key}|\"{key}\"|'{key}')[ \t]*[{separators}]", re.MULTILINE | re.IGNORECASE)
+    found = re.compile(
+        rf"^[ \t]*(?:{key}|\"{key}\"|'{key}')[ \t]*[{separators}]", re.MULTILINE | re.IGNORECASE
+    )
     match = found.search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
@@ -98,11 +113,16 @@ def _read_config(path: Path, kind: str = "") -> dict[str, Any]:
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            data = _load_yaml(_LEADING_TABS.sub(lambda tabs: "\n" + "  " * len(tabs[1]), text) if kind == "hexo"
-                              else text)
+            data = _load_yaml(
+                _LEADING_TABS.sub(lambda tabs: "\n" + "  " * len(tabs[1]), text)
+                if kind == "hexo"
+                else text
+            )
     except _YamlProblem as problem:
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}"
-                          + _in_key(text, problem.start)) from None
+        raise ConfigError(
+            f"{path}:{problem.line}:{problem.column}: {problem.message}"
+            + _in_key(text, problem.start)
+        ) from None
     except Exception as exc:  # TOML and JSON each raise their own kind of error, with its place
         raise ConfigError(f"{path}: cannot parse: {exc}") from None
     return data if isinstance(data, dict) else {}
@@ -129,7 +149,9 @@ def _load_yaml(text: str) -> Any:
         if mark is not None and "\t" in text.split("\n")[mark.line]:
             words += "; indent with spaces, not tabs"
         start = exc.context_mark.line + 1 if exc.context_mark else 0
-        raise _YamlProblem(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, words, start) from None
+        raise _YamlProblem(
+            mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, words, start
+        ) from None
     except yaml.YAMLError as exc:  # a character YAML refuses, say (no mark)
         raise _YamlProblem(1, 1, str(exc).split("\n")[0]) from None
     except RecursionError:
@@ -137,7 +159,7 @@ def _load_yaml(text: str) -> Any:
 
 
 def _in_key(text: str, line: int) -> str:
-    """ (in 'menu'): the top-level key whose value holds `line`, if any."""
+    """(in 'menu'): the top-level key whose value holds `line`, if any."""
     lines = text.split("\n")[:line]
     for candidate in reversed(lines):
         if match := re.match(r"([^\s#:][^:]*?)\s*:(\s|$)", candidate):
@@ -164,43 +186,105 @@ def _hugo(folder: Path) -> Blog:
     settings: dict[str, Any] = {"posts": str(content)}
     _put(settings, "base_url", lower.get("baseurl"), config_file, "baseURL")
     _put(settings, "title", lower.get("title"), config_file)
-    _put(settings, "language", _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")))
+    _put(
+        settings,
+        "language",
+        _bcp47(lower.get("languagecode") or lower.get("defaultcontentlanguage")),
+    )
     # Hugo reads dates without a zone in `timeZone`, else in UTC (whatever the machine's zone).
     _put(settings, "timezone", lower.get("timezone") or "UTC", config_file, "timeZone")
     _put(settings, "author", _name(params.get("author") or lower.get("author")))
-    _put(settings, "description", params.get("description") or lower.get("description"), config_file)
+    _put(
+        settings, "description", params.get("description") or lower.get("description"), config_file
+    )
     pattern = None
     if isinstance(lower.get("permalinks"), dict):  # [permalinks] posts = ..., or [permalinks.page]
         table = {k.lower(): v for k, v in lower["permalinks"].items()}
         page = table.get("page") if isinstance(table.get("page"), dict) else {}
         pattern = page.get(section) or table.get(section)
     # Without a pattern, Hugo's URL is the file's path in content/, the slug replacing its name.
-    settings["permalink"] = "{base_url}" + (_hugo_pattern(pattern) if isinstance(pattern, str) and pattern
-                                            else "/{path}/{slug}/")
-    return Blog("hugo", settings, config_file, names={"base_url": "baseURL", "timezone": "timeZone",
-                                                      "language": "languageCode", "permalink": "permalinks"},
-                rules={"future": lower.get("buildfuture") is True})
+    settings["permalink"] = "{base_url}" + (
+        _hugo_pattern(pattern) if isinstance(pattern, str) and pattern else "/{path}/{slug}/"
+    )
+    return Blog(
+        "hugo",
+        settings,
+        config_file,
+        names={
+            "base_url": "baseURL",
+            "timezone": "timeZone",
+            "language": "languageCode",
+            "permalink": "permalinks",
+        },
+        rules={"future": lower.get("buildfuture") is True},
+    )
 
 
 # Each generator's permalink placeholders as feedtool's fields (README, `permalink`); each field
 # is spelled as the blog's generator spells it (`url_fields`).
 _HUGO_TOKENS = {
-    "year": "{year}", "month": "{month}", "monthname": "{monthname}", "day": "{day}",
-    "title": "{title}", "slug": "{slug_or_title}", "filename": "{filename}", "contentbasename": "{filename}",
-    "slugorfilename": "{slug}", "slugorcontentbasename": "{slug}", "section": "{section}",
+    "year": "{year}",
+    "month": "{month}",
+    "monthname": "{monthname}",
+    "day": "{day}",
+    "title": "{title}",
+    "slug": "{slug_or_title}",
+    "filename": "{filename}",
+    "contentbasename": "{filename}",
+    "slugorfilename": "{slug}",
+    "slugorcontentbasename": "{slug}",
+    "section": "{section}",
     "sections": "{sections}",
 }
 _JEKYLL_TOKENS = {
-    **{name: "{" + name + "}" for name in (
-        "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "short_year", "y_day",
-        "short_month", "long_month", "w_year", "week", "w_day", "short_day", "long_day", "title", "slug",
-        "categories")},
-    "name": "{filename}", "slugified_categories": "{categories}", "output_ext": ".html",
+    **{
+        name: "{" + name + "}"
+        for name in (
+            "year",
+            "month",
+            "day",
+            "hour",
+            "minute",
+            "second",
+            "i_month",
+            "i_day",
+            "short_year",
+            "y_day",
+            "short_month",
+            "long_month",
+            "w_year",
+            "week",
+            "w_day",
+            "short_day",
+            "long_day",
+            "title",
+            "slug",
+            "categories",
+        )
+    },
+    "name": "{filename}",
+    "slugified_categories": "{categories}",
+    "output_ext": ".html",
 }
 _HEXO_TOKENS = {
-    **{name: "{" + name + "}" for name in (
-        "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "category")},
-    "title": "{path}/{filename}", "name": "{filename}", "post_title": "{title}", "id": "{front.id}",
+    **{
+        name: "{" + name + "}"
+        for name in (
+            "year",
+            "month",
+            "day",
+            "hour",
+            "minute",
+            "second",
+            "i_month",
+            "i_day",
+            "category",
+        )
+    },
+    "title": "{path}/{filename}",
+    "name": "{filename}",
+    "post_title": "{title}",
+    "id": "{front.id}",
 }
 
 
@@ -216,22 +300,37 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     if kind == "hexo":
         source_dir = data.get("source_dir") or "source"
         if not isinstance(source_dir, str):
-            raise ConfigError(f"{_where(config_file, 'source_dir')}: source_dir must be a folder name, "
-                              f"got {_kind(source_dir)}")
+            raise ConfigError(
+                f"{_where(config_file, 'source_dir')}: source_dir must be a folder name, "
+                f"got {_kind(source_dir)}"
+            )
         settings["posts"] = str(folder / source_dir / "_posts")
         _put(settings, "base_url", data.get("url"), config_file, "url")
         language = data.get("language")
-        _put(settings, "language", _bcp47(language[0] if isinstance(language, list) and language else language))
+        _put(
+            settings,
+            "language",
+            _bcp47(language[0] if isinstance(language, list) and language else language),
+        )
         pattern = str(data.get("permalink") or ":year/:month/:day/:title/")
         if data.get("post_asset_folder") and not pattern.endswith(("/", ".html")):
             pattern += "/"  # as Hexo ends such a permalink
         defaults = data.get("permalink_defaults")
-        settings["permalink"] = post_pattern(pattern, "hexo", defaults if isinstance(defaults, dict) else {})
+        settings["permalink"] = post_pattern(
+            pattern, "hexo", defaults if isinstance(defaults, dict) else {}
+        )
     else:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
-        _put(settings, "base_url", (str(url).rstrip("/") + "/" + str(baseurl).strip("/")).rstrip("/")
-             if url and baseurl else url, config_file, "url")
+        _put(
+            settings,
+            "base_url",
+            (str(url).rstrip("/") + "/" + str(baseurl).strip("/")).rstrip("/")
+            if url and baseurl
+            else url,
+            config_file,
+            "url",
+        )
         _put(settings, "language", _bcp47(data.get("lang") or data.get("locale")))
         pattern = str(data.get("permalink") or "date")
         pattern = _JEKYLL_STYLES.get(pattern, pattern)
@@ -244,29 +343,52 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
     if "timezone" not in settings:  # Hexo (moment) and Jekyll (Ruby's Time) use the machine's zone
         settings["timezone"], origin = machine_zone()
         zone = settings["timezone"]
-        note = (f"{config_file.name} sets no timezone: dates without one are read in {zone}, the zone of "
-                f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
-                f"in {config_file.name} or feedtool.toml")
+        note = (
+            f"{config_file.name} sets no timezone: dates without one are read in {zone}, the zone of "
+            f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
+            f"in {config_file.name} or feedtool.toml"
+        )
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
     # Jekyll publishes future posts only with `future: true`.
     # Hexo publishes future posts unless `future: false`, and formats a permalink's date in the
     # zone of the machine that builds (moment's local time), whatever `timezone` says.
-    rules = ({**_hexo_private(data), "future": data.get("future", True) is not False,
-              "url_timezone": settings["timezone"] if note else machine_zone()[0]} if kind == "hexo"
-             else {"future": data.get("future") is True})
-    return Blog(kind, settings, config_file if config_file.is_file() else None, separator,
-                {"base_url": "url", "description": "description" if data.get("description") else "subtitle"},
-                zone_note=note, rules=rules)
+    rules = (
+        {
+            **_hexo_private(data),
+            "future": data.get("future", True) is not False,
+            "url_timezone": settings["timezone"] if note else machine_zone()[0],
+        }
+        if kind == "hexo"
+        else {"future": data.get("future") is True}
+    )
+    return Blog(
+        kind,
+        settings,
+        config_file if config_file.is_file() else None,
+        separator,
+        {
+            "base_url": "url",
+            "description": "description" if data.get("description") else "subtitle",
+        },
+        zone_note=note,
+        rules=rules,
+    )
 
 
 def _hexo_private(data: dict[str, Any]) -> dict[str, Any]:
     """The front matter keys and tags that keep a Hexo post private: hexo-hide-posts' filter key
     (`hidden`), hexo-blog-encrypt's `password` (and `encrypt`) and the tags it encrypts."""
     hide = data.get("hide_posts") if isinstance(data.get("hide_posts"), dict) else {}
-    key = hide.get("filter") if isinstance(hide.get("filter"), str) and hide.get("filter") else "hidden"
+    key = (
+        hide.get("filter")
+        if isinstance(hide.get("filter"), str) and hide.get("filter")
+        else "hidden"
+    )
     encrypt = data.get("encrypt") if isinstance(data.get("encrypt"), dict) else {}
     tags = encrypt.get("tags") if isinstance(encrypt.get("tags"), list) else []
-    names = tuple(str(t["name"]) for t in tags if isinstance(t, dict) and t.get("name") and t.get("password"))
+    names = tuple(
+        str(t["name"]) for t in tags if isinstance(t, dict) and t.get("name") and t.get("password")
+    )
     return {"private_keys": (key, "password", "encrypt"), "private_tags": names}
 
 
@@ -283,7 +405,9 @@ def machine_zone() -> tuple[str, str]:
     tz = os.environ.get("TZ")
     if tz is not None:
         name = tz.removeprefix(":").strip()
-        if fixed := _POSIX_FIXED.match(name):  # POSIX counts hours west: CST-8 is UTC+8, as Etc/GMT-8
+        if fixed := _POSIX_FIXED.match(
+            name
+        ):  # POSIX counts hours west: CST-8 is UTC+8, as Etc/GMT-8
             hours = int(fixed[2])
             name = "UTC" if hours == 0 else f"Etc/GMT{'-' if fixed[1] == '-' else '+'}{hours}"
         elif "/zoneinfo/" in name:  # a path to a zone file
@@ -293,8 +417,10 @@ def machine_zone() -> tuple[str, str]:
         try:
             ZoneInfo(name)
         except (ValueError, ZoneInfoNotFoundError):
-            raise ConfigError(f"the TZ environment variable ({tz!r}) names no IANA time zone; set timezone "
-                              "in the blog's config or feedtool.toml, e.g. timezone: Asia/Shanghai") from None
+            raise ConfigError(
+                f"the TZ environment variable ({tz!r}) names no IANA time zone; set timezone "
+                "in the blog's config or feedtool.toml, e.g. timezone: Asia/Shanghai"
+            ) from None
         return name, "TZ"
     target = os.path.realpath("/etc/localtime")
     if "/zoneinfo/" in target:
@@ -318,8 +444,12 @@ _HEXO_PLACEHOLDER = re.compile(r":(\w*[^_\W])", re.ASCII)  # hexo-util's Permali
 _JEKYLL_PLACEHOLDER = re.compile(r":([a-z_]+)")  # Jekyll's URL
 
 
-def _pattern(pattern: str, placeholder: re.Pattern[str], tokens: dict[str, str],
-             other: Callable[[str], str] | None = None) -> str:
+def _pattern(
+    pattern: str,
+    placeholder: re.Pattern[str],
+    tokens: dict[str, str],
+    other: Callable[[str], str] | None = None,
+) -> str:
     """A generator's permalink (:year/:slug/) as feedtool's ({year}/{slug}/); `other` makes the
     field of a placeholder not in `tokens`, which otherwise stays as written."""
     out = []
@@ -339,6 +469,7 @@ def post_pattern(pattern: str, kind: str, defaults: dict[str, Any] | None = None
     :abbrlink), else `defaults` (Hexo's permalink_defaults)."""
     pattern = pattern if pattern.startswith("/") else "/" + pattern
     if kind == "hexo":
+
         def front(name: str) -> str:
             default = defaults.get(name) if defaults else None
             fallback = str(default).replace("{", "").replace("}", "") if default is not None else ""
@@ -348,14 +479,18 @@ def post_pattern(pattern: str, kind: str, defaults: dict[str, Any] | None = None
     return "{base_url}" + _pattern(pattern, _JEKYLL_PLACEHOLDER, _JEKYLL_TOKENS)
 
 
-def _put(settings: dict[str, Any], key: str, value: Any, origin: Path | None = None, name: str = "") -> None:
+def _put(
+    settings: dict[str, Any], key: str, value: Any, origin: Path | None = None, name: str = ""
+) -> None:
     """Set `key` from a generator's config value (its `name` there, if not `key`), if it gives one.
     A value that cannot be text (a list, a table, true/false) is a ConfigError naming `origin`, its
     line and the key: taken for absent, it would be reported as missing."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     elif value is not None and not isinstance(value, str):
-        raise ConfigError(f"{_where(origin, name or key)}: {name or key} must be a string, got {_kind(value)}")
+        raise ConfigError(
+            f"{_where(origin, name or key)}: {name or key} must be a string, got {_kind(value)}"
+        )
     if isinstance(value, str) and value.strip():
         settings[key] = value.strip().rstrip("/") if key == "base_url" else value.strip()
 
@@ -367,7 +502,9 @@ def _where(path: Path | None, name: str) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", dict: "a table", bool: "true/false"}.get(type(value), type(value).__name__)
+    return {list: "a list", dict: "a table", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _name(value: Any) -> str | None:
@@ -386,11 +523,14 @@ def _bcp47(value: Any) -> str | None:
     parts = value.strip().replace("_", "-").split("-")
     out = [parts[0].lower()]
     for part in parts[1:]:
-        out.append(part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) else part)
+        out.append(
+            part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) else part
+        )
     return "-".join(out)
 
 
 # Front matter -----------------------------------------------------------------------------------
+
 
 def hugo_case(text: str) -> str:
     """Hugo's first step in making a URL of text: lower case, runs of spaces to one hyphen."""
@@ -410,8 +550,16 @@ def default_slug(kind: str, path: str) -> str:
     return stem
 
 
-def url_fields(kind: str, names: frozenset[str], *, path: str, root: str, slug: str, title: str,
-               front: dict[str, Any]) -> dict[str, str]:
+def url_fields(
+    kind: str,
+    names: frozenset[str],
+    *,
+    path: str,
+    root: str,
+    slug: str,
+    title: str,
+    front: dict[str, Any],
+) -> dict[str, str]:
     """The values, URL-encoded, of the permalink fields in `names` that depend on more than the
     date, each as the generator of `kind` spells its own placeholder. A `front.KEY` field that the
     post does not set (and has no default) is missing from the result."""
@@ -420,7 +568,11 @@ def url_fields(kind: str, names: frozenset[str], *, path: str, root: str, slug: 
     folder = "" if folder == "." or folder.startswith("..") else folder
     if kind == "hugo" and stem.split(".")[0] == "index":  # a page bundle: named by its folder
         folder, _, stem = folder.rpartition("/")
-    parts = [hugo_case(part) for part in folder.split("/") if part] if kind == "hugo" else folder.split("/")
+    parts = (
+        [hugo_case(part) for part in folder.split("/") if part]
+        if kind == "hugo"
+        else folder.split("/")
+    )
     own_slug = front.get("slug") if isinstance(front.get("slug"), (str, int, float)) else None
     values: dict[str, str] = {}
     for name in names:
@@ -431,30 +583,43 @@ def url_fields(kind: str, names: frozenset[str], *, path: str, root: str, slug: 
             values[name] = "/".join(quote(part, safe="") for part in parts[:depth])
         elif name == "filename":
             written = stem if kind != "hugo" else hugo_case(stem)
-            values[name] = quote(jekyll_slugify(written), safe=_JEKYLL_SAFE) if kind == "jekyll" \
+            values[name] = (
+                quote(jekyll_slugify(written), safe=_JEKYLL_SAFE)
+                if kind == "jekyll"
                 else quote(written, safe="")
+            )
         elif name == "slug_or_title":  # Hugo's :slug
             values[name] = quote(_urlize(str(own_slug) if own_slug is not None else title), safe="")
         elif name == "category":
-            values[name] = "/".join(quote(part, safe="") for part in hexo_category(front.get("categories")))
+            values[name] = "/".join(
+                quote(part, safe="") for part in hexo_category(front.get("categories"))
+            )
         elif name.startswith("front."):
-            key, _, default = name[len("front."):].partition(":")
+            key, _, default = name[len("front.") :].partition(":")
             value = front.get(key)
             usable = isinstance(value, (str, int, float)) and not isinstance(value, bool)
             text = str(value) if usable else default
             if text:
                 values[name] = quote(text, safe="/")
         elif kind == "jekyll" and name in ("slug", "title"):  # Jekyll's :slug and :title
-            written = str(own_slug) if own_slug is not None else (_JEKYLL_NAME.match(stem) or [stem] * 5)[4]
+            written = (
+                str(own_slug)
+                if own_slug is not None
+                else (_JEKYLL_NAME.match(stem) or [stem] * 5)[4]
+            )
             values[name] = quote(jekyll_slugify(written, pretty=name == "title"), safe=_JEKYLL_SAFE)
         elif kind == "hugo" and name == "slug":  # Hugo lower-cases the paths it publishes
-            values[name] = quote(_urlize(str(own_slug)) if own_slug is not None else hugo_case(stem), safe="")
+            values[name] = quote(
+                _urlize(str(own_slug)) if own_slug is not None else hugo_case(stem), safe=""
+            )
         elif kind == "hexo" and name == "title":  # Hexo's :post_title
             values[name] = quote(hexo_slugize(title).lower(), safe="")
     return values
 
 
-_JEKYLL_SAFE = "!$&'()*+,;=:@"  # what Jekyll's escape_path leaves in a path segment (RFC 3986 pchar)
+_JEKYLL_SAFE = (
+    "!$&'()*+,;=:@"  # what Jekyll's escape_path leaves in a path segment (RFC 3986 pchar)
+)
 
 
 def _urlize(text: str) -> str:
@@ -481,8 +646,12 @@ def jekyll_slugify(text: str, *, pretty: bool = False) -> str:
     ._~!$&'()+,;=@) become one hyphen, none at either end; lower case unless `pretty` (:title
     keeps the case)."""
     keep = "._~!$&'()+,;=@" if pretty else ""
-    out = "".join(c if c in keep or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
-                  else "-" for c in text)
+    out = "".join(
+        c
+        if c in keep or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+        else "-"
+        for c in text
+    )
     out = re.sub("-{2,}", "-", out).strip("-")
     return out if pretty else out.lower()
 
@@ -510,7 +679,9 @@ def hexo_category(categories: Any) -> list[str]:
     return names or ["uncategorized"]
 
 
-_COVER = re.compile(r"^(cover|feature|featured|thumbnail)\.(png|jpe?g|webp|gif|avif)$", re.IGNORECASE)
+_COVER = re.compile(
+    r"^(cover|feature|featured|thumbnail)\.(png|jpe?g|webp|gif|avif)$", re.IGNORECASE
+)
 
 
 def bundle_cover(kind: str, path: str) -> str | None:
@@ -544,25 +715,39 @@ def filename_date(kind: str, path: str) -> str | None:
 # are its default [frontmatter] (the first key a post sets, in any case): date, else publishDate,
 # else lastmod; its lastmod falls back to the date, as feedtool's `updated` does.
 _ALIASES = {
-    "hugo": {"date": ("date", "publishdate", "pubdate", "published", "lastmod", "modified"),
-             "updated": ("lastmod", "modified"), "publishDate": ("publishdate", "pubdate", "published"),
-             "expiryDate": ("expirydate", "unpublishdate")},
+    "hugo": {
+        "date": ("date", "publishdate", "pubdate", "published", "lastmod", "modified"),
+        "updated": ("lastmod", "modified"),
+        "publishDate": ("publishdate", "pubdate", "published"),
+        "expiryDate": ("expirydate", "unpublishdate"),
+    },
     "hexo": {},
     "jekyll": {"updated": ("last_modified_at",), "categories": ("category",)},
     # Posts brought from a generator into a plain folder keep their names: what they mean
     # without doubt is read (a Hexo draft's `published: false` must not publish it).
     "plain": {"updated": ("lastmod", "last_modified_at"), "categories": ("category",)},
 }
-_PLAIN_NAMES = frozenset((*(alias for aliases in _ALIASES["plain"].values() for alias in aliases),
-                          "published", "description"))
+_PLAIN_NAMES = frozenset(
+    (
+        *(alias for aliases in _ALIASES["plain"].values() for alias in aliases),
+        "published",
+        "description",
+    )
+)
 
 
 def adapt(kind: str, front: Any, path: str) -> Any:
     """Map a generator's front matter onto feedtool's keys (a FrontMatter in, one out)."""
-    if kind == "plain" and _PLAIN_NAMES.isdisjoint(front.values):  # as nearly always: nothing to map
+    if kind == "plain" and _PLAIN_NAMES.isdisjoint(
+        front.values
+    ):  # as nearly always: nothing to map
         return front
     values, texts = dict(front.values), dict(front.texts)
-    positions, key_positions, ends = dict(front.positions), dict(front.key_positions), dict(front.ends)
+    positions, key_positions, ends = (
+        dict(front.positions),
+        dict(front.key_positions),
+        dict(front.ends),
+    )
     # Hugo's keys are case-insensitive (publishDate, publishdate); the others' are not.
     names = {key.lower(): key for key in reversed(front.values)} if kind == "hugo" else {}
     for key, aliases in _ALIASES.get(kind, {}).items():
@@ -576,7 +761,7 @@ def adapt(kind: str, front: Any, path: str) -> Any:
     # The summary the generator's feed shows: `description` first (PaperMod, jekyll-feed and
     # hexo-generator-feed), then Hugo's `summary`, Hexo's and Jekyll's `excerpt`. (A plain
     # folder's own `summary` comes first.)
-    for key in (("description", "excerpt") if kind in ("hexo", "jekyll") else ("description",)):
+    for key in ("description", "excerpt") if kind in ("hexo", "jekyll") else ("description",):
         given = isinstance(values.get(key), str) and values[key].strip()
         if given and (kind != "plain" or "summary" not in values):
             for table in (values, texts, positions, key_positions, ends):
@@ -602,9 +787,9 @@ def adapt(kind: str, front: Any, path: str) -> Any:
         for key in ("tags", "categories"):  # a single string is one tag in Hexo
             if isinstance(values.get(key), str):
                 values[key] = [values[key]]
-    return front._replace(values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends)
-
-
+    return front._replace(
+        values=values, texts=texts, positions=positions, key_positions=key_positions, ends=ends
+    )
 
 
 _ZONELESS_TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?$")
@@ -615,7 +800,7 @@ def _quoted(front: Any, key: str) -> bool:
     line, column = front.positions.get(key, (0, 0))
     lines = front.source.split("\n")
     text = lines[line - 2] if 2 <= line < len(lines) + 2 else ""
-    return text[column - 1:column] in ("'", '"')
+    return text[column - 1 : column] in ("'", '"')
 
 
 def _hugo_unlisted(values: dict[str, Any]) -> bool:
@@ -633,10 +818,15 @@ def _hugo_unlisted(values: dict[str, Any]) -> bool:
     return False
 
 
-def kept_private(values: dict[str, Any], tags: tuple[str, ...], keys: tuple[str, ...],
-                 private_tags: tuple[str, ...]) -> bool:
+def kept_private(
+    values: dict[str, Any],
+    tags: tuple[str, ...],
+    keys: tuple[str, ...],
+    private_tags: tuple[str, ...],
+) -> bool:
     """Whether a plugin keeps a post out of every list and feed: a true or non-empty value of
     one of `keys` (hexo-hide-posts' `hidden`, hexo-blog-encrypt's `password`), or a tag that
     hexo-blog-encrypt encrypts."""
-    return (any(values.get(key) not in (None, False, "", 0) for key in keys)
-            or not set(private_tags).isdisjoint(tags))
+    return any(values.get(key) not in (None, False, "", 0) for key in keys) or not set(
+        private_tags
+    ).isdisjoint(tags)

@@ -87,14 +87,20 @@ class Store:
                     pass
             if not path.exists():  # personal data: readable by its owner only
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # a confirmed unsubscribe survives a power cut
+            self._db.execute(
+                "PRAGMA synchronous=FULL"
+            )  # a confirmed unsubscribe survives a power cut
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a subscriber database feedtool can use: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"{path}: cannot open the subscriber database: {exc.strerror or exc}") from None
+            raise StoreError(
+                f"{path}: cannot open the subscriber database: {exc.strerror or exc}"
+            ) from None
 
     def close(self) -> None:
         self._db.close()
@@ -103,8 +109,9 @@ class Store:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(_MIGRATIONS):
-                raise StoreError(f"{self.path}: made by a newer feedtool (schema {version}); "
-                                 "upgrade feedtool")
+                raise StoreError(
+                    f"{self.path}: made by a newer feedtool (schema {version}); upgrade feedtool"
+                )
             for number in range(version, len(_MIGRATIONS)):
                 for statement in _MIGRATIONS[number].split(";"):
                     if statement.strip():
@@ -131,14 +138,17 @@ class Store:
 
     def _one(self, where: str, value: str) -> Subscriber | None:
         with self._lock:
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE {where}", (value,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM subscribers WHERE {where}", (value,)
+            ).fetchone()
         return Subscriber(*row) if row else None
 
     def all(self, status: str | None = None) -> list[Subscriber]:
         query = f"SELECT {_COLUMNS} FROM subscribers" + (" WHERE status = ?" if status else "")
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY created_at, key",
-                                    (status,) if status else ()).fetchall()
+            rows = self._db.execute(
+                query + " ORDER BY created_at, key", (status,) if status else ()
+            ).fetchall()
         return [Subscriber(*row) for row in rows]
 
     def counts(self) -> dict[str, int]:
@@ -151,8 +161,9 @@ class Store:
         """The lower-cased addresses among `addresses` that must never be sent to."""
         wanted = {a.lower() for a in addresses}
         with self._lock:
-            rows = self._db.execute("SELECT key FROM subscribers WHERE status IN (?, ?, ?)",
-                                    tuple(sorted(SUPPRESSED))).fetchall()
+            rows = self._db.execute(
+                "SELECT key FROM subscribers WHERE status IN (?, ?, ?)", tuple(sorted(SUPPRESSED))
+            ).fetchall()
         return {key for (key,) in rows if key in wanted}
 
     def add(self, address: str, status: str, source: str, how: str) -> bool:
@@ -161,7 +172,8 @@ class Store:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (address.lower(), address, _new_ref(), status, source, now, now, how))
+                (address.lower(), address, _new_ref(), status, source, now, now, how),
+            )
             return cursor.rowcount == 1
 
     def refs(self, addresses: Iterable[str], source: str, how: str) -> dict[str, str]:
@@ -171,10 +183,13 @@ class Store:
         found = {}
         with self._transaction() as db:
             for address in addresses:
-                db.execute("INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)",
-                           (address.lower(), address, _new_ref(), source, now, now, how))
-                found[address] = db.execute("SELECT ref FROM subscribers WHERE key = ?",
-                                            (address.lower(),)).fetchone()[0]
+                db.execute(
+                    "INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'confirmed', ?, ?, ?, ?)",
+                    (address.lower(), address, _new_ref(), source, now, now, how),
+                )
+                found[address] = db.execute(
+                    "SELECT ref FROM subscribers WHERE key = ?", (address.lower(),)
+                ).fetchone()[0]
         return found
 
     def request(self, address: str, source: str) -> Subscriber | None:
@@ -182,24 +197,36 @@ class Store:
         confirmation mail should go out (pending now), else None (confirmed, bounced, complained)."""
         now = _now()
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'pending', ?, ?, ?, 'sign-up')",
-                       (address.lower(), address, _new_ref(), source, now, now))
-            db.execute("UPDATE subscribers SET status = 'pending', changed_at = ?, changed_by = 'sign-up' "
-                       "WHERE key = ? AND status = 'unsubscribed'", (now, address.lower()))
-            row = db.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE key = ?",
-                             (address.lower(),)).fetchone()
+            db.execute(
+                "INSERT OR IGNORE INTO subscribers VALUES (?, ?, ?, 'pending', ?, ?, ?, 'sign-up')",
+                (address.lower(), address, _new_ref(), source, now, now),
+            )
+            db.execute(
+                "UPDATE subscribers SET status = 'pending', changed_at = ?, changed_by = 'sign-up' "
+                "WHERE key = ? AND status = 'unsubscribed'",
+                (now, address.lower()),
+            )
+            row = db.execute(
+                f"SELECT {_COLUMNS} FROM subscribers WHERE key = ?", (address.lower(),)
+            ).fetchone()
         found = Subscriber(*row)
         return found if found.status == "pending" else None
 
-    def change(self, key: str, status: str, how: str, *, only_from: Iterable[str] = STATUSES) -> bool:
+    def change(
+        self, key: str, status: str, how: str, *, only_from: Iterable[str] = STATUSES
+    ) -> bool:
         """Set the status of the address `key` (any case) if it is now one of `only_from`; True if
         the address is known and now has `status`."""
         allowed = tuple(only_from)
         with self._transaction() as db:
-            db.execute(f"UPDATE subscribers SET status = ?, changed_at = ?, changed_by = ? WHERE key = ? "
-                       f"AND status != ? AND status IN ({', '.join('?' * len(allowed))})",
-                       (status, _now(), how, key.lower(), status, *allowed))
-            row = db.execute("SELECT status FROM subscribers WHERE key = ?", (key.lower(),)).fetchone()
+            db.execute(
+                f"UPDATE subscribers SET status = ?, changed_at = ?, changed_by = ? WHERE key = ? "
+                f"AND status != ? AND status IN ({', '.join('?' * len(allowed))})",
+                (status, _now(), how, key.lower(), status, *allowed),
+            )
+            row = db.execute(
+                "SELECT status FROM subscribers WHERE key = ?", (key.lower(),)
+            ).fetchone()
         return bool(row) and row[0] == status
 
 

@@ -26,17 +26,36 @@ if TYPE_CHECKING:
 # Hugo's escape, shown as written without the comment marks).
 _LIQUID_TAG = re.compile(r"\{%-?\s*(?P<name>[A-Za-z_][\w-]*)(?P<args>.*?)-?%\}", re.DOTALL)
 _LIQUID_OUTPUT = re.compile(r"\{\{-?\s*(?P<expr>.*?)\s*-?\}\}", re.DOTALL)
-_SHORTCODE = re.compile(r"\{\{(?P<open>[<%])\s*(?P<escaped>/\*)?\s*(?P<close>/)?\s*(?P<name>[\w./-]+)"
-                        r"(?P<args>.*?)\s*(?(escaped)\*/\s*)[>%]\}\}", re.DOTALL)
+_SHORTCODE = re.compile(
+    r"\{\{(?P<open>[<%])\s*(?P<escaped>/\*)?\s*(?P<close>/)?\s*(?P<name>[\w./-]+)"
+    r"(?P<args>.*?)\s*(?(escaped)\*/\s*)[>%]\}\}",
+    re.DOTALL,
+)
 # Tags that enclose a body up to their end tag, by kind: the name of the end tag.
 _BLOCKS = {
-    "hexo": {"raw": "endraw", "codeblock": "endcodeblock", "code": "endcode", "blockquote": "endblockquote",
-             "quote": "endquote", "comment": "endcomment"},
+    "hexo": {
+        "raw": "endraw",
+        "codeblock": "endcodeblock",
+        "code": "endcode",
+        "blockquote": "endblockquote",
+        "quote": "endquote",
+        "comment": "endcomment",
+    },
     "jekyll": {"raw": "endraw", "highlight": "endhighlight", "comment": "endcomment"},
 }
 _PARAMETER = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
-HEXO_TAGS = frozenset(("asset_img", "asset_link", "asset_path", "img", "image", "post_link", "post_path",
-                       *_BLOCKS["hexo"]))
+HEXO_TAGS = frozenset(
+    (
+        "asset_img",
+        "asset_link",
+        "asset_path",
+        "img",
+        "image",
+        "post_link",
+        "post_path",
+        *_BLOCKS["hexo"],
+    )
+)
 JEKYLL_TAGS = frozenset(("include", "link", "post_url", *_BLOCKS["jekyll"]))
 HUGO_SHORTCODES = frozenset(("figure", "ref", "relref", "highlight", "youtube"))
 KINDS = ("hexo", "jekyll", "hugo")
@@ -59,8 +78,14 @@ def has_tags(body: str, kind: str) -> bool:
     return kind in KINDS and ("{%" in body or "{{" in body)
 
 
-def expand(body: str, kind: str, permalink: str, base_url: str, resolve: Resolver,
-           includes: str | None = None) -> str:
+def expand(
+    body: str,
+    kind: str,
+    permalink: str,
+    base_url: str,
+    resolve: Resolver,
+    includes: str | None = None,
+) -> str:
     """`body` with its generator tags rendered, unknown ones left out (see `findings`).
     `permalink`: the post's address (asset paths are relative to it); `includes`: Jekyll's
     _includes folder."""
@@ -79,7 +104,9 @@ def findings(body: str, kind: str, includes: str | None = None) -> list[Unknown]
 
 
 class _Expander:
-    def __init__(self, kind: str, permalink: str, base_url: str, resolve: Resolver, includes: str | None):
+    def __init__(
+        self, kind: str, permalink: str, base_url: str, resolve: Resolver, includes: str | None
+    ):
         self.kind, self.permalink, self.base_url, self.resolve = kind, permalink, base_url, resolve
         self.includes = includes
         self.unknown: list[Unknown] = []
@@ -94,16 +121,19 @@ class _Expander:
             if tag is None and output is None:
                 break
             if output is not None and (tag is None or output.start() < tag.start()):
-                out += [body[at:output.start()], self._jekyll_output(output["expr"], base + output.start())]
+                out += [
+                    body[at : output.start()],
+                    self._jekyll_output(output["expr"], base + output.start()),
+                ]
                 at = output.end()
                 continue
-            out.append(body[at:tag.start()])
+            out.append(body[at : tag.start()])
             name, args = tag["name"], tag["args"].strip()
             end_name = _BLOCKS[self.kind].get(name)
             if end_name:
                 closer = re.compile(r"\{%-?\s*" + end_name + r"\s*-?%\}").search(body, tag.end())
                 if closer is not None:
-                    inner = body[tag.end():closer.start()]
+                    inner = body[tag.end() : closer.start()]
                     out.append(self._block(name, args, inner, base + tag.end()))
                     at = closer.end()
                     continue
@@ -119,7 +149,10 @@ class _Expander:
             return inner
         if name == "comment":
             return ""
-        if name in ("codeblock", "code"):  # {% codeblock [title] [lang:language] [url] [link text] %}
+        if name in (
+            "codeblock",
+            "code",
+        ):  # {% codeblock [title] [lang:language] [url] [link text] %}
             lang = next((w[5:] for w in args.split() if w.startswith("lang:")), "")
             return _fenced(inner.strip("\n"), lang)
         if name == "highlight":  # {% highlight ruby [linenos] %}
@@ -158,7 +191,9 @@ class _Expander:
         label = title or words[0]
         if not href:
             return html.escape(label)
-        return f'<a href="{html.escape(href)}" title="{html.escape(label)}">{html.escape(label)}</a>'
+        return (
+            f'<a href="{html.escape(href)}" title="{html.escape(label)}">{html.escape(label)}</a>'
+        )
 
     def _hexo_image(self, name: str, words: list[str]) -> str:
         # {% img [class names] /path/to/image [width] [height] [title text [alt text]] %}; asset_img
@@ -174,8 +209,14 @@ class _Expander:
             size.append(words.pop(0))
         title = words[0] if words else ""
         alt = words[1] if len(words) > 1 else title
-        attributes = [("src", src), ("class", " ".join(classes)), ("width", size[0] if size else ""),
-                      ("height", size[1] if len(size) > 1 else ""), ("title", title), ("alt", alt)]
+        attributes = [
+            ("src", src),
+            ("class", " ".join(classes)),
+            ("width", size[0] if size else ""),
+            ("height", size[1] if len(size) > 1 else ""),
+            ("title", title),
+            ("alt", alt),
+        ]
         return "<img" + "".join(f' {k}="{html.escape(v)}"' for k, v in attributes if v) + ">"
 
     def _jekyll(self, name: str, args: str, words: list[str], offset: int) -> str:
@@ -199,7 +240,7 @@ class _Expander:
         def fill(match: re.Match[str]) -> str:
             expr = match["expr"]
             if expr.startswith("include."):
-                return params.get(expr[len("include."):].strip(), "")
+                return params.get(expr[len("include.") :].strip(), "")
             return self._site_variable(expr) or ""
 
         text = _LIQUID_OUTPUT.sub(fill, text)
@@ -228,7 +269,7 @@ class _Expander:
         for code in _SHORTCODE.finditer(body):
             if code.start() < at:
                 continue
-            out.append(body[at:code.start()])
+            out.append(body[at : code.start()])
             at = code.end()
             if code["escaped"]:  # {{</* x */>}}: shown as {{< x >}}
                 shown = re.sub(r"\*/(\s*[>%]\}\})$", r"\1", code.group(0).replace("/*", "", 1))
@@ -241,7 +282,7 @@ class _Expander:
                 closer = re.compile(r"\{\{[<%]\s*/\s*highlight\s*[>%]\}\}").search(body, code.end())
                 if closer is not None:
                     words = _words(args)
-                    code_text = body[code.end():closer.start()].strip("\n")
+                    code_text = body[code.end() : closer.start()].strip("\n")
                     out.append(_fenced(code_text, words[0] if words else ""))
                     at = closer.end()
                     continue
@@ -265,8 +306,10 @@ class _Expander:
             if not re.fullmatch(r"[\w-]+", video):
                 return ""
             label = named.get("title") or f"YouTube video {video}"
-            return (f"[![{label}](https://i.ytimg.com/vi/{video}/hqdefault.jpg)]"
-                    f"(https://www.youtube.com/watch?v={video})")
+            return (
+                f"[![{label}](https://i.ytimg.com/vi/{video}/hqdefault.jpg)]"
+                f"(https://www.youtube.com/watch?v={video})"
+            )
         if name == "highlight":
             return ""
         # figure: src, link, title, caption, alt, attr, attrlink, width, height, class
@@ -332,14 +375,15 @@ def _read_include(folder: str | None, name: str) -> str | None:
         return None
 
 
-
 def resolver(site: Site) -> Resolver:
     """Finds the posts that tags refer to in the site's posts folder, as (permalink, title)."""
     folder = os.fspath(site.posts)
 
     def resolve(how: str, reference: str) -> tuple[str, str] | None:
         reference = reference.split("#", 1)[0].strip().strip("/")
-        if how == "jekyll-link" and not reference.startswith("_posts/"):  # a page: its .html address
+        if how == "jekyll-link" and not reference.startswith(
+            "_posts/"
+        ):  # a page: its .html address
             return site.url(re.sub(r"\.(md|markdown)$", ".html", reference)), ""
         stem = os.path.splitext(os.path.basename(reference.removeprefix("_posts/")))[0]
         if how == "hugo" and stem in ("index", "_index"):

@@ -40,12 +40,17 @@ def secret(key_file: Path) -> str:
         except FileNotFoundError:
             raise ConfigError(
                 f"no signing secret: set {SECRET_VARIABLE}, or make {key_file} (e.g. `umask 077; "
-                f"python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > {key_file}`)") from None
+                f"python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > {key_file}`)"
+            ) from None
         except OSError as exc:
-            raise ConfigError(f"{key_file}: cannot read the signing secret: {exc.strerror or exc}") from None
+            raise ConfigError(
+                f"{key_file}: cannot read the signing secret: {exc.strerror or exc}"
+            ) from None
         if stat.S_IMODE(found.st_mode) & 0o077:
-            raise ConfigError(f"{key_file}: others can read the signing secret (mode "
-                              f"{stat.S_IMODE(found.st_mode):o}); run `chmod 600 {key_file}`")
+            raise ConfigError(
+                f"{key_file}: others can read the signing secret (mode "
+                f"{stat.S_IMODE(found.st_mode):o}); run `chmod 600 {key_file}`"
+            )
         try:
             given = read_regular_file(key_file, limit=4096).decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -71,7 +76,9 @@ def read(key: str, purpose: str, token: str, *, max_age: int | None = None) -> s
     from itsdangerous import BadData, SignatureExpired
 
     try:
-        ref = _serializer(key, purpose).loads(token, max_age=MAX_AGE[purpose] if max_age is None else max_age)
+        ref = _serializer(key, purpose).loads(
+            token, max_age=MAX_AGE[purpose] if max_age is None else max_age
+        )
     except SignatureExpired:
         raise BadToken(expired=True) from None
     except BadData:

@@ -33,8 +33,18 @@ from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .parallel import map_chunks
 from .files import Identity, are_posts, find, identity, read_regular_file
-from .posts import (KNOWN_KEYS, XML_FORBIDDEN, Loaded, Post, forbidden_findings, loads, places_of_forbidden, split_more,
-                    too_complex, yaml_loader)
+from .posts import (
+    KNOWN_KEYS,
+    XML_FORBIDDEN,
+    Loaded,
+    Post,
+    forbidden_findings,
+    loads,
+    places_of_forbidden,
+    split_more,
+    too_complex,
+    yaml_loader,
+)
 
 
 class Analysis(NamedTuple):
@@ -47,7 +57,9 @@ class Analysis(NamedTuple):
     digest: str  # content hash of the file
     post: Post | None
     diagnostics: tuple[Diagnostic, ...]  # with path "" (the display name depends on the cwd)
-    places: dict[str, tuple[int, int]]  # line, column of date / slug / id (shared: never change one)
+    places: dict[
+        str, tuple[int, int]
+    ]  # line, column of date / slug / id (shared: never change one)
     links: tuple[tuple[str, int, int], ...]  # relative links to local files: target, line, column
     body_findings: tuple[Diagnostic, ...] | None = None  # None: only the front matter was read
 
@@ -75,8 +87,13 @@ class Report:
         if not found:
             return self
         failed = self.failed | {path for path, d in found if d.severity == "error"}
-        return Report([p for p in self.posts if p.path not in failed], sorted([*self.diagnostics, *(d for _, d in found)]),
-                      self.checked, failed, self.digests)
+        return Report(
+            [p for p in self.posts if p.path not in failed],
+            sorted([*self.diagnostics, *(d for _, d in found)]),
+            self.checked,
+            failed,
+            self.digests,
+        )
 
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
@@ -97,9 +114,16 @@ def collect(paths: Iterable[str | Path]) -> list[str]:
     return sorted(found)
 
 
-def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | None = None,
-          bodies: bool = True, progress: Callable[[int, int], None] | None = None,
-          stats: Sequence[Identity | None] | None = None) -> Report:
+def check(
+    files: Sequence[str],
+    site: Site,
+    *,
+    now: datetime,
+    cache: Cache | None = None,
+    bodies: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    stats: Sequence[Identity | None] | None = None,
+) -> Report:
     """Read and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
@@ -107,7 +131,10 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     first files (or of all), if already taken (`files.PostFiles`), for the cache.
     """
     cwd = os.getcwd()
-    if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts: left out
+    if site.source in (
+        "hugo",
+        "jekyll",
+    ):  # the files their generator does not take for posts: left out
         kept = are_posts(site.source, site.posts, list(files))
         if not all(kept):
             stats = stats and [stat for stat, keep in zip(stats, kept) if keep]
@@ -115,14 +142,20 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     keys = absolute_paths(files, cwd)
     analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys, stats=stats)
     if cache:
-        cache.forget_missing(set(keys))  # only files that no longer exist: a partial run keeps the rest
+        cache.forget_missing(
+            set(keys)
+        )  # only files that no longer exist: a partial run keeps the rest
     listing = _Listing() if bodies else None
     # Most posts have no findings: each kind is gathered only from the posts that can have some.
     found = [(a.path, d) for a in analyses if a.diagnostics for d in a.diagnostics]
     if bodies:
         found += [(a.path, d) for a in analyses if a.body_findings for d in a.body_findings]
-    found += [(a.path, d) for a in analyses if a.links and listing or a.post and a.post.live_from > now
-              for d in _time_and_place(a, now, listing, site.source)]
+    found += [
+        (a.path, d)
+        for a in analyses
+        if a.links and listing or a.post and a.post.live_from > now
+        for d in _time_and_place(a, now, listing, site.source)
+    ]
     found += _duplicates([a for a in analyses if a.post], cwd)
     if site.validate.ignore:
         found = [(path, d) for path, d in found if not ignored(d, site)]
@@ -133,7 +166,9 @@ def check(files: Sequence[str], site: Site, *, now: datetime, cache: Cache | Non
     return Report(posts, diagnostics, len(files), failed, {a.path: a.digest for a in analyses})
 
 
-def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache | None) -> list[tuple[str, Diagnostic]]:
+def check_bodies(
+    report: Report, posts: Sequence[Post], site: Site, cache: Cache | None
+) -> list[tuple[str, Diagnostic]]:
     """What the bodies of `posts` (the ones an output shows) add to `report`, a check that
     read only front matter: (path, diagnostic) pairs, for `Report.adding`."""
     cwd = os.getcwd()
@@ -141,8 +176,12 @@ def check_bodies(report: Report, posts: Sequence[Post], site: Site, cache: Cache
     for a in analyses:
         if a.digest != report.digests.get(a.path):
             raise FeedtoolError(f"{a.path} changed while feedtool was running; run it again")
-    return [(a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
-            for a in analyses for d in a.body_findings if not ignored(d, site)]
+    return [
+        (a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
+        for a in analyses
+        for d in a.body_findings
+        if not ignored(d, site)
+    ]
 
 
 def ignored(d: Diagnostic, site: Site) -> bool:
@@ -155,23 +194,46 @@ PARALLEL_MIN = 2000
 CHUNK = 100  # files per chunk of work (and per progress update)
 
 
-def analyze_all(files: Sequence[str], site: Site, cache: Cache | None,
-                progress: Callable[[int, int], None] | None = None, *, complete: bool = True,
-                keys: Sequence[str] | None = None, stats: Sequence[Identity | None] | None = None) -> list[Analysis]:
+def analyze_all(
+    files: Sequence[str],
+    site: Site,
+    cache: Cache | None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    complete: bool = True,
+    keys: Sequence[str] | None = None,
+    stats: Sequence[Identity | None] | None = None,
+) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
     (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
     `stats`: the stats of the first of them (or of all), if taken."""
     with collector_paused():
-        return _analyze_all(files, site, cache, progress, complete,
-                            keys if keys is not None else absolute_paths(files, os.getcwd()), stats)
+        return _analyze_all(
+            files,
+            site,
+            cache,
+            progress,
+            complete,
+            keys if keys is not None else absolute_paths(files, os.getcwd()),
+            stats,
+        )
 
 
-def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress: Callable[[int, int], None] | None,
-                 complete: bool, keys: Sequence[str], stats: Sequence[Identity | None] | None) -> list[Analysis]:
+def _analyze_all(
+    files: Sequence[str],
+    site: Site,
+    cache: Cache | None,
+    progress: Callable[[int, int], None] | None,
+    complete: bool,
+    keys: Sequence[str],
+    stats: Sequence[Identity | None] | None,
+) -> list[Analysis]:
     # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
     # cold run, in parallel) and reports what is not a readable regular file.
-    results: list[Analysis | None] = cache.current(files, keys, stats) if cache is not None else [None] * len(files)
+    results: list[Analysis | None] = (
+        cache.current(files, keys, stats) if cache is not None else [None] * len(files)
+    )
     todo = []
     for number, hit in enumerate(results):
         if hit is not None and (not complete or hit.complete):
@@ -181,8 +243,9 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
         results[number] = None
         todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
     done = len(files) - len(todo)
-    for number, read_ns, digest, analysis, stat, stored in _read_all(todo, keys, site, cache, done, len(files),
-                                                                     progress, complete):
+    for number, read_ns, digest, analysis, stat, stored in _read_all(
+        todo, keys, site, cache, done, len(files), progress, complete
+    ):
         path, key = files[number], keys[number]
         if analysis is None:  # the content the cache expected (only then is there no analysis)
             analysis = cache.refresh(key, stat, read_ns)  # type: ignore[union-attr]
@@ -192,7 +255,9 @@ def _analyze_all(files: Sequence[str], site: Site, cache: Cache | None, progress
     return results  # type: ignore[return-value]
 
 
-_NOT_NORMAL = re.compile("/(?:/|\\.{0,2}(?:/|\0))")  # //, /./, /../ or a name ending in /, /. or /..
+_NOT_NORMAL = re.compile(
+    "/(?:/|\\.{0,2}(?:/|\0))"
+)  # //, /./, /../ or a name ending in /, /. or /..
 
 
 def absolute_paths(files: Sequence[str], cwd: str) -> list[str]:
@@ -204,11 +269,22 @@ def absolute_paths(files: Sequence[str], cwd: str) -> list[str]:
     # Usually all are absolute and normal already (`find` in an absolute folder): seen in one
     # scan of them all, joined (no path holds a NUL), and kept as they are.
     joined = "\0".join(files) + "\0"
-    if joined[:1] == "/" and joined.count("\0/") == len(files) - 1 and not _NOT_NORMAL.search(joined):
+    if (
+        joined[:1] == "/"
+        and joined.count("\0/") == len(files) - 1
+        and not _NOT_NORMAL.search(joined)
+    ):
         return files
-    return [path if path[:1] == "/" and "//" not in path and "/./" not in path and "/../" not in path
-            and not path.endswith(("/", "/.", "/..")) else os.path.normpath(os.path.join(cwd, path))
-            for path in files]
+    return [
+        path
+        if path[:1] == "/"
+        and "//" not in path
+        and "/./" not in path
+        and "/../" not in path
+        and not path.endswith(("/", "/.", "/.."))
+        else os.path.normpath(os.path.join(cwd, path))
+        for path in files
+    ]
 
 
 def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:
@@ -226,8 +302,16 @@ def as_named(analysis: Analysis, path: str) -> Analysis:
     return analysis._replace(path=path, post=post)
 
 
-def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site: Site, cache: Cache | None,
-              done: int, total: int, progress: Callable[[int, int], None] | None, complete: bool):
+def _read_all(
+    todo: list[tuple[int, str, str | None]],
+    keys: Sequence[str],
+    site: Site,
+    cache: Cache | None,
+    done: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    complete: bool,
+):
     """Yield (index, read_ns, digest, analysis or None when the digest is as expected, stat, whether
     it is in the cache already). With many files, a forked helper reads chunks of them beside
     this process, and sends the cache entries of each chunk pickled as the cache keeps them
@@ -239,18 +323,24 @@ def _read_all(todo: list[tuple[int, str, str | None]], keys: Sequence[str], site
                 progress(done + number, total)
     else:
         yaml_loader()  # imported once, before the fork, not in both processes
-        chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+        chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
         tick = (lambda n: progress(min(done + n * CHUNK, total), total)) if progress else None
-        for chunk in map_chunks(functools.partial(_read_chunk, site=site, complete=complete), chunks, tick,
-                                pack=functools.partial(_pack_chunk, keys=keys)):
+        for chunk in map_chunks(
+            functools.partial(_read_chunk, site=site, complete=complete),
+            chunks,
+            tick,
+            pack=functools.partial(_pack_chunk, keys=keys),
+        ):
             if isinstance(chunk, list):  # read here
                 yield from ((*read, False) for read in chunk)
                 continue
             numbers, batch, others = chunk
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
             # Stored already (by adopt): their read time and stat are not needed again.
-            yield from ((n, 0, d, _analysis(a), s, cache is not None)
-                        for n, (s, d, a) in zip(numbers, entries.values()))
+            yield from (
+                (n, 0, d, _analysis(a), s, cache is not None)
+                for n, (s, d, a) in zip(numbers, entries.values())
+            )
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
         progress(total, total)
@@ -262,7 +352,12 @@ def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identit
     fresh = []
     for number, path in enumerate(files):
         _, read_ns, digest, analysis, stat = _read_one((number, path, None), site)
-        fresh.append((analysis, cache_module.trusted(stat, read_ns) if stat and digest else cache_module.UNTRUSTED))
+        fresh.append(
+            (
+                analysis,
+                cache_module.trusted(stat, read_ns) if stat and digest else cache_module.UNTRUSTED,
+            )
+        )
     return fresh
 
 
@@ -271,11 +366,15 @@ def what_choices_see(a: Analysis) -> str:
     matter, which posts are published and in which order, the tag and category channels): all of
     it but the content hash, the body's findings and links, and the fields only rendering uses.
     As text, so that equal means written alike (a date's zone too)."""
-    post = a.post and a.post._replace(title="", body_line=0, updated=None, author="", summary=None, cover=None)
+    post = a.post and a.post._replace(
+        title="", body_line=0, updated=None, author="", summary=None, cover=None
+    )
     return repr(a._replace(digest="", post=post, links=(), body_findings=None))
 
 
-def _read_chunk(chunk: list[tuple[int, str, str | None]], site: Site, complete: bool) -> list[tuple]:
+def _read_chunk(
+    chunk: list[tuple[int, str, str | None]], site: Site, complete: bool
+) -> list[tuple]:
     return [_read_one(item, site, complete) for item in chunk]
 
 
@@ -312,10 +411,18 @@ def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = Tr
     digest = content_hash(data)
     if digest == expected:
         return number, read_ns, digest, None, identity(stat)
-    return number, read_ns, digest, analyze_bytes(data, site, path, digest, complete), identity(stat)
+    return (
+        number,
+        read_ns,
+        digest,
+        analyze_bytes(data, site, path, digest, complete),
+        identity(stat),
+    )
 
 
-def analyze_bytes(data: bytes, site: Site, path: str, digest: str, complete: bool = True) -> Analysis:
+def analyze_bytes(
+    data: bytes, site: Site, path: str, digest: str, complete: bool = True
+) -> Analysis:
     """The analysis of a file's content. Its front matter findings are the same whether or
     not the body is read: a body that is not UTF-8 text is a finding about the body."""
     loaded = loads(data, site, path=path, display="", body=complete)
@@ -336,12 +443,21 @@ _analysis = functools.partial(tuple.__new__, Analysis)
 
 def open_cache(site: Site, kept: bool = True) -> Cache:
     """The site's cache of analyses (only in memory, never saved, unless `kept`)."""
-    return cache_module.open_cache(site.cache if kept else None, site, encode=_stored, decode=_analysis)
+    return cache_module.open_cache(
+        site.cache if kept else None, site, encode=_stored, decode=_analysis
+    )
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
     kind = "a symbolic link" if S_ISLNK(stat.st_mode) else "not a regular file"
-    d = Diagnostic("", 1, 1, "warning", "FT105", f"{kind}; feedtool does not follow links or read special files, so it is skipped")
+    d = Diagnostic(
+        "",
+        1,
+        1,
+        "warning",
+        "FT105",
+        f"{kind}; feedtool does not follow links or read special files, so it is skipped",
+    )
     return Analysis(path, "", None, (d,), {}, (), ())
 
 
@@ -361,7 +477,6 @@ def _unreadable_folder(path: str) -> Analysis:
     return _unreadable(path, None, "folder")
 
 
-
 def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None = None) -> Analysis:
     """File-local findings (beyond those of reading it): keys that look like typos, and with
     `complete` (the item was read with its body) the body's findings and links (and, with the
@@ -373,11 +488,25 @@ def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None 
     links: tuple[tuple[str, int, int], ...] = ()
     body: list[Diagnostic] = []
     if front is not None:
-        places = _places({k: front.positions[k] for k in ("date", "publishDate", "slug", "id") if k in front.positions})
+        places = _places(
+            {
+                k: front.positions[k]
+                for k in ("date", "publishDate", "slug", "id")
+                if k in front.positions
+            }
+        )
         for key, (line, column) in front.key_positions.items():
             if key not in KNOWN_KEYS and (meant := typo_of(key, kind == "hugo")):
-                found.append(Diagnostic("", line, column, "warning", "FT115",
-                                        f"unknown key '{key}' (did you mean '{meant}'?)"))
+                found.append(
+                    Diagnostic(
+                        "",
+                        line,
+                        column,
+                        "warning",
+                        "FT115",
+                        f"unknown key '{key}' (did you mean '{meant}'?)",
+                    )
+                )
     if post is not None and complete:
         text = post.body
         if XML_FORBIDDEN.search(text):  # every one, left out of the outputs (`render.sanitize`)
@@ -389,14 +518,24 @@ def analyze(item: Loaded, digest: str, complete: bool = True, site: Site | None 
             if not post.draft:
                 body.append(Diagnostic("", post.body_line - 1, 1, "warning", "FT301", "empty body"))
         elif after is not None and not before.strip():
-            body.append(Diagnostic("", post.body_line + before.count("\n"), 1, "warning", "FT302",
-                                   "nothing before the <!--more--> marker, so the summary would be empty"))
+            body.append(
+                Diagnostic(
+                    "",
+                    post.body_line + before.count("\n"),
+                    1,
+                    "warning",
+                    "FT302",
+                    "nothing before the <!--more--> marker, so the summary would be empty",
+                )
+            )
         if problem := too_complex(post):
             body.append(Diagnostic("", post.body_line, 1, "error", "FT304", problem))
         links = _local_links(post)
     if post is not None and post.body:
         post = post._replace(body="")  # re-read to render: 10,000 bodies would fill the cache
-    return Analysis(item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None)
+    return Analysis(
+        item.path, digest, post, tuple(found), places, links, tuple(body) if complete else None
+    )
 
 
 def _unrendered_tags(text: str, first_line: int, site: Site) -> list[Diagnostic]:
@@ -406,11 +545,26 @@ def _unrendered_tags(text: str, first_line: int, site: Site) -> list[Diagnostic]
     for at, name in templating.findings(text, site.source, includes):
         line = first_line + text.count("\n", 0, at)
         column = at - (text.rfind("\n", 0, at) + 1) + 1
-        shown = (name if name.startswith("{{") else f"{{{{< {name} >}}}}" if site.source == "hugo"
-                 else f"{{% {name} %}}")
-        why = "not found in _includes/" if name.startswith("include ") else "not one feedtool renders"
-        found.append(Diagnostic("", line, column, "warning", "FT305", f"{site.source} tag {shown}: {why}; "
-                                "it is left out of the feeds and the digest"))
+        shown = (
+            name
+            if name.startswith("{{")
+            else f"{{{{< {name} >}}}}"
+            if site.source == "hugo"
+            else f"{{% {name} %}}"
+        )
+        why = (
+            "not found in _includes/" if name.startswith("include ") else "not one feedtool renders"
+        )
+        found.append(
+            Diagnostic(
+                "",
+                line,
+                column,
+                "warning",
+                "FT305",
+                f"{site.source} tag {shown}: {why}; it is left out of the feeds and the digest",
+            )
+        )
     return found
 
 
@@ -428,10 +582,14 @@ def typo_of(key: str, any_case: bool = False) -> str | None:
         return None
     best = None
     for known in sorted(KNOWN_KEYS):
-        allowed = 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2  # (any key is an edit from "id")
+        allowed = (
+            0 if len(known) <= 2 else 1 if len(known) <= 5 else 2
+        )  # (any key is an edit from "id")
         if not allowed or abs(len(known) - len(key)) > allowed:
             continue
-        if (distance := _edits(folded, known.lower())) <= allowed and (best is None or distance < best[0]):
+        if (distance := _edits(folded, known.lower())) <= allowed and (
+            best is None or distance < best[0]
+        ):
             best = (distance, known)
     return best[1] if best else None
 
@@ -461,18 +619,36 @@ def _places(places: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
     return _PLACES.setdefault(tuple(places.items()), places)
 
 
-def _time_and_place(a: Analysis, now: datetime, listing: _Listing | None, kind: str) -> list[Diagnostic]:
+def _time_and_place(
+    a: Analysis, now: datetime, listing: _Listing | None, kind: str
+) -> list[Diagnostic]:
     """Findings that depend on the clock or the file system: future dates, missing files."""
     found = []
     post = a.post
     if post is not None and not post.draft and post.live_from > now:
-        line, column = a.places.get("publishDate" if post.publish else "date", a.places.get("date", (1, 1)))
-        found.append(Diagnostic("", line, column, "warning", "FT203",
-                                f"date {format_rfc3339(post.live_from)} is in the future; the post stays out of the feeds until then"))
+        line, column = a.places.get(
+            "publishDate" if post.publish else "date", a.places.get("date", (1, 1))
+        )
+        found.append(
+            Diagnostic(
+                "",
+                line,
+                column,
+                "warning",
+                "FT203",
+                f"date {format_rfc3339(post.live_from)} is in the future; the post stays out of the feeds until then",
+            )
+        )
     for target, line, column in a.links if listing else ():
         relative = unquote(urlsplit(target).path)
-        if not any(listing.exists(folder, relative) for folder in sources.resource_folders(kind, a.path)):
-            found.append(Diagnostic("", line, column, "warning", "FT303", f"link to a missing local file: {target}"))
+        if not any(
+            listing.exists(folder, relative) for folder in sources.resource_folders(kind, a.path)
+        ):
+            found.append(
+                Diagnostic(
+                    "", line, column, "warning", "FT303", f"link to a missing local file: {target}"
+                )
+            )
     return found
 
 
@@ -525,7 +701,7 @@ def _fences(body: str) -> list[int]:
     for fence in ("```", "~~~"):
         at = body.find(fence)
         while at >= 0:
-            if not body[body.rfind("\n", 0, at) + 1:at].strip(" \t"):
+            if not body[body.rfind("\n", 0, at) + 1 : at].strip(" \t"):
                 found.append(at)
             at = body.find(fence, at + 3)
     return sorted(found)
@@ -581,14 +757,27 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
             for a in items:
                 value = getattr(a.post, label)
                 name = display_path(a.path, cwd)
-                others = ", ".join(display_path(other.path, cwd) for other in items if other is not a)
+                others = ", ".join(
+                    display_path(other.path, cwd) for other in items if other is not a
+                )
                 # A permalink clash is usually an id clash too: say it once per pair.
                 if (name, others) in reported:
                     continue
                 reported.add((name, others))
                 line, column = a.places.get("slug" if label == "permalink" else label, (1, 1))
-                found.append((a.path, Diagnostic("", line, column, "error", "FT208",
-                                                 f"{label} {value!r} is also used by {others}")))
+                found.append(
+                    (
+                        a.path,
+                        Diagnostic(
+                            "",
+                            line,
+                            column,
+                            "error",
+                            "FT208",
+                            f"{label} {value!r} is also used by {others}",
+                        ),
+                    )
+                )
     return found
 
 
@@ -598,4 +787,4 @@ def display_path(path: str | Path, cwd: str | None = None) -> str:
     text = os.fspath(path)
     absolute = text if os.path.isabs(text) else os.path.join(cwd, text)
     prefix = cwd.rstrip(os.sep) + os.sep
-    return os.path.normpath(absolute[len(prefix):]) if absolute.startswith(prefix) else text
+    return os.path.normpath(absolute[len(prefix) :]) if absolute.startswith(prefix) else text

@@ -20,10 +20,15 @@ def ping(hub: str, feed_urls: Iterable[str], *, timeout: float = 20.0) -> None:
     for the first that fails."""
     for url in feed_urls:
         body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": url}).encode()
-        request = urllib.request.Request(hub, data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "User-Agent": f"feedtool/{__version__}",
-        })
+        request = urllib.request.Request(
+            hub,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": f"feedtool/{__version__}",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 response.read()

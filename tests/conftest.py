@@ -96,8 +96,19 @@ def free_port() -> int:
 
 def send_args(port: int, *extra: str) -> list[str]:
     """CLI arguments to send the 2025-W34 digest through the plain SMTP server on 127.0.0.1:`port`."""
-    return ["digest", "--week", "2025-W34", "--send", "--smtp-host", "127.0.0.1",
-            "--smtp-port", str(port), "--smtp-security", "none", *extra]
+    return [
+        "digest",
+        "--week",
+        "2025-W34",
+        "--send",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(port),
+        "--smtp-security",
+        "none",
+        *extra,
+    ]
 
 
 def checkout_env(unset: tuple[str, ...] = ()) -> dict[str, str]:
@@ -109,10 +120,14 @@ def checkout_env(unset: tuple[str, ...] = ()) -> dict[str, str]:
     return env
 
 
-def spawn_feedtool(cwd: Path, *args: str, unset: tuple[str, ...] = (), **popen_kwargs) -> subprocess.Popen:
+def spawn_feedtool(
+    cwd: Path, *args: str, unset: tuple[str, ...] = (), **popen_kwargs
+) -> subprocess.Popen:
     """Start `python -m feedtool ARGS` from this checkout in `cwd`, without the environment
     variables named in `unset`; `popen_kwargs` (stdout=, stderr=, ...) go to subprocess.Popen."""
-    return subprocess.Popen([sys.executable, "-m", "feedtool", *args], cwd=cwd, env=checkout_env(unset), **popen_kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedtool", *args], cwd=cwd, env=checkout_env(unset), **popen_kwargs
+    )
 
 
 class SmtpRecorder:
@@ -124,12 +139,21 @@ class SmtpRecorder:
         self.tempfail: dict[str, int] = {}  # address -> how many 451 answers at RCPT first
         self.drop_data = 0  # hang up on the next N messages mid-DATA, without a reply
         # More faults (tests/test_send_faults.py):
-        self.rcpt_replies: dict[str, list[str]] = {}  # address -> replies at RCPT, one per try, before accepting
-        self.data_replies: dict[str, list[str]] = {}  # address -> replies after the message, one per try, before queuing
+        self.rcpt_replies: dict[
+            str, list[str]
+        ] = {}  # address -> replies at RCPT, one per try, before accepting
+        self.data_replies: dict[
+            str, list[str]
+        ] = {}  # address -> replies after the message, one per try, before queuing
         self.refuse_data: dict[str, str] = {}  # address -> a reply after the message, every time
         self.data_delay = 0.0  # a slow server: seconds before answering the end of DATA
-        self.tried: list[tuple[list[str], bytes]] = []  # every complete message the server was sent, accepted or not
-        self.login = ("", "")  # (user, password) that AUTH accepts, for a server started with auth=True
+        self.tried: list[
+            tuple[list[str], bytes]
+        ] = []  # every complete message the server was sent, accepted or not
+        self.login = (
+            "",
+            "",
+        )  # (user, password) that AUTH accepts, for a server started with auth=True
         self.logins: list[tuple[str, bool]] = []  # (user, accepted) per AUTH attempt
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -152,13 +176,17 @@ class SmtpRecorder:
         if self.data_delay:
             import asyncio
 
-            await asyncio.sleep(self.data_delay)  # cancelled (nothing queued) if the client hangs up first
+            await asyncio.sleep(
+                self.data_delay
+            )  # cancelled (nothing queued) if the client hangs up first
         for rcpt in envelope.rcpt_tos:
             if rcpt in self.refuse_data:
                 return self.refuse_data[rcpt]
             if self.data_replies.get(rcpt):
                 return self.data_replies[rcpt].pop(0)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 2.0.0 queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -174,7 +202,9 @@ class SmtpRecorder:
 
 
 @contextlib.contextmanager
-def running_smtp_server(recorder: SmtpRecorder, port: int = 0, *, auth: bool = False, smtputf8: bool = True):
+def running_smtp_server(
+    recorder: SmtpRecorder, port: int = 0, *, auth: bool = False, smtputf8: bool = True
+):
     """Run aiosmtpd on 127.0.0.1:`port` (0: a free one) while the block runs; yields the port.
 
     With auth=True it offers AUTH PLAIN/LOGIN in clear text (only ever on 127.0.0.1) and

@@ -7,20 +7,33 @@ import struct
 import zlib
 from pathlib import Path
 
-LONG_URL = "https://example.org/" + "/".join(f"segment-{n}-with-a-long-name" for n in range(8)) + "?q=1&r=2"
+LONG_URL = (
+    "https://example.org/"
+    + "/".join(f"segment-{n}-with-a-long-name" for n in range(8))
+    + "?q=1&r=2"
+)
 LONG_IDENTIFIER = "AbstractSingletonProxyFactoryBeanConfigurationResolverImplementationDelegate" * 2
-CODE_LINE = "result = some_module.compute_the_thing(" + ", ".join(f"argument_{n}" for n in range(20)) + ")"
+CODE_LINE = (
+    "result = some_module.compute_the_thing(" + ", ".join(f"argument_{n}" for n in range(20)) + ")"
+)
 
 
 def png(width: int, height: int) -> bytes:
     """A valid grey PNG of `width` x `height` pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     rows = b"".join(b"\0" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 TABLE = """| 模型 | 参数量 | 上下文长度 | 训练数据 | 许可证 |
@@ -49,8 +62,16 @@ def write_tech_week(blog: Path, count: int = 16) -> None:
     (posts / "wide.png").write_bytes(png(1600, 900))
     for number in range(count):
         body = BODIES[number % len(BODIES)]
-        cover = "cover: icon.png\n" if number % 4 == 1 else "cover: wide.png\n" if number % 4 == 3 else ""
-        text = (f"---\ntitle: 技术周报第{number}篇 {LONG_IDENTIFIER[:40 + number]}\n"
-                f"date: 2025-08-{18 + number % 7} {10 + number % 10}:00\n"
-                f"tags: [Python, 多模态, 长标签名称{number}, Kubernetes]\n{cover}---\n\n{body}")
+        cover = (
+            "cover: icon.png\n"
+            if number % 4 == 1
+            else "cover: wide.png\n"
+            if number % 4 == 3
+            else ""
+        )
+        text = (
+            f"---\ntitle: 技术周报第{number}篇 {LONG_IDENTIFIER[: 40 + number]}\n"
+            f"date: 2025-08-{18 + number % 7} {10 + number % 10}:00\n"
+            f"tags: [Python, 多模态, 长标签名称{number}, Kubernetes]\n{cover}---\n\n{body}"
+        )
         (posts / f"tech-{number:02d}.md").write_text(text, encoding="utf-8")

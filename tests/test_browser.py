@@ -32,19 +32,41 @@ def chromium() -> str:
 def _browse(chromium: str, page: Path, profile: Path, *options: str, timeout: float = 120) -> str:
     """Run headless Chromium on `page` with `options`; its standard output."""
     done = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", f"--user-data-dir={profile}", *options, page.as_uri()],
-        check=True, capture_output=True, timeout=timeout, text=True,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            *options,
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+        text=True,
     )
     return done.stdout
 
 
-def screenshot(chromium: str, page: Path, width: int, out: Path, *options: str,
-               height: int = 1400) -> tuple[int, int]:
+def screenshot(
+    chromium: str, page: Path, width: int, out: Path, *options: str, height: int = 1400
+) -> tuple[int, int]:
     """Render `page` at `width` CSS pixels; return the PNG's (width, height)."""
-    _browse(chromium, page, out.parent / f"profile-{out.stem}", f"--screenshot={out}",
-            f"--window-size={width},{height}", *options)
+    _browse(
+        chromium,
+        page,
+        out.parent / f"profile-{out.stem}",
+        f"--screenshot={out}",
+        f"--window-size={width},{height}",
+        *options,
+    )
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     keep = os.environ.get("FEEDTOOL_SCREENSHOTS")
@@ -106,22 +128,30 @@ window.addEventListener("load", () => {
 
 def frames(pages: dict[str, str], widths: tuple[int, ...] = WIDTHS) -> str:
     """A host page with a row for each of `pages`: the page in an iframe of each width."""
+
     def row(name: str, page: str) -> str:
         label = f"{html.escape(name)}: {', '.join(map(str, widths))} px"
-        shown = "".join(f'<iframe id="{name}@{width}" width="{width}" height="{FRAME_HEIGHT}" '
-                        f'style="border: 1px solid #888; vertical-align: top" '
-                        f'srcdoc="{html.escape(page, quote=True)}"></iframe>' for width in widths)
+        shown = "".join(
+            f'<iframe id="{name}@{width}" width="{width}" height="{FRAME_HEIGHT}" '
+            f'style="border: 1px solid #888; vertical-align: top" '
+            f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
+            for width in widths
+        )
         return f'<p style="font: 14px sans-serif; margin: 8px">{label}</p>{shown}'
 
     rows = "".join(row(name, page) for name, page in pages.items())
-    return (f'<!DOCTYPE html><html><body style="margin: 0; background: #ccc">'
-            f'<pre id="found" style="display: none"></pre>{rows}{_MEASURE}</body></html>')
+    return (
+        f'<!DOCTYPE html><html><body style="margin: 0; background: #ccc">'
+        f'<pre id="found" style="display: none"></pre>{rows}{_MEASURE}</body></html>'
+    )
 
 
 FRAME_HEIGHT = 800
 
 
-def measure(chromium: str, pages: dict[str, str], tmp: Path, *, dark: bool = False) -> dict[str, dict]:
+def measure(
+    chromium: str, pages: dict[str, str], tmp: Path, *, dark: bool = False
+) -> dict[str, dict]:
     """{"name@width": {"scroll": px, "client": px, "dark": bool}} for each page in each frame."""
     host = tmp / f"measure-{'dark' if dark else 'light'}.html"
     host.write_text(frames(pages), encoding="utf-8")
@@ -133,8 +163,9 @@ def measure(chromium: str, pages: dict[str, str], tmp: Path, *, dark: bool = Fal
 
 
 @pytest.mark.parametrize("width", [600, 375])
-def test_digest_renders_at_desktop_and_phone_widths(chromium: str, blog: Path, run, tmp_path: Path,
-                                                    width: int):
+def test_digest_renders_at_desktop_and_phone_widths(
+    chromium: str, blog: Path, run, tmp_path: Path, width: int
+):
     assert run("digest", "--week", "2025-W34").exit_code == 0
     out = tmp_path / f"digest-{width}.png"
     size = screenshot(chromium, blog / "public" / "digest" / "2025-W34.html", width, out)
@@ -143,8 +174,9 @@ def test_digest_renders_at_desktop_and_phone_widths(chromium: str, blog: Path, r
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_pages_never_scroll_sideways_and_all_text_is_legible(chromium: str, blog: Path, run, tmp_path: Path,
-                                                             dark: bool):
+def test_pages_never_scroll_sideways_and_all_text_is_legible(
+    chromium: str, blog: Path, run, tmp_path: Path, dark: bool
+):
     """A tech blog's week (code first, long URLs and identifiers, wide tables and images): the
     digest, with its <style> block and without, and the archive page stay as wide as frames of
     320, 375 and 600 px, and every piece of their text has a WCAG contrast of at least 4.5:1,
@@ -153,12 +185,18 @@ def test_pages_never_scroll_sideways_and_all_text_is_legible(chromium: str, blog
     assert run("digest", "--week", "2025-W34").exit_code == 0
     folder = blog / "public" / "digest"
     page = (folder / "2025-W34.html").read_text(encoding="utf-8")
-    pages = {"digest": page, "digest without <style>": without_style(page),
-             "archive": (folder / "index.html").read_text(encoding="utf-8")}
+    pages = {
+        "digest": page,
+        "digest without <style>": without_style(page),
+        "archive": (folder / "index.html").read_text(encoding="utf-8"),
+    }
     found = measure(chromium, pages, tmp_path, dark=dark)
     assert len(found) == 9 and all(sizes["dark"] == dark for sizes in found.values())
-    wide = {frame: (sizes["scroll"], sizes["client"]) for frame, sizes in found.items()
-            if sizes["scroll"] > sizes["client"]}
+    wide = {
+        frame: (sizes["scroll"], sizes["client"])
+        for frame, sizes in found.items()
+        if sizes["scroll"] > sizes["client"]
+    }
     assert not wide, wide
     for frame, sizes in found.items():
         assert len(sizes["contrast"]) > 5, frame
@@ -166,8 +204,14 @@ def test_pages_never_scroll_sideways_and_all_text_is_legible(chromium: str, blog
         assert not low, (frame, low)
     scheme = "dark" if dark else "light"
     height = len(pages) * (FRAME_HEIGHT + 40)
-    shot = screenshot(chromium, tmp_path / f"measure-{scheme}.html", 1310, tmp_path / f"digest-{scheme}.png",
-                      *(["--force-dark-mode"] if dark else []), height=height)
+    shot = screenshot(
+        chromium,
+        tmp_path / f"measure-{scheme}.html",
+        1310,
+        tmp_path / f"digest-{scheme}.png",
+        *(["--force-dark-mode"] if dark else []),
+        height=height,
+    )
     assert shot == (1310, height)
 
 
@@ -182,13 +226,20 @@ def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(chromium: str, 
     recorder, url = served
     store = Store(blog / ".feedtool" / "subscribers.db")
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = driver.chromium.launch(
+            executable_path=chromium,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page(viewport={"width": 375, "height": 800}, color_scheme="dark")
             page.goto(f"{url}/subscribe")
-            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 24, 39)"
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+            assert (
+                page.evaluate("getComputedStyle(document.body).backgroundColor")
+                == "rgb(17, 24, 39)"
+            )
+            assert (
+                page.evaluate("document.documentElement.scrollWidth") <= 375
+            )  # no sideways scrolling
             page.fill("#email", "browser@example.com")
             page.click("button[type=submit]")
             assert page.locator("h1").inner_text() == "请查收邮件"
@@ -198,7 +249,9 @@ def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(chromium: str, 
             assert store.get("browser@example.com").status == "confirmed"
             ref = store.get("browser@example.com").ref
             page.goto(f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', ref)}")
-            assert store.get("browser@example.com").status == "confirmed"  # the page alone changes nothing
+            assert (
+                store.get("browser@example.com").status == "confirmed"
+            )  # the page alone changes nothing
             page.click("button[type=submit]")
             assert page.locator("h1").inner_text() == "已退订"
             assert store.get("browser@example.com").status == "unsubscribed"

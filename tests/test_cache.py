@@ -19,7 +19,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import checkout_env, write_post
-from feedtool import build as build_module, cache as cache_module, cli as cli_module, config, parallel, render as render_module, validate
+from feedtool import (
+    build as build_module,
+    cache as cache_module,
+    cli as cli_module,
+    config,
+    parallel,
+    render as render_module,
+    validate,
+)
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
 from feedtool import files as files_module
@@ -37,7 +45,9 @@ def build_all(run, out: Path) -> dict[str, bytes]:
 
 def _site(folder: Path | None = None) -> config.Site:
     """A site whose cache is `folder` (None: the default)."""
-    return config.loads('title = "t"\nbase_url = "https://a.example"' + (f'\ncache = "{folder}"' if folder else ""))
+    return config.loads(
+        'title = "t"\nbase_url = "https://a.example"' + (f'\ncache = "{folder}"' if folder else "")
+    )
 
 
 def stat_of(size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
@@ -62,7 +72,10 @@ def test_cached_runs_give_the_same_bytes_as_cold_ones(blog: Path, run, tmp_path:
     assert build_all(run, tmp_path / "warm") == cold
     # Edit a post: the warm run must see it, and match a cold run of the edited blog.
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL 论文解析（修订）"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL 论文解析（修订）"),
+        encoding="utf-8",
+    )
     warm = build_all(run, tmp_path / "warm2")
     shutil.rmtree(blog / ".feedtool-cache")
     assert build_all(run, tmp_path / "cold2") == warm
@@ -81,7 +94,9 @@ def test_a_base_sealed_early_and_a_later_journal_load_as_one(tmp_path: Path):
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
     again = cache_module.open_cache(site.cache, site)
     assert _entries(again) == {
-        **{f"/p{number}.md": ("analysis", number) for number in range(40)}, "/late.md": ("analysis", "late")}
+        **{f"/p{number}.md": ("analysis", number) for number in range(40)},
+        "/late.md": ("analysis", "late"),
+    }
     assert again.to_write() == {}  # nothing new: nothing to write
 
 
@@ -93,13 +108,21 @@ def test_an_output_is_proven_by_its_stat_once_read_back(tmp_path: Path):
     again = cache_module.open_cache(site.cache, site)
     stat = stat_of(7, 2, 3, 4)
     assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat)
-    assert not again.unchanged_output("atom.xml", "other inputs", lambda: pytest.fail("read for nothing"), stat)
-    assert not again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>", None)  # not a regular file
-    assert again.unchanged_output("atom.xml", "inputs", lambda: b"<feed/>", stat)  # read, found as written...
+    assert not again.unchanged_output(
+        "atom.xml", "other inputs", lambda: pytest.fail("read for nothing"), stat
+    )
+    assert not again.unchanged_output(
+        "atom.xml", "inputs", lambda: b"<feed/>", None
+    )  # not a regular file
+    assert again.unchanged_output(
+        "atom.xml", "inputs", lambda: b"<feed/>", stat
+    )  # read, found as written...
     assert set(_save(again, tmp_path / "c")) == {cache_module.JOURNAL}  # ...and its stat kept
     last = cache_module.open_cache(site.cache, site)
     assert last.unchanged_output("atom.xml", "inputs", lambda: pytest.fail("read again"), stat)
-    assert not last.unchanged_output("atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat_of(8, 9, 9, 4))
+    assert not last.unchanged_output(
+        "atom.xml", "inputs", lambda: b"<feed>changed</feed>", stat_of(8, 9, 9, 4)
+    )
 
 
 @pytest.mark.parametrize("writes", [True, False])
@@ -116,7 +139,9 @@ def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, w
 
     cache.write_now = write_now
     for number in range(3):
-        cache.store(f"/p{number}.md", stat_of(1, 2, 3, 4), f"hash{number}", ("analysis", number), read_ns=10)
+        cache.store(
+            f"/p{number}.md", stat_of(1, 2, 3, 4), f"hash{number}", ("analysis", number), read_ns=10
+        )
     cache.seal()  # while the helper renders
     assert written_now == ([cache_module.BASE] if writes else [])
     cache.store("/late.md", stat_of(1, 2, 3, 4), "late", ("analysis", "late"), read_ns=10)
@@ -124,7 +149,9 @@ def test_a_base_sealed_early_is_written_at_once_when_it_can_be(tmp_path: Path, w
     assert set(written) == {cache_module.JOURNAL} | (set() if writes else {cache_module.BASE})
     again = cache_module.open_cache(site.cache, site)
     assert _entries(again) == {
-        **{f"/p{number}.md": ("analysis", number) for number in range(3)}, "/late.md": ("analysis", "late")}
+        **{f"/p{number}.md": ("analysis", number) for number in range(3)},
+        "/late.md": ("analysis", "late"),
+    }
 
 
 def test_rendered_posts_go_in_the_journal_until_there_are_many(tmp_path: Path, monkeypatch):
@@ -139,8 +166,11 @@ def test_rendered_posts_go_in_the_journal_until_there_are_many(tmp_path: Path, m
         assert set(_save(cache, site.cache)) == {cache_module.JOURNAL}
     cache = cache_module.open_cache(site.cache, site)
     assert {key: cache.rendered(key) for key in cache.html} == {
-        f"k{n}": (f"<p>{n}</p>", str(n), None) for n in range(3)}
-    cache.store_rendered("k3", ("<p>3</p>", "3", None))  # a third since html.pickle: written whole again
+        f"k{n}": (f"<p>{n}</p>", str(n), None) for n in range(3)
+    }
+    cache.store_rendered(
+        "k3", ("<p>3</p>", "3", None)
+    )  # a third since html.pickle: written whole again
     assert set(_save(cache, site.cache)) == {cache_module.HTML, cache_module.JOURNAL}
     cache = cache_module.open_cache(site.cache, site)
     assert sorted(cache.html) == ["k0", "k1", "k2", "k3"] and cache.html_new == {}
@@ -164,9 +194,14 @@ def test_adopted_batches_make_the_base_and_later_changes_win(tmp_path: Path):
     assert set(written) == {cache_module.BASE, cache_module.JOURNAL}
     again = cache_module.open_cache(site.cache, site)
     assert _entries(again) == {
-        "/p0.md": ("from the helper", 0), "/p1.md": ("from the helper", 1), "/p2.md": ("from the helper", 2),
-        "/p3.md": ("read again", 3), "/p4.md": ("from the helper", 4), "/mine.md": ("read here", 0),
-        str(gone): ("gone", 0)}
+        "/p0.md": ("from the helper", 0),
+        "/p1.md": ("from the helper", 1),
+        "/p2.md": ("from the helper", 2),
+        "/p3.md": ("read again", 3),
+        "/p4.md": ("from the helper", 4),
+        "/mine.md": ("read here", 0),
+        str(gone): ("gone", 0),
+    }
 
 
 def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Path):
@@ -178,7 +213,9 @@ def test_a_same_size_same_mtime_edit_is_still_seen(blog: Path, run, tmp_path: Pa
     os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime
     assert post.stat().st_size == before.st_size
     assert run("build").exit_code == 0
-    titles = [e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
+    titles = [
+        e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
+    ]
     assert titles[0] == "GLM-XY系列论文解析"
 
 
@@ -202,9 +239,17 @@ def test_a_stat_taken_too_close_to_a_change_is_not_trusted(tmp_path: Path):
 
 
 def test_a_stat_identity_is_size_times_and_inode(tmp_path: Path):
-    made = {stat_of(1, 2, 3, 4), stat_of(9, 2, 3, 4), stat_of(1, 9, 3, 4), stat_of(1, 2, 9, 4), stat_of(1, 2, 3, 9)}
+    made = {
+        stat_of(1, 2, 3, 4),
+        stat_of(9, 2, 3, 4),
+        stat_of(1, 9, 3, 4),
+        stat_of(1, 2, 9, 4),
+        stat_of(1, 2, 3, 9),
+    }
     assert len(made) == 5
-    assert changed_ns(stat_of(1, -5, 7, 9)) == 7 and changed_ns(stat_of(1, 8, 7, 9)) == 8  # before 1970 too
+    assert (
+        changed_ns(stat_of(1, -5, 7, 9)) == 7 and changed_ns(stat_of(1, 8, 7, 9)) == 8
+    )  # before 1970 too
     (tmp_path / "a.md").write_text("x", encoding="utf-8")
     stat = os.lstat(tmp_path / "a.md")
     assert identity(stat) == stat_of(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -214,9 +259,17 @@ def test_a_stat_identity_is_size_times_and_inode(tmp_path: Path):
 def test_a_stat_beyond_64_bits_is_kept_whole():
     far = 10_413_792_000 * 10**9  # 2300-01-01 in nanoseconds: past what a signed 64-bit field holds
     for fields in [(1, far, far - 1, 7), (1, 2, 3, 2**64 + 5), (1, -far, -far, 7)]:
-        made = identity(SimpleNamespace(st_size=fields[0], st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]))
+        made = identity(
+            SimpleNamespace(
+                st_size=fields[0], st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]
+            )
+        )
         assert changed_ns(made) == max(fields[1], fields[2])
-        assert made != identity(SimpleNamespace(st_size=2, st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]))
+        assert made != identity(
+            SimpleNamespace(
+                st_size=2, st_mtime_ns=fields[1], st_ctime_ns=fields[2], st_ino=fields[3]
+            )
+        )
 
 
 def test_a_post_dated_on_disk_after_2262_is_built_and_cached(blog: Path, run):
@@ -224,7 +277,10 @@ def test_a_post_dated_on_disk_after_2262_is_built_and_cached(blog: Path, run):
     os.utime(blog / "posts" / "glm-vl.md", ns=(far, far))
     assert run("build").exit_code == 0 and run("validate").exit_code == 0
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-XY系列论文解析"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-XY系列论文解析"),
+        encoding="utf-8",
+    )
     os.utime(post, ns=(far, far))  # the same far time, after an edit: the content decides
     assert run("build").exit_code == 0
     assert "GLM-XY系列论文解析" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
@@ -232,18 +288,29 @@ def test_a_post_dated_on_disk_after_2262_is_built_and_cached(blog: Path, run):
 
 def test_files_past_the_stats_given_are_stat_ed_in_the_lookup(tmp_path: Path):
     site = _site()
-    cache = cache_module.open_cache(None, site, decode=lambda kept: kept if kept is not None else pytest.fail("no entry"))
+    cache = cache_module.open_cache(
+        None, site, decode=lambda kept: kept if kept is not None else pytest.fail("no entry")
+    )
     paths = [str(tmp_path / name) for name in ("a.md", "b.md", "c.md")]
     for path in paths:
         Path(path).write_text("x", encoding="utf-8")
-        cache.store(path, identity(os.lstat(path)), "h", f"analysis of {path}", read_ns=time.time_ns() + 10**10)
+        cache.store(
+            path,
+            identity(os.lstat(path)),
+            "h",
+            f"analysis of {path}",
+            read_ns=time.time_ns() + 10**10,
+        )
     given = [identity(os.lstat(paths[0]))]  # as a helper took them: the first share only
     assert cache.current(paths, paths, given) == [f"analysis of {path}" for path in paths]
     Path(paths[2]).write_text("changed", encoding="utf-8")
     Path(paths[1]).unlink()
     assert cache.current(paths, paths, given) == [f"analysis of {paths[0]}", None, None]
     assert cache.current(paths, paths, [None]) == [None, None, None]  # what was given is believed
-    unknown = [str(tmp_path / "not-a-file.md"), str(tmp_path / "new.md")]  # None given for one; neither cached
+    unknown = [
+        str(tmp_path / "not-a-file.md"),
+        str(tmp_path / "new.md"),
+    ]  # None given for one; neither cached
     assert cache.current(unknown, unknown, [None, given[0]]) == [None, None]
 
 
@@ -252,7 +319,9 @@ def test_deleted_and_added_posts(blog: Path, run):
     (blog / "posts" / "deepseek.md").unlink()
     write_post(blog / "posts", "new.md", "---\ntitle: 新文章\ndate: 2025-09-01\n---\n\n新的。\n")
     assert run("build").exit_code == 0
-    titles = [e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
+    titles = [
+        e.title for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
+    ]
     assert titles[0] == "新文章" and "Deepseek系列论文解析" not in titles
 
 
@@ -283,8 +352,11 @@ def test_cached_errors_are_reported_again(blog: Path, run):
 
 def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     for number in range(30):
-        write_post(blog / "posts", f"p{number:02d}.md",
-                   f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n")
+        write_post(
+            blog / "posts",
+            f"p{number:02d}.md",
+            f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n",
+        )
     site = config.load(blog / "feedtool.toml")
     files = validate.collect([site.posts])
     now = datetime(2026, 1, 1, tzinfo=site.zone)
@@ -305,15 +377,23 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
     # With a cache: the helper's entries are adopted as it pickled them, and the saved cache
     # answers for every file the next time, with the same findings.
-    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
+    monkeypatch.setattr(
+        cache_module, "RACY_NS", 0
+    )  # written just now: trusted by their stat all the same
     cache = validate.open_cache(site)
     assert validate.check(files, site, now=now, cache=cache) == serial
     written = _save(cache, site.cache)
     base = written[cache_module.BASE]
-    header_size = int.from_bytes(base[:4], "little")  # a base: the header's size, the header, the entries
-    assert bool(pickle.loads(files_module.verified(base[4 + header_size:]))["batches"]) == two_cores  # some came from the helper
+    header_size = int.from_bytes(
+        base[:4], "little"
+    )  # a base: the header's size, the header, the entries
+    assert (
+        bool(pickle.loads(files_module.verified(base[4 + header_size :]))["batches"]) == two_cores
+    )  # some came from the helper
     warm = validate.open_cache(site)
-    assert set(warm.files) == {os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)}
+    assert set(warm.files) == {
+        os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)
+    }
     monkeypatch.setattr(validate, "_read_one", None)  # nothing is read again
     assert validate.check(files, site, now=now, cache=warm) == serial
 
@@ -338,12 +418,14 @@ def test_progress_bar_only_on_a_terminal_after_a_second(capsys, monkeypatch):
 def test_unchanged_feeds_are_not_rebuilt_and_damaged_ones_are(blog: Path, run):
     assert run("build").exit_code == 0
     public = blog / "public"
-    deepseek = public / "tags" / "deepseek" / "atom.xml"   # only the DeepSeek post has this tag
+    deepseek = public / "tags" / "deepseek" / "atom.xml"  # only the DeepSeek post has this tag
     glm = public / "tags" / "glm" / "atom.xml"
     before = {p: p.stat().st_mtime_ns for p in (deepseek, glm, public / "atom.xml")}
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL系列论文解析（二）"),
-                    encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("GLM-VL系列论文解析", "GLM-VL系列论文解析（二）"),
+        encoding="utf-8",
+    )
     assert run("build").exit_code == 0
     assert deepseek.stat().st_mtime_ns == before[deepseek]  # not touched
     assert glm.stat().st_mtime_ns != before[glm] and "（二）" in glm.read_text(encoding="utf-8")
@@ -357,18 +439,25 @@ def test_unchanged_feeds_are_not_rebuilt_and_damaged_ones_are(blog: Path, run):
     fresh = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
     assert run("build", "--out", "again").exit_code == 0
     assert {p: p.read_bytes() for p in (blog / "again").rglob("*") if p.is_file()} == {
-        blog / "again" / p.relative_to(public): data for p, data in fresh.items()}
+        blog / "again" / p.relative_to(public): data for p, data in fresh.items()
+    }
 
 
 def test_unchanged_feeds_are_proven_by_their_stat_once_read_back(blog: Path, run, monkeypatch):
-    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # written just now: trusted by their stat all the same
+    monkeypatch.setattr(
+        cache_module, "RACY_NS", 0
+    )  # written just now: trusted by their stat all the same
     assert run("build").exit_code == 0
     assert run("build").exit_code == 0  # read back once, and found as written: their stats are kept
     reads = []
     read_back = build_module.read_if_present
-    monkeypatch.setattr(build_module, "read_if_present", lambda path: reads.append(path) or read_back(path))
+    monkeypatch.setattr(
+        build_module, "read_if_present", lambda path: reads.append(path) or read_back(path)
+    )
     assert run("build").exit_code == 0
-    assert [p for p in reads if p.name in ("atom.xml", "rss.xml", "feed.json")] == []  # nothing read
+    assert [
+        p for p in reads if p.name in ("atom.xml", "rss.xml", "feed.json")
+    ] == []  # nothing read
     damaged = blog / "public" / "tags" / "deepseek" / "atom.xml"
     damaged.write_text("damaged by hand", encoding="utf-8")
     assert run("build").exit_code == 0
@@ -390,11 +479,15 @@ def test_validate_keeps_the_rendered_html(blog: Path, run):
 
 # Build and digest read only front matter, and check the bodies they render -------------------
 
-TOO_DEEP = "\n".join("  " * level + "- 层" for level in range(210)) + "\n"  # FT304: cannot be rendered
+TOO_DEEP = (
+    "\n".join("  " * level + "- 层" for level in range(210)) + "\n"
+)  # FT304: cannot be rendered
 
 
 def test_a_body_error_stops_build_and_digest_only_when_that_post_is_published(blog: Path, run):
-    old = write_post(blog / "posts", "old.md", f"---\ntitle: 旧文\ndate: 2001-01-01\n---\n\n{TOO_DEEP}")
+    old = write_post(
+        blog / "posts", "old.md", f"---\ntitle: 旧文\ndate: 2001-01-01\n---\n\n{TOO_DEEP}"
+    )
     # Not among the newest posts: the feeds and the digest are good, validate still fails.
     build = run("build", "--limit", "2")
     assert build.exit_code == 0, build.output
@@ -403,7 +496,10 @@ def test_a_body_error_stops_build_and_digest_only_when_that_post_is_published(bl
     assert validated.exit_code == 1 and "old.md" in validated.stdout and "FT304" in validated.stdout
     # In the feed: the build stops at the body's error, with its place, and writes nothing.
     (blog / "public" / "atom.xml").unlink()
-    old.write_text(f"---\ntitle: 旧文\ndate: 2099-01-01\npublishDate: 2001-01-01\n---\n\n{TOO_DEEP}", encoding="utf-8")
+    old.write_text(
+        f"---\ntitle: 旧文\ndate: 2099-01-01\npublishDate: 2001-01-01\n---\n\n{TOO_DEEP}",
+        encoding="utf-8",
+    )
     build = run("build", "--limit", "2")
     assert build.exit_code == 1 and "old.md:6:1: error FT304" in build.stderr
     assert not (blog / "public" / "atom.xml").exists()
@@ -418,13 +514,21 @@ def test_a_digest_stops_at_a_body_error_in_its_week(blog: Path, run):
 
 def test_a_cache_written_by_build_still_lets_validate_see_every_body(blog: Path, run):
     write_post(blog / "posts", "old.md", f"---\ntitle: 旧文\ndate: 2001-01-01\n---\n\n{TOO_DEEP}")
-    write_post(blog / "posts", "links.md", "---\ntitle: 链接\ndate: 2001-01-02\n---\n\n![图](missing.png)\n")
+    write_post(
+        blog / "posts",
+        "links.md",
+        "---\ntitle: 链接\ndate: 2001-01-02\n---\n\n![图](missing.png)\n",
+    )
     assert run("build", "--limit", "2").exit_code == 0  # caches front-matter-only analyses
     site = config.load(blog / "feedtool.toml")
     cached = validate.open_cache(site)
     assert not cached.entry(str(blog / "posts" / "old.md")).complete
     result = run("validate")
-    assert result.exit_code == 1 and "old.md:5:1: error FT304" in result.stdout and "links.md:6:6: warning FT303" in result.stdout
+    assert (
+        result.exit_code == 1
+        and "old.md:5:1: error FT304" in result.stdout
+        and "links.md:6:6: warning FT303" in result.stdout
+    )
     assert validate.open_cache(site).entry(str(blog / "posts" / "old.md")).complete
     assert run("build", "--limit", "2").exit_code == 0  # and a complete analysis serves build
 
@@ -434,14 +538,19 @@ def test_a_body_changed_between_reading_and_rendering_is_an_error(blog: Path, mo
     report = build_module.read_posts(site, now=datetime(2026, 1, 1, tzinfo=site.zone))
     post = next(p for p in report.posts if p.path.endswith("glm-vl.md"))
     path = Path(post.path)
-    path.write_text(path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8")  # front matter unchanged
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8"
+    )  # front matter unchanged
     with pytest.raises(FeedtoolError, match="changed while feedtool was running"):
         build_module.render_many(build_module.cached_html([post], site, report, None)[1], site)
 
 
 def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
     write_post(blog / "posts", "empty.md", "---\ntitle: 空文\ndate: 2025-09-01\n---\n")
-    first, second = run("build"), run("build")  # the second rewrites nothing: its feeds are unchanged
+    first, second = (
+        run("build"),
+        run("build"),
+    )  # the second rewrites nothing: its feeds are unchanged
     assert first.exit_code == second.exit_code == 0
     assert "posts/empty.md:4:1: warning FT301 empty body" in first.stderr
     assert first.stderr == second.stderr
@@ -449,9 +558,12 @@ def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
 
 def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypatch, tmp_path: Path):
     for number in range(12):
-        write_post(blog / "posts", f"r{number:02d}.md",
-                   f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n第{number}段，**粗体**和[链接](../x/)。\n\n"
-                   f"<!--more-->\n\n```python\nprint({number})\n```\n")
+        write_post(
+            blog / "posts",
+            f"r{number:02d}.md",
+            f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n第{number}段，**粗体**和[链接](../x/)。\n\n"
+            f"<!--more-->\n\n```python\nprint({number})\n```\n",
+        )
     cores = parallel.cores
     monkeypatch.setattr(parallel, "cores", lambda: 1)  # no helper: all rendered here
     assert run("build", "--out", str(tmp_path / "serial")).exit_code == 0
@@ -471,16 +583,24 @@ def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypat
     assert run("build", "--out", str(tmp_path / "parallel")).exit_code == 0
     pids = renderers.read_text().split()
     assert len(pids) == 17
-    if cores() >= 2:  # the helper that made the feeds, and the process it forked to share the rendering
+    if (
+        cores() >= 2
+    ):  # the helper that made the feeds, and the process it forked to share the rendering
         assert len(set(pids)) == 2 and str(os.getpid()) not in pids
     for name in ("atom.xml", "rss.xml", "feed.json"):
-        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+        assert (tmp_path / "parallel" / name).read_bytes() == (
+            tmp_path / "serial" / name
+        ).read_bytes()
     assert len(feedparser.parse((tmp_path / "parallel" / "atom.xml").read_bytes()).entries) == 17
 
 
 def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, run, monkeypatch):
     for number in range(10):
-        write_post(blog / "posts", f"r{number:02d}.md", f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n正文。\n")
+        write_post(
+            blog / "posts",
+            f"r{number:02d}.md",
+            f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n正文。\n",
+        )
     monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 2)
     real = render_module._render
 
@@ -492,31 +612,56 @@ def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, r
     monkeypatch.setattr(render_module, "_render", fails_on_one)
     result = run("build")
     assert result.exit_code == 1
-    assert "posts/r03.md:5:1: error FT304 the body is nested too deeply to render as Markdown" in result.output
+    assert (
+        "posts/r03.md:5:1: error FT304 the body is nested too deeply to render as Markdown"
+        in result.output
+    )
     assert not (blog / "public" / "atom.xml").exists()
 
 
-@pytest.mark.parametrize("args, libraries, made", [
-    (["build", "-q"], ["feedgen", "markdown"], "atom.xml"),
-    (["digest", "--week", "2025-W34", "-q"], ["css_inline", "email.message", "jinja2", "markdown"], "digest/2025-W34.eml"),
-])
-def test_a_fresh_run_renders_and_writes_in_its_helper(blog: Path, args: list[str], libraries: list[str], made: str):
+@pytest.mark.parametrize(
+    "args, libraries, made",
+    [
+        (["build", "-q"], ["feedgen", "markdown"], "atom.xml"),
+        (
+            ["digest", "--week", "2025-W34", "-q"],
+            ["css_inline", "email.message", "jinja2", "markdown"],
+            "digest/2025-W34.eml",
+        ),
+    ],
+)
+def test_a_fresh_run_renders_and_writes_in_its_helper(
+    blog: Path, args: list[str], libraries: list[str], made: str
+):
     # In a new interpreter (the tests' own has every library imported already): the helper's
     # imports work there, and this process never needs the libraries that render and write.
-    code = (f"import sys; from feedtool import cli; cli.cli.main({args!r}, standalone_mode=False); "
-            f"print(sorted(set({libraries!r}) & set(sys.modules)))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=blog, capture_output=True, text=True, env=checkout_env())
+    code = (
+        f"import sys; from feedtool import cli; cli.cli.main({args!r}, standalone_mode=False); "
+        f"print(sorted(set({libraries!r}) & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=blog, capture_output=True, text=True, env=checkout_env()
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str([] if parallel.cores() >= 2 else libraries)
     assert (blog / "public" / made).stat().st_size > 1000
 
 
 @pytest.mark.parametrize("stored_again", [False, True])
-def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(tmp_path: Path, stored_again: bool):
+def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(
+    tmp_path: Path, stored_again: bool
+):
     site = _site()
     cache = cache_module.open_cache(None, site)
     gone = str(tmp_path / "gone.md")
-    cache.adopt(pickle.dumps({gone: (stat_of(1, 2, 3, 4), "g", ("gone", 0)), "/kept.md": (stat_of(1, 2, 3, 4), "k", ("kept", 0))}))
+    cache.adopt(
+        pickle.dumps(
+            {
+                gone: (stat_of(1, 2, 3, 4), "g", ("gone", 0)),
+                "/kept.md": (stat_of(1, 2, 3, 4), "k", ("kept", 0)),
+            }
+        )
+    )
     if stored_again:
         cache.store(gone, stat_of(1, 2, 3, 5), "g2", ("stored again", 0), read_ns=10)
     cache.forget_missing({"/kept.md"})
@@ -527,38 +672,89 @@ def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(tmp_path:
 
 # ---------------------------------------------------------------- a build's kept choice
 
+
 def _kept_settings(tag_feeds: bool, out: str = "public", cache: str = ".feedtool-cache") -> str:
-    return (f'title = "t"\nbase_url = "https://a.example"\nfeed_limit = 3\nposts = "posts"\nout = "{out}"\n'
-            f'cache = "{cache}"\n[tag_feeds]\nenabled = {str(tag_feeds).lower()}\n')
+    return (
+        f'title = "t"\nbase_url = "https://a.example"\nfeed_limit = 3\nposts = "posts"\nout = "{out}"\n'
+        f'cache = "{cache}"\n[tag_feeds]\nenabled = {str(tag_feeds).lower()}\n'
+    )
 
 
-def _kept_post(title: str, day: int, tags: tuple[str, ...], slug: str | None, draft: bool, publish: str | None,
-               body: str, pad: int) -> str:
+def _kept_post(
+    title: str,
+    day: int,
+    tags: tuple[str, ...],
+    slug: str | None,
+    draft: bool,
+    publish: str | None,
+    body: str,
+    pad: int,
+) -> str:
     """A post; `pad` trailing newlines make every write's size new, so that its stat changes
     even within one tick of the clock (the tests trust stats at once: RACY_NS is 0)."""
     lines = ["---", f"title: {title}", f"date: 2025-08-{day:02d}", f"tags: [{', '.join(tags)}]"]
-    lines += [f"slug: {slug}"] * bool(slug) + ["draft: true"] * draft + [f"publishDate: {publish}"] * bool(publish)
+    lines += (
+        [f"slug: {slug}"] * bool(slug)
+        + ["draft: true"] * draft
+        + [f"publishDate: {publish}"] * bool(publish)
+    )
     return "\n".join([*lines, "---", "", body]) + "\n" * pad
 
 
 _EDITS = st.tuples(
-    st.sampled_from(["body", "title", "day", "tags", "slug", "draft", "publish", "error", "body error", "new", "delete",
-                     "touch", "later"]),
-    st.integers(0, 7), st.integers(1, 28), st.sampled_from([(), ("a",), ("a", "b"), ("b",)]))
+    st.sampled_from(
+        [
+            "body",
+            "title",
+            "day",
+            "tags",
+            "slug",
+            "draft",
+            "publish",
+            "error",
+            "body error",
+            "new",
+            "delete",
+            "touch",
+            "later",
+        ]
+    ),
+    st.integers(0, 7),
+    st.integers(1, 28),
+    st.sampled_from([(), ("a",), ("a", "b"), ("b",)]),
+)
 
 
-@settings(max_examples=int(os.environ.get('KEPT_EXAMPLES', 12)), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("KEPT_EXAMPLES", 12)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(edits=st.lists(_EDITS, min_size=1, max_size=7), tag_feeds=st.booleans())
-def test_a_kept_choice_builds_what_a_cold_build_does(tmp_path_factory, monkeypatch, edits, tag_feeds: bool):
+def test_a_kept_choice_builds_what_a_cold_build_does(
+    tmp_path_factory, monkeypatch, edits, tag_feeds: bool
+):
     """After any edits, a build that may reuse its last choice writes, says and exits as a cold one."""
     root = tmp_path_factory.mktemp("kept")
     monkeypatch.chdir(root)
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     clock = [datetime(2025, 9, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))]
-    monkeypatch.setattr(cli_module, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone)))
+    monkeypatch.setattr(
+        cli_module, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone))
+    )
     (root / "feedtool.toml").write_text(_kept_settings(tag_feeds), encoding="utf-8")
-    posts = {f"p{i}.md": dict(title=f"标题{i}", day=10 + i, tags=("a",), slug=None, draft=False, publish=None,
-                             body=f"正文{i}。") for i in range(6)}
+    posts = {
+        f"p{i}.md": dict(
+            title=f"标题{i}",
+            day=10 + i,
+            tags=("a",),
+            slug=None,
+            draft=False,
+            publish=None,
+            body=f"正文{i}。",
+        )
+        for i in range(6)
+    }
     runner = CliRunner()
 
     def write(name: str, step: int) -> None:
@@ -567,8 +763,17 @@ def test_a_kept_choice_builds_what_a_cold_build_does(tmp_path_factory, monkeypat
     def outcome(*args: str) -> tuple:
         result = runner.invoke(cli_module.cli, ["build", *args], catch_exceptions=False)
         out = root / ("public-cold" if args else "public")
-        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-        return result.exit_code, result.stdout.replace("public-cold/", "public/"), result.stderr, files
+        files = {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file()
+        }
+        return (
+            result.exit_code,
+            result.stdout.replace("public-cold/", "public/"),
+            result.stderr,
+            files,
+        )
 
     for name in posts:
         write(name, 0)
@@ -577,7 +782,15 @@ def test_a_kept_choice_builds_what_a_cold_build_does(tmp_path_factory, monkeypat
         name = names[number % len(names)] if names else None
         if kind == "new" or name is None:
             name = f"new{step}.md"
-            posts[name] = dict(title=f"新{step}", day=day, tags=tags, slug=None, draft=False, publish=None, body="新。")
+            posts[name] = dict(
+                title=f"新{step}",
+                day=day,
+                tags=tags,
+                slug=None,
+                draft=False,
+                publish=None,
+                body="新。",
+            )
         elif kind == "delete":
             del posts[name]
             (root / "posts" / name).unlink()
@@ -590,29 +803,38 @@ def test_a_kept_choice_builds_what_a_cold_build_does(tmp_path_factory, monkeypat
             name = None
         else:
             post = posts[name]
-            post.update({
-                "body": {"body": post["body"] + f"更多{step}。"},
-                "title": {"title": f"新标题{step}"},
-                "day": {"day": day},
-                "tags": {"tags": tags},
-                "slug": {"slug": f"s{day % 3}"},  # two posts may share one: an error in both
-                "draft": {"draft": not post["draft"]},
-                "publish": {"publish": f"2025-09-01T{12 + day % 6:02d}:30:00+08:00"},
-                "error": {"title": "[未闭合"},
-                "body error": {"body": post["body"] + "\x01"},  # XML forbids it: an error if the post is shown
-            }[kind])
+            post.update(
+                {
+                    "body": {"body": post["body"] + f"更多{step}。"},
+                    "title": {"title": f"新标题{step}"},
+                    "day": {"day": day},
+                    "tags": {"tags": tags},
+                    "slug": {"slug": f"s{day % 3}"},  # two posts may share one: an error in both
+                    "draft": {"draft": not post["draft"]},
+                    "publish": {"publish": f"2025-09-01T{12 + day % 6:02d}:30:00+08:00"},
+                    "error": {"title": "[未闭合"},
+                    "body error": {
+                        "body": post["body"] + "\x01"
+                    },  # XML forbids it: an error if the post is shown
+                }[kind]
+            )
         if name is not None:
             write(name, step)
         warm = outcome()
         # The same settings but for the cache and output folders, which nothing written shows.
         cold = root / "cold.toml"
-        cold.write_text(_kept_settings(tag_feeds, out="public-cold", cache=f".cold-cache-{step}"), encoding="utf-8")
+        cold.write_text(
+            _kept_settings(tag_feeds, out="public-cold", cache=f".cold-cache-{step}"),
+            encoding="utf-8",
+        )
         assert warm == outcome("--config", str(cold)), (step, kind, name)
 
 
 def _last_cache() -> cache_module.Cache:
     """The cache the last CLI command used."""
-    return next(item for item in cli_module._kept_until_exit if isinstance(item, cache_module.Cache))
+    return next(
+        item for item in cli_module._kept_until_exit if isinstance(item, cache_module.Cache)
+    )
 
 
 def _newest_post(blog: Path) -> Path:
@@ -620,21 +842,30 @@ def _newest_post(blog: Path) -> Path:
     return blog / "posts" / f"{entries[0].link.rstrip('/').rsplit('/', 1)[-1]}.md"
 
 
-def test_an_edit_of_a_shown_post_reads_no_other_post_and_no_other_entry(blog: Path, run, monkeypatch, tmp_path: Path):
+def test_an_edit_of_a_shown_post_reads_no_other_post_and_no_other_entry(
+    blog: Path, run, monkeypatch, tmp_path: Path
+):
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     assert run("build").exit_code == 0
     post = _newest_post(blog)
     post.write_text(post.read_text(encoding="utf-8") + "\n补充的一句话。\n", encoding="utf-8")
     read = []
     with monkeypatch.context() as patched:
-        patched.setattr(validate, "_read_one", lambda item, *a, real=validate._read_one: read.append(item[1]) or real(item, *a))
+        patched.setattr(
+            validate,
+            "_read_one",
+            lambda item, *a, real=validate._read_one: read.append(item[1]) or real(item, *a),
+        )
         patched.setattr(build_module, "check", None)  # no full check
         assert run("build").exit_code == 0
     assert read == [str(post)] and not _last_cache().entries_read
     assert "补充的一句话" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
     shutil.rmtree(blog / ".feedtool-cache")
     assert run("build", "--out", str(tmp_path / "cold")).exit_code == 0
-    assert all((tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes() for name in OUTPUTS[:3])
+    assert all(
+        (tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes()
+        for name in OUTPUTS[:3]
+    )
 
 
 def test_an_edit_of_another_post_is_compared_with_its_cache_entry(blog: Path, run, monkeypatch):
@@ -645,27 +876,42 @@ def test_an_edit_of_another_post_is_compared_with_its_cache_entry(blog: Path, ru
     atom = (blog / "public" / "atom.xml").read_bytes()
     old = blog / "posts" / "deepseek.md"  # not among the 2 newest, which alone are shown
     assert old.stem not in atom.decode()
-    old.write_text(old.read_text(encoding="utf-8").replace("\n\n", "\n\n一句新话。\n\n", 1), encoding="utf-8")
+    old.write_text(
+        old.read_text(encoding="utf-8").replace("\n\n", "\n\n一句新话。\n\n", 1), encoding="utf-8"
+    )
     monkeypatch.setattr(build_module, "check", None)  # the choice holds: no full check
     assert run("build", "--limit", "2").exit_code == 0
     assert _last_cache().entries_read and (blog / "public" / "atom.xml").read_bytes() == atom
 
 
 @pytest.mark.parametrize("change", ["date: 2020-01-01", "tags: [新标签]", "draft: true"])
-def test_an_edit_the_choice_depends_on_makes_a_full_check(blog: Path, run, monkeypatch, tmp_path: Path, change: str):
+def test_an_edit_the_choice_depends_on_makes_a_full_check(
+    blog: Path, run, monkeypatch, tmp_path: Path, change: str
+):
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     assert run("build").exit_code == 0
     post = _newest_post(blog)
     key = change.split(":")[0]
-    lines = [line for line in post.read_text(encoding="utf-8").split("\n") if not line.startswith(f"{key}:")]
+    lines = [
+        line
+        for line in post.read_text(encoding="utf-8").split("\n")
+        if not line.startswith(f"{key}:")
+    ]
     post.write_text("\n".join([lines[0], change, *lines[1:]]), encoding="utf-8")
     checks = []
     with monkeypatch.context() as patched:
-        patched.setattr(build_module, "check", lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k))
+        patched.setattr(
+            build_module,
+            "check",
+            lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k),
+        )
         assert run("build").exit_code == 0 and checks == [1]
     shutil.rmtree(blog / ".feedtool-cache")
     assert run("build", "--out", str(tmp_path / "cold")).exit_code == 0
-    assert all((tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes() for name in OUTPUTS[:3])
+    assert all(
+        (tmp_path / "cold" / name).read_bytes() == (blog / "public" / name).read_bytes()
+        for name in OUTPUTS[:3]
+    )
 
 
 def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monkeypatch):
@@ -674,8 +920,11 @@ def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monke
     for name in ("a.md", "sub/b.md", "sub/deeper/c.md"):
         write_post(tmp_path / "posts", name, "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
     listing = post_files(tmp_path / "posts", 0)
-    assert [path for path, _ in listing.folders] == [str(tmp_path / "posts"), str(tmp_path / "posts" / "sub"),
-                                                      str(tmp_path / "posts" / "sub" / "deeper")]
+    assert [path for path, _ in listing.folders] == [
+        str(tmp_path / "posts"),
+        str(tmp_path / "posts" / "sub"),
+        str(tmp_path / "posts" / "sub" / "deeper"),
+    ]
     kept = tmp_path / "listing.marshal"
     # Listed just now: a folder changed in the same tick could change again unseen, so not proven.
     kept.write_bytes(dump_listing(build_module._proven(listing)))
@@ -684,7 +933,9 @@ def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monke
     kept.write_bytes(dump_listing(build_module._proven(listing)))
     assert kept_listing(kept, tmp_path / "posts").files == listing.files
     assert kept_listing(kept, tmp_path / "other") is None  # another folder
-    write_post(tmp_path / "posts", "sub/deeper/d.md", "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
+    write_post(
+        tmp_path / "posts", "sub/deeper/d.md", "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n"
+    )
     assert kept_listing(kept, tmp_path / "posts") is None  # a name added in a folder deep down
     kept.write_bytes(dump_listing(build_module._proven(post_files(tmp_path / "posts", 0))))
     (tmp_path / "posts" / "sub" / "b.md").rename(tmp_path / "posts" / "sub" / "e.md")
@@ -700,8 +951,10 @@ def test_a_damaged_kept_choice_or_listing_is_ignored(blog: Path, run, monkeypatc
     folder = blog / ".feedtool-cache"
     # Garbage, half a file, and a file whose bytes changed where they still read: a post's name in
     # the listing, a title in the choice (each file holds a hash of its content).
-    for name, damage, good_text, bad_text in ((cache_module.SELECTION, b"\x80\x05garbage", "GLM-VL".encode(), b"GLM-VX"),
-                                              ("listing.marshal", b"\xff\x00garbage", b"glm-vl.md", b"glm-vx.md")):
+    for name, damage, good_text, bad_text in (
+        (cache_module.SELECTION, b"\x80\x05garbage", "GLM-VL".encode(), b"GLM-VX"),
+        ("listing.marshal", b"\xff\x00garbage", b"glm-vl.md", b"glm-vx.md"),
+    ):
         good = (folder / name).read_bytes()
         assert good_text in good
         for data in (damage, good[: len(good) // 2], good.replace(good_text, bad_text)):
@@ -710,7 +963,9 @@ def test_a_damaged_kept_choice_or_listing_is_ignored(blog: Path, run, monkeypatc
             assert (folder / name).read_bytes() != data  # written again
 
 
-def test_a_failed_build_between_does_not_hide_an_error_from_the_kept_choice(blog: Path, run, monkeypatch):
+def test_a_failed_build_between_does_not_hide_an_error_from_the_kept_choice(
+    blog: Path, run, monkeypatch
+):
     # The failed build stores the broken post's entry; the next one must not take that entry for
     # what the post said when the choice was made.
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
@@ -733,17 +988,23 @@ def _shown_old_post_made_newest(blog: Path) -> Path:
     return blog / "posts" / "deepseek.md"
 
 
-def test_a_validate_between_does_not_hide_a_change_from_the_kept_choice(blog: Path, run, monkeypatch):
+def test_a_validate_between_does_not_hide_a_change_from_the_kept_choice(
+    blog: Path, run, monkeypatch
+):
     # validate stores the post's new entry; the next build must still see that the choice changed.
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     old = _shown_old_post_made_newest(blog)
     assert run("build", "--limit", "2").exit_code == 0
-    lines = [line for line in old.read_text(encoding="utf-8").split("\n") if not line.startswith("date:")]
+    lines = [
+        line for line in old.read_text(encoding="utf-8").split("\n") if not line.startswith("date:")
+    ]
     old.write_text("\n".join([lines[0], "date: 2030-01-01", *lines[1:]]), encoding="utf-8")
     assert run("validate").exit_code == 0
     assert run("build", "--limit", "2").exit_code == 0
     future = [e.link for e in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries]
-    assert not any("deepseek" in link for link in future)  # 2030: future-dated, so out of the feed...
+    assert not any(
+        "deepseek" in link for link in future
+    )  # 2030: future-dated, so out of the feed...
     old.write_text("\n".join([lines[0], "date: 2025-09-30", *lines[1:]]), encoding="utf-8")
     assert run("validate").exit_code == 0
     assert run("build", "--limit", "2").exit_code == 0
@@ -770,22 +1031,33 @@ def test_a_kept_choice_names_posts_as_this_run_does(blog: Path, run, monkeypatch
     assert "又一句" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
 
 
-def test_a_link_listed_by_what_it_points_to_keeps_no_listing(blog: Path, run, monkeypatch, tmp_path: Path):
+def test_a_link_listed_by_what_it_points_to_keeps_no_listing(
+    blog: Path, run, monkeypatch, tmp_path: Path
+):
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     (tmp_path / "elsewhere").mkdir()
-    (blog / "posts" / "linked").symlink_to(tmp_path / "elsewhere")  # a folder: listed, to warn (FT105)
+    (blog / "posts" / "linked").symlink_to(
+        tmp_path / "elsewhere"
+    )  # a folder: listed, to warn (FT105)
     assert "FT105" in run("build").stderr
     (tmp_path / "elsewhere").rmdir()
-    (tmp_path / "elsewhere").write_text("now a file", encoding="utf-8")  # the posts folder's stat is as it was
+    (tmp_path / "elsewhere").write_text(
+        "now a file", encoding="utf-8"
+    )  # the posts folder's stat is as it was
     assert "FT105" not in run("build").stderr
 
 
 def test_a_cover_added_beside_a_hugo_bundle_rebuilds_its_feeds(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "H"\n', encoding="utf-8")
+    (tmp_path / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "H"\n', encoding="utf-8"
+    )
     for number in range(1, 4):
-        write_post(tmp_path / "content" / "posts" / f"b{number}", "index.md",
-                   f"---\ntitle: B{number}\ndate: 2024-01-0{number}T10:00:00+00:00\n---\n正文。\n")
+        write_post(
+            tmp_path / "content" / "posts" / f"b{number}",
+            "index.md",
+            f"---\ntitle: B{number}\ndate: 2024-01-0{number}T10:00:00+00:00\n---\n正文。\n",
+        )
     assert run("build").exit_code == 0
     assert "cover.jpg" not in (tmp_path / "public" / "feed.json").read_text(encoding="utf-8")
     (tmp_path / "content" / "posts" / "b3" / "cover.jpg").write_bytes(b"\xff\xd8")
@@ -799,14 +1071,23 @@ def test_files_read_too_soon_after_a_change_are_compared_by_content(blog: Path, 
     old = _shown_old_post_made_newest(blog)
     assert run("build", "--limit", "2").exit_code == 0
     checks = []
-    monkeypatch.setattr(build_module, "check", lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        build_module,
+        "check",
+        lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k),
+    )
     for sentence in ("一句。", "又一句。"):
         old.write_text(old.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
         assert run("build", "--limit", "2").exit_code == 0
     assert checks == []
-    old.write_text(old.read_text(encoding="utf-8").replace("date:", "date: 2025-09-30\nwas:", 1), encoding="utf-8")
+    old.write_text(
+        old.read_text(encoding="utf-8").replace("date:", "date: 2025-09-30\nwas:", 1),
+        encoding="utf-8",
+    )
     assert run("build", "--limit", "2").exit_code == 0 and checks == [1]
-    assert "deepseek" in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0].link
+    assert (
+        "deepseek" in feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0].link
+    )
 
 
 class _Planted:
@@ -828,13 +1109,20 @@ def test_a_cache_that_came_with_the_blog_is_never_unpickled(blog: Path, run, tmp
     assert run("build", "--out", "fresh").exit_code == 0
     cache = blog / ".feedtool-cache"
     other_machine = {path.name: path.read_bytes() for path in cache.iterdir() if path.is_file()}
-    assert {"posts.pickle", "journal.pickle", "selection.pickle", "listing.marshal"} <= set(other_machine)
+    assert {"posts.pickle", "journal.pickle", "selection.pickle", "listing.marshal"} <= set(
+        other_machine
+    )
     markers = []
     for name in other_machine:
         markers.append(tmp_path / f"ran-{name}")
         evil = pickle.dumps(_Planted(markers[-1]))
-        payload = (marshal.dumps((3, "x", [])) if name.endswith(".marshal")
-                   else len(evil).to_bytes(4, "little") + evil + evil if name == "posts.pickle" else evil)
+        payload = (
+            marshal.dumps((3, "x", []))
+            if name.endswith(".marshal")
+            else len(evil).to_bytes(4, "little") + evil + evil
+            if name == "posts.pickle"
+            else evil
+        )
         (cache / name).write_bytes(payload)
     built = run("build")
     assert built.exit_code == 0, built.output
@@ -862,14 +1150,25 @@ def test_a_change_to_feedtools_own_code_makes_a_new_cache(tmp_path: Path):
     """No format number to bump by hand: the cache's key holds every module and template file of
     the feedtool that runs, so an edited (or upgraded) copy never reads the old one's analyses."""
     copy = tmp_path / "site-packages"
-    shutil.copytree(Path(cache_module.__file__).parent, copy / "feedtool",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    key = ("import sys; from feedtool import cache, config; "
-           "print(cache.fingerprint(config.loads('title = \"t\"\\nbase_url = \"https://e.com\"')))")
+    shutil.copytree(
+        Path(cache_module.__file__).parent,
+        copy / "feedtool",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    key = (
+        "import sys; from feedtool import cache, config; "
+        'print(cache.fingerprint(config.loads(\'title = "t"\\nbase_url = "https://e.com"\')))'
+    )
 
     def fingerprint() -> str:
-        return subprocess.run([sys.executable, "-c", key], env={**os.environ, "PYTHONPATH": str(copy)},
-                              capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+        return subprocess.run(
+            [sys.executable, "-c", key],
+            env={**os.environ, "PYTHONPATH": str(copy)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        ).stdout
 
     before = fingerprint()
     assert before == fingerprint()
@@ -877,6 +1176,8 @@ def test_a_change_to_feedtools_own_code_makes_a_new_cache(tmp_path: Path):
         module.write("\n# a change\n")
     edited = fingerprint()
     assert edited != before
-    with open(copy / "feedtool" / "templates" / "digest.html.j2", "a", encoding="utf-8") as template:
+    with open(
+        copy / "feedtool" / "templates" / "digest.html.j2", "a", encoding="utf-8"
+    ) as template:
         template.write("\n")
     assert fingerprint() not in (before, edited)

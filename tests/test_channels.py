@@ -25,7 +25,10 @@ TAG_URL = "https://pan.example.com/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/"
 
 def add_config(blog: Path, text: str) -> None:
     config = blog / "feedtool.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("\n[digest]", text + "\n[digest]", 1), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("\n[digest]", text + "\n[digest]", 1),
+        encoding="utf-8",
+    )
 
 
 def test_a_feed_per_tag_with_percent_encoded_urls(blog: Path, run):
@@ -34,8 +37,12 @@ def test_a_feed_per_tag_with_percent_encoded_urls(blog: Path, run):
     feed = feedparser.parse((folder / "atom.xml").read_bytes())
     assert not feed.bozo
     assert feed.feed.title == f"pan 的博客 · 标签：{TAG}"
-    assert [e.title for e in feed.entries] == ["GLM-VL系列论文解析", "Reinforcement Learning With Vision Language Models",
-                                               "Seed-VL系列论文解析", "Qwen-VL系列论文解析"]
+    assert [e.title for e in feed.entries] == [
+        "GLM-VL系列论文解析",
+        "Reinforcement Learning With Vision Language Models",
+        "Seed-VL系列论文解析",
+        "Qwen-VL系列论文解析",
+    ]
     atom = etree.parse(str(folder / "atom.xml")).getroot()
     assert atom.find(f"{ATOM}link[@rel='self']").get("href") == TAG_URL + "atom.xml"
     assert atom.find(f"{ATOM}link[@rel='alternate']").get("href") == TAG_URL
@@ -45,7 +52,8 @@ def test_a_feed_per_tag_with_percent_encoded_urls(blog: Path, run):
     items = json.loads((folder / "feed.json").read_text(encoding="utf-8"))
     assert items["feed_url"] == TAG_URL + "feed.json" and len(items["items"]) == 4
     assert sorted(p.name for p in (blog / "public" / "tags").iterdir()) == sorted(
-        ["deepseek", "glm", "llm", "moe", "qwen", "seed", "vlm", TAG, "强化学习", "论文解析"])
+        ["deepseek", "glm", "llm", "moe", "qwen", "seed", "vlm", TAG, "强化学习", "论文解析"]
+    )
 
 
 @pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/schemas is absent")
@@ -57,35 +65,58 @@ def test_tag_feeds_pass_the_schema(blog: Path, run):
 
 
 def test_include_exclude_and_case(blog: Path, run):
-    write_post(blog / "posts", "upper.md", "---\ntitle: 大写\ndate: 2025-01-01\ntags: [vlm, 其他]\ncategories: [笔记]\n---\n\n正文。\n")
+    write_post(
+        blog / "posts",
+        "upper.md",
+        "---\ntitle: 大写\ndate: 2025-01-01\ntags: [vlm, 其他]\ncategories: [笔记]\n---\n\n正文。\n",
+    )
     add_config(blog, '[tag_feeds]\nexclude = ["其他"]\n')
     assert run("build").exit_code == 0
     tags = blog / "public" / "tags"
     assert not (tags / "其他").exists()
-    vlm = feedparser.parse((tags / "vlm" / "atom.xml").read_bytes())  # "VLM" and "vlm" share one feed
+    vlm = feedparser.parse(
+        (tags / "vlm" / "atom.xml").read_bytes()
+    )  # "VLM" and "vlm" share one feed
     assert len(vlm.entries) == 5 and vlm.entries[-1].title == "大写"
     assert (blog / "public" / "categories" / "笔记" / "rss.xml").is_file()
     config = blog / "feedtool.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('exclude = ["其他"]', 'include = ["GLM"]'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('exclude = ["其他"]', 'include = ["GLM"]'),
+        encoding="utf-8",
+    )
     shutil.rmtree(blog / "public")
     assert run("build").exit_code == 0
     assert [p.name for p in tags.iterdir()] == ["glm"]
-    config.write_text(config.read_text(encoding="utf-8").replace('include = ["GLM"]', "enabled = false"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('include = ["GLM"]', "enabled = false"),
+        encoding="utf-8",
+    )
     shutil.rmtree(blog / "public")
     assert run("build").exit_code == 0
     assert not tags.exists()
 
 
-@pytest.mark.parametrize("tag", ["../../escape", "a/b", "..", ".", "C:\\x", "%2e%2e", "con", "\u202e", " "])
+@pytest.mark.parametrize(
+    "tag", ["../../escape", "a/b", "..", ".", "C:\\x", "%2e%2e", "con", "\u202e", " "]
+)
 def test_tag_names_never_leave_the_output_folder(blog: Path, run, tag: str):
-    write_post(blog / "posts", "evil.md", "---\ntitle: 恶意标签\ndate: 2025-01-01\ntags: " + json.dumps([tag]) + "\n---\n\n正文。\n")
+    write_post(
+        blog / "posts",
+        "evil.md",
+        "---\ntitle: 恶意标签\ndate: 2025-01-01\ntags: " + json.dumps([tag]) + "\n---\n\n正文。\n",
+    )
     result = run("build")
     assert result.exit_code == 0, result.output
     public = (blog / "public").resolve()
     for path in blog.rglob("*"):
         if path.is_file() and path.suffix in (".xml", ".json") and "tags" in path.parts:
             assert public in path.resolve().parents, path
-    assert sorted(p.name for p in blog.iterdir()) == [".feedtool-cache", "feedtool.toml", "posts", "public"]
+    assert sorted(p.name for p in blog.iterdir()) == [
+        ".feedtool-cache",
+        "feedtool.toml",
+        "posts",
+        "public",
+    ]
 
 
 def test_feed_page_stylesheet(blog: Path, run):
@@ -104,30 +135,59 @@ def test_feed_page_stylesheet(blog: Path, run):
         assert len(document.xpath("//ol/li")) in (4, 5)
         # Each post's title links to the post (an Atom entry's link has no rel: it is the alternate).
         links = document.xpath("//ol/li/a/@href")
-        assert links and all(link.startswith("https://pan.example.com/posts/") for link in links), links
+        assert links and all(link.startswith("https://pan.example.com/posts/") for link in links), (
+            links
+        )
     add_config(blog, "stylesheet = false\n")
     shutil.rmtree(blog / "public")
     assert run("build").exit_code == 0
-    assert b"xml-stylesheet" not in (public / "atom.xml").read_bytes() and not (public / "feed.xsl").exists()
+    assert (
+        b"xml-stylesheet" not in (public / "atom.xml").read_bytes()
+        and not (public / "feed.xsl").exists()
+    )
 
 
 def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
     chromium = need("chromium", "chromium-browser")
     assert run("build").exit_code == 0
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(blog / "public"), **k)  # noqa: E731
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(
+        *a, directory=str(blog / "public"), **k
+    )  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/atom.xml"
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}"]
-        dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-        subprocess.run([chromium, *flags, f"--screenshot={tmp_path / 'feed.png'}", "--window-size=800,1000", url],
-                       capture_output=True, timeout=120, check=True)
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+        ]
+        dom = subprocess.run(
+            [chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+        ).stdout
+        subprocess.run(
+            [
+                chromium,
+                *flags,
+                f"--screenshot={tmp_path / 'feed.png'}",
+                "--window-size=800,1000",
+                url,
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
     finally:
         server.shutdown()
-    assert "这是一个订阅源" in dom and "GLM-VL系列论文解析" in dom  # the transformed page, not raw XML
+    assert (
+        "这是一个订阅源" in dom and "GLM-VL系列论文解析" in dom
+    )  # the transformed page, not raw XML
     assert (tmp_path / "feed.png").stat().st_size > 10_000
 
 
@@ -161,14 +221,21 @@ def test_websub_hub_link_and_ping(blog: Path, run):
     finally:
         server.shutdown()
     assert pinged[:3] == [
-        "https://pan.example.com/atom.xml", "https://pan.example.com/rss.xml", "https://pan.example.com/feed.json"]
-    assert "https://pan.example.com/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/atom.xml" in pinged  # tag feeds too
+        "https://pan.example.com/atom.xml",
+        "https://pan.example.com/rss.xml",
+        "https://pan.example.com/feed.json",
+    ]
+    assert (
+        "https://pan.example.com/tags/%E5%A4%9A%E6%A8%A1%E6%80%81/atom.xml" in pinged
+    )  # tag feeds too
     assert again.exit_code == 0 and "for 0 changed feeds" in again.stdout and _Hub.received == []
     atom = etree.parse(str(blog / "public" / "atom.xml")).getroot()
     assert atom.find(f"{ATOM}link[@rel='hub']").get("href") == hub
     rss = etree.parse(str(blog / "public" / "rss.xml")).getroot()
     assert rss.find(f"channel/{ATOM}link[@rel='hub']").get("href") == hub
-    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["hubs"] == [{"type": "WebSub", "url": hub}]
+    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["hubs"] == [
+        {"type": "WebSub", "url": hub}
+    ]
     assert not feedparser.parse((blog / "public" / "rss.xml").read_bytes()).bozo
 
 
@@ -183,7 +250,10 @@ def test_ping_failures_are_clear(blog: Path, run):
 def give_cover(blog: Path, cover: str) -> None:
     """The sample post glm-vl gets `cover` (front matter text) after its author line."""
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", f"author: pan\ncover:{cover}\n"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("author: pan\n", f"author: pan\ncover:{cover}\n"),
+        encoding="utf-8",
+    )
 
 
 def test_cover_image_in_feeds_and_digest(blog: Path, run):
@@ -194,13 +264,20 @@ def test_cover_image_in_feeds_and_digest(blog: Path, run):
     assert feed.entries[0].media_content[0]["url"] == cover
     atom = feedparser.parse((blog / "public" / "atom.xml").read_bytes())
     assert atom.entries[0].media_content[0]["url"] == cover
-    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"] == cover
+    assert (
+        json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"]
+        == cover
+    )
     media = "{http://search.yahoo.com/mrss/}"
     item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
-    assert item.find(f"{media}content").get("url") == cover  # directly in the item: a lone media:group is invalid
+    assert (
+        item.find(f"{media}content").get("url") == cover
+    )  # directly in the item: a lone media:group is invalid
     assert item.find(f"{media}group") is None
     assert run("digest", "--week", "2025-W34").exit_code == 0
-    page = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8"))
+    page = lxml_html.document_fromstring(
+        (blog / "public" / "digest" / "2025-W34.html").read_text(encoding="utf-8")
+    )
     image = page.xpath(f"//img[@src='{cover}']")[0]
     # No file to read its size from: no width (never enlarged), kept within the card by CSS.
     assert image.get("alt") == "GLM-VL系列论文解析" and image.get("width") is None
@@ -213,14 +290,30 @@ def test_a_cover_url_is_percent_encoded(blog: Path, run):
     cover = "https://pan.example.com/posts/glm-vl/images/%E5%B0%81%E9%9D%A2%20%E5%9B%BE%25.PNG"
     item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
     assert item.find("{http://search.yahoo.com/mrss/}content").get("url") == cover
-    assert json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"] == cover
-    assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries[0].media_content[0]["url"] == cover
+    assert (
+        json.loads((blog / "public" / "feed.json").read_text(encoding="utf-8"))["items"][0]["image"]
+        == cover
+    )
+    assert (
+        feedparser.parse((blog / "public" / "atom.xml").read_bytes())
+        .entries[0]
+        .media_content[0]["url"]
+        == cover
+    )
 
 
-@pytest.mark.parametrize("image, expected", [("cover.webp", "image/webp"), ("cover.PNG", "image/png"),
-                                             ("cover.avif", "image/avif"), ("cover", "image/jpeg")])
-def test_a_covers_type_is_the_same_on_every_machine(blog: Path, run, tmp_path: Path, monkeypatch, image: str,
-                                                    expected: str):
+@pytest.mark.parametrize(
+    "image, expected",
+    [
+        ("cover.webp", "image/webp"),
+        ("cover.PNG", "image/png"),
+        ("cover.avif", "image/avif"),
+        ("cover", "image/jpeg"),
+    ],
+)
+def test_a_covers_type_is_the_same_on_every_machine(
+    blog: Path, run, tmp_path: Path, monkeypatch, image: str, expected: str
+):
     # The machine's mime.types (here one that gets every type wrong) must not decide what the
     # feeds say: without one, a .webp cover used to be called image/jpeg.
     import mimetypes
@@ -229,48 +322,85 @@ def test_a_covers_type_is_the_same_on_every_machine(blog: Path, run, tmp_path: P
 
     system_types = tmp_path / "mime.types"
     system_types.write_text("image/x-wrong webp png avif\n", encoding="utf-8")
-    for name in ("types_map", "encodings_map", "suffix_map", "common_types"):  # what init() rebinds, restored after
+    for name in (
+        "types_map",
+        "encodings_map",
+        "suffix_map",
+        "common_types",
+    ):  # what init() rebinds, restored after
         monkeypatch.setattr(mimetypes, name, getattr(mimetypes, name))
     monkeypatch.setattr(mimetypes, "knownfiles", [str(system_types)])
     monkeypatch.setattr(mimetypes, "inited", False)
     monkeypatch.setattr(mimetypes, "_db", None)
     feeds._media_types.cache_clear()
-    assert mimetypes.guess_type("a.webp")[0] == "image/x-wrong"  # what Python's own guess would say here
+    assert (
+        mimetypes.guess_type("a.webp")[0] == "image/x-wrong"
+    )  # what Python's own guess would say here
     give_cover(blog, f" {image}")
     assert run("build").exit_code == 0
     media = "{http://search.yahoo.com/mrss/}"
     item = etree.parse(str(blog / "public" / "rss.xml")).getroot().find("channel/item")
-    assert item.find(f"{media}content").get("url") == f"https://pan.example.com/posts/glm-vl/{image}"
+    assert (
+        item.find(f"{media}content").get("url") == f"https://pan.example.com/posts/glm-vl/{image}"
+    )
     assert item.find(f"{media}content").get("type") == expected
     entry = etree.parse(str(blog / "public" / "atom.xml")).getroot().find(f"{ATOM}entry")
     assert entry.find(f"{media}content").get("type") == expected
 
 
 def test_feeds_of_tags_no_longer_used_are_removed(blog: Path, run):
-    write_post(blog / "posts", "secret.md", "---\ntitle: 私密\ndate: 2025-01-01\ntags: [zz]\n---\n\n私密内容。\n")
+    write_post(
+        blog / "posts",
+        "secret.md",
+        "---\ntitle: 私密\ndate: 2025-01-01\ntags: [zz]\n---\n\n私密内容。\n",
+    )
     assert run("build").exit_code == 0
     assert (blog / "public" / "tags" / "zz" / "atom.xml").is_file()
     (blog / "public" / "tags" / "hugo-page").mkdir()
     (blog / "public" / "tags" / "hugo-page" / "index.html").write_text("not ours", encoding="utf-8")
     post = blog / "posts" / "secret.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("tags: [zz]", "tags: [zz]\ndraft: true"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("tags: [zz]", "tags: [zz]\ndraft: true"),
+        encoding="utf-8",
+    )
     assert run("build").exit_code == 0
-    assert not (blog / "public" / "tags" / "zz").exists()  # a draft is not left public in a stale feed
-    assert (blog / "public" / "tags" / "hugo-page" / "index.html").is_file()  # other files are left alone
-    assert "私密内容" not in "".join(p.read_text(encoding="utf-8") for p in (blog / "public").rglob("*.xml"))
+    assert not (
+        blog / "public" / "tags" / "zz"
+    ).exists()  # a draft is not left public in a stale feed
+    assert (
+        blog / "public" / "tags" / "hugo-page" / "index.html"
+    ).is_file()  # other files are left alone
+    assert "私密内容" not in "".join(
+        p.read_text(encoding="utf-8") for p in (blog / "public").rglob("*.xml")
+    )
 
 
 def test_tag_folder_names(blog: Path, run):
     from feedtool.feeds import term_folder
 
-    assert term_folder("多模态") == "多模态" and term_folder("Machine Learning") == "machine-learning"
+    assert (
+        term_folder("多模态") == "多模态" and term_folder("Machine Learning") == "machine-learning"
+    )
     assert term_folder("C#") != term_folder("C") and term_folder(".NET") != term_folder("NET")
     long_tag = "多" * 90
-    assert len(term_folder(long_tag).encode()) <= 200 and term_folder(long_tag) != term_folder(long_tag + "x")
-    write_post(blog / "posts", "long.md", "---\ntitle: 长标签\ndate: 2025-01-01\ntags: [" + long_tag + ", C#, C]\n---\n\n正文。\n")
+    assert len(term_folder(long_tag).encode()) <= 200 and term_folder(long_tag) != term_folder(
+        long_tag + "x"
+    )
+    write_post(
+        blog / "posts",
+        "long.md",
+        "---\ntitle: 长标签\ndate: 2025-01-01\ntags: [" + long_tag + ", C#, C]\n---\n\n正文。\n",
+    )
     assert run("build").exit_code == 0
-    titles = {feedparser.parse(p.read_bytes()).feed.title for p in (blog / "public" / "tags").glob("*/atom.xml")}
-    assert {"pan 的博客 · 标签：C#", "pan 的博客 · 标签：C", f"pan 的博客 · 标签：{long_tag}"} <= titles
+    titles = {
+        feedparser.parse(p.read_bytes()).feed.title
+        for p in (blog / "public" / "tags").glob("*/atom.xml")
+    }
+    assert {
+        "pan 的博客 · 标签：C#",
+        "pan 的博客 · 标签：C",
+        f"pan 的博客 · 标签：{long_tag}",
+    } <= titles
 
 
 def _channels_as_written(site, published):
@@ -282,8 +412,10 @@ def _channels_as_written(site, published):
     groups = {}
     for kind, label in (("tags", "标签"), ("categories", "分类")):
         for post in published:
-            terms = [(k, t) for k in ("tags", "categories") for t in dict.fromkeys(getattr(post, k))]
-            for term in [t for k, t in terms[:feeds.MAX_TERMS] if k == kind]:
+            terms = [
+                (k, t) for k in ("tags", "categories") for t in dict.fromkeys(getattr(post, k))
+            ]
+            for term in [t for k, t in terms[: feeds.MAX_TERMS] if k == kind]:
                 lowered = term.lower()
                 if (include and lowered not in include) or lowered in exclude:
                     continue
@@ -291,31 +423,63 @@ def _channels_as_written(site, published):
                 _, _, posts = groups.setdefault(folder, (term, label, []))
                 if post not in posts:
                     posts.append(post)
-    kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[:build.MAX_CHANNELS]
-    return [(feeds.Channel(folder, f"{site.title} · {groups[folder][1]}：{groups[folder][0]}",
-                           f"{site.title}中{groups[folder][1]}为“{groups[folder][0]}”的文章"), groups[folder][2])
-            for folder in sorted(kept)]
+    kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[
+        : build.MAX_CHANNELS
+    ]
+    return [
+        (
+            feeds.Channel(
+                folder,
+                f"{site.title} · {groups[folder][1]}：{groups[folder][0]}",
+                f"{site.title}中{groups[folder][1]}为“{groups[folder][0]}”的文章",
+            ),
+            groups[folder][2],
+        )
+        for folder in sorted(kept)
+    ]
 
 
-_TERMS = st.lists(st.sampled_from(["AI", "ai", "Ai", "多模态", "C#", "C", "go", "Go", "x"]), max_size=25)
+_TERMS = st.lists(
+    st.sampled_from(["AI", "ai", "Ai", "多模态", "C#", "C", "go", "Go", "x"]), max_size=25
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(_TERMS, _TERMS), max_size=8), st.sets(st.sampled_from(["ai", "go", "多模态"])),
-       st.sets(st.sampled_from(["c", "x"])))
+@given(
+    st.lists(st.tuples(_TERMS, _TERMS), max_size=8),
+    st.sets(st.sampled_from(["ai", "go", "多模态"])),
+    st.sets(st.sampled_from(["c", "x"])),
+)
 def test_term_channels_group_each_post_once_per_folder(terms: list, include: set, exclude: set):
     # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags first) count.
     from datetime import datetime, timezone
 
     from feedtool import build, config, feeds, posts
 
-    site = config.loads('title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
-                        f"include = {sorted(include)!r}\nexclude = {sorted(exclude)!r}\n".replace("'", '"'))
+    site = config.loads(
+        'title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
+        f"include = {sorted(include)!r}\nexclude = {sorted(exclude)!r}\n".replace("'", '"')
+    )
     date = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    made = [posts.Post(f"p{n}.md", f"p{n}", "t", date, f"https://a.example/p{n}/", f"https://a.example/p{n}/", "", 5,
-                       tags=tuple(tags), categories=tuple(categories)) for n, (tags, categories) in enumerate(terms)]
+    made = [
+        posts.Post(
+            f"p{n}.md",
+            f"p{n}",
+            "t",
+            date,
+            f"https://a.example/p{n}/",
+            f"https://a.example/p{n}/",
+            "",
+            5,
+            tags=tuple(tags),
+            categories=tuple(categories),
+        )
+        for n, (tags, categories) in enumerate(terms)
+    ]
     # Small caps as well, so that both count here: 3 terms a post, 5 feeds in all.
     for per_post, channels in ((posts.MAX_TERMS, build.MAX_CHANNELS), (3, 5)):
-        with mock.patch.object(feeds, "MAX_TERMS", per_post), \
-                mock.patch.object(build, "MAX_CHANNELS", channels):
+        with (
+            mock.patch.object(feeds, "MAX_TERMS", per_post),
+            mock.patch.object(build, "MAX_CHANNELS", channels),
+        ):
             assert build.term_channels(site, made) == _channels_as_written(site, made)

@@ -25,13 +25,16 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs PO
 def make_blog(root: Path, posts: int = 400) -> Path:
     (root / "posts").mkdir(parents=True)
     (root / "feedtool.toml").write_text(
-        'title = "压力测试"\nbase_url = "https://k.example.com"\nfeed_limit = 50\n', encoding="utf-8")
+        'title = "压力测试"\nbase_url = "https://k.example.com"\nfeed_limit = 50\n',
+        encoding="utf-8",
+    )
     paragraph = "多模态大模型的训练需要大量数据，强化学习可以进一步提升推理能力。" * 8
     for number in range(posts):
         (root / "posts" / f"p{number:04d}.md").write_text(
             f'---\ntitle: "第 {number} 篇"\ndate: "{["一", "三", "五", "八"][number % 4]}月 {number % 28 + 1}, '
             f'{2000 + number % 25}"\ntags: [测试, t{number % 7}]\n---\n\n{paragraph}\n\n{paragraph}\n',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return root
 
 
@@ -53,15 +56,18 @@ def kill_at_random(process: subprocess.Popen, rng: random.Random, longest: float
 
 def outputs(folder: Path) -> dict[str, bytes]:
     """Every finished file under `folder` (temporary files left by a kill aside)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.endswith(".tmp")}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.endswith(".tmp")
+    }
 
 
 def set_title(root: Path, title: str) -> None:
     post = root / "posts" / "p0399.md"
     text = post.read_text(encoding="utf-8")
     start = text.index('title: "') + len('title: "')
-    post.write_text(text[:start] + title + text[text.index('"', start):], encoding="utf-8")
+    post.write_text(text[:start] + title + text[text.index('"', start) :], encoding="utf-8")
 
 
 def test_killed_builds_leave_old_or_new_feeds(tmp_path: Path):
@@ -79,8 +85,12 @@ def test_killed_builds_leave_old_or_new_feeds(tmp_path: Path):
         set_title(root, ("版本甲", "版本乙")[round_number % 2])
         kill_at_random(feedtool(root, "build"), rng, longest)
         for name, data in outputs(root / "public").items():
-            assert data in (versions[0][name], versions[1][name]), f"round {round_number}: {name} is a mix"
-        assert not list((root / "public").rglob("*.tmp")), "a temporary file where a deploy publishes it"
+            assert data in (versions[0][name], versions[1][name]), (
+                f"round {round_number}: {name} is a mix"
+            )
+        assert not list((root / "public").rglob("*.tmp")), (
+            "a temporary file where a deploy publishes it"
+        )
     # Whatever was killed when, the next full run is right (the cache included).
     assert finish(feedtool(root, "build")) == 0
     assert outputs(root / "public") == versions[(ROUNDS - 1) % 2]
@@ -101,7 +111,9 @@ def test_killed_fix_leaves_each_post_old_or_fixed(tmp_path: Path):
             assert post.read_bytes() in (originals[post.name], fixed[post.name]), post.name
     assert finish(feedtool(root, "validate", "--fix")) == 0
     assert {p.name: p.read_bytes() for p in (root / "posts").glob("*.md")} == fixed
-    assert not list((root / "posts").glob("*.tmp")) and not list((root / ".feedtool-cache").rglob("*.tmp"))
+    assert not list((root / "posts").glob("*.tmp")) and not list(
+        (root / ".feedtool-cache").rglob("*.tmp")
+    )
 
 
 def test_killed_digests_leave_old_or_new_files(tmp_path: Path):
@@ -129,12 +141,16 @@ def test_two_builds_at_once_both_finish_with_valid_feeds(tmp_path: Path):
         assert outputs(root / "public") == reference
 
 
-def test_a_folder_another_run_makes_meanwhile_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_folder_another_run_makes_meanwhile_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     from feedtool.output import write_files
 
     out = tmp_path / "public"
     (out / "tags" / "x").mkdir(parents=True)  # made by the other run after this one looked
     real = os.path.lexists
-    monkeypatch.setattr(os.path, "lexists", lambda path: not str(path).endswith("/x") and real(path))
+    monkeypatch.setattr(
+        os.path, "lexists", lambda path: not str(path).endswith("/x") and real(path)
+    )
     write_files(out, {"tags/x/atom.xml": b"<feed/>", "atom.xml": b"<feed/>"})
     assert (out / "tags" / "x" / "atom.xml").read_bytes() == b"<feed/>"

@@ -46,6 +46,7 @@ def error_case(*rows):
 
 # ---------------------------------------------------------------- rule 1: date only
 
+
 @case(
     ("八月 24, 2025", SH, "2025-08-24T00:00:00+08:00"),
     ("八月 24, 2025", TP, "2025-08-24T00:00:00+08:00"),
@@ -66,6 +67,7 @@ def test_rule1_date_only_is_midnight_in_the_site_zone(text, tz, expected):
 
 
 # ---------------------------------------------------------------- rule 2: wall times, DST
+
 
 @case(
     ("2025-08-24 15:04", LA, "2025-08-24T15:04:00-07:00"),
@@ -107,6 +109,7 @@ def test_rule2_repeated_and_skipped_results_are_zoneinfo_aware():
 
 # ---------------------------------------------------------------- rule 3: explicit zones
 
+
 @case(
     ("2025-08-24T10:00:00Z", LA, "2025-08-24T10:00:00+00:00"),
     ("2025-08-24t10:00:00z", SH, "2025-08-24T10:00:00+00:00"),
@@ -140,8 +143,7 @@ def test_rule2_repeated_and_skipped_results_are_zoneinfo_aware():
     ("2025-08-24 15:04 (中国标准时间)", TYO, "2025-08-24T15:04:00+09:00"),
     ("2025-08-24 15:04 (中国标准时间)", LA, "2025-08-24T15:04:00-07:00"),
     ("Sun Aug 24 2025 15:04:05 GMT+0800 (中国标准时间)", UTC, "2025-08-24T15:04:05+08:00"),
-    ("Sun Aug 24 2025 15:04:05 GMT+0800 (China Standard Time)", LA,
-     "2025-08-24T15:04:05+08:00"),
+    ("Sun Aug 24 2025 15:04:05 GMT+0800 (China Standard Time)", LA, "2025-08-24T15:04:05+08:00"),
     ("Sun, 24 Aug 2025 10:00:00 +0800", LA, "2025-08-24T10:00:00+08:00"),
     ("Sun, 24 Aug 2025 10:00:00 GMT", SH, "2025-08-24T10:00:00+00:00"),
     ("Sun, 24 Aug 2025 10:00:00 -0000", SH, "2025-08-24T10:00:00+00:00"),
@@ -174,6 +176,7 @@ def test_rule3_invalid_or_conflicting_offsets_are_refused(text, tz, reason):
 
 # ---------------------------------------------------------------- rule 4: missing year
 
+
 @case(
     ("8月24日", SH, "2025-08-24T00:00:00+08:00"),
     ("8月27日", SH, "2025-08-27T00:00:00+08:00"),  # today: this year
@@ -199,12 +202,15 @@ def test_rule4_missing_year_is_the_most_recent_past_one(text, tz, expected):
     assert rfc(text, tz) == expected
 
 
-@pytest.mark.parametrize("now,expected", [
-    (datetime(2025, 2, 28, 12, tzinfo=ZoneInfo(SH)), "2024-02-29T00:00:00+08:00"),
-    (datetime(2024, 2, 28, 12, tzinfo=ZoneInfo(SH)), "2020-02-29T00:00:00+08:00"),
-    (datetime(2024, 2, 29, 0, 0, tzinfo=ZoneInfo(SH)), "2024-02-29T00:00:00+08:00"),
-    (datetime(2100, 3, 1, 12, tzinfo=ZoneInfo(SH)), "2096-02-29T00:00:00+08:00"),
-])
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        (datetime(2025, 2, 28, 12, tzinfo=ZoneInfo(SH)), "2024-02-29T00:00:00+08:00"),
+        (datetime(2024, 2, 28, 12, tzinfo=ZoneInfo(SH)), "2020-02-29T00:00:00+08:00"),
+        (datetime(2024, 2, 29, 0, 0, tzinfo=ZoneInfo(SH)), "2024-02-29T00:00:00+08:00"),
+        (datetime(2100, 3, 1, 12, tzinfo=ZoneInfo(SH)), "2096-02-29T00:00:00+08:00"),
+    ],
+)
 def test_rule4_february_29(now, expected):
     assert rfc("2月29日", SH, now) == expected
 
@@ -217,6 +223,7 @@ def test_rule4_uses_the_calendar_date_in_tz_not_utc():
 
 
 # ---------------------------------------------------------------- rule 5: numeric dates
+
 
 @case(
     ("2025-08-24", SH, "2025-08-24T00:00:00+08:00"),
@@ -235,8 +242,9 @@ def test_rule5_year_first_numeric_dates(text, tz, expected):
     assert rfc(text, tz) == expected
 
 
-@pytest.mark.parametrize("text", ["24/08/2025", "08/24/2025", "24.08.2025", "25-08-24",
-                                  "2025-08/24", "114/08/24"])
+@pytest.mark.parametrize(
+    "text", ["24/08/2025", "08/24/2025", "24.08.2025", "25-08-24", "2025-08/24", "114/08/24"]
+)
 def test_rule5_other_numeric_orders_are_refused(text):
     refused(text)
 
@@ -244,8 +252,20 @@ def test_rule5_other_numeric_orders_are_refused(text):
 # ---------------------------------------------------------------- rule 6: months, days, numerals
 
 CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
-EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
+EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @pytest.mark.parametrize("month", range(1, 13))
@@ -324,6 +344,7 @@ def test_rule6_months_days_numerals_and_widths(text, tz, expected):
 
 # ---------------------------------------------------------------- rule 7: weekdays
 
+
 @case(
     ("2025年8月24日 星期日", SH, "2025-08-24T00:00:00+08:00"),
     ("2025年8月24日 星期天", SH, "2025-08-24T00:00:00+08:00"),
@@ -361,26 +382,63 @@ def test_rule7_weekday_that_does_not_match_is_refused(text, tz, reason):
 
 # ---------------------------------------------------------------- rule 8: clock times
 
-@pytest.mark.parametrize("clock,expected", [
-    ("15:04", "15:04:00"), ("5:04", "05:04:00"), ("0:00", "00:00:00"), ("23:59:59", "23:59:59"),
-    ("15:04:05.123", "15:04:05.123"), ("15:04:05.123456789", "15:04:05.123456"),
-    ("15时", "15:00:00"), ("15时04分", "15:04:00"), ("15時04分05秒", "15:04:05"),
-    ("10点30分", "10:30:00"), ("10點30分", "10:30:00"), ("3点半", "03:30:00"),
-    ("3点15", "03:15:00"), ("十五时零四分", "15:04:00"), ("十点零五", "10:05:00"),
-    ("三点一刻", "03:15:00"), ("二十三点五十九分五十九秒", "23:59:59"), ("零点", "00:00:00"),
-    ("上午12点", "00:00:00"), ("上午12:30", "00:30:00"), ("上午0点", "00:00:00"),
-    ("上午11:59", "11:59:00"), ("早上8点", "08:00:00"), ("凌晨12点", "00:00:00"),
-    ("凌晨3点", "03:00:00"), ("淩晨3點", "03:00:00"), ("凌晨零点", "00:00:00"),
-    ("下午12:05", "12:05:00"), ("下午1点", "13:00:00"), ("下午3:04", "15:04:00"),
-    ("下午三点", "15:00:00"), ("下午三点半", "15:30:00"), ("下午15:04", "15:04:00"),
-    ("傍晚6点", "18:00:00"), ("晚上8点", "20:00:00"), ("晚上11点", "23:00:00"),
-    ("晚上20:30", "20:30:00"), ("中午12点", "12:00:00"), ("中午1点", "13:00:00"),
-    ("中午11点半", "11:30:00"), ("中午2点", "14:00:00"),
-    ("3:04 PM", "15:04:00"), ("3:04pm", "15:04:00"), ("12:00 AM", "00:00:00"),
-    ("12:05 am", "00:05:00"), ("12 PM", "12:00:00"), ("3pm", "15:00:00"),
-    ("10 a.m.", "10:00:00"), ("10 p.m.", "22:00:00"), ("PM 3:04", "15:04:00"),
-    ("午後3時4分", "15:04:00"),
-])
+
+@pytest.mark.parametrize(
+    "clock,expected",
+    [
+        ("15:04", "15:04:00"),
+        ("5:04", "05:04:00"),
+        ("0:00", "00:00:00"),
+        ("23:59:59", "23:59:59"),
+        ("15:04:05.123", "15:04:05.123"),
+        ("15:04:05.123456789", "15:04:05.123456"),
+        ("15时", "15:00:00"),
+        ("15时04分", "15:04:00"),
+        ("15時04分05秒", "15:04:05"),
+        ("10点30分", "10:30:00"),
+        ("10點30分", "10:30:00"),
+        ("3点半", "03:30:00"),
+        ("3点15", "03:15:00"),
+        ("十五时零四分", "15:04:00"),
+        ("十点零五", "10:05:00"),
+        ("三点一刻", "03:15:00"),
+        ("二十三点五十九分五十九秒", "23:59:59"),
+        ("零点", "00:00:00"),
+        ("上午12点", "00:00:00"),
+        ("上午12:30", "00:30:00"),
+        ("上午0点", "00:00:00"),
+        ("上午11:59", "11:59:00"),
+        ("早上8点", "08:00:00"),
+        ("凌晨12点", "00:00:00"),
+        ("凌晨3点", "03:00:00"),
+        ("淩晨3點", "03:00:00"),
+        ("凌晨零点", "00:00:00"),
+        ("下午12:05", "12:05:00"),
+        ("下午1点", "13:00:00"),
+        ("下午3:04", "15:04:00"),
+        ("下午三点", "15:00:00"),
+        ("下午三点半", "15:30:00"),
+        ("下午15:04", "15:04:00"),
+        ("傍晚6点", "18:00:00"),
+        ("晚上8点", "20:00:00"),
+        ("晚上11点", "23:00:00"),
+        ("晚上20:30", "20:30:00"),
+        ("中午12点", "12:00:00"),
+        ("中午1点", "13:00:00"),
+        ("中午11点半", "11:30:00"),
+        ("中午2点", "14:00:00"),
+        ("3:04 PM", "15:04:00"),
+        ("3:04pm", "15:04:00"),
+        ("12:00 AM", "00:00:00"),
+        ("12:05 am", "00:05:00"),
+        ("12 PM", "12:00:00"),
+        ("3pm", "15:00:00"),
+        ("10 a.m.", "10:00:00"),
+        ("10 p.m.", "22:00:00"),
+        ("PM 3:04", "15:04:00"),
+        ("午後3時4分", "15:04:00"),
+    ],
+)
 def test_rule8_clock_forms(clock, expected):
     assert rfc(f"2025-08-24 {clock}") == f"2025-08-24T{expected}+08:00"
     assert rfc(f"2025年8月24日{clock}") == f"2025-08-24T{expected}+08:00"
@@ -422,6 +480,7 @@ def test_rule8_out_of_range_clocks_are_refused(text, tz, reason):
 
 
 # ---------------------------------------------------------------- rule 9: relative phrases
+
 
 @case(
     ("刚刚", SH, "2025-08-27T10:30:15+08:00"),
@@ -484,26 +543,53 @@ def test_rule9_weekday_alone_on_that_weekday_goes_back_a_week():
     assert rfc("周一 15:00", SH, sunday) == "2025-08-18T15:00:00+08:00"
 
 
-@pytest.mark.parametrize("tz,now,text,expected", [
-    # Los Angeles sprang forward on 2025-03-09: hours are absolute, days keep the wall clock.
-    (LA, datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)), "1天前", "2025-03-09T12:00:00-07:00"),
-    (LA, datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)), "2天前", "2025-03-08T12:00:00-08:00"),
-    (LA, datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)), "48小时前",
-     "2025-03-08T11:00:00-08:00"),
-    (LA, datetime(2025, 3, 9, 3, 30, tzinfo=ZoneInfo(LA)), "1小时前",
-     "2025-03-09T01:30:00-08:00"),
-    # London fell back on 2025-10-26.
-    (LON, datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)), "1天前",
-     "2025-10-26T12:00:00+00:00"),
-    (LON, datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)), "2天前",
-     "2025-10-25T12:00:00+01:00"),
-    (LON, datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)), "48小时前",
-     "2025-10-25T13:00:00+01:00"),
-    # Shanghai sprang forward on 1988-04-17.
-    (SH, datetime(1988, 4, 18, 12, tzinfo=ZoneInfo(SH)), "2天前", "1988-04-16T12:00:00+08:00"),
-    (SH, datetime(1988, 4, 18, 12, tzinfo=ZoneInfo(SH)), "48小时前",
-     "1988-04-16T11:00:00+08:00"),
-])
+@pytest.mark.parametrize(
+    "tz,now,text,expected",
+    [
+        # Los Angeles sprang forward on 2025-03-09: hours are absolute, days keep the wall clock.
+        (LA, datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)), "1天前", "2025-03-09T12:00:00-07:00"),
+        (LA, datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)), "2天前", "2025-03-08T12:00:00-08:00"),
+        (
+            LA,
+            datetime(2025, 3, 10, 12, tzinfo=ZoneInfo(LA)),
+            "48小时前",
+            "2025-03-08T11:00:00-08:00",
+        ),
+        (
+            LA,
+            datetime(2025, 3, 9, 3, 30, tzinfo=ZoneInfo(LA)),
+            "1小时前",
+            "2025-03-09T01:30:00-08:00",
+        ),
+        # London fell back on 2025-10-26.
+        (
+            LON,
+            datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)),
+            "1天前",
+            "2025-10-26T12:00:00+00:00",
+        ),
+        (
+            LON,
+            datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)),
+            "2天前",
+            "2025-10-25T12:00:00+01:00",
+        ),
+        (
+            LON,
+            datetime(2025, 10, 27, 12, tzinfo=ZoneInfo(LON)),
+            "48小时前",
+            "2025-10-25T13:00:00+01:00",
+        ),
+        # Shanghai sprang forward on 1988-04-17.
+        (SH, datetime(1988, 4, 18, 12, tzinfo=ZoneInfo(SH)), "2天前", "1988-04-16T12:00:00+08:00"),
+        (
+            SH,
+            datetime(1988, 4, 18, 12, tzinfo=ZoneInfo(SH)),
+            "48小时前",
+            "1988-04-16T11:00:00+08:00",
+        ),
+    ],
+)
 def test_rule9_units_across_dst(tz, now, text, expected):
     assert rfc(text, tz, now) == expected
 
@@ -522,6 +608,7 @@ def test_rule9_default_now_is_the_current_time():
 
 
 # ---------------------------------------------------------------- rule 10: the future
+
 
 @error_case(
     ("明天", SH, "明天 is in the future"),
@@ -550,6 +637,7 @@ def test_rule10_absolute_future_dates_are_kept_as_scheduled_posts():
 
 
 # ---------------------------------------------------------------- rule 11: refusals
+
 
 @error_case(
     ("", SH, "empty"),
@@ -602,6 +690,7 @@ def test_rule11_refusals(text, tz, reason):
 
 
 # ---------------------------------------------------------------- decisions DATES.md leaves open
+
 
 @case(
     # A zone abbreviation alone counts when the site zone uses it ...
@@ -675,6 +764,7 @@ def test_decisions_refused(text, tz, reason):
 
 # ---------------------------------------------------------------- the API
 
+
 def test_date_error_message_is_text_colon_reason():
     with pytest.raises(DateError) as info:
         parse_date("二月 30, 2025")
@@ -715,35 +805,55 @@ def test_non_string_input_is_a_type_error():
 
 # ---------------------------------------------------------------- formatting
 
-@pytest.mark.parametrize("dt,expected", [
-    (datetime(2025, 8, 24, tzinfo=ZoneInfo(SH)), "2025-08-24T00:00:00+08:00"),
-    (datetime(2025, 8, 24, 10, 0, 0, 500000, tzinfo=ZoneInfo(SH)), "2025-08-24T10:00:00.5+08:00"),
-    (datetime(2025, 8, 24, 10, 0, 0, 123456, tzinfo=ZoneInfo(UTC)),
-     "2025-08-24T10:00:00.123456+00:00"),
-    (datetime(2025, 8, 24, 10, tzinfo=ZoneInfo(LA)), "2025-08-24T10:00:00-07:00"),
-    (datetime(2025, 8, 24, 10, tzinfo=timezone(timedelta(hours=-4, minutes=-30))),
-     "2025-08-24T10:00:00-04:30"),
-    (datetime(33, 1, 2, 3, 4, 5, tzinfo=ZoneInfo(UTC)), "0033-01-02T03:04:05+00:00"),
-    # Offsets with seconds (local mean time) cannot be written: the instant is kept in UTC.
-    (datetime(1900, 1, 1, 12, tzinfo=ZoneInfo(SH)), "1900-01-01T03:54:17+00:00"),
-])
+
+@pytest.mark.parametrize(
+    "dt,expected",
+    [
+        (datetime(2025, 8, 24, tzinfo=ZoneInfo(SH)), "2025-08-24T00:00:00+08:00"),
+        (
+            datetime(2025, 8, 24, 10, 0, 0, 500000, tzinfo=ZoneInfo(SH)),
+            "2025-08-24T10:00:00.5+08:00",
+        ),
+        (
+            datetime(2025, 8, 24, 10, 0, 0, 123456, tzinfo=ZoneInfo(UTC)),
+            "2025-08-24T10:00:00.123456+00:00",
+        ),
+        (datetime(2025, 8, 24, 10, tzinfo=ZoneInfo(LA)), "2025-08-24T10:00:00-07:00"),
+        (
+            datetime(2025, 8, 24, 10, tzinfo=timezone(timedelta(hours=-4, minutes=-30))),
+            "2025-08-24T10:00:00-04:30",
+        ),
+        (datetime(33, 1, 2, 3, 4, 5, tzinfo=ZoneInfo(UTC)), "0033-01-02T03:04:05+00:00"),
+        # Offsets with seconds (local mean time) cannot be written: the instant is kept in UTC.
+        (datetime(1900, 1, 1, 12, tzinfo=ZoneInfo(SH)), "1900-01-01T03:54:17+00:00"),
+    ],
+)
 def test_format_rfc3339(dt, expected):
     assert format_rfc3339(dt) == expected
 
 
-@pytest.mark.parametrize("dt,expected", [
-    (datetime(2025, 8, 24, tzinfo=ZoneInfo(SH)), "Sun, 24 Aug 2025 00:00:00 +0800"),
-    (datetime(2025, 9, 1, 8, 5, 9, 999999, tzinfo=ZoneInfo(LA)), "Mon, 01 Sep 2025 08:05:09 -0700"),
-    (datetime(2025, 1, 15, 23, 59, tzinfo=ZoneInfo(UTC)), "Wed, 15 Jan 2025 23:59:00 +0000"),
-    (datetime(2025, 8, 24, 10, tzinfo=timezone(timedelta(hours=5, minutes=30))),
-     "Sun, 24 Aug 2025 10:00:00 +0530"),
-])
+@pytest.mark.parametrize(
+    "dt,expected",
+    [
+        (datetime(2025, 8, 24, tzinfo=ZoneInfo(SH)), "Sun, 24 Aug 2025 00:00:00 +0800"),
+        (
+            datetime(2025, 9, 1, 8, 5, 9, 999999, tzinfo=ZoneInfo(LA)),
+            "Mon, 01 Sep 2025 08:05:09 -0700",
+        ),
+        (datetime(2025, 1, 15, 23, 59, tzinfo=ZoneInfo(UTC)), "Wed, 15 Jan 2025 23:59:00 +0000"),
+        (
+            datetime(2025, 8, 24, 10, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+            "Sun, 24 Aug 2025 10:00:00 +0530",
+        ),
+    ],
+)
 def test_format_rfc822(dt, expected):
     assert format_rfc822(dt) == expected
 
 
 def test_format_rfc822_uses_english_names_whatever_the_locale():
     import locale
+
     saved = locale.setlocale(locale.LC_TIME)
     for name in ("zh_CN.UTF-8", "zh_CN.utf8", "de_DE.UTF-8"):
         try:
@@ -752,8 +862,10 @@ def test_format_rfc822_uses_english_names_whatever_the_locale():
         except locale.Error:
             continue
     try:
-        assert format_rfc822(datetime(2025, 8, 24, tzinfo=ZoneInfo(SH))) == \
-            "Sun, 24 Aug 2025 00:00:00 +0800"
+        assert (
+            format_rfc822(datetime(2025, 8, 24, tzinfo=ZoneInfo(SH)))
+            == "Sun, 24 Aug 2025 00:00:00 +0800"
+        )
     finally:
         locale.setlocale(locale.LC_TIME, saved)
 
@@ -766,6 +878,7 @@ def test_formatting_a_naive_datetime_is_refused(formatter):
 
 # ---------------------------------------------------------------- properties
 
+
 def same_instant(a: datetime, b: datetime) -> bool:
     # Compare in UTC: within one ZoneInfo, Python compares wall times and ignores fold.
     return a.astimezone(ZoneInfo(UTC)) == b.astimezone(ZoneInfo(UTC))
@@ -773,12 +886,16 @@ def same_instant(a: datetime, b: datetime) -> bool:
 
 site_zones = st.sampled_from(ZONES)
 fixed_offsets = st.builds(
-    timezone, st.timedeltas(min_value=-timedelta(hours=23, minutes=59),
-                            max_value=timedelta(hours=23, minutes=59)))
+    timezone,
+    st.timedeltas(
+        min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)
+    ),
+)
 any_zone = st.one_of(st.timezones(), fixed_offsets, site_zones.map(ZoneInfo))
 # Years 2-9998: converting year 1 or 9999 to UTC can leave datetime's range.
-aware = st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31),
-                     timezones=any_zone)
+aware = st.datetimes(
+    min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=any_zone
+)
 naive_wall = st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31))
 
 
@@ -807,17 +924,61 @@ def test_property_hugo_zh_round_trip(day, site):
 @given(naive_wall, site_zones)
 def test_property_chinese_form_round_trip(wall, site):
     text = f"{wall.year:04d}年{wall.month}月{wall.day}日 {wall:%H:%M:%S}"
-    expected = wall.replace(microsecond=0, fold=0, tzinfo=ZoneInfo(site))  # a repeated wall time: the first
+    expected = wall.replace(
+        microsecond=0, fold=0, tzinfo=ZoneInfo(site)
+    )  # a repeated wall time: the first
     assert same_instant(parse_date(text, tz=site), expected)
 
 
-VOCABULARY = sorted(dates._CJK_WORDS) + sorted(dates._ALPHA_WORDS) + [
-    "2025", "08", "8", "24", "0", "12", "31", "99", "0800", "20250824", "123456789", "+", "-",
-    "/", ".", ":", ",", "(", ")", "（", "）", "[Asia/Tokyo]", "[x]", "一", "十", "廿", "卅",
-    "二〇二五", "〇", "○", "CST", "MST", "Ｚ", " ", "\u3000", "\u00a0", "２", "～",
-]
-nows = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
-                    timezones=site_zones.map(ZoneInfo))
+VOCABULARY = (
+    sorted(dates._CJK_WORDS)
+    + sorted(dates._ALPHA_WORDS)
+    + [
+        "2025",
+        "08",
+        "8",
+        "24",
+        "0",
+        "12",
+        "31",
+        "99",
+        "0800",
+        "20250824",
+        "123456789",
+        "+",
+        "-",
+        "/",
+        ".",
+        ":",
+        ",",
+        "(",
+        ")",
+        "（",
+        "）",
+        "[Asia/Tokyo]",
+        "[x]",
+        "一",
+        "十",
+        "廿",
+        "卅",
+        "二〇二五",
+        "〇",
+        "○",
+        "CST",
+        "MST",
+        "Ｚ",
+        " ",
+        "\u3000",
+        "\u00a0",
+        "２",
+        "～",
+    ]
+)
+nows = st.datetimes(
+    min_value=datetime(1, 1, 1),
+    max_value=datetime(9999, 12, 31),
+    timezones=site_zones.map(ZoneInfo),
+)
 
 
 def parses_or_refuses(text: str, site: str, now: datetime) -> None:
@@ -840,14 +1001,26 @@ def test_property_token_soup_never_raises_anything_but_date_error(text, site, no
     parses_or_refuses(text, site, now)
 
 
-@pytest.mark.parametrize("text", ["昨天", "3小时前", "8月24日", "周日", "10:30", "刚刚", "今年8月24日", "08-24"])
+@pytest.mark.parametrize(
+    "text", ["昨天", "3小时前", "8月24日", "周日", "10:30", "刚刚", "今年8月24日", "08-24"]
+)
 def test_absolute_refuses_what_depends_on_today(text):
-    parse_date(text, tz="Asia/Shanghai", now=datetime(2025, 8, 24, 12, tzinfo=ZoneInfo("Asia/Shanghai")))
+    parse_date(
+        text, tz="Asia/Shanghai", now=datetime(2025, 8, 24, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
     with pytest.raises(DateError, match="relative to today"):
         parse_date(text, tz="Asia/Shanghai", absolute=True)
 
 
-@pytest.mark.parametrize("text", ["八月 24, 2025", "2025年8月24日 下午3:04", "Sun, 24 Aug 2025 10:00:00 +0800", "民國114年8月24日"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "八月 24, 2025",
+        "2025年8月24日 下午3:04",
+        "Sun, 24 Aug 2025 10:00:00 +0800",
+        "民國114年8月24日",
+    ],
+)
 def test_absolute_accepts_full_dates(text):
     assert parse_date(text, tz="Asia/Shanghai", absolute=True).year == 2025
 
@@ -869,7 +1042,11 @@ def _iso_like(draw) -> str:
             text += f":{draw(st.integers(0, 61)):02d}"
             if draw(st.booleans()):
                 text += "." + str(draw(st.integers(0, 999999))).zfill(draw(st.integers(1, 6)))[:6]
-        zone = draw(st.sampled_from(["", "Z", "+08:00", "-04:00", "+00:00", "+05:45", "+25:00", "-23:59", "+14:00"]))
+        zone = draw(
+            st.sampled_from(
+                ["", "Z", "+08:00", "-04:00", "+00:00", "+05:45", "+25:00", "-23:59", "+14:00"]
+            )
+        )
         text += zone
     return text
 
@@ -894,18 +1071,37 @@ def assert_fast_path_agrees(text: str, zone: str) -> None:
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.sampled_from(["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]),
-       st.integers(0, 40), st.integers(0, 9999), st.sampled_from(_ZONES))
+@given(
+    st.sampled_from(["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]),
+    st.integers(0, 40),
+    st.integers(0, 9999),
+    st.sampled_from(_ZONES),
+)
 def test_hugo_fast_path_agrees_with_the_grammar(month: str, day: int, year: int, zone: str):
     assert_fast_path_agrees(f"{month}月 {day}, {year}", zone)
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32),
-       st.one_of(st.none(), st.tuples(st.sampled_from(["", "上午", "下午"]), st.integers(0, 25), st.integers(0, 61),
-                                       st.one_of(st.none(), st.integers(0, 61)))),
-       st.booleans(), st.booleans(), st.sampled_from(_ZONES))
-def test_slash_and_chinese_fast_paths_agree_with_the_grammar(year, month, day, clock, chinese, padded, zone):
+@given(
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.one_of(
+        st.none(),
+        st.tuples(
+            st.sampled_from(["", "上午", "下午"]),
+            st.integers(0, 25),
+            st.integers(0, 61),
+            st.one_of(st.none(), st.integers(0, 61)),
+        ),
+    ),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(_ZONES),
+)
+def test_slash_and_chinese_fast_paths_agree_with_the_grammar(
+    year, month, day, clock, chinese, padded, zone
+):
     width = 2 if padded else 1
     if chinese:
         text = f"{year:04d}年{month:0{width}d}月{day:0{width}d}日"
@@ -913,11 +1109,18 @@ def test_slash_and_chinese_fast_paths_agree_with_the_grammar(year, month, day, c
         text = f"{year:04d}/{month:0{width}d}/{day:0{width}d}"
     if clock is not None:
         half, hour, minute, second = clock
-        text += f" {half}{hour:0{width}d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
+        text += f" {half}{hour:0{width}d}:{minute:02d}" + (
+            f":{second:02d}" if second is not None else ""
+        )
     assert_fast_path_agrees(text, zone)
 
 
 def test_the_benchmark_forms_take_the_fast_path():
     site = ZoneInfo("Asia/Shanghai")
-    for text in ("2025/08/24 15:04", "2025年8月24日 下午3:04", "2025年8月24日 上午11:59", "2025年08月24日"):
+    for text in (
+        "2025/08/24 15:04",
+        "2025年8月24日 下午3:04",
+        "2025年8月24日 上午11:59",
+        "2025年08月24日",
+    ):
         assert dates._fast_path(text, site) == dates._parse_general(text, site, None, True), text

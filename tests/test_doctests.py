@@ -7,7 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "dates", "diagnostics", "images", "importer", "mailtext", "posts", "render", "validate"]
+MODULES = [
+    "config",
+    "dates",
+    "diagnostics",
+    "images",
+    "importer",
+    "mailtext",
+    "posts",
+    "render",
+    "validate",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

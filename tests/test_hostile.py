@@ -26,9 +26,37 @@ from feedtool.errors import PostError
 from feedtool.render import render
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
-DANGEROUS = {"script", "iframe", "frame", "frameset", "form", "input", "button", "base", "meta", "style",
-             "object", "embed", "applet", "svg", "math", "link", "textarea", "select"}
-URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "cite", "background", "poster", "xlink:href"}
+DANGEROUS = {
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "form",
+    "input",
+    "button",
+    "base",
+    "meta",
+    "style",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "link",
+    "textarea",
+    "select",
+}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "cite",
+    "background",
+    "poster",
+    "xlink:href",
+}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -54,8 +82,11 @@ def assert_safe_html(fragment: str) -> None:
 def hostile_blog(tmp_path: Path, monkeypatch) -> Path:
     root = tmp_path / "hostile"
     shutil.copytree(HOSTILE, root / "posts")
-    (root / "feedtool.toml").write_text('title = "恶意测试"\nbase_url = "https://h.example.com"\nauthor = "站长"\n'
-                                        '[digest]\nunsubscribe_url = "https://h.example.com/unsub"\n', encoding="utf-8")
+    (root / "feedtool.toml").write_text(
+        'title = "恶意测试"\nbase_url = "https://h.example.com"\nauthor = "站长"\n'
+        '[digest]\nunsubscribe_url = "https://h.example.com/unsub"\n',
+        encoding="utf-8",
+    )
     monkeypatch.chdir(root)
     return root
 
@@ -127,8 +158,9 @@ def test_hostile_content_builds_and_nothing_dangerous_gets_out(valid_hostile: Pa
 
 def test_hostile_digest_is_safe(valid_hostile: Path, run):
     assert run("digest", "--week", "2025-W34").exit_code == 0
-    msg = email.message_from_bytes((valid_hostile / "public" / "digest" / "2025-W34.eml").read_bytes(),
-                                   policy=policy.default)
+    msg = email.message_from_bytes(
+        (valid_hostile / "public" / "digest" / "2025-W34.eml").read_bytes(), policy=policy.default
+    )
     assert msg["Subject"].startswith("恶意测试周报")
     page = msg.get_body(("html",)).get_content()
     document = lxml_html.document_fromstring(page)
@@ -136,20 +168,28 @@ def test_hostile_digest_is_safe(valid_hostile: Path, run):
     for element in body.iter():
         if isinstance(element.tag, str):
             assert element.tag.lower() not in DANGEROUS
-    assert_safe_html(lxml_html.tostring(body, encoding="unicode").replace("<body", "<div").replace("</body>", "</div>")
-                     .replace(' style="', ' data-inlined-style="'))  # inlined CSS is ours, not the post's
+    assert_safe_html(
+        lxml_html.tostring(body, encoding="unicode")
+        .replace("<body", "<div")
+        .replace("</body>", "</div>")
+        .replace(' style="', ' data-inlined-style="')
+    )  # inlined CSS is ours, not the post's
     titles = [a.text_content() for a in document.xpath("//h2/a")]
     assert '<script>alert("t")</script> & ]]> <b>不是粗体</b>' in titles
     text = msg.get_body(("plain",)).get_content()
-    assert "<script>alert(\"t\")</script>" in text  # plain text shows it as text, which is harmless
+    assert '<script>alert("t")</script>' in text  # plain text shows it as text, which is harmless
 
 
 def test_huge_body_and_title_build(tmp_path: Path, run, monkeypatch):
     root = tmp_path / "big"
     (root / "posts").mkdir(parents=True)
-    (root / "feedtool.toml").write_text('title = "大"\nbase_url = "https://b.example.com"\n', encoding="utf-8")
+    (root / "feedtool.toml").write_text(
+        'title = "大"\nbase_url = "https://b.example.com"\n', encoding="utf-8"
+    )
     paragraph = "这是一个很长的段落，包含一些文字。" * 30 + "\n\n"
-    write_post(root / "posts", "big.md", "---\ntitle: 大文件\ndate: 2025-08-24\n---\n\n" + paragraph * 6600)
+    write_post(
+        root / "posts", "big.md", "---\ntitle: 大文件\ndate: 2025-08-24\n---\n\n" + paragraph * 6600
+    )
     assert (root / "posts" / "big.md").stat().st_size > 10_000_000
     monkeypatch.chdir(root)
     result = run("build")
@@ -164,7 +204,9 @@ _HEAD = "---\ntitle: t\ndate: 2025-08-24\n---\n\n"
 BEYOND_LIMITS = {
     "size": "正文。" * (posts.MAX_BODY_CHARACTERS // 3 + 1),
     "unclosed links": "[a](" * 10_000,
-    "brackets in one paragraph": "".join(f"[a][{i}]\n" for i in range(posts.MAX_BRACKETS_PER_PARAGRAPH + 1)),
+    "brackets in one paragraph": "".join(
+        f"[a][{i}]\n" for i in range(posts.MAX_BRACKETS_PER_PARAGRAPH + 1)
+    ),
     "footnotes in one paragraph": "".join(f"x[^{i}]\n" for i in range(20_000)),
     "many paragraphs crowded with links": ("[a](" * 499 + "\n\n") * 300,
     "list, 2-space indents": "".join("  " * i + "- x\n" for i in range(600)),
@@ -176,9 +218,11 @@ BEYOND_LIMITS = {
 WITHIN_LIMITS = {
     "brackets spread over paragraphs": "".join(f"[a](https://e.com/{i})\n\n" for i in range(1000)),
     "brackets in code": "```json\n" + "[1]," * 5000 + "\n```\n",
-    "a list of 2,000 links": "".join(f"- [名字{i}](https://e.com/{i}) - 工具\n" for i in range(2000)),
-    "a table of 1,000 rows of links": "|a|b|\n|-|-|\n" + "".join(f"|[x](https://e.com/{i})|[y](https://e.com/y{i})|\n"
-                                                               for i in range(1000)),
+    "a list of 2,000 links": "".join(
+        f"- [名字{i}](https://e.com/{i}) - 工具\n" for i in range(2000)
+    ),
+    "a table of 1,000 rows of links": "|a|b|\n|-|-|\n"
+    + "".join(f"|[x](https://e.com/{i})|[y](https://e.com/y{i})|\n" for i in range(1000)),
     "a few paragraphs crowded with links": ("[a](https://e.com/) " * 400 + "\n\n") * 5,
     "list, 100 levels": "".join("    " * i + "- x\n" for i in range(posts.MAX_NESTING)),
     "quotes, 100 levels": ">" * posts.MAX_NESTING + " x\n",
@@ -211,13 +255,16 @@ def test_a_body_beyond_the_limits_is_refused_before_markdown_sees_it(body: str, 
 @pytest.mark.parametrize("body", BEYOND_LIMITS.values(), ids=BEYOND_LIMITS.keys())
 def test_validate_and_build_refuse_the_same_bodies(body: str, tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8"
+    )
     write_post(tmp_path / "posts", "ok.md", _HEAD + "正文。\n")
     write_post(tmp_path / "posts", "p.md", _HEAD + body)
     validated = run("validate")
     assert validated.exit_code == 1
-    assert [line.split(" ", 3)[:3] for line in validated.stdout.splitlines() if "FT304" in line] == [
-        ["posts/p.md:5:1:", "error", "FT304"]]
+    assert [
+        line.split(" ", 3)[:3] for line in validated.stdout.splitlines() if "FT304" in line
+    ] == [["posts/p.md:5:1:", "error", "FT304"]]
     built = run("build")
     assert built.exit_code == 1 and "posts/p.md:5:1: error FT304 the body " in built.stderr
     assert not (tmp_path / "public").exists()
@@ -225,7 +272,9 @@ def test_validate_and_build_refuse_the_same_bodies(body: str, tmp_path: Path, ru
 
 def test_a_summary_beyond_the_limits_is_refused(no_markdown):
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
-    loaded = posts.loads('---\ntitle: t\ndate: 2025-08-24\nsummary: "' + "[a](" * 1000 + '"\n---\n\n正文。\n', site)
+    loaded = posts.loads(
+        '---\ntitle: t\ndate: 2025-08-24\nsummary: "' + "[a](" * 1000 + '"\n---\n\n正文。\n', site
+    )
     with pytest.raises(PostError) as caught:
         render(loaded.post, site)
     assert caught.value.diagnostic.message.startswith("the summary has more than 500 '['")
@@ -236,7 +285,9 @@ def test_a_body_within_the_limits_renders(body: str):
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
     loaded = posts.loads(_HEAD + body, site)
     assert posts.too_complex(loaded.post) is None
-    root = lxml_html.fragment_fromstring(render(loaded.post, site).content_html, create_parent="div")
+    root = lxml_html.fragment_fromstring(
+        render(loaded.post, site).content_html, create_parent="div"
+    )
     assert root.text_content().strip()
 
 
@@ -248,29 +299,78 @@ def test_a_body_that_renders_too_slowly_is_refused_after_the_time_limit(monkeypa
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
     loaded = posts.loads(_HEAD + "正文。\n", site)
     monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.2)
-    monkeypatch.setattr(render_module, "to_html", lambda source, base: time.sleep(30))  # a converter stuck
+    monkeypatch.setattr(
+        render_module, "to_html", lambda source, base: time.sleep(30)
+    )  # a converter stuck
     started = time.monotonic()
     with pytest.raises(PostError) as caught:
         render(loaded.post, site)
     assert time.monotonic() - started < 10  # refused at the limit, not after the converter
-    assert caught.value.diagnostic.message == "the body takes over 0.2 s to render as Markdown; simplify it"
+    assert (
+        caught.value.diagnostic.message
+        == "the body takes over 0.2 s to render as Markdown; simplify it"
+    )
 
 
 # Random hostile input through the whole pipeline -----------------------------------------------
 
-SITE = config.loads('title = "t"\nbase_url = "https://e.com"\n[digest]\nunsubscribe_url = "https://e.com/u"')
-_fragments = st.sampled_from([
-    "<script>x</script>", "<img src=x onerror=y>", "[a](javascript:b)", "<a href='data:x'>d</a>", "]]>", "&#1;",
-    "&#xD800;", "\u202e", "\u200b", "😀", "𠀀", "<iframe>", "<!--", "-->", "<style>", "`", "```\n", "\n\n", "# h\n",
-    "- l\n", "> q\n", "|a|b|\n|-|-|\n", "[^1]\n\n[^1]: f\n", "<base href=x>", "<meta http-equiv=refresh>",
-    "<p style='x:expression(y)'>", "<svg onload=x>", "**", "_", "\\", "<", ">", "&", "\"", "'", "正文。", "x" * 50,
-])
+SITE = config.loads(
+    'title = "t"\nbase_url = "https://e.com"\n[digest]\nunsubscribe_url = "https://e.com/u"'
+)
+_fragments = st.sampled_from(
+    [
+        "<script>x</script>",
+        "<img src=x onerror=y>",
+        "[a](javascript:b)",
+        "<a href='data:x'>d</a>",
+        "]]>",
+        "&#1;",
+        "&#xD800;",
+        "\u202e",
+        "\u200b",
+        "😀",
+        "𠀀",
+        "<iframe>",
+        "<!--",
+        "-->",
+        "<style>",
+        "`",
+        "```\n",
+        "\n\n",
+        "# h\n",
+        "- l\n",
+        "> q\n",
+        "|a|b|\n|-|-|\n",
+        "[^1]\n\n[^1]: f\n",
+        "<base href=x>",
+        "<meta http-equiv=refresh>",
+        "<p style='x:expression(y)'>",
+        "<svg onload=x>",
+        "**",
+        "_",
+        "\\",
+        "<",
+        ">",
+        "&",
+        '"',
+        "'",
+        "正文。",
+        "x" * 50,
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_fragments, max_size=30).map("".join), st.lists(_fragments, max_size=4).map("".join))
+@given(
+    st.lists(_fragments, max_size=30).map("".join), st.lists(_fragments, max_size=4).map("".join)
+)
 def test_random_hostile_posts_never_crash_the_pipeline(body: str, title: str):
-    text = "---\ntitle: " + json.dumps("t" + title, ensure_ascii=False) + "\ndate: 2025-08-24\n---\n\n" + body
+    text = (
+        "---\ntitle: "
+        + json.dumps("t" + title, ensure_ascii=False)
+        + "\ndate: 2025-08-24\n---\n\n"
+        + body
+    )
     loaded = posts.loads(text.encode("utf-8"), SITE)
     if loaded.post is None:
         assert loaded.diagnostics
@@ -282,8 +382,12 @@ def test_random_hostile_posts_never_crash_the_pipeline(body: str, title: str):
         etree.fromstring(produce(SITE, [entry]))
     json.loads(feeds.json_feed(SITE, [entry]))
     window = digest.week_of(loaded.post.date, SITE)
-    files = digest.files(SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None)  # no archive yet
-    email.message_from_bytes(files[f"digest/{window.name}.eml"], policy=policy.default).get_body(("html",))
+    files = digest.files(
+        SITE, digest.compose(SITE, window, [entry]), loaded.post.date, None
+    )  # no archive yet
+    email.message_from_bytes(files[f"digest/{window.name}.eml"], policy=policy.default).get_body(
+        ("html",)
+    )
 
 
 def test_a_symlink_inside_the_output_folder_cannot_redirect_writes(blog: Path, run, tmp_path: Path):
@@ -299,7 +403,9 @@ def test_a_symlink_inside_the_output_folder_cannot_redirect_writes(blog: Path, r
 
 def test_posts_folder_links_are_not_followed(blog: Path, run, tmp_path: Path):
     outside = tmp_path / "outside.md"
-    outside.write_text("---\ntitle: 外面的文件\ndate: 2025-01-01\n---\n\n秘密。\n", encoding="utf-8")
+    outside.write_text(
+        "---\ntitle: 外面的文件\ndate: 2025-01-01\n---\n\n秘密。\n", encoding="utf-8"
+    )
     (blog / "posts" / "link.md").symlink_to(outside)
     (blog / "posts" / "loop").symlink_to(blog / "posts", target_is_directory=True)
     result = run("validate")
@@ -322,7 +428,9 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_a_silence(blog: Path, run,
     # (As root, chmod 000 does not stop reading: the refusal is made here.)
     hidden = blog / "posts" / "private"
     hidden.mkdir()
-    (hidden / "secret.md").write_text("---\ntitle: s\ndate: 2025-01-01\n---\n\n正文。\n", encoding="utf-8")
+    (hidden / "secret.md").write_text(
+        "---\ntitle: s\ndate: 2025-01-01\n---\n\n正文。\n", encoding="utf-8"
+    )
     real_scandir = os.scandir
 
     def scandir(path="."):
@@ -334,4 +442,6 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_a_silence(blog: Path, run,
     for command in ("validate", "build"):
         result = run(command)
         assert result.exit_code == 1, result.output
-        assert "posts/private:1:1: error FT104 cannot read folder: Permission denied" in result.output
+        assert (
+            "posts/private:1:1: error FT104 cannot read folder: Permission denied" in result.output
+        )

@@ -30,12 +30,24 @@ def assert_every_command_reports(run, blog: Path, name: str, text: str, expected
         assert f"posts/{name}:{expected}" in result.output, (command, result.output)
 
 
-@pytest.mark.parametrize("text, expected", [
-    (f"---\ntitle: t\ndate: 2025-08-24\nweight: {LONG}\n---\nbody\n", "4:9: error FT112"),
-    (f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = [1, {LONG}]\n+++\nbody\n', "4:14: error FT112"),
-    (f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = 0x{"f" * 3600}\n+++\nbody\n', "4:12: error FT112"),
-    (f'{{"title": "t", "date": "2025-08-24",\n "weight": {LONG}}}\nbody\n', "2:12: error FT112"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (f"---\ntitle: t\ndate: 2025-08-24\nweight: {LONG}\n---\nbody\n", "4:9: error FT112"),
+        (
+            f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = [1, {LONG}]\n+++\nbody\n',
+            "4:14: error FT112",
+        ),
+        (
+            f'+++\ntitle = "t"\ndate = 2025-08-24\nweight = 0x{"f" * 3600}\n+++\nbody\n',
+            "4:12: error FT112",
+        ),
+        (
+            f'{{"title": "t", "date": "2025-08-24",\n "weight": {LONG}}}\nbody\n',
+            "2:12: error FT112",
+        ),
+    ],
+)
 def test_a_number_too_long_for_python_is_a_diagnostic(blog: Path, run, text: str, expected: str):
     assert_every_command_reports(run, blog, "long.md", text, expected)
     assert "4300 digits" in run("validate").output
@@ -43,27 +55,37 @@ def test_a_number_too_long_for_python_is_a_diagnostic(blog: Path, run, text: str
 
 def test_a_number_too_long_in_the_config_is_a_config_error(blog: Path, run):
     config = blog / "feedtool.toml"
-    config.write_text(config.read_text(encoding="utf-8") + f"\n[extra]\nweight = {LONG}\n", encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"\n[extra]\nweight = {LONG}\n", encoding="utf-8"
+    )
     result = run("validate")
     assert result.exit_code == 2 and "internal error" not in result.output
     assert "feedtool.toml: cannot read a value: Exceeds the limit (4300 digits)" in result.stderr
 
 
-@pytest.mark.parametrize("line, expected", [
-    # year 10000 in the site's +08:00
-    ("date: 2025-08-24\nupdated: 9999-12-31T20:00:00+00:00", "4:10: error FT201"),
-    ("date: 0001-01-01T00:00:00+14:00", "3:7: error FT201"),  # before year 1 in UTC
-    ("date: 0001-01-01", "3:7: error FT201"),  # midnight in Shanghai: 0000-12-31 in UTC
-])
-def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(blog: Path, run, line: str,
-                                                                       expected: str):
-    assert_every_command_reports(run, blog, "far.md", f"---\ntitle: t\n{line}\n---\nbody\n", expected)
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        # year 10000 in the site's +08:00
+        ("date: 2025-08-24\nupdated: 9999-12-31T20:00:00+00:00", "4:10: error FT201"),
+        ("date: 0001-01-01T00:00:00+14:00", "3:7: error FT201"),  # before year 1 in UTC
+        ("date: 0001-01-01", "3:7: error FT201"),  # midnight in Shanghai: 0000-12-31 in UTC
+    ],
+)
+def test_a_date_out_of_range_in_utc_or_the_site_zone_is_a_diagnostic(
+    blog: Path, run, line: str, expected: str
+):
+    assert_every_command_reports(
+        run, blog, "far.md", f"---\ntitle: t\n{line}\n---\nbody\n", expected
+    )
     assert "out of the range" in run("validate").output
 
 
 @pytest.mark.parametrize("output_format", ["text", "json", "github"])
 def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_format: str):
-    write_post(blog / "posts", "key.md", '{"title": "t", "date": "2025-08-24", "\\ud800": 1}\nbody\n')
+    write_post(
+        blog / "posts", "key.md", '{"title": "t", "date": "2025-08-24", "\\ud800": 1}\nbody\n'
+    )
     result = run("validate", "--strict", "--format", output_format)
     assert result.exit_code == 1, result.output
     shown = result.stdout
@@ -74,8 +96,9 @@ def test_a_lone_surrogate_in_a_key_is_printed_escaped(blog: Path, run, output_fo
 
 def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
     config = blog / "feedtool.toml"
-    text = config.read_text(encoding="utf-8").replace('base_url = "https://pan.example.com"',
-                                                      'base_url = "https://[::1]:8080"')
+    text = config.read_text(encoding="utf-8").replace(
+        'base_url = "https://pan.example.com"', 'base_url = "https://[::1]:8080"'
+    )
     text = text.replace('from = "pan 的博客 <newsletter@pan.example.com>"\n', "")
     config.write_text(text, encoding="utf-8")
     result = run("digest", "--week", "2025-W34")
@@ -96,7 +119,9 @@ def _small_memory() -> None:
 def bounded(blog: Path, *command: str, timeout: float = 20) -> tuple[int, str]:
     """Run feedtool in a child with at most 1 GB of memory; (exit code, standard error). A hang
     fails the test after `timeout` seconds rather than blocking it."""
-    child = spawn_feedtool(blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_small_memory)
+    child = spawn_feedtool(
+        blog, *command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_small_memory
+    )
     try:
         _, err = child.communicate(timeout=timeout)
     finally:
@@ -105,9 +130,17 @@ def bounded(blog: Path, *command: str, timeout: float = 20) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
-@pytest.mark.parametrize("args", [("import", "{}", "--into", "imported"), ("validate", "--config", "{}"),
-                                  ("digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "{}")])
-def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str, ...], special: str):
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("import", "{}", "--into", "imported"),
+        ("validate", "--config", "{}"),
+        ("digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "{}"),
+    ],
+)
+def test_a_device_or_pipe_given_as_a_file_is_refused(
+    blog: Path, args: tuple[str, ...], special: str
+):
     if special == "fifo":
         os.mkfifo(blog / "fifo")  # nothing ever writes to it: reading it would wait forever
     command = [arg.format(special) for arg in args]
@@ -116,39 +149,62 @@ def test_a_device_or_pipe_given_as_a_file_is_refused(blog: Path, args: tuple[str
     assert f"{special}: " in message and "not a regular file" in message, message
 
 
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul",
-                    *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))}
+WINDOWS_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)),
+}
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def test_tags_that_differ_only_in_case_share_a_hashed_folder(blog: Path, run):
-    write_post(blog / "posts", "upper.md", "---\ntitle: a\ndate: 2025-01-01\ntags: [C#]\n---\n\nbody\n")
-    write_post(blog / "posts", "lower.md", "---\ntitle: b\ndate: 2025-01-02\ntags: [c#]\n---\n\nbody\n")
+    write_post(
+        blog / "posts", "upper.md", "---\ntitle: a\ndate: 2025-01-01\ntags: [C#]\n---\n\nbody\n"
+    )
+    write_post(
+        blog / "posts", "lower.md", "---\ntitle: b\ndate: 2025-01-02\ntags: [c#]\n---\n\nbody\n"
+    )
     assert run("build").exit_code == 0
-    feeds = [feedparser.parse(p.read_bytes()) for p in (blog / "public" / "tags").glob("*/atom.xml")]
+    feeds = [
+        feedparser.parse(p.read_bytes()) for p in (blog / "public" / "tags").glob("*/atom.xml")
+    ]
     sharp = [feed for feed in feeds if feed.feed.title.lower().endswith("c#")]
     assert len(sharp) == 1 and {entry.title for entry in sharp[0].entries} == {"a", "b"}
 
 
-@pytest.mark.parametrize("tag", ["con", "NUL", "Aux", "com1", "LPT9", "con.txt", "a\u202eb", "\u2067x\u2069"])
+@pytest.mark.parametrize(
+    "tag", ["con", "NUL", "Aux", "com1", "LPT9", "con.txt", "a\u202eb", "\u2067x\u2069"]
+)
 def test_no_tag_folder_is_a_windows_device_name_or_holds_bidi_controls(blog: Path, run, tag: str):
-    write_post(blog / "posts", "t.md", f"---\ntitle: a\ndate: 2025-01-01\ntags: [\"{tag}\"]\n---\n\nbody\n")
+    write_post(
+        blog / "posts", "t.md", f'---\ntitle: a\ndate: 2025-01-01\ntags: ["{tag}"]\n---\n\nbody\n'
+    )
     assert run("build").exit_code == 0
     titles = {}
     for path in (blog / "public" / "tags").glob("*/atom.xml"):
         titles[feedparser.parse(path.read_bytes()).feed.title] = folder = path.parent.name
-        assert folder.split(".")[0].lower() not in WINDOWS_RESERVED and not BIDI & set(folder), folder
+        assert folder.split(".")[0].lower() not in WINDOWS_RESERVED and not BIDI & set(folder), (
+            folder
+        )
     assert f"pan 的博客 · 标签：{tag}" in titles
 
 
 def test_a_tag_feeds_rss_description_is_escaped_as_html(blog: Path, run):
     tag = "<script>alert(1)</script>&amp;"
-    write_post(blog / "posts", "x.md", f"---\ntitle: a\ndate: 2025-01-01\ntags: ['{tag}']\n---\n\nbody\n")
+    write_post(
+        blog / "posts", "x.md", f"---\ntitle: a\ndate: 2025-01-01\ntags: ['{tag}']\n---\n\nbody\n"
+    )
     assert run("build").exit_code == 0
-    descriptions = [etree.parse(str(path)).findtext("channel/description")
-                    for path in (blog / "public" / "tags").glob("*/rss.xml")]
+    descriptions = [
+        etree.parse(str(path)).findtext("channel/description")
+        for path in (blog / "public" / "tags").glob("*/rss.xml")
+    ]
     text = next(d for d in descriptions if "alert" in d)
-    shown = lxml_html.fragment_fromstring(text, create_parent="div")  # as a reader that renders HTML does
+    shown = lxml_html.fragment_fromstring(
+        text, create_parent="div"
+    )  # as a reader that renders HTML does
     assert not [e for e in shown.iter() if e.tag == "script"] and "<script" not in text
     assert tag in shown.text_content()  # the reader shows the tag as written
 
@@ -181,10 +237,14 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
 
     count = 2000
     links = ["https://e.example/posts/same/"] * count
-    links[5] = links[900] = "https://e.example/posts/same-7/"  # a base that is another's numbered name
+    links[5] = links[900] = (
+        "https://e.example/posts/same-7/"  # a base that is another's numbered name
+    )
     links[10] = "https://e.example/posts/Same/"
-    entries = tuple(importer.Entry(n + 1, f"t{n}", "2025-08-24", link=link, id=f"id{n}")
-                    for n, link in enumerate(links))
+    entries = tuple(
+        importer.Entry(n + 1, f"t{n}", "2025-08-24", link=link, id=f"id{n}")
+        for n, link in enumerate(links)
+    )
     taken = {"same-3", "same-4", "same-1000"}  # posts already in the folder
     monkeypatch.setattr(importer, "_existing_names", lambda into: CountingSet(taken))
     CountingSet.probes = 0
@@ -194,9 +254,12 @@ def test_import_finds_free_names_in_linear_probes(tmp_path: Path, monkeypatch):
     assert CountingSet.probes <= 3 * count  # each name tried once, not every name before it again
 
 
-@pytest.mark.parametrize("first, second",
-                         [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")])
-def test_permalinks_that_one_disk_would_take_for_one_are_duplicates(blog: Path, run, first: str, second: str):
+@pytest.mark.parametrize(
+    "first, second", [("Hello", "hello"), ("caf\u00e9", "cafe\u0301"), ("STRASSE", "strasse")]
+)
+def test_permalinks_that_one_disk_would_take_for_one_are_duplicates(
+    blog: Path, run, first: str, second: str
+):
     for number, slug in enumerate((first, second)):
         text = f"---\ntitle: t\ndate: 2025-01-01\nslug: {slug}\n---\nbody\n"
         write_post(blog / "posts", f"p{number}.md", text)
@@ -209,8 +272,12 @@ def test_permalinks_that_one_disk_would_take_for_one_are_duplicates(blog: Path, 
 
 def test_a_hugo_title_that_is_not_text_is_named_not_missing(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "hugo.toml").write_text('baseURL = "https://e.example/"\ntitle = ["a"]\n', encoding="utf-8")
-    write_post(tmp_path / "content" / "posts", "a.md", "+++\ntitle = 'a'\ndate = 2025-08-24\n+++\nbody\n")
+    (tmp_path / "hugo.toml").write_text(
+        'baseURL = "https://e.example/"\ntitle = ["a"]\n', encoding="utf-8"
+    )
+    write_post(
+        tmp_path / "content" / "posts", "a.md", "+++\ntitle = 'a'\ndate = 2025-08-24\n+++\nbody\n"
+    )
     result = run("validate")
     assert result.exit_code == 2 and "missing" not in result.output, result.output
     assert "hugo.toml:2: title must be a string, got a list" in result.stderr
@@ -222,7 +289,9 @@ def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, ru
         '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x "hello">\n]>\n'
         '<rss version="2.0"><channel><title>t</title>'
         "<item><title>A &x;</title><link>https://e.example/a</link>"
-        "<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate></item></channel></rss>\n", encoding="utf-8")
+        "<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate></item></channel></rss>\n",
+        encoding="utf-8",
+    )
     result = run("import", "feed.xml", "--into", "posts")
     assert result.exit_code == 2 and "HTML page" not in result.output, result.output
     assert "feed.xml: the file declares XML entities in its DOCTYPE" in result.stderr
@@ -232,21 +301,29 @@ def test_a_feed_declaring_entities_is_refused_for_that_reason(tmp_path: Path, ru
 def test_a_pipe_in_place_of_an_output_or_the_ledger_does_not_hang(blog: Path, run):
     assert run("build").exit_code == 0
     (blog / "public" / "atom.xml").unlink()
-    os.mkfifo(blog / "public" / "atom.xml")  # nothing ever writes to it: reading it would wait forever
+    os.mkfifo(
+        blog / "public" / "atom.xml"
+    )  # nothing ever writes to it: reading it would wait forever
     returncode, err = bounded(blog, "build")
     assert returncode == 0, err
-    assert feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries  # replaced by the feed
+    assert feedparser.parse(
+        (blog / "public" / "atom.xml").read_bytes()
+    ).entries  # replaced by the feed
 
     (blog / ".feedtool").mkdir(exist_ok=True)
     ledger = blog / ".feedtool" / "sent.jsonl"
     os.mkfifo(ledger)
     recipients = blog / "to.txt"
     recipients.write_text("a@example.com\n", encoding="utf-8")
-    returncode, err = bounded(blog, "digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "to.txt")
+    returncode, err = bounded(
+        blog, "digest", "--week", "2025-W34", "--send", "--dry-run", "--to-file", "to.txt"
+    )
     assert returncode in (0, 1, 2) and "internal error" not in err, err
 
 
-def test_pipes_and_links_planted_in_the_cache_neither_hang_nor_redirect(blog: Path, run, tmp_path: Path):
+def test_pipes_and_links_planted_in_the_cache_neither_hang_nor_redirect(
+    blog: Path, run, tmp_path: Path
+):
     """A .feedtool-cache/ that came with the blog holds a pipe for each file, a link to /dev/zero
     and a lock linked to a file elsewhere: builds finish, as without a cache, and touch nothing."""
     assert run("build").exit_code == 0

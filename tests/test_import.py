@@ -23,8 +23,10 @@ SEED = SHARED / "seed" / "000_9531becea8289120.txt"
 PAPERMOD = Path(__file__).parent / "data" / "papermod-list.html"
 SITE = config.load(REPO / "feedtool.toml")
 # The sample posts' files, named as the links of the HTML page name them.
-REPO_POSTS = {name: posts.load(REPO / "posts" / f"{name}.md", SITE)
-              for name in ("glm-vl", "rl-with-vlm", "seed-vl", "qwen-vl", "deepseek")}
+REPO_POSTS = {
+    name: posts.load(REPO / "posts" / f"{name}.md", SITE)
+    for name in ("glm-vl", "rl-with-vlm", "seed-vl", "qwen-vl", "deepseek")
+}
 
 
 def _words(text: str) -> str:
@@ -37,7 +39,9 @@ def _read_folder(folder: Path) -> dict[str, posts.Loaded]:
 
 def _assert_same_posts(imported: dict[str, posts.Loaded], by_title: bool = False) -> None:
     """Same titles, dates as written, authors and (whitespace-normalized) bodies as posts/*.md."""
-    originals = {loaded.post.title: loaded for loaded in REPO_POSTS.values()} if by_title else REPO_POSTS
+    originals = (
+        {loaded.post.title: loaded for loaded in REPO_POSTS.values()} if by_title else REPO_POSTS
+    )
     mine = {loaded.post.title: loaded for loaded in imported.values()} if by_title else imported
     assert sorted(mine) == sorted(originals)
     for key, original in originals.items():
@@ -52,6 +56,7 @@ def _assert_same_posts(imported: dict[str, posts.Loaded], by_title: bool = False
 
 # --------------------------------------------------------------------------- list pages
 
+
 @pytest.mark.skipif(not SEED.is_file(), reason="../shared/seed is absent")
 def test_seed_list_page_recreates_the_five_posts(blog: Path, run):
     result = run("import", str(SEED), "--into", "imported")
@@ -61,11 +66,21 @@ def test_seed_list_page_recreates_the_five_posts(blog: Path, run):
     assert lines[-1] == "Imported 5 posts into imported/ (0 skipped)."
     imported = _read_folder(blog / "imported")
     # No links on a text page: names come from the titles' ASCII words.
-    assert sorted(imported) == ["deepseek", "glm-vl", "qwen-vl",
-                                "reinforcement-learning-with-vision-language-models", "seed-vl"]
+    assert sorted(imported) == [
+        "deepseek",
+        "glm-vl",
+        "qwen-vl",
+        "reinforcement-learning-with-vision-language-models",
+        "seed-vl",
+    ]
     _assert_same_posts(imported, by_title=True)
-    assert (blog / "imported" / "glm-vl.md").read_text(encoding="utf-8").startswith(
-        '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n---\n\n发布GLM-4.1V')
+    assert (
+        (blog / "imported" / "glm-vl.md")
+        .read_text(encoding="utf-8")
+        .startswith(
+            '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n---\n\n发布GLM-4.1V'
+        )
+    )
     assert run("validate", "imported").exit_code == 0
 
 
@@ -76,7 +91,8 @@ def test_papermod_html_list_page_recreates_the_five_posts(blog: Path, run):
     imported = _read_folder(blog / "imported")
     # File names come from the cards' links, so the permalinks stay the same.
     assert {name: loaded.post.permalink for name, loaded in imported.items()} == {
-        name: loaded.post.permalink for name, loaded in REPO_POSTS.items()}
+        name: loaded.post.permalink for name, loaded in REPO_POSTS.items()
+    }
     _assert_same_posts(imported)
     assert run("validate", "imported").exit_code == 0
 
@@ -94,7 +110,8 @@ def test_list_page_skips_and_reports(tmp_path: Path, run, monkeypatch):
         "Rust 入门\n\n所有权与借用。\n\n八月 24, 2025 · 1 分钟 · pan\n\n"
         "二月的一天\n\n日期写错了。\n\n二月 30, 2025 · 1 分钟 · pan\n\n"
         "下一页 »\n\n© 2025 pan 的博客 · Powered by Hugo & PaperMod\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = run("import", "list.txt", "--into", "posts")
     assert result.exit_code == 0, result.output
     hashed = "post-" + hashlib.sha1("二月的一天".encode()).hexdigest()[:8]  # an all-CJK title
@@ -103,7 +120,7 @@ def test_list_page_skips_and_reports(tmp_path: Path, run, monkeypatch):
         'skipped entry 2 "没有日期的文章": no date',
         "skipped entry 3: no title",
         'skipped entry 4 "Rust 入门": duplicate of entry 1 (same title and date)',
-        f"wrote posts/{hashed}.md: 二月的一天 (二月 30, 2025); date \"二月 30, 2025\" cannot be read "
+        f'wrote posts/{hashed}.md: 二月的一天 (二月 30, 2025); date "二月 30, 2025" cannot be read '
         "(February 2025 has 28 days); fix it, feedtool validate reports it",
         "Imported 2 posts into posts/ (3 skipped).",
     ]
@@ -114,17 +131,31 @@ def test_list_page_skips_and_reports(tmp_path: Path, run, monkeypatch):
 
 # --------------------------------------------------------------------------- feeds
 
+
 def _feed_facts(path: Path) -> list[tuple]:
     parsed = feedparser.parse(path.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
-    return [(e.title, e.link, e.published_parsed, [t.term for t in e.tags], e.author,
-             e.content[0].value if "content" in e else e.summary) for e in parsed.entries]
+    return [
+        (
+            e.title,
+            e.link,
+            e.published_parsed,
+            [t.term for t in e.tags],
+            e.author,
+            e.content[0].value if "content" in e else e.summary,
+        )
+        for e in parsed.entries
+    ]
 
 
 def _give_cover(blog: Path) -> None:
     post = blog / "posts" / "glm-vl.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("author: pan\n", "author: pan\ncover: images/封面 图.png\n"),
-                    encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace(
+            "author: pan\n", "author: pan\ncover: images/封面 图.png\n"
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.mark.parametrize("feed", ["rss.xml", "atom.xml"])
@@ -144,8 +175,10 @@ def test_rss_and_atom_from_build_round_trip(blog: Path, run, feed: str):
     assert run("build", "--posts", "imported", "--out", "rebuilt").exit_code == 0
     for output in ("rss.xml", "atom.xml"):
         assert _feed_facts(blog / "rebuilt" / output) == _feed_facts(blog / "public" / output)
-        media = [feedparser.parse((blog / folder / output).read_bytes()).entries[0].media_content
-                 for folder in ("public", "rebuilt")]
+        media = [
+            feedparser.parse((blog / folder / output).read_bytes()).entries[0].media_content
+            for folder in ("public", "rebuilt")
+        ]
         assert media[0] == media[1] and "%E5%B0%81%E9%9D%A2" in media[0][0]["url"]
 
 
@@ -156,10 +189,24 @@ def test_json_feed_from_build_round_trips(blog: Path, run):
     assert result.exit_code == 0, result.output
     assert run("validate", "imported").exit_code == 0
     assert run("build", "--posts", "imported", "--out", "rebuilt").exit_code == 0
-    keys = ("id", "url", "title", "date_published", "tags", "authors", "content_html", "summary", "image")
-    before, after = (json.loads((blog / folder / "feed.json").read_text(encoding="utf-8"))["items"]
-                     for folder in ("public", "rebuilt"))
-    assert [{k: item.get(k) for k in keys} for item in after] == [{k: item.get(k) for k in keys} for item in before]
+    keys = (
+        "id",
+        "url",
+        "title",
+        "date_published",
+        "tags",
+        "authors",
+        "content_html",
+        "summary",
+        "image",
+    )
+    before, after = (
+        json.loads((blog / folder / "feed.json").read_text(encoding="utf-8"))["items"]
+        for folder in ("public", "rebuilt")
+    )
+    assert [{k: item.get(k) for k in keys} for item in after] == [
+        {k: item.get(k) for k in keys} for item in before
+    ]
     imported = _read_folder(blog / "imported")
     assert imported["glm-vl"].front_matter.texts["date"] == "2025-08-24T00:00:00+08:00"
 
@@ -171,10 +218,16 @@ def test_json_feed_1_0_fields(tmp_path: Path):
         "title": "micro",
         "author": {"name": "Ann"},
         "items": [
-            {"id": "42", "url": "https://example.com/notes/hello-world.html", "title": 'Say "hi": #1 \\o/',
-             "content_text": "Plain *text* body.", "summary": "A summary of its own.",
-             "date_published": "2025-08-24T10:00:00+08:00", "date_modified": "2025-08-25T10:00:00+08:00",
-             "tags": ["notes", "yes"]},
+            {
+                "id": "42",
+                "url": "https://example.com/notes/hello-world.html",
+                "title": 'Say "hi": #1 \\o/',
+                "content_text": "Plain *text* body.",
+                "summary": "A summary of its own.",
+                "date_published": "2025-08-24T10:00:00+08:00",
+                "date_modified": "2025-08-25T10:00:00+08:00",
+                "tags": ["notes", "yes"],
+            },
             {"id": "43", "title": "no date", "content_text": "x"},
             {"id": "44", "content_text": "a note without a title", "date_published": "2025-08-24"},
             {"id": "42", "title": "again", "date_published": "2025-08-24"},
@@ -185,7 +238,10 @@ def test_json_feed_1_0_fields(tmp_path: Path):
     report = importer.plan_import(source, tmp_path / "posts")
     assert report.kind == "jsonfeed"
     assert [(s.entry.position, s.reason) for s in report.skipped] == [
-        (2, "no date"), (3, "no title"), (4, "duplicate of entry 1 (same id)")]
+        (2, "no date"),
+        (3, "no title"),
+        (4, "duplicate of entry 1 (same id)"),
+    ]
     [post] = report.posts
     assert post.name == "hello-world.md"
     loaded = posts.loads(post.data, SITE, path="hello-world.md")
@@ -196,7 +252,9 @@ def test_json_feed_1_0_fields(tmp_path: Path):
     assert values["updated"] == "2025-08-25T10:00:00+08:00"
     assert values["author"] == "Ann" and values["tags"] == ["notes", "yes"]
     assert values["summary"] == "A summary of its own." and values["id"] == "42"
-    assert loaded.post.body.strip() == "Plain \\*text\\* body."  # plain text: shown as written, not as emphasis
+    assert (
+        loaded.post.body.strip() == "Plain \\*text\\* body."
+    )  # plain text: shown as written, not as emphasis
     assert render.render(loaded.post, SITE).content_html == "<p>Plain *text* body.</p>"
 
 
@@ -227,16 +285,26 @@ def test_atom_html_title_tag_id_and_author_inherited(tmp_path: Path):
 
 # --------------------------------------------------------------------------- never overwrite
 
+
 def test_existing_posts_are_never_overwritten(blog: Path, run):
     before = {path.name: path.read_bytes() for path in (blog / "posts").iterdir()}
     result = run("import", str(PAPERMOD), "--into", "posts")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "wrote posts/glm-vl-2.md: GLM-VL系列论文解析 (八月 24, 2025); renamed: glm-vl.md already exists")
+        "wrote posts/glm-vl-2.md: GLM-VL系列论文解析 (八月 24, 2025); renamed: glm-vl.md already exists"
+    )
     for name, data in before.items():
         assert (blog / "posts" / name).read_bytes() == data
     assert sorted(p.name for p in (blog / "posts").iterdir()) == sorted(
-        [*before, "glm-vl-2.md", "rl-with-vlm-2.md", "seed-vl-2.md", "qwen-vl-2.md", "deepseek-2.md"])
+        [
+            *before,
+            "glm-vl-2.md",
+            "rl-with-vlm-2.md",
+            "seed-vl-2.md",
+            "qwen-vl-2.md",
+            "deepseek-2.md",
+        ]
+    )
     again = run("import", str(PAPERMOD), "--into", "posts")
     assert "wrote posts/glm-vl-3.md: " in again.stdout
 
@@ -244,8 +312,14 @@ def test_existing_posts_are_never_overwritten(blog: Path, run):
 def test_dry_run_writes_nothing(blog: Path, run):
     result = run("import", str(PAPERMOD), "--into", "new", "--dry-run")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "would write new/glm-vl.md: GLM-VL系列论文解析 (八月 24, 2025)"
-    assert result.stdout.splitlines()[-1] == "Dry run: would import 5 posts into new/ (0 skipped); nothing written."
+    assert (
+        result.stdout.splitlines()[0]
+        == "would write new/glm-vl.md: GLM-VL系列论文解析 (八月 24, 2025)"
+    )
+    assert (
+        result.stdout.splitlines()[-1]
+        == "Dry run: would import 5 posts into new/ (0 skipped); nothing written."
+    )
     assert not (blog / "new").exists()
 
 
@@ -254,10 +328,13 @@ def test_two_entries_with_one_slug_get_a_suffix(tmp_path: Path):
     (tmp_path / "list.txt").write_text(page, encoding="utf-8")
     report = importer.plan_import(tmp_path / "list.txt", tmp_path / "posts")
     assert [(p.name, p.notes) for p in report.posts] == [
-        ("hello-world.md", ()), ("hello-world-2.md", ("renamed: hello-world.md is taken by entry 1",))]
+        ("hello-world.md", ()),
+        ("hello-world-2.md", ("renamed: hello-world.md is taken by entry 1",)),
+    ]
 
 
 # --------------------------------------------------------------------------- unusable input
+
 
 def test_url_is_refused(blog: Path, run):
     result = run("import", "https://pan.example.com/index.xml", "--into", "imported")
@@ -266,15 +343,22 @@ def test_url_is_refused(blog: Path, run):
     assert "Traceback" not in result.output and not (blog / "imported").exists()
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("missing.xml", None, "missing.xml: no such file"),
-    ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary content"),
-    ("notes.txt", "随便写的几行字\n\n没有日期。\n".encode(), "found no posts"),
-    ("data.json", b'{"name": "not a feed"}', "not a JSON Feed"),
-    ("page.html", b"<!DOCTYPE html><html><body><p>hi</p></body></html>", "HTML page without posts"),
-    ("gbk.txt", "标题\n\n摘要\n\n八月 24, 2025 · 1 分钟 · pan\n".encode("gbk"), "not UTF-8"),
-    ("empty.xml", b" \n", "empty file"),
-])
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("missing.xml", None, "missing.xml: no such file"),
+        ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary content"),
+        ("notes.txt", "随便写的几行字\n\n没有日期。\n".encode(), "found no posts"),
+        ("data.json", b'{"name": "not a feed"}', "not a JSON Feed"),
+        (
+            "page.html",
+            b"<!DOCTYPE html><html><body><p>hi</p></body></html>",
+            "HTML page without posts",
+        ),
+        ("gbk.txt", "标题\n\n摘要\n\n八月 24, 2025 · 1 分钟 · pan\n".encode("gbk"), "not UTF-8"),
+        ("empty.xml", b" \n", "empty file"),
+    ],
+)
 def test_unusable_sources_are_exit_2(tmp_path: Path, run, monkeypatch, name, data, message):
     monkeypatch.chdir(tmp_path)
     if data is not None:
@@ -290,7 +374,8 @@ def test_broken_feed_is_read_leniently_with_a_warning(tmp_path: Path, run, monke
     (tmp_path / "feed.xml").write_text(
         "<?xml version='1.0'?><rss version='2.0'><channel><item><title>A</title>"
         "<link>https://e.com/posts/a/</link><pubDate>Sun, 24 Aug 2025 00:00:00 +0800</pubDate></item>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = run("import", "feed.xml", "--into", "posts")
     assert result.exit_code == 0
     assert result.stderr.startswith("warning: the feed is not well-formed")
@@ -300,16 +385,43 @@ def test_broken_feed_is_read_leniently_with_a_warning(tmp_path: Path, run, monke
 # --------------------------------------------------------------------------- front matter safety
 
 TRICKY_TITLES = [
-    'Say "hi"', "it's", "a: b", "#1 not a comment", "a # b", "back\\slash", "C:\\path\\n",
-    "中文标题：冒号", "表情 🎉🚀", "- starts like a list", "[not, a, list]", "{not: a map}",
-    "yes", "null", "~", "1.10", "2025-08-24", "@at", "`tick`", "*star", "&anchor", "!tag", "%percent",
-    "  padded  ", "tab\there", "line\nbreak", "nel\x85 ls\u2028 ps\u2029", "bom\ufeff", "del\x7f",
+    'Say "hi"',
+    "it's",
+    "a: b",
+    "#1 not a comment",
+    "a # b",
+    "back\\slash",
+    "C:\\path\\n",
+    "中文标题：冒号",
+    "表情 🎉🚀",
+    "- starts like a list",
+    "[not, a, list]",
+    "{not: a map}",
+    "yes",
+    "null",
+    "~",
+    "1.10",
+    "2025-08-24",
+    "@at",
+    "`tick`",
+    "*star",
+    "&anchor",
+    "!tag",
+    "%percent",
+    "  padded  ",
+    "tab\there",
+    "line\nbreak",
+    "nel\x85 ls\u2028 ps\u2029",
+    "bom\ufeff",
+    "del\x7f",
 ]
 
 
 @pytest.mark.parametrize("title", TRICKY_TITLES)
 def test_titles_round_trip_through_posts_loads(title: str):
-    entry = importer.Entry(1, title, "八月 24, 2025", author=title, tags=(title, "plain"), summary=title)
+    entry = importer.Entry(
+        1, title, "八月 24, 2025", author=title, tags=(title, "plain"), summary=title
+    )
     loaded = posts.loads(importer.post_text(entry), SITE)
     values = loaded.front_matter.values
     assert values["title"] == title and values["author"] == title and values["summary"] == title
@@ -324,28 +436,35 @@ def test_any_text_round_trips_through_yaml_quote(text: str):
     assert loaded.front_matter.values["title"] == posts.XML_FORBIDDEN.sub("", text)
 
 
-@pytest.mark.parametrize("link, title, slug", [
-    ("https://pan.example.com/posts/glm-vl/", "GLM-VL系列论文解析", "glm-vl"),
-    ("https://example.com/2025/08/24/hello-world.html", "x", "hello-world"),
-    ("https://example.com/posts/a-b/index.html", "x", "a-b"),
-    ("https://example.com/2025/08/24/", "Qwen2.5-VL 笔记", "qwen2-5-vl"),
-    ("https://example.com/posts/%E4%B8%AD%E6%96%87/", "Café Übersicht", "cafe-ubersicht"),
-    ("https://example.com/../../etc/passwd", "x", "passwd"),
-    ("", "../../etc", "etc"),
-])
+@pytest.mark.parametrize(
+    "link, title, slug",
+    [
+        ("https://pan.example.com/posts/glm-vl/", "GLM-VL系列论文解析", "glm-vl"),
+        ("https://example.com/2025/08/24/hello-world.html", "x", "hello-world"),
+        ("https://example.com/posts/a-b/index.html", "x", "a-b"),
+        ("https://example.com/2025/08/24/", "Qwen2.5-VL 笔记", "qwen2-5-vl"),
+        ("https://example.com/posts/%E4%B8%AD%E6%96%87/", "Café Übersicht", "cafe-ubersicht"),
+        ("https://example.com/../../etc/passwd", "x", "passwd"),
+        ("", "../../etc", "etc"),
+    ],
+)
 def test_slugs_are_single_safe_segments(link: str, title: str, slug: str):
     assert importer.slug_for(importer.Entry(1, title, "2025-08-24", link=link)) == slug
 
 
 def test_all_cjk_title_gets_a_stable_hash_name():
     entry = importer.Entry(1, "多模态论文解析", "2025-08-24")
-    assert importer.slug_for(entry) == importer.slug_for(entry) and importer.slug_for(entry).startswith("post-")
+    assert importer.slug_for(entry) == importer.slug_for(entry) and importer.slug_for(
+        entry
+    ).startswith("post-")
     assert len(importer.slug_for(entry)) == len("post-") + 8
 
 
 def test_text_page_without_blank_lines_inside_a_post(tmp_path: Path):
-    page = ("pan 的博客\n\nGLM-VL系列论文解析\n发布两个模型。\n八月 24, 2025 · 1 分钟 · pan\n\n"
-            "Seed-VL系列论文解析\n字节的工作。\n六月 2, 2025 · 1 分钟 · pan\n")
+    page = (
+        "pan 的博客\n\nGLM-VL系列论文解析\n发布两个模型。\n八月 24, 2025 · 1 分钟 · pan\n\n"
+        "Seed-VL系列论文解析\n字节的工作。\n六月 2, 2025 · 1 分钟 · pan\n"
+    )
     (tmp_path / "list.txt").write_text(page, encoding="utf-8")
     report = importer.plan_import(tmp_path / "list.txt", tmp_path / "posts")
     assert [(p.name, p.entry.title, p.entry.date, p.entry.body) for p in report.posts] == [
@@ -369,12 +488,18 @@ def test_create_files_never_replaces_a_file_that_appeared(tmp_path: Path):
 def test_a_summary_that_is_the_contents_opening_is_not_kept_across_paragraphs():
     # Blocks are kept apart when the summary is compared with the content: "First para. Second"
     # is how the content starts, not a summary of its own.
-    assert not importer._is_own_summary("First para. Second…", "<p>First para.</p><p>Second para, more.</p>")
-    assert importer._is_own_summary("Something else.", "<p>First para.</p><p>Second para, more.</p>")
+    assert not importer._is_own_summary(
+        "First para. Second…", "<p>First para.</p><p>Second para, more.</p>"
+    )
+    assert importer._is_own_summary(
+        "Something else.", "<p>First para.</p><p>Second para, more.</p>"
+    )
     assert importer._html_text("<p>a</p><p>b</p><script>x</script><br>c") == "a b c"
 
 
-_plain = st.text(st.sampled_from(list("ab 中文。\n\t#>*-+=_~:|`[]{}()!\\&<;0123456789.")), max_size=40)
+_plain = st.text(
+    st.sampled_from(list("ab 中文。\n\t#>*-+=_~:|`[]{}()!\\&<;0123456789.")), max_size=40
+)
 
 
 @given(_plain)
@@ -382,28 +507,45 @@ _plain = st.text(st.sampled_from(list("ab 中文。\n\t#>*-+=_~:|`[]{}()!\\&<;01
 def test_plain_text_shows_as_written(text):
     # A JSON Feed's content_text (plain text) must come out of the post as that text: no
     # heading, list, emphasis, code, table or tag made of what it says.
-    assert render.html_to_text(render.to_html(importer.markdown_text(text), "https://e.com/")) == " ".join(text.split())
+    assert render.html_to_text(
+        render.to_html(importer.markdown_text(text), "https://e.com/")
+    ) == " ".join(text.split())
 
 
 def test_a_feeds_plain_text_is_not_read_as_markdown(tmp_path: Path):
     text = "用 std::vector<int> 存数据。\n# 不是标题\n*不是强调*"
-    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-            "items": [{"id": "1", "title": "t", "date_published": "2025-08-24T10:00:00+08:00", "content_text": text,
-                       "summary": "**也不是**"}]}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {
+                "id": "1",
+                "title": "t",
+                "date_published": "2025-08-24T10:00:00+08:00",
+                "content_text": text,
+                "summary": "**也不是**",
+            }
+        ],
+    }
     (tmp_path / "feed.json").write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
     [post] = importer.plan_import(tmp_path / "feed.json", tmp_path / "posts").posts
     loaded = posts.loads(post.data, SITE, path="t.md")
     rendered = render.render(loaded.post, SITE)
-    assert render.html_to_text(rendered.content_html) == "用 std::vector<int> 存数据。 # 不是标题 *不是强调*"
+    assert (
+        render.html_to_text(rendered.content_html)
+        == "用 std::vector<int> 存数据。 # 不是标题 *不是强调*"
+    )
     assert "<h1>" not in rendered.content_html and "<em>" not in rendered.content_html
     assert render.html_to_text(rendered.summary_html) == "**也不是**"
 
 
 def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
-    atom = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
-            '<id>urn:t</id><updated>2025-08-24T10:00:00+08:00</updated><entry><title>t</title><id>urn:1</id>'
-            '<updated>2025-08-24T10:00:00+08:00</updated><content type="text">1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</content>'
-            '</entry></feed>')
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        "<id>urn:t</id><updated>2025-08-24T10:00:00+08:00</updated><entry><title>t</title><id>urn:1</id>"
+        '<updated>2025-08-24T10:00:00+08:00</updated><content type="text">1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</content>'
+        "</entry></feed>"
+    )
     (tmp_path / "atom.xml").write_text(atom, encoding="utf-8")
     [post] = importer.plan_import(tmp_path / "atom.xml", tmp_path / "posts").posts
     rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
@@ -417,13 +559,28 @@ def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path
     if kind == "rss":
         from xml.sax.saxutils import escape
 
-        data = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://old.example.com/</link>'
-                f'<description>d</description><item><title>t</title><link>{link}</link>'
-                f'<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate><description>{escape(html)}</description></item>'
-                '</channel></rss>')
+        data = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://old.example.com/</link>'
+            f"<description>d</description><item><title>t</title><link>{link}</link>"
+            f"<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate><description>{escape(html)}</description></item>"
+            "</channel></rss>"
+        )
     else:
-        data = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
-            {"id": "1", "url": link, "title": "t", "date_published": "2025-08-24T10:00:00+08:00", "content_html": html}]})
+        data = json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "t",
+                "items": [
+                    {
+                        "id": "1",
+                        "url": link,
+                        "title": "t",
+                        "date_published": "2025-08-24T10:00:00+08:00",
+                        "content_html": html,
+                    }
+                ],
+            }
+        )
     (tmp_path / f"feed.{kind}").write_text(data, encoding="utf-8")
     [post] = importer.plan_import(tmp_path / f"feed.{kind}", tmp_path / "posts").posts
     rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)

@@ -61,7 +61,10 @@ def test_relative_urls_become_absolute_against_the_permalink():
     assert images[0].get("src") == "https://pan.example.com/posts/glm-vl/images/fig1.png"
     assert images[0].get("alt") == "图"
     assert images[1].get("src") == "https://pan.example.com/img/a.png"
-    assert images[1].get("srcset") == "https://pan.example.com/img/a.png 1x, https://pan.example.com/posts/glm-vl/b@2x.png 2x"
+    assert (
+        images[1].get("srcset")
+        == "https://pan.example.com/img/a.png 1x, https://pan.example.com/posts/glm-vl/b@2x.png 2x"
+    )
 
 
 def test_markdown_extras_render():
@@ -72,21 +75,33 @@ def test_markdown_extras_render():
 
 
 def _post(body: str, **front: str) -> posts.Post:
-    lines = ["---", "title: 标题", "date: 2025-08-24", *[f"{k}: {v}" for k, v in front.items()], "---", body]
+    lines = [
+        "---",
+        "title: 标题",
+        "date: 2025-08-24",
+        *[f"{k}: {v}" for k, v in front.items()],
+        "---",
+        body,
+    ]
     loaded = posts.loads("\n".join(lines), SITE, path=Path("glm-vl.md"))
     assert loaded.post, loaded.diagnostics
     return loaded.post
 
 
 def test_summary_from_front_matter_wins():
-    rendered = render(_post("正文第一句。\n\n<!--more-->\n\n后文。", summary="手写的**摘要**"), SITE)
+    rendered = render(
+        _post("正文第一句。\n\n<!--more-->\n\n后文。", summary="手写的**摘要**"), SITE
+    )
     assert rendered.summary_html == "<p>手写的<strong>摘要</strong></p>"
 
 
 @pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--  MORE -->"])
 def test_summary_is_the_text_before_the_more_marker(marker: str):
     rendered = render(_post(f"第一段。\n\n第二段[链接](x/)。\n\n{marker}\n\n隐藏的后文。"), SITE)
-    assert rendered.summary_html == '<p>第一段。</p>\n<p>第二段<a href="https://pan.example.com/posts/glm-vl/x/">链接</a>。</p>'
+    assert (
+        rendered.summary_html
+        == '<p>第一段。</p>\n<p>第二段<a href="https://pan.example.com/posts/glm-vl/x/">链接</a>。</p>'
+    )
     assert "隐藏的后文" in rendered.content_html and "more" not in rendered.content_html
 
 
@@ -94,18 +109,39 @@ def test_a_more_marker_in_a_code_block_is_code_not_the_summarys_end():
     # A post about Hugo's summaries shows the marker in an example: it stays in the code, and
     # only a marker outside code ends the summary.
     example = "```markdown\n摘要\n<!--more-->\n正文\n```\n"
-    rendered = render(_post(f"介绍摘要分隔符的用法，示例如下。\n\n{example}\n以上就是全部内容。"), SITE)
+    rendered = render(
+        _post(f"介绍摘要分隔符的用法，示例如下。\n\n{example}\n以上就是全部内容。"), SITE
+    )
     assert "&lt;!--more--&gt;" in rendered.content_html  # shown in the code, as written
     assert rendered.summary_text.startswith("介绍摘要分隔符的用法，示例如下。")
     assert "```" not in rendered.summary_html
-    rendered = render(_post(f"示例：\n\n{example}\n真正的摘要到此。\n\n<!--more-->\n\n后文。"), SITE)
-    assert rendered.summary_text.endswith("真正的摘要到此。") and "后文" not in rendered.summary_html
+    rendered = render(
+        _post(f"示例：\n\n{example}\n真正的摘要到此。\n\n<!--more-->\n\n后文。"), SITE
+    )
+    assert (
+        rendered.summary_text.endswith("真正的摘要到此。") and "后文" not in rendered.summary_html
+    )
     assert "&lt;!--more--&gt;" in rendered.content_html and rendered.content_html.count("more") == 1
 
 
-_pieces = st.sampled_from(["```\n", "~~~\n", "````\n", "```python\n", "```\tpython\n", "```\t\n", "~~~~\n",
-                           "<!--more-->\n", "<!-- more -->\n",
-                           "text\n", "\n", "    code\n", "    <!--more-->\n", "   <!--more-->\n"])
+_pieces = st.sampled_from(
+    [
+        "```\n",
+        "~~~\n",
+        "````\n",
+        "```python\n",
+        "```\tpython\n",
+        "```\t\n",
+        "~~~~\n",
+        "<!--more-->\n",
+        "<!-- more -->\n",
+        "text\n",
+        "\n",
+        "    code\n",
+        "    <!--more-->\n",
+        "   <!--more-->\n",
+    ]
+)
 
 
 @given(st.lists(_pieces, max_size=14))
@@ -123,13 +159,32 @@ def test_a_marker_markdown_shows_as_code_is_never_taken(pieces):
 
     body = "".join(pieces)
     assert escaped_markers(posts.without_more(body)) == escaped_markers(body)
-    assert not list(posts.more_markers(posts.without_more(body)))  # and every other one is taken out
+    assert not list(
+        posts.more_markers(posts.without_more(body))
+    )  # and every other one is taken out
     before, after = posts.split_more(body)
     assert (after is None) == (not list(posts.more_markers(body)))
 
 
-_fence_lines = st.sampled_from(["```", "~~~", "````", "~~~~", "```python", "``` python", "```.py", "```{.py #a}",
-                                '```python hl_lines="1 2"', "```~", "``` `", "code", "", "<!--more-->", "   ```"])
+_fence_lines = st.sampled_from(
+    [
+        "```",
+        "~~~",
+        "````",
+        "~~~~",
+        "```python",
+        "``` python",
+        "```.py",
+        "```{.py #a}",
+        '```python hl_lines="1 2"',
+        "```~",
+        "``` `",
+        "code",
+        "",
+        "<!--more-->",
+        "   ```",
+    ]
+)
 
 
 @given(st.lists(_fence_lines, max_size=12))
@@ -137,15 +192,22 @@ _fence_lines = st.sampled_from(["```", "~~~", "````", "~~~~", "```python", "``` 
 def test_fenced_blocks_are_found_as_markdown_finds_them(lines):
     from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-    text = "\n".join(lines) + "\n"  # (no tabs here: Markdown expands them first, which moves what follows)
+    text = (
+        "\n".join(lines) + "\n"
+    )  # (no tabs here: Markdown expands them first, which moves what follows)
     ours = [block.span() for block in posts._FENCED_BLOCK.finditer(text)]
-    assert ours == [block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(text)]
+    assert ours == [
+        block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(text)
+    ]
 
 
 def test_summary_is_cut_at_a_sentence_end_with_an_ellipsis():
     body = "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。一个是往小的方向发展：参数量比较小但是性能好。"
     rendered = render(_post(body), SITE)
-    assert rendered.summary_text == "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。…"
+    assert (
+        rendered.summary_text
+        == "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。…"
+    )
     assert rendered.summary_html.endswith("…</p>")
 
 

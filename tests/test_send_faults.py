@@ -44,6 +44,7 @@ DIGEST = "2025-W34"
 
 # A plain-socket SMTP server that misbehaves on cue ---------------------------------------------
 
+
 @dataclass
 class Fault:
     """At `stage` (for a transaction to `rcpt`, if given), after skipping `skip` matches, do
@@ -75,7 +76,9 @@ class FaultyServer:
 
     def __init__(self, *faults: Fault, auth: str | None = None, smtputf8: bool = True):
         self.faults = list(faults)
-        self.auth = auth  # the reply to AUTH PLAIN; "{credentials}" is what the client sent, decoded
+        self.auth = (
+            auth  # the reply to AUTH PLAIN; "{credentials}" is what the client sent, decoded
+        )
         self.smtputf8 = smtputf8
         self.messages: list[tuple[str, list[str], bytes]] = []  # messages answered 250
         self.connections = 0
@@ -124,7 +127,11 @@ class FaultyServer:
     def _fault(self, stage: str, rcpts=()):
         with self._lock:
             for fault in self.faults:
-                if fault.stage == stage and fault.times > 0 and (fault.rcpt is None or fault.rcpt in rcpts):
+                if (
+                    fault.stage == stage
+                    and fault.times > 0
+                    and (fault.rcpt is None or fault.rcpt in rcpts)
+                ):
                     if fault.skip:
                         fault.skip -= 1
                         return None
@@ -154,7 +161,9 @@ class FaultyServer:
         drip = [0.0]  # seconds between the bytes of the next reply (a "drip" fault)
 
         def say(*lines: str | bytes) -> None:
-            data = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\r\n" for line in lines)
+            data = b"".join(
+                (line if isinstance(line, bytes) else line.encode()) + b"\r\n" for line in lines
+            )
             if not drip[0]:
                 return conn.sendall(data)
             for byte in data:
@@ -194,8 +203,12 @@ class FaultyServer:
             verb = verb.upper()
             if verb in ("EHLO", "HELO"):
                 if not perform(self._fault("ehlo")):
-                    say("250-faulty.test", "250-8BITMIME", *(["250-AUTH PLAIN"] if self.auth else []),
-                        "250 SMTPUTF8" if self.smtputf8 else "250 HELP")
+                    say(
+                        "250-faulty.test",
+                        "250-8BITMIME",
+                        *(["250-AUTH PLAIN"] if self.auth else []),
+                        "250 SMTPUTF8" if self.smtputf8 else "250 HELP",
+                    )
             elif verb == "AUTH":
                 initial = argument.partition(" ")[2]
                 try:
@@ -228,7 +241,9 @@ class FaultyServer:
                     received += len(chunk)
                     if drop is not None and received >= drop[1]:
                         # An abortive close (RST) in the middle of the message.
-                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        conn.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
                         raise _HangUp
                     if chunk == b".\r\n":
                         break
@@ -260,6 +275,7 @@ class FaultyServer:
 
 # Helpers ---------------------------------------------------------------------------------------
 
+
 def parse(data: bytes) -> EmailMessage:
     return email.message_from_bytes(data, policy=policy.default)
 
@@ -281,7 +297,9 @@ def build_message(recipient: str) -> EmailMessage:
     msg["From"] = "Blog <newsletter@pan.example.com>"
     msg["To"] = recipient
     msg["Subject"] = "周报 2025-W34"
-    msg["Message-ID"] = f"<digest.{DIGEST}.{hashlib.sha256(recipient.encode()).hexdigest()[:16]}@pan.example.com>"
+    msg["Message-ID"] = (
+        f"<digest.{DIGEST}.{hashlib.sha256(recipient.encode()).hexdigest()[:16]}@pan.example.com>"
+    )
     msg.set_content("本期 3 篇。\n" + "正文很长。" * 2000)  # bigger than a socket buffer or two
     return msg
 
@@ -293,7 +311,9 @@ def addresses(n: int) -> list[str]:
 def ledger_lines(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def server(port: int, **options) -> Server:
@@ -332,6 +352,7 @@ def fast_retries(monkeypatch):
 
 # deliver(): temporary refusals are retried, permanent ones reported --------------------------
 
+
 def test_backoff_is_one_two_four_seconds_and_retries_carry_the_same_message_id(ledger, monkeypatch):
     recorder = SmtpRecorder()
     recorder.rcpt_replies["a@example.com"] = ["451 4.3.0 busy", "451 4.3.0 busy"]
@@ -342,9 +363,13 @@ def test_backoff_is_one_two_four_seconds_and_retries_carry_the_same_message_id(l
         outcome = deliver(DIGEST, ["a@example.com"], build_message, server(port), ledger)
     assert outcome.sent == ["a@example.com"] and outcome.ok
     assert slept == [1.0, 2.0, 4.0]
-    assert ids_by_recipient(recorder.messages) == {"a@example.com": [build_message("a@example.com")["Message-ID"]]}
+    assert ids_by_recipient(recorder.messages) == {
+        "a@example.com": [build_message("a@example.com")["Message-ID"]]
+    }
     # The refused try at DATA carried the same Message-ID as the accepted one.
-    assert {parse(data)["Message-ID"] for _, data in recorder.tried} == {build_message("a@example.com")["Message-ID"]}
+    assert {parse(data)["Message-ID"] for _, data in recorder.tried} == {
+        build_message("a@example.com")["Message-ID"]
+    }
     assert [r["recipient"] for r in ledger_lines(ledger.path)] == ["a@example.com"]
 
 
@@ -356,7 +381,9 @@ def test_451_at_rcpt_and_at_data_are_retried_and_delivered_once(ledger):
     with running_smtp_server(recorder) as port:
         outcome = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
     assert outcome.ok and outcome.sent == to
-    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(
+        to, 1
+    )
     assert [r["recipient"] for r in ledger_lines(ledger.path)] == to
 
 
@@ -367,8 +394,10 @@ def test_permanent_refusals_are_reported_and_the_others_still_go_out(ledger):
     to = ["a@example.com", "gone@example.com", "b@example.com", "spam@example.com", "c@example.com"]
     with running_smtp_server(recorder) as port:
         outcome = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
-    assert outcome.failed == {"gone@example.com": "550 5.1.1 no such user here",
-                              "spam@example.com": "554 5.7.1 message refused"}
+    assert outcome.failed == {
+        "gone@example.com": "550 5.1.1 no such user here",
+        "spam@example.com": "554 5.7.1 message refused",
+    }
     assert not outcome.deferred and not outcome.ok
     assert outcome.sent == ["a@example.com", "b@example.com", "c@example.com"]
     assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com", "c@example.com"]
@@ -380,42 +409,68 @@ def test_permanent_refusals_are_reported_and_the_others_still_go_out(ledger):
         again = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
     assert again.sent == ["gone@example.com"] and list(again.failed) == ["spam@example.com"]
     assert sorted(again.skipped) == ["a@example.com", "b@example.com", "c@example.com"]
-    assert Counter(recorder.recipients()) == Counter(["a@example.com", "b@example.com", "c@example.com",
-                                                      "gone@example.com"])
+    assert Counter(recorder.recipients()) == Counter(
+        ["a@example.com", "b@example.com", "c@example.com", "gone@example.com"]
+    )
 
 
 @pytest.mark.parametrize("stage", ["greeting", "mail", "rcpt", "data", "dot"])
 def test_421_means_reconnect_not_a_lost_try(stage, ledger):
     # One 421 at `stage` for the second recipient; the server hangs up after it. With a single
     # retry, the retry must go over a new connection (not the dead one) and succeed.
-    fault = Fault(stage, "421 4.3.2 service shutting down", rcpt=None if stage in ("greeting", "mail") else "b@example.com",
-                  skip=1 if stage == "mail" else 0)
+    fault = Fault(
+        stage,
+        "421 4.3.2 service shutting down",
+        rcpt=None if stage in ("greeting", "mail") else "b@example.com",
+        skip=1 if stage == "mail" else 0,
+    )
     to = ["a@example.com", "b@example.com", "c@example.com"]
     with FaultyServer(fault) as smtp:
-        outcome = deliver(DIGEST, to, build_message, server(smtp.port), ledger, retries=1, backoff=0)
+        outcome = deliver(
+            DIGEST, to, build_message, server(smtp.port), ledger, retries=1, backoff=0
+        )
     assert outcome.ok, (outcome.deferred, outcome.failed)
     assert outcome.sent == to
-    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(
+        to, 1
+    )
     assert smtp.connections == 2
     assert [r["recipient"] for r in ledger_lines(ledger.path)] == to
 
 
 def test_a_refusal_then_a_hang_up_on_rset_does_not_lose_the_next_recipient(ledger):
-    with FaultyServer(Fault("rcpt", "550 5.1.1 unknown", rcpt="gone@example.com"), Fault("rset", "drop")) as smtp:
-        outcome = deliver(DIGEST, ["gone@example.com", "a@example.com"], build_message, server(smtp.port), ledger,
-                          retries=0, backoff=0)
+    with FaultyServer(
+        Fault("rcpt", "550 5.1.1 unknown", rcpt="gone@example.com"), Fault("rset", "drop")
+    ) as smtp:
+        outcome = deliver(
+            DIGEST,
+            ["gone@example.com", "a@example.com"],
+            build_message,
+            server(smtp.port),
+            ledger,
+            retries=0,
+            backoff=0,
+        )
     assert outcome.failed == {"gone@example.com": "550 5.1.1 unknown"}
     assert outcome.sent == ["a@example.com"] and smtp.recipients() == ["a@example.com"]
 
 
 def test_a_454_at_data_command_then_success(ledger):
     with FaultyServer(Fault("data", "454 4.7.0 try later", rcpt="a@example.com")) as smtp:
-        outcome = deliver(DIGEST, ["a@example.com", "b@example.com"], build_message, server(smtp.port), ledger,
-                          retries=1, backoff=0)
+        outcome = deliver(
+            DIGEST,
+            ["a@example.com", "b@example.com"],
+            build_message,
+            server(smtp.port),
+            ledger,
+            retries=1,
+            backoff=0,
+        )
     assert outcome.ok and smtp.recipients() == ["a@example.com", "b@example.com"]
 
 
 # deliver(): hang-ups, silence, an unreachable server --------------------------------------------
+
 
 def test_a_reset_after_the_whole_message_is_never_resent(ledger):
     # The server reads ~3 KB, then resets the connection: the client had written the whole message
@@ -436,7 +491,9 @@ def test_a_reset_after_the_whole_message_is_never_resent(ledger):
 
 def test_connection_refused_defers_everyone_quickly(ledger):
     port = free_port()  # nothing listens there
-    outcome = in_time(lambda: deliver(DIGEST, addresses(3), build_message, server(port), ledger, backoff=0))
+    outcome = in_time(
+        lambda: deliver(DIGEST, addresses(3), build_message, server(port), ledger, backoff=0)
+    )
     assert not outcome.sent and not outcome.failed
     assert outcome.deferred == {
         "r01@example.com": f"cannot connect to 127.0.0.1:{port}: connection refused",
@@ -450,12 +507,24 @@ def test_connection_refused_defers_everyone_quickly(ledger):
 def test_a_server_slower_than_the_timeout_cannot_hang_the_run(stage, ledger):
     to = addresses(3)
     with FaultyServer(Fault(stage, "silent", times=99)) as smtp:
-        outcome = in_time(lambda: deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.3), ledger,
-                                          retries=1, backoff=0))
+        outcome = in_time(
+            lambda: deliver(
+                DIGEST,
+                to,
+                build_message,
+                server(smtp.port, timeout=0.3),
+                ledger,
+                retries=1,
+                backoff=0,
+            )
+        )
     assert not outcome.sent and not outcome.failed and not smtp.messages
     reason = f"127.0.0.1:{smtp.port} did not answer within 0.3 s"
-    assert outcome.deferred == {"r01@example.com": reason, "r02@example.com": f"not tried: {reason}",
-                                "r03@example.com": f"not tried: {reason}"}
+    assert outcome.deferred == {
+        "r01@example.com": reason,
+        "r02@example.com": f"not tried: {reason}",
+        "r03@example.com": f"not tried: {reason}",
+    }
     assert smtp.connections == 2  # one retry, then the rest wait for the next run
     assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
@@ -467,25 +536,36 @@ def test_the_final_reply_is_waited_for_longer_than_a_command_and_nobody_gets_two
     recorder.data_delay = 1.0  # longer than a command may take here
     to = addresses(2)
     with running_smtp_server(recorder) as port:
-        outcome = deliver(DIGEST, to, build_message, server(port, timeout=0.3, data_timeout=10), ledger,
-                          backoff=0)
+        outcome = deliver(
+            DIGEST, to, build_message, server(port, timeout=0.3, data_timeout=10), ledger, backoff=0
+        )
     assert outcome.ok and outcome.sent == to
     assert len(recorder.tried) == 2  # no second try
-    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(
+        to, 1
+    )
 
 
-@pytest.mark.parametrize("fault", [("pause", 3), "drop", "2x0 garbled"],
-                         ids=["queued late", "closed", "garbled"])
+@pytest.mark.parametrize(
+    "fault", [("pause", 3), "drop", "2x0 garbled"], ids=["queued late", "closed", "garbled"]
+)
 def test_a_message_the_server_never_confirms_is_uncertain_and_never_sent_again(fault, ledger):
     # The server has the whole message and its reply never comes (or cannot be read): it may
     # deliver it, so it is not sent again, by this run or the next; the rest wait for the next.
     to = addresses(3)
     with FaultyServer(Fault("dot", fault, rcpt="r01@example.com", times=9)) as smtp:
-        first = deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.3, data_timeout=0.3), ledger,
-                        backoff=0)
+        first = deliver(
+            DIGEST,
+            to,
+            build_message,
+            server(smtp.port, timeout=0.3, data_timeout=0.3),
+            ledger,
+            backoff=0,
+        )
         assert not first.sent and not first.failed and list(first.uncertain) == ["r01@example.com"]
         assert first.uncertain["r01@example.com"].endswith(
-            "after the whole message was sent; it may have been delivered, so it is not sent again")
+            "after the whole message was sent; it may have been delivered, so it is not sent again"
+        )
         assert list(first.deferred) == to[1:]
         assert all(reason.startswith("not tried: ") for reason in first.deferred.values())
         ledger_now = [(r["recipient"], r["status"]) for r in ledger_lines(ledger.path)]
@@ -501,7 +581,9 @@ def test_a_slow_server_within_the_timeout_is_fine(ledger):
     recorder = SmtpRecorder()
     recorder.data_delay = 0.2
     with running_smtp_server(recorder) as port:
-        outcome = deliver(DIGEST, addresses(2), build_message, server(port, timeout=5), ledger, backoff=0)
+        outcome = deliver(
+            DIGEST, addresses(2), build_message, server(port, timeout=5), ledger, backoff=0
+        )
     assert outcome.ok and sorted(recorder.recipients()) == addresses(2)
 
 
@@ -515,66 +597,125 @@ def test_a_reply_that_drips_in_is_timed_out_as_a_whole(stage, ledger):
     # A byte every 0.1 s never lets a 0.5 s read timeout fire; the command's deadline does.
     to = addresses(3)
     with FaultyServer(Fault(stage, ("drip", 0.1), times=99)) as smtp:
-        outcome = in_time(lambda: deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.5), ledger,
-                                          retries=1, backoff=0))
+        outcome = in_time(
+            lambda: deliver(
+                DIGEST,
+                to,
+                build_message,
+                server(smtp.port, timeout=0.5),
+                ledger,
+                retries=1,
+                backoff=0,
+            )
+        )
         # The lock is free again: a second run goes through the same motions.
-        again = deliver(DIGEST, to, build_message, server(smtp.port, timeout=0.5), ledger, retries=0)
+        again = deliver(
+            DIGEST, to, build_message, server(smtp.port, timeout=0.5), ledger, retries=0
+        )
     assert not outcome.sent and not outcome.uncertain and not smtp.messages
     reason = f"127.0.0.1:{smtp.port} did not answer within 0.5 s"
-    assert outcome.deferred == {"r01@example.com": reason, "r02@example.com": f"not tried: {reason}",
-                                "r03@example.com": f"not tried: {reason}"}
+    assert outcome.deferred == {
+        "r01@example.com": reason,
+        "r02@example.com": f"not tried: {reason}",
+        "r03@example.com": f"not tried: {reason}",
+    }
     assert smtp.connections == 3 and not again.sent
     assert ledger_lines(ledger.path) == []
 
 
-@pytest.mark.parametrize("fault", [Fault("dot", ("pause", 0.4), times=99),
-                                   Fault("rcpt", ("drip", 0.1), times=99)], ids=["slow", "dripping"])
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("dot", ("pause", 0.4), times=99), Fault("rcpt", ("drip", 0.1), times=99)],
+    ids=["slow", "dripping"],
+)
 def test_the_run_stops_at_its_deadline_and_the_rest_wait_for_the_next(fault, ledger):
     to = addresses(8)
     limit = "the run took its time limit ([smtp] run_timeout = 1 s)"
     with FaultyServer(fault) as smtp:
-        first = in_time(lambda: deliver(DIGEST, to, build_message,
-                                        server(smtp.port, timeout=5, run_timeout=1), ledger, backoff=0))
+        first = in_time(
+            lambda: deliver(
+                DIGEST,
+                to,
+                build_message,
+                server(smtp.port, timeout=5, run_timeout=1),
+                ledger,
+                backoff=0,
+            )
+        )
         done = len(first.sent)
-        assert first.sent == to[:done] and done < len(to) and not first.uncertain and not first.failed
-        assert first.deferred == {to[done]: limit, **{r: f"not tried: {limit}" for r in to[done + 1:]}}
+        assert (
+            first.sent == to[:done] and done < len(to) and not first.uncertain and not first.failed
+        )
+        assert first.deferred == {
+            to[done]: limit,
+            **{r: f"not tried: {limit}" for r in to[done + 1 :]},
+        }
         fault.times = 0
         again = deliver(DIGEST, to, build_message, server(smtp.port), ledger, backoff=0)
     assert again.ok and again.sent == to[done:]
-    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(
+        to, 1
+    )
 
 
-@pytest.mark.parametrize("fault, expected", [
-    (Fault("greeting", "554 5.7.1 go away"), "refuses"),
-    (Fault("greeting", "hello there"), "could not be understood"),
-    (Fault("ehlo", "250 " + "x" * 9000), "Line too long"),
-    (Fault("mail", "553 5.7.1 sender not allowed"), "refuses the sender"),
-])
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        (Fault("greeting", "554 5.7.1 go away"), "refuses"),
+        (Fault("greeting", "hello there"), "could not be understood"),
+        (Fault("ehlo", "250 " + "x" * 9000), "Line too long"),
+        (Fault("mail", "553 5.7.1 sender not allowed"), "refuses the sender"),
+    ],
+)
 def test_a_broken_or_refusing_server_is_a_clear_error_not_a_traceback(fault, expected, ledger):
     with FaultyServer(fault) as smtp, pytest.raises(SendError, match=expected):
-        deliver(DIGEST, addresses(2), build_message, server(smtp.port), ledger, retries=1, backoff=0)
+        deliver(
+            DIGEST, addresses(2), build_message, server(smtp.port), ledger, retries=1, backoff=0
+        )
     assert ledger_lines(ledger.path) == []  # nothing recorded (a line reserved, then blanked)
 
 
 def test_odd_bytes_in_a_reply_are_reported_not_raised(ledger):
-    with FaultyServer(Fault("rcpt", b"550 5.1.1 \xff\xfe unknown \xe4\xb8\xad", rcpt="a@example.com")) as smtp:
-        outcome = deliver(DIGEST, ["a@example.com", "b@example.com"], build_message, server(smtp.port), ledger, backoff=0)
-    assert outcome.failed["a@example.com"].startswith("550 5.1.1") and outcome.sent == ["b@example.com"]
+    with FaultyServer(
+        Fault("rcpt", b"550 5.1.1 \xff\xfe unknown \xe4\xb8\xad", rcpt="a@example.com")
+    ) as smtp:
+        outcome = deliver(
+            DIGEST,
+            ["a@example.com", "b@example.com"],
+            build_message,
+            server(smtp.port),
+            ledger,
+            backoff=0,
+        )
+    assert outcome.failed["a@example.com"].startswith("550 5.1.1") and outcome.sent == [
+        "b@example.com"
+    ]
 
 
 def test_a_multi_line_reply_with_control_characters_is_reported_on_one_line(ledger):
     reply = "550-5.1.1 The account you tried to reach does not exist.\r\n550 5.1.1 \x1b[31mSee\tthe help page."
     with FaultyServer(Fault("rcpt", reply, rcpt="a@example.com")) as smtp:
-        outcome = deliver(DIGEST, ["a@example.com"], build_message, server(smtp.port), ledger, backoff=0)
+        outcome = deliver(
+            DIGEST, ["a@example.com"], build_message, server(smtp.port), ledger, backoff=0
+        )
     assert outcome.failed == {
-        "a@example.com": "550 5.1.1 The account you tried to reach does not exist. 5.1.1  [31mSee the help page."}
+        "a@example.com": "550 5.1.1 The account you tried to reach does not exist. 5.1.1  [31mSee the help page."
+    }
 
 
 def test_settings_that_cannot_work_are_refused_before_connecting(ledger):
     with pytest.raises(SendError, match="must be ASCII"):
-        deliver(DIGEST, ["a@example.com"], build_message, server(free_port(), user="pan", password="pässword"), ledger)
+        deliver(
+            DIGEST,
+            ["a@example.com"],
+            build_message,
+            server(free_port(), user="pan", password="pässword"),
+            ledger,
+        )
     with pytest.raises(SendError, match="not a valid host name"):  # IDNA fails before any lookup
-        deliver(DIGEST, ["a@example.com"], build_message, Server("bad..host", 587, "starttls"), ledger)
+        deliver(
+            DIGEST, ["a@example.com"], build_message, Server("bad..host", 587, "starttls"), ledger
+        )
     with pytest.raises(SendError, match="not an email address"):
         send.read_recipients(["ok@example.com", "a@example.com\x1b[2J"], [])
 
@@ -586,7 +727,14 @@ def test_a_non_ascii_address_needs_smtputf8_else_it_is_a_permanent_failure(ledge
         outcome = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
     assert outcome.ok and sorted(recorder.recipients()) == ["a@example.com", "张三@example.com"]
     with FaultyServer(smtputf8=False) as smtp:
-        outcome = deliver(DIGEST, to, build_message, server(smtp.port), Ledger(tmp_path / "other.jsonl"), backoff=0)
+        outcome = deliver(
+            DIGEST,
+            to,
+            build_message,
+            server(smtp.port),
+            Ledger(tmp_path / "other.jsonl"),
+            backoff=0,
+        )
     assert "SMTPUTF8" in outcome.failed["张三@example.com"]
     assert outcome.sent == ["a@example.com"] and smtp.recipients() == ["a@example.com"]
 
@@ -595,14 +743,30 @@ def test_tls_settings_that_do_not_fit_the_server_are_a_clear_error(ledger):
     recorder = SmtpRecorder()
     with running_smtp_server(recorder) as port:
         with pytest.raises(SendError, match="does not offer STARTTLS"):
-            deliver(DIGEST, ["a@example.com"], build_message, Server("127.0.0.1", port, "starttls"), ledger, backoff=0)
+            deliver(
+                DIGEST,
+                ["a@example.com"],
+                build_message,
+                Server("127.0.0.1", port, "starttls"),
+                ledger,
+                backoff=0,
+            )
         with pytest.raises(SendError, match="TLS"):
-            in_time(lambda: deliver(DIGEST, ["a@example.com"], build_message,
-                                    Server("127.0.0.1", port, "ssl", timeout=2), ledger, backoff=0))
+            in_time(
+                lambda: deliver(
+                    DIGEST,
+                    ["a@example.com"],
+                    build_message,
+                    Server("127.0.0.1", port, "ssl", timeout=2),
+                    ledger,
+                    backoff=0,
+                )
+            )
     assert recorder.messages == []
 
 
 # The ledger ------------------------------------------------------------------------------------
+
 
 def test_a_torn_last_line_is_ignored_and_later_records_start_on_a_new_line(ledger):
     ledger.record(DIGEST, "a@example.com", "<1@x>")
@@ -617,7 +781,9 @@ def test_a_torn_last_line_is_ignored_and_later_records_start_on_a_new_line(ledge
 
 def test_a_torn_line_cut_inside_a_multibyte_character_is_ignored(ledger):
     ledger.record(DIGEST, "张三@example.com", "<1@x>")
-    whole = json.dumps({"digest": DIGEST, "recipient": "李四@example.com"}, ensure_ascii=False).encode()
+    whole = json.dumps(
+        {"digest": DIGEST, "recipient": "李四@example.com"}, ensure_ascii=False
+    ).encode()
     with open(ledger.path, "ab") as handle:
         handle.write(whole[: whole.index("李".encode()) + 1])  # half a character
     assert ledger.sent(DIGEST) == {"张三@example.com"}
@@ -627,8 +793,10 @@ def test_a_torn_line_cut_inside_a_multibyte_character_is_ignored(ledger):
 
 def test_the_ledger_only_counts_its_own_digest_and_ignores_junk(ledger):
     ledger.path.parent.mkdir(parents=True)
-    ledger.path.write_bytes(b'\x00\x00\x00\n[1, 2]\n"text"\n{"digest": "2025-W33", "recipient": "old@example.com"}\n'
-                            b'{"digest": "2025-W34", "recipient": "New@Example.com"}\n')
+    ledger.path.write_bytes(
+        b'\x00\x00\x00\n[1, 2]\n"text"\n{"digest": "2025-W33", "recipient": "old@example.com"}\n'
+        b'{"digest": "2025-W34", "recipient": "New@Example.com"}\n'
+    )
     assert ledger.sent(DIGEST) == {"new@example.com"}
 
 
@@ -657,16 +825,21 @@ def test_a_ledger_that_cannot_be_written_stops_the_send_before_the_next_message(
             outcome = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
         assert outcome.sent == to[1:3] and not outcome.failed
         assert list(outcome.deferred) == to[3:]
-        assert outcome.deferred["r04@example.com"].startswith(f"not sent: the send ledger cannot be written ({ledger.path}: cannot write")
+        assert outcome.deferred["r04@example.com"].startswith(
+            f"not sent: the send ledger cannot be written ({ledger.path}: cannot write"
+        )
         assert outcome.deferred["r05@example.com"].startswith("not tried: ")
         assert sorted(recorder.recipients()) == to[:3]
         again = deliver(DIGEST, to, build_message, server(port), ledger, backoff=0)
     assert again.ok and again.sent == to[3:]
-    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(
+        to, 1
+    )
     assert ledger.sent(DIGEST) == set(to)
 
 
 # The command line ------------------------------------------------------------------------------
+
 
 def to_args(recipients) -> list[str]:
     return [arg for r in recipients for arg in ("--to", r)]
@@ -687,7 +860,9 @@ def test_cli_server_down_then_up(blog: Path, run, fast_retries):
     with running_smtp_server(recorder, port):
         again = run(*send_args(port, *to_args(to)))
     assert again.exit_code == 0, again.output
-    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(recorder.messages).items()} == dict.fromkeys(
+        to, 1
+    )
     assert sorted(r["recipient"] for r in ledger_lines(blog / ".feedtool" / "sent.jsonl")) == to
 
 
@@ -705,32 +880,52 @@ def test_cli_a_reset_after_the_message_is_reported_and_not_resent(blog: Path, ru
     assert set(ids_by_recipient(smtp.messages)) <= set(to)
 
 
-def test_cli_permanent_failures_are_listed_at_the_end_and_a_rerun_retries_only_them(blog: Path, run, fast_retries):
+def test_cli_permanent_failures_are_listed_at_the_end_and_a_rerun_retries_only_them(
+    blog: Path, run, fast_retries
+):
     recorder = SmtpRecorder()
     recorder.refuse.add("gone@example.com")
     recorder.refuse_data["spam@example.com"] = "554 5.7.1 refused by policy"
     recorder.rcpt_replies["grey@example.com"] = ["451 4.7.1 greylisted", "421 4.7.0 slow down"]
     recorder.data_replies["late@example.com"] = ["451 4.3.0 later"]
-    to = ["a@example.com", "gone@example.com", "grey@example.com", "spam@example.com", "late@example.com"]
+    to = [
+        "a@example.com",
+        "gone@example.com",
+        "grey@example.com",
+        "spam@example.com",
+        "late@example.com",
+    ]
     with running_smtp_server(recorder) as port:
         result = run(*send_args(port, *to_args(to)))
         assert result.exit_code == 1
         assert "Traceback" not in result.output
         assert "Sent 2025-W34 to 3 recipients; 2 not sent." in result.stdout
         tail = result.stderr.strip().splitlines()[-2:]
-        assert tail == ["failed\tgone@example.com\t550 5.1.1 no such user here",
-                        "failed\tspam@example.com\t554 5.7.1 refused by policy"]
-        assert Counter(recorder.recipients()) == Counter(["a@example.com", "grey@example.com", "late@example.com"])
+        assert tail == [
+            "failed\tgone@example.com\t550 5.1.1 no such user here",
+            "failed\tspam@example.com\t554 5.7.1 refused by policy",
+        ]
+        assert Counter(recorder.recipients()) == Counter(
+            ["a@example.com", "grey@example.com", "late@example.com"]
+        )
         recorder.refuse.clear()
         again = run(*send_args(port, *to_args(to)))
     assert again.exit_code == 1
     assert "Sent 2025-W34 to 1 recipient; 3 already had it; 1 not sent." in again.stdout
-    assert again.stderr.strip().splitlines()[-1] == "failed\tspam@example.com\t554 5.7.1 refused by policy"
-    assert Counter(recorder.recipients()) == Counter(["a@example.com", "grey@example.com", "late@example.com",
-                                                      "gone@example.com"])
+    assert (
+        again.stderr.strip().splitlines()[-1]
+        == "failed\tspam@example.com\t554 5.7.1 refused by policy"
+    )
+    assert Counter(recorder.recipients()) == Counter(
+        ["a@example.com", "grey@example.com", "late@example.com", "gone@example.com"]
+    )
     ledger = ledger_lines(blog / ".feedtool" / "sent.jsonl")
-    assert sorted(r["recipient"] for r in ledger) == ["a@example.com", "gone@example.com", "grey@example.com",
-                                                      "late@example.com"]
+    assert sorted(r["recipient"] for r in ledger) == [
+        "a@example.com",
+        "gone@example.com",
+        "grey@example.com",
+        "late@example.com",
+    ]
 
 
 def test_cli_an_unconfirmed_message_is_named_and_never_sent_again(blog: Path, run, fast_retries):
@@ -743,10 +938,11 @@ def test_cli_an_unconfirmed_message_is_named_and_never_sent_again(blog: Path, ru
         assert first.exit_code == 1 and "Traceback" not in first.output
         assert "Sent 2025-W34 to 0 recipients; 2 not sent; 1 unconfirmed." in first.stdout
         ledger = blog / ".feedtool" / "sent.jsonl"
-        assert (f"unconfirmed (not sent again; to resend, delete its line from {ledger.relative_to(blog)})\t"
-                f"r01@example.com\t127.0.0.1:{smtp.port} did not answer within 0.3 s after the whole message "
-                "was sent"
-                in first.stderr)
+        assert (
+            f"unconfirmed (not sent again; to resend, delete its line from {ledger.relative_to(blog)})\t"
+            f"r01@example.com\t127.0.0.1:{smtp.port} did not answer within 0.3 s after the whole message "
+            "was sent" in first.stderr
+        )
         again = run(*send_args(smtp.port, *to_args(to)))
         assert again.exit_code == 0, again.output
         assert "Sent 2025-W34 to 2 recipients; 1 already had it." in again.stdout
@@ -755,15 +951,28 @@ def test_cli_an_unconfirmed_message_is_named_and_never_sent_again(blog: Path, ru
 
 # The password never shows ----------------------------------------------------------------------
 
+
 def _quick_and_impatient(digest, recipients, build, server, ledger, **options):
     """deliver() as the CLI calls it, but giving up on a silent server after 0.3 s, once."""
     impatient = dataclasses.replace(server, timeout=0.3, data_timeout=0.3)
-    return deliver(digest, recipients, build, impatient, ledger,
-                        **{**options, "backoff": 0, "retries": 0})
+    return deliver(
+        digest, recipients, build, impatient, ledger, **{**options, "backoff": 0, "retries": 0}
+    )
 
 
-@pytest.mark.parametrize("mode", ["refused", "wrong password", "echoing server", "garbled challenge",
-                                  "no AUTH offered", "hang-up", "stall", "right password"])
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "refused",
+        "wrong password",
+        "echoing server",
+        "garbled challenge",
+        "no AUTH offered",
+        "hang-up",
+        "stall",
+        "right password",
+    ],
+)
 def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch, fast_retries):
     monkeypatch.setenv("FEEDTOOL_SMTP_USER", "pan")
     monkeypatch.setenv("FEEDTOOL_SMTP_PASSWORD", PASSWORD)
@@ -799,7 +1008,10 @@ def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch
         assert recorder.logins and set(recorder.logins) == {("pan", False)}  # PLAIN, then LOGIN
         assert recorder.messages == []
     if mode == "echoing server":
-        assert "SMTP login refused for pan: 535 5.7.8" in result.stderr and "bad credentials" not in result.stderr
+        assert (
+            "SMTP login refused for pan: 535 5.7.8" in result.stderr
+            and "bad credentials" not in result.stderr
+        )
     if mode == "no AUTH offered":
         assert "does not offer AUTH" in result.stderr
 
@@ -814,9 +1026,11 @@ class EchoingRecorder(SmtpRecorder):
         user, password = auth_data.login, auth_data.password
         b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
         plain = b"\0" + user + b"\0" + password
-        echo = (f"535 5.7.8 {mechanism} refused for {user.decode()} (b64 {b64(password)}) "
-                f"raw PLAIN {b64(plain)} basic {b64(user + b':' + password)} "
-                f"login {b64(user)} {b64(password)}")
+        echo = (
+            f"535 5.7.8 {mechanism} refused for {user.decode()} (b64 {b64(password)}) "
+            f"raw PLAIN {b64(plain)} basic {b64(user + b':' + password)} "
+            f"login {b64(user)} {b64(password)}"
+        )
         return AuthResult(success=False, handled=False, message=echo)
 
 
@@ -840,28 +1054,41 @@ def test_a_server_echoing_the_login_in_base64_never_gets_it_printed(blog: Path, 
     # Nor any stretch of the password's base64 long enough to give it away, at any alignment.
     for prefix in ("", "x", "xx"):
         encoded = base64.b64encode((prefix + PASSWORD).encode()).decode()
-        assert encoded[len(prefix) * 2: -4] not in output
+        assert encoded[len(prefix) * 2 : -4] not in output
     assert recorder.messages == []
 
 
 def test_the_password_in_base64_in_a_later_reply_is_redacted(ledger):
     echoes = " ".join(encodings_of(PASSWORD))
     with FaultyServer(Fault("rcpt", f"550 5.1.1 no: {echoes}"), auth="235 2.7.0 OK") as smtp:
-        outcome = deliver(DIGEST, ["a@example.com"], build_message, server(smtp.port, user="pan", password=PASSWORD),
-                          ledger, backoff=0)
+        outcome = deliver(
+            DIGEST,
+            ["a@example.com"],
+            build_message,
+            server(smtp.port, user="pan", password=PASSWORD),
+            ledger,
+            backoff=0,
+        )
     assert outcome.failed["a@example.com"].startswith("550 5.1.1 no: *****")
     assert not any(secret in outcome.failed["a@example.com"] for secret in encodings_of(PASSWORD))
 
 
 # A kill part-way through a list ----------------------------------------------------------------
 
+
 def _feedtool(blog: Path, port: int, recipients_file: Path) -> subprocess.Popen:
-    return spawn_feedtool(blog, *send_args(port, "--to-file", str(recipients_file)),
-                          unset=("FEEDTOOL_SMTP_USER", "FEEDTOOL_SMTP_PASSWORD"), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    return spawn_feedtool(
+        blog,
+        *send_args(port, "--to-file", str(recipients_file)),
+        unset=("FEEDTOOL_SMTP_USER", "FEEDTOOL_SMTP_PASSWORD"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
-def _kill_at_the_eighth_message(blog: Path, commit: bool) -> tuple[FaultyServer, list[str], list[dict]]:
+def _kill_at_the_eighth_message(
+    blog: Path, commit: bool
+) -> tuple[FaultyServer, list[str], list[dict]]:
     """Send to 20; SIGKILL the sender while the server holds its reply to the 8th message; then
     the server queues that message or not (`commit`); then run the same command again."""
     to = addresses(20)
@@ -879,28 +1106,40 @@ def _kill_at_the_eighth_message(blog: Path, commit: bool) -> tuple[FaultyServer,
                 sender.kill()
         smtp.release(commit)
         # Each flushed before the next went out; the 8th reserved, not yet settled.
-        assert [(r["recipient"], r["status"]) for r in ledger_at_kill] == [*((r, "sent") for r in to[:7]),
-                                                                           ("r08@example.com", "sending")]
+        assert [(r["recipient"], r["status"]) for r in ledger_at_kill] == [
+            *((r, "sent") for r in to[:7]),
+            ("r08@example.com", "sending"),
+        ]
         again = _feedtool(blog, smtp.port, listing)
         out, err = again.communicate(timeout=30)
         assert again.returncode == 0, err.decode()
         assert f"Sent {DIGEST} to 13 recipients; 7 already had it." in out.decode()
-    return smtp, to, [r for r in ledger_lines(blog / ".feedtool" / "sent.jsonl") if r["status"] == "sent"]
+    return (
+        smtp,
+        to,
+        [r for r in ledger_lines(blog / ".feedtool" / "sent.jsonl") if r["status"] == "sent"],
+    )
 
 
 def test_a_kill_before_the_server_accepts_loses_nothing_and_duplicates_nothing(blog: Path):
     smtp, to, ledger = _kill_at_the_eighth_message(blog, commit=False)
-    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(to, 1)
+    assert {r: len(ids) for r, ids in ids_by_recipient(smtp.messages).items()} == dict.fromkeys(
+        to, 1
+    )
     assert sorted(r["recipient"] for r in ledger) == to
 
 
-def test_a_kill_between_the_servers_ok_and_the_ledger_line_is_one_duplicate_with_the_same_message_id(blog: Path):
+def test_a_kill_between_the_servers_ok_and_the_ledger_line_is_one_duplicate_with_the_same_message_id(
+    blog: Path,
+):
     # The one window no ledger can close: the server queued the 8th message, the sender died
     # before it could write that down. The next run sends it again, with the same Message-ID.
     smtp, to, ledger = _kill_at_the_eighth_message(blog, commit=True)
     ids = ids_by_recipient(smtp.messages)
     assert set(ids) == set(to)
-    assert {r: len(copies) for r, copies in ids.items() if len(copies) > 1} == {"r08@example.com": 2}
+    assert {r: len(copies) for r, copies in ids.items() if len(copies) > 1} == {
+        "r08@example.com": 2
+    }
     assert all(len(set(copies)) == 1 for copies in ids.values())  # mail clients drop the duplicate
     assert sorted(r["recipient"] for r in ledger) == to
 
@@ -916,7 +1155,11 @@ def test_kills_at_arbitrary_moments_never_give_anyone_two_different_messages(blo
             target = len(smtp.messages) + 4
             sender = _feedtool(blog, smtp.port, listing)
             deadline = time.monotonic() + 20
-            while len(smtp.messages) < target and sender.poll() is None and time.monotonic() < deadline:
+            while (
+                len(smtp.messages) < target
+                and sender.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.0005)
             time.sleep(delay)
             sender.send_signal(signal.SIGKILL)
@@ -927,7 +1170,9 @@ def test_kills_at_arbitrary_moments_never_give_anyone_two_different_messages(blo
         assert final.returncode == 0, err.decode()
     ids = ids_by_recipient(smtp.messages)
     assert set(ids) == set(to)  # everyone has it
-    assert all(len(set(copies)) == 1 for copies in ids.values())  # and no one has two different ones
+    assert all(
+        len(set(copies)) == 1 for copies in ids.values()
+    )  # and no one has two different ones
     assert sum(len(copies) - 1 for copies in ids.values()) <= 3  # at most one extra copy per kill
     # A kill mid-write could leave a torn line; the ledger reads past it either way.
     assert Ledger(blog / ".feedtool" / "sent.jsonl").sent(DIGEST) == set(to)
@@ -960,8 +1205,14 @@ def test_a_server_looping_on_auth_with_the_login_in_hex_never_gets_it_printed(le
     thread.start()
     try:
         with pytest.raises(SendError) as refused:
-            deliver(DIGEST, ["a@example.com"], build_message,
-                    server(listener.getsockname()[1], user="pan", password=PASSWORD), ledger, backoff=0)
+            deliver(
+                DIGEST,
+                ["a@example.com"],
+                build_message,
+                server(listener.getsockname()[1], user="pan", password=PASSWORD),
+                ledger,
+                backoff=0,
+            )
     finally:
         listener.close()
     said = str(refused.value)

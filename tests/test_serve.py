@@ -34,8 +34,10 @@ def configure(blog: Path, smtp_port: int, url: str) -> None:
     """Point the sample blog's [smtp] at 127.0.0.1:`smtp_port` and its service at `url`."""
     path = blog / "feedtool.toml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace('host = "localhost"\nport = 587\nsecurity = "starttls"',
-                        f'host = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"')
+    text = text.replace(
+        'host = "localhost"\nport = 587\nsecurity = "starttls"',
+        f'host = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"',
+    )
     text += f'\n[subscribe]\nurl = "{url}"\nper_client = 5\nper_address = 2\n'
     path.write_text(text, encoding="utf-8")
 
@@ -53,11 +55,15 @@ class App:
     """The app over a store in tmp_path, with the mails it sends kept in `sent`."""
 
     def __init__(self, root: Path, clock=time.monotonic):
-        self.site = config.loads('title = "pan 的博客"\nbase_url = "https://pan.example.com"\n[subscribe]\n'
-                                 'url = "https://news.example.com"\nper_client = 5\nper_address = 2\n')
+        self.site = config.loads(
+            'title = "pan 的博客"\nbase_url = "https://pan.example.com"\n[subscribe]\n'
+            'url = "https://news.example.com"\nper_client = 5\nper_address = 2\n'
+        )
         self.store = Store(root / "subscribers.db")
         self.sent: list[email.message.EmailMessage] = []
-        app = serve.create_app(self.site, self.store, KEY, lambda m: self.sent.append(m), clock=clock)
+        app = serve.create_app(
+            self.site, self.store, KEY, lambda m: self.sent.append(m), clock=clock
+        )
         self.client = TestClient(app, client=("203.0.113.7", 5000))
 
     def token(self, address: str, purpose: str) -> str:
@@ -86,9 +92,13 @@ def test_the_form_is_chinese_phone_and_dark_ready(app: App):
 def test_the_same_answer_for_new_pending_confirmed_and_unsubscribed(app: App):
     app.store.add("confirmed@example.com", "confirmed", "test", "test")
     app.store.add("gone@example.com", "complained", "test", "test")
-    answers = {address: app.client.post("/subscribe", data={"email": address})
-               for address in ("new@example.com", "confirmed@example.com", "gone@example.com")}
-    answers["again"] = app.client.post("/subscribe", data={"email": "new@example.com"})  # now pending
+    answers = {
+        address: app.client.post("/subscribe", data={"email": address})
+        for address in ("new@example.com", "confirmed@example.com", "gone@example.com")
+    }
+    answers["again"] = app.client.post(
+        "/subscribe", data={"email": "new@example.com"}
+    )  # now pending
     assert {(r.status_code, r.text) for r in answers.values()} == {(200, answers["again"].text)}
     assert "请查收邮件" in answers["again"].text
     assert [m["To"] for m in app.sent] == ["new@example.com", "new@example.com"]
@@ -100,18 +110,27 @@ def test_the_same_answer_for_new_pending_confirmed_and_unsubscribed(app: App):
 
 def test_bad_addresses_and_the_honeypot_subscribe_no_one(app: App):
     bad = app.client.post("/subscribe", data={"email": "not an address"})
-    assert bad.status_code == 400 and "不是有效的邮箱地址" in bad.text and "not an address" in bad.text
+    assert (
+        bad.status_code == 400 and "不是有效的邮箱地址" in bad.text and "not an address" in bad.text
+    )
     assert app.client.post("/subscribe", json={"email": "a@localhost"}).status_code == 400
-    bot = app.client.post("/subscribe", data={"email": "victim@example.com", "website": "http://spam"})
+    bot = app.client.post(
+        "/subscribe", data={"email": "victim@example.com", "website": "http://spam"}
+    )
     assert bot.status_code == 200 and "请查收邮件" in bot.text
-    huge = app.client.post("/subscribe", content=b"email=" + b"a" * 10_000,
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    huge = app.client.post(
+        "/subscribe",
+        content=b"email=" + b"a" * 10_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert huge.status_code == 413
     assert app.status("victim@example.com") is None and app.sent == []
 
 
 def test_rate_limits_per_client_and_per_address(app: App):
-    answers = [app.client.post("/subscribe", data={"email": "t@example.com"}).status_code for _ in range(6)]
+    answers = [
+        app.client.post("/subscribe", data={"email": "t@example.com"}).status_code for _ in range(6)
+    ]
     assert answers == [200] * 5 + [429]
     assert len(app.sent) == 2  # per_address = 2: the rest got the same answer, and no mail
     other = TestClient(app.client.app, client=("198.51.100.9", 5000))
@@ -144,14 +163,25 @@ def test_confirm_link_confirms_once_and_idempotently(app: App):
 def test_bad_tokens_change_nothing(app: App, monkeypatch: pytest.MonkeyPatch):
     app.client.post("/subscribe", data={"email": "p@example.com"})
     app.store.add("c@example.com", "confirmed", "test", "test")
-    confirm, unsubscribe = app.token("p@example.com", "confirm"), app.token("c@example.com", "unsubscribe")
+    confirm, unsubscribe = (
+        app.token("p@example.com", "confirm"),
+        app.token("c@example.com", "unsubscribe"),
+    )
     tampered = confirm[:-2] + ("AA" if confirm[-2:] != "AA" else "BB")
-    forged = tokens.make("another secret of forty characters......", "unsubscribe",
-                         app.store.get("c@example.com").ref)
-    cases = [("get", f"/confirm/{tampered}", 400), ("get", f"/confirm/{unsubscribe}", 400),
-             ("post", f"/unsubscribe/{confirm}", 400), ("post", f"/unsubscribe/{forged}", 400),
-             ("post", "/unsubscribe/garbage", 400), ("get", f"/unsubscribe/{unsubscribe}", 200),
-             ("post", f"/unsubscribe/{tokens.make(KEY, 'unsubscribe', 'no-such-ref')}", 404)]
+    forged = tokens.make(
+        "another secret of forty characters......",
+        "unsubscribe",
+        app.store.get("c@example.com").ref,
+    )
+    cases = [
+        ("get", f"/confirm/{tampered}", 400),
+        ("get", f"/confirm/{unsubscribe}", 400),
+        ("post", f"/unsubscribe/{confirm}", 400),
+        ("post", f"/unsubscribe/{forged}", 400),
+        ("post", "/unsubscribe/garbage", 400),
+        ("get", f"/unsubscribe/{unsubscribe}", 200),
+        ("post", f"/unsubscribe/{tokens.make(KEY, 'unsubscribe', 'no-such-ref')}", 404),
+    ]
     for method, path, status in cases:
         assert getattr(app.client, method)(path).status_code == status, path
     # Expired: a week and a day later the confirm token is refused.
@@ -174,12 +204,15 @@ def test_get_shows_a_button_and_post_unsubscribes_one_click(app: App):
     assert app.status("c@example.com") == "unsubscribed"
     assert app.store.get("c@example.com").changed_by == "one-click"
     assert app.client.post(path).status_code == 200  # again: still unsubscribed
-    confirm = app.client.get(f"/confirm/{tokens.make(KEY, 'confirm', app.store.get('c@example.com').ref)}")
+    confirm = app.client.get(
+        f"/confirm/{tokens.make(KEY, 'confirm', app.store.get('c@example.com').ref)}"
+    )
     assert confirm.status_code == 400 and app.status("c@example.com") == "unsubscribed"
 
 
-def test_serve_refuses_without_a_secret_or_with_a_readable_key_file(blog: Path, run,
-                                                                    monkeypatch: pytest.MonkeyPatch):
+def test_serve_refuses_without_a_secret_or_with_a_readable_key_file(
+    blog: Path, run, monkeypatch: pytest.MonkeyPatch
+):
     configure(blog, 2525, "http://127.0.0.1:8080")
     monkeypatch.delenv("FEEDTOOL_SECRET", raising=False)
     result = run("serve")
@@ -189,7 +222,9 @@ def test_serve_refuses_without_a_secret_or_with_a_readable_key_file(blog: Path, 
     key.write_text(SECRET + "\n")
     key.chmod(0o644)
     result = run("serve")
-    assert result.exit_code == 2 and "others can read the signing secret (mode 644)" in result.output
+    assert (
+        result.exit_code == 2 and "others can read the signing secret (mode 644)" in result.output
+    )
     assert SECRET not in result.output
     monkeypatch.setenv("FEEDTOOL_SECRET", "short")
     assert "shorter than 32 characters" in run("serve").output
@@ -197,8 +232,10 @@ def test_serve_refuses_without_a_secret_or_with_a_readable_key_file(blog: Path, 
 
 def test_the_service_url_is_https_or_loopback():
     with pytest.raises(config.ConfigError, match="expected an https URL"):
-        config.loads('title = "t"\nbase_url = "https://x.example"\n'
-                     '[subscribe]\nurl = "http://news.example.com"\n')
+        config.loads(
+            'title = "t"\nbase_url = "https://x.example"\n'
+            '[subscribe]\nurl = "http://news.example.com"\n'
+        )
 
 
 def test_snippet_posts_to_the_service(blog: Path, run):
@@ -275,10 +312,15 @@ def test_sign_up_over_http_confirm_by_mail_and_unsubscribe(served, blog: Path):
     _, rcpts, raw = recorder.messages[0]
     assert rcpts == ["reader@example.com"]
     mail = parse(raw)
-    assert mail["Subject"] == "请确认订阅pan 的博客" and mail["From"] == "pan 的博客 <newsletter@pan.example.com>"
+    assert (
+        mail["Subject"] == "请确认订阅pan 的博客"
+        and mail["From"] == "pan 的博客 <newsletter@pan.example.com>"
+    )
     link = link_in(raw, "confirm")
     assert link.startswith(f"{url}/confirm/")
-    assert Store(blog / ".feedtool" / "subscribers.db").get("reader@example.com").status == "pending"
+    assert (
+        Store(blog / ".feedtool" / "subscribers.db").get("reader@example.com").status == "pending"
+    )
     assert "订阅成功" in httpx.get(link).text
     store = Store(blog / ".feedtool" / "subscribers.db")
     assert store.get("reader@example.com").status == "confirmed"
@@ -291,12 +333,24 @@ def test_sign_up_over_http_confirm_by_mail_and_unsubscribe(served, blog: Path):
 
 
 def digest_send(run, smtp_port: int, week: str, *extra: str):
-    return run("digest", "--week", week, "--send", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
-               "--smtp-security", "none", *extra)
+    return run(
+        "digest",
+        "--week",
+        week,
+        "--send",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(smtp_port),
+        "--smtp-security",
+        "none",
+        *extra,
+    )
 
 
-def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(served, blog: Path, run,
-                                                                   monkeypatch: pytest.MonkeyPatch):
+def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(
+    served, blog: Path, run, monkeypatch: pytest.MonkeyPatch
+):
     recorder, url = served
     monkeypatch.setenv("FEEDTOOL_SECRET", SECRET)
     smtp_port = int(re.search(r"port = (\d+)", (blog / "feedtool.toml").read_text()).group(1))
@@ -320,23 +374,29 @@ def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(served, blog:
     assert other != link
 
     # As Gmail does it: a POST with the RFC 8058 body, no cookie.
-    one_click = httpx.post(link, content=b"List-Unsubscribe=One-Click",
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    one_click = httpx.post(
+        link,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert one_click.status_code == 200
     recorder.messages.clear()
     result = digest_send(run, smtp_port, "2025-W25")
     assert result.exit_code == 0, result.output
     assert recorder.recipients() == ["vouched@example.com"]
     # Whatever list is given, an unsubscribed address gets nothing.
-    result = digest_send(run, smtp_port, "2025-W23", "--to", "Reader@example.com", "--to", "new@example.com")
+    result = digest_send(
+        run, smtp_port, "2025-W23", "--to", "Reader@example.com", "--to", "new@example.com"
+    )
     assert "not sent (unsubscribed, bounced or complained)\tReader@example.com" in result.output
     assert recorder.recipients() == ["vouched@example.com", "new@example.com"]
     listed = run("subscribers", "list", "--format", "json").output
     assert '"unsubscribed": 1' in listed and '"changed_by": "one-click"' in listed
 
 
-def test_a_test_send_is_marked_and_leaves_ledger_and_store_alone(blog: Path, run, smtp_server,
-                                                                 monkeypatch: pytest.MonkeyPatch):
+def test_a_test_send_is_marked_and_leaves_ledger_and_store_alone(
+    blog: Path, run, smtp_server, monkeypatch: pytest.MonkeyPatch
+):
     recorder, port = smtp_server
     configure(blog, port, "https://news.example.com")
     monkeypatch.setenv("FEEDTOOL_SECRET", SECRET)
@@ -344,10 +404,15 @@ def test_a_test_send_is_marked_and_leaves_ledger_and_store_alone(blog: Path, run
     result = run("digest", "--week", "2025-W34", "--test", "me@example.com")
     assert result.exit_code == 0, result.output
     assert "Sent a test copy of 2025-W34 to me@example.com (not in the ledger)." in result.output
-    (_, rcpts, raw), = recorder.messages
+    ((_, rcpts, raw),) = recorder.messages
     mail = parse(raw)
-    assert rcpts == ["me@example.com"] and mail["Subject"] == "【测试】pan 的博客周报 · 2025 第 34 周"
-    assert mail["Message-ID"] != parse((blog / "public/digest/2025-W34.eml").read_bytes())["Message-ID"]
+    assert (
+        rcpts == ["me@example.com"] and mail["Subject"] == "【测试】pan 的博客周报 · 2025 第 34 周"
+    )
+    assert (
+        mail["Message-ID"]
+        != parse((blog / "public/digest/2025-W34.eml").read_bytes())["Message-ID"]
+    )
     assert mail["List-Unsubscribe"].startswith("<https://news.example.com/unsubscribe/")
     assert not (blog / ".feedtool" / "sent.jsonl").exists()
     counts = run("subscribers", "list").output.splitlines()[-1]

@@ -21,9 +21,11 @@ async def sign_up(port: int, address: str) -> int | None:
     body = urlencode({"email": address}).encode()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        writer.write(
+            b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
         await writer.drain()
         status = await reader.readline()
         await reader.read()
@@ -36,6 +38,7 @@ async def sign_up(port: int, address: str) -> int | None:
 
 async def sign_ups(port: int, addresses: list[str], on_answer=None) -> list[int | None]:
     """POST every address at once (each on a connection of its own, as many clients would)."""
+
     async def one(address: str) -> int | None:
         code = await sign_up(port, address)
         if on_answer and code is not None:
@@ -75,7 +78,9 @@ def test_a_server_killed_mid_load_restarts_with_every_answered_sign_up(blog: Pat
         url = f"http://127.0.0.1:{port}"
         configure(blog, smtp_port, url)
         config = blog / "feedtool.toml"
-        config.write_text(config.read_text().replace("per_client = 5", f"per_client = {SIGN_UPS * 2}"))
+        config.write_text(
+            config.read_text().replace("per_client = 5", f"per_client = {SIGN_UPS * 2}")
+        )
         child = start(blog, port)
         answered = []
 

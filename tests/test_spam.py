@@ -25,8 +25,14 @@ def spamassassin() -> str:
 def score(spamassassin: str, message: bytes, home: Path) -> tuple[float, str]:
     """SpamAssassin's score of `message` with local tests only (-L), and the rules that hit."""
     home.mkdir(exist_ok=True)
-    done = subprocess.run([spamassassin, "-L", "-t", "-x"], input=message, capture_output=True, timeout=120,
-                          env={**os.environ, "HOME": str(home)}, check=True)
+    done = subprocess.run(
+        [spamassassin, "-L", "-t", "-x"],
+        input=message,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(home)},
+        check=True,
+    )
     checked = email.message_from_bytes(done.stdout, policy=policy.default)
     status = str(checked["X-Spam-Status"])
     found = re.search(r"score=(-?[0-9.]+)", status)
@@ -35,8 +41,9 @@ def score(spamassassin: str, message: bytes, home: Path) -> tuple[float, str]:
 
 
 @pytest.mark.parametrize("week", ["sample", "tech"])
-def test_the_received_copy_scores_zero_or_below(spamassassin: str, blog: Path, run, smtp_server,
-                                                 tmp_path: Path, week: str):
+def test_the_received_copy_scores_zero_or_below(
+    spamassassin: str, blog: Path, run, smtp_server, tmp_path: Path, week: str
+):
     recorder, port = smtp_server
     if week == "tech":
         write_tech_week(blog)
@@ -57,7 +64,9 @@ def test_nothing_in_the_html_that_spam_filters_score(blog: Path, run, smtp_serve
     body = msg.get_body(("html",)).get_content()
     doc = lxml_html.document_fromstring(body)
     preheader = doc.xpath("//div[contains(@class, 'preheader')]")[0].get("style")
-    assert "display: none" in preheader and not re.search(r"(^|;)\s*(color|font-size|opacity)\b", preheader)
+    assert "display: none" in preheader and not re.search(
+        r"(^|;)\s*(color|font-size|opacity)\b", preheader
+    )
     pills = doc.xpath("//span[contains(@class, 'tag')]")
     assert len(pills) > 1 and all(pill.tail and pill.tail.isspace() for pill in pills)
     assert not any("reader" in (a.get("href") or "") for a in doc.iter("a"))

@@ -20,8 +20,9 @@ def test_the_store_is_private_wal_versioned_and_git_ignored(blog: Path, run):
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert raw.execute("SELECT address, status FROM subscribers").fetchall() == [("Reader@Example.com",
-                                                                                      "confirmed")]
+        assert raw.execute("SELECT address, status FROM subscribers").fetchall() == [
+            ("Reader@Example.com", "confirmed")
+        ]
 
 
 def test_a_store_from_a_newer_feedtool_is_refused(blog: Path, run):
@@ -42,16 +43,21 @@ def test_a_database_inside_the_output_folder_is_refused(blog: Path, run):
 
 
 def test_import_list_counts_and_json(blog: Path, run):
-    (blog / "list.txt").write_text("a@example.com\n# a comment\nB@example.com\na@example.com\n",
-                                   encoding="utf-8")
+    (blog / "list.txt").write_text(
+        "a@example.com\n# a comment\nB@example.com\na@example.com\n", encoding="utf-8"
+    )
     refused = run("subscribers", "import", "list.txt")
     assert refused.exit_code == 2 and "--confirmed" in refused.output
-    result = run("subscribers", "import", "list.txt", "--confirmed", "--source", "Mailchimp 2025-08")
+    result = run(
+        "subscribers", "import", "list.txt", "--confirmed", "--source", "Mailchimp 2025-08"
+    )
     assert result.exit_code == 0, result.output
     assert "Imported 2 new addresses as confirmed; 0 already known" in result.output
     assert run("subscribers", "remove", "b@EXAMPLE.com", "gone@example.com").exit_code == 0
     again = run("subscribers", "import", "list.txt", "--confirmed")
-    assert "Imported 0 new addresses as confirmed; 2 already known kept their status." in again.output
+    assert (
+        "Imported 0 new addresses as confirmed; 2 already known kept their status." in again.output
+    )
     listed = json.loads(run("subscribers", "list", "--format", "json").output)
     assert listed["counts"] == dict(pending=0, confirmed=1, unsubscribed=2, bounced=0, complained=0)
     by_address = {s["address"]: s for s in listed["subscribers"]}
@@ -68,10 +74,15 @@ def test_import_list_counts_and_json(blog: Path, run):
 def test_add_never_resubscribes_and_export_is_csv(blog: Path, run):
     run("subscribers", "remove", "x@example.com")
     result = run("subscribers", "add", "X@example.com", "y@example.com")
-    assert result.output.splitlines() == ["kept\tX@example.com\tunsubscribed", "added\ty@example.com"]
+    assert result.output.splitlines() == [
+        "kept\tX@example.com\tunsubscribed",
+        "added\ty@example.com",
+    ]
     rows = list(csv.DictReader(io.StringIO(run("subscribers", "export").output)))
-    assert [(r["address"], r["status"]) for r in rows] == [("x@example.com", "unsubscribed"),
-                                                           ("y@example.com", "confirmed")]
+    assert [(r["address"], r["status"]) for r in rows] == [
+        ("x@example.com", "unsubscribed"),
+        ("y@example.com", "confirmed"),
+    ]
 
 
 def test_a_bad_address_is_a_clear_error(blog: Path, run):
@@ -85,7 +96,9 @@ def test_a_bad_address_is_a_clear_error(blog: Path, run):
 def test_list_without_a_store_creates_none(blog: Path, run):
     result = run("subscribers", "list")
     assert result.exit_code == 0
-    assert result.output.strip() == "0 pending, 0 confirmed, 0 unsubscribed, 0 bounced, 0 complained"
+    assert (
+        result.output.strip() == "0 pending, 0 confirmed, 0 unsubscribed, 0 bounced, 0 complained"
+    )
     assert not (blog / ".feedtool" / "subscribers.db").exists()
 
 
@@ -101,4 +114,6 @@ def test_sign_up_confirm_unsubscribe_and_suppression(tmp_path: Path):
     assert not store.change("new@example.com", "confirmed", "link", only_from=("pending",))
     store.add("b@example.com", "bounced", "import", "dsn")
     assert store.request("b@example.com", "web") is None  # bounced stays bounced
-    assert store.request("new@example.com", "web").status == "pending"  # signs up again: opt in anew
+    assert (
+        store.request("new@example.com", "web").status == "pending"
+    )  # signs up again: opt in anew

@@ -23,7 +23,9 @@ def test_sample_posts_are_valid(blog: Path, run):
 
 
 def test_text_format_sorted_with_a_count(blog: Path, run):
-    write_post(blog / "posts", "b.md", '---\ntitle: t\ndate: "二月 30, 2025"\ntitel: x\n---\n正文\n')
+    write_post(
+        blog / "posts", "b.md", '---\ntitle: t\ndate: "二月 30, 2025"\ntitel: x\n---\n正文\n'
+    )
     write_post(blog / "posts", "a.md", "---\ntitle: t\ndate: 2025-01-01\ntags: 单个\n---\n正文\n")
     result = run("validate")
     assert result.exit_code == 1
@@ -46,8 +48,16 @@ def test_json_format_is_only_json(blog: Path, run):
     result = run("validate", "--format", "json")
     assert result.exit_code == 1
     found = json.loads(result.stdout)
-    assert found == [{"path": "posts/bad.md", "line": 1, "column": 1, "severity": "error",
-                      "code": "FT202", "message": "missing date (add e.g. 'date: 2025-08-24')"}]
+    assert found == [
+        {
+            "path": "posts/bad.md",
+            "line": 1,
+            "column": 1,
+            "severity": "error",
+            "code": "FT202",
+            "message": "missing date (add e.g. 'date: 2025-08-24')",
+        }
+    ]
 
 
 def test_github_format(blog: Path, run):
@@ -78,8 +88,14 @@ def test_paths_can_be_files_and_folders(blog: Path, run, tmp_path: Path):
     "body, expected",
     [
         ("", "p.md:4:1: warning FT301 empty body"),
-        ("\n<!--more-->\n\n后文。\n", "p.md:7:1: warning FT302 nothing before the <!--more--> marker"),
-        ("见[图](images/none.png)和[另一篇](../qwen-vl/)。\n", "p.md:6:6: warning FT303 link to a missing local file: images/none.png"),
+        (
+            "\n<!--more-->\n\n后文。\n",
+            "p.md:7:1: warning FT302 nothing before the <!--more--> marker",
+        ),
+        (
+            "见[图](images/none.png)和[另一篇](../qwen-vl/)。\n",
+            "p.md:6:6: warning FT303 link to a missing local file: images/none.png",
+        ),
         ('<img src="pic.jpg">\n', "p.md:6:11: warning FT303 link to a missing local file: pic.jpg"),
         ("```\n[x](code.png)\n```\n", None),
         ("[外链](https://example.com/a.png) [锚点](#x) [根](/a.png)\n", None),
@@ -87,7 +103,9 @@ def test_paths_can_be_files_and_folders(blog: Path, run, tmp_path: Path):
 )
 def test_body_findings(tmp_path: Path, run, body: str, expected: str | None, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8"
+    )
     write_post(tmp_path, "p.md", "---\ntitle: t\ndate: 2025-08-24\n---\n\n" + body)
     result = run("validate", "p.md")
     lines = result.stdout.splitlines()[:-1]
@@ -100,10 +118,16 @@ def test_body_findings(tmp_path: Path, run, body: str, expected: str | None, mon
 
 def test_existing_local_files_are_fine(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8"
+    )
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "图 1.png").write_bytes(b"png")
-    write_post(tmp_path, "p.md", "---\ntitle: t\ndate: 2025-08-24\n---\n\n![图](images/%E5%9B%BE%201.png)\n")
+    write_post(
+        tmp_path,
+        "p.md",
+        "---\ntitle: t\ndate: 2025-08-24\n---\n\n![图](images/%E5%9B%BE%201.png)\n",
+    )
     assert run("validate", "p.md").stdout == "No problems in 1 post.\n"
 
 
@@ -111,11 +135,18 @@ def test_duplicates_name_both_files(blog: Path, run):
     write_post(blog / "posts", "copy.md", GOOD.replace("---\n\n", "slug: glm-vl\n---\n\n"))
     result = run("validate")
     link = "'https://pan.example.com/posts/glm-vl/'"
-    assert f"posts/copy.md:5:7: error FT208 permalink {link} is also used by posts/glm-vl.md" in result.stdout
-    assert f"posts/glm-vl.md:1:1: error FT208 permalink {link} is also used by posts/copy.md" in result.stdout
+    assert (
+        f"posts/copy.md:5:7: error FT208 permalink {link} is also used by posts/glm-vl.md"
+        in result.stdout
+    )
+    assert (
+        f"posts/glm-vl.md:1:1: error FT208 permalink {link} is also used by posts/copy.md"
+        in result.stdout
+    )
 
 
 # --fix -----------------------------------------------------------------------------------------
+
 
 def test_fix_rewrites_only_the_values(blog: Path, run):
     original = (
@@ -127,10 +158,13 @@ def test_fix_rewrites_only_the_values(blog: Path, run):
     assert result.exit_code == 0, result.output
     expected = (
         "\ufeff---\r\n# 注释保留\r\ntitle:   '保留的引号'\r\ndate: 2025-08-24T00:00:00+08:00   # 行尾注释\r\n"
-        "updated: 2025-08-25T15:04:00+08:00\r\ntags: [\"单个标签\"]\r\n---\r\n\r\n正文。\r\n"
+        'updated: 2025-08-25T15:04:00+08:00\r\ntags: ["单个标签"]\r\n---\r\n\r\n正文。\r\n'
     ).encode("utf-8")
     assert path.read_bytes() == expected
-    assert 'posts/fixme.md:4:7: fixed date "八月 24, 2025" -> 2025-08-24T00:00:00+08:00' in result.stderr
+    assert (
+        'posts/fixme.md:4:7: fixed date "八月 24, 2025" -> 2025-08-24T00:00:00+08:00'
+        in result.stderr
+    )
     assert "Fixed 3 problems in 1 file." in result.stderr
     assert result.stdout == "No problems in 1 post.\n"
     # Running it again changes nothing.
@@ -139,19 +173,28 @@ def test_fix_rewrites_only_the_values(blog: Path, run):
 
 
 def test_fix_toml_front_matter(blog: Path, run):
-    path = write_post(blog / "posts", "t.md", '+++\ntitle = "T"\ndate = "八月 24, 2025" # c\n+++\n正文\n')
+    path = write_post(
+        blog / "posts", "t.md", '+++\ntitle = "T"\ndate = "八月 24, 2025" # c\n+++\n正文\n'
+    )
     assert run("validate", "--fix", "posts/t.md").exit_code == 0
-    assert path.read_text(encoding="utf-8") == '+++\ntitle = "T"\ndate = 2025-08-24T00:00:00+08:00 # c\n+++\n正文\n'
+    assert (
+        path.read_text(encoding="utf-8")
+        == '+++\ntitle = "T"\ndate = 2025-08-24T00:00:00+08:00 # c\n+++\n正文\n'
+    )
 
 
 def test_a_toml_key_is_found_on_its_own_line_not_inside_a_multi_line_string(blog: Path, run):
-    text = ('+++\ntitle = "t"\nsummary = """\ndate = "2025-01-01" is how to write it\n"""\n'
-            'date = "八月 24, 2025"\n+++\n正文\n')
+    text = (
+        '+++\ntitle = "t"\nsummary = """\ndate = "2025-01-01" is how to write it\n"""\n'
+        'date = "八月 24, 2025"\n+++\n正文\n'
+    )
     path = write_post(blog / "posts", "t.md", text)
     result = run("validate", "--fix", "posts/t.md")
     assert result.exit_code == 0, result.output
     assert 'posts/t.md:6:8: fixed date "八月 24, 2025"' in result.stderr
-    assert path.read_text(encoding="utf-8") == text.replace('"八月 24, 2025"', "2025-08-24T00:00:00+08:00")
+    assert path.read_text(encoding="utf-8") == text.replace(
+        '"八月 24, 2025"', "2025-08-24T00:00:00+08:00"
+    )
     write_post(blog / "posts", "t.md", text.replace("八月 24", "二月 30"))
     assert "posts/t.md:6:8: error FT201" in run("validate", "posts/t.md").stdout
 
@@ -163,7 +206,9 @@ def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
 
     text = '+++\ntitle = "t"\nnotes = """\ndate = "2025-01-01" is how\n"""\ndate = "八月 24, 2025"\n+++\n正文\n'
     path = write_post(blog / "posts", "t.md", text)
-    monkeypatch.setattr(posts_module, "_toml_sets", lambda lines, key, value: True)  # the first look-alike wins
+    monkeypatch.setattr(
+        posts_module, "_toml_sets", lambda lines, key, value: True
+    )  # the first look-alike wins
     result = run("validate", "--fix", "posts/t.md")
     assert path.read_text(encoding="utf-8") == text
     assert "fixed" not in result.stderr
@@ -171,9 +216,16 @@ def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
 
 def test_fix_rewrites_a_generators_own_name_for_a_date(blog: Path, run):
     # Hugo's lastmod is read as updated (both names hold the one value): fixing it is no other change.
-    path = write_post(blog / "posts", "t.md", '---\ntitle: t\ndate: 2025-08-24\nlastmod: "八月 25, 2025"\n---\n正文\n')
+    path = write_post(
+        blog / "posts",
+        "t.md",
+        '---\ntitle: t\ndate: 2025-08-24\nlastmod: "八月 25, 2025"\n---\n正文\n',
+    )
     assert run("validate", "--fix", "posts/t.md").exit_code == 0
-    assert path.read_text(encoding="utf-8") == "---\ntitle: t\ndate: 2025-08-24\nlastmod: 2025-08-25T00:00:00+08:00\n---\n正文\n"
+    assert (
+        path.read_text(encoding="utf-8")
+        == "---\ntitle: t\ndate: 2025-08-24\nlastmod: 2025-08-25T00:00:00+08:00\n---\n正文\n"
+    )
 
 
 def test_fix_leaves_files_with_other_errors_alone(blog: Path, run):
@@ -192,21 +244,59 @@ def test_fix_on_the_sample_blog(blog: Path, run):
     site = config.load(blog / "feedtool.toml")
     post = posts.load(blog / "posts" / "glm-vl.md", site).post
     assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
-    assert 'date: 2025-08-24T00:00:00+08:00\n' in (blog / "posts" / "glm-vl.md").read_text(encoding="utf-8")
+    assert "date: 2025-08-24T00:00:00+08:00\n" in (blog / "posts" / "glm-vl.md").read_text(
+        encoding="utf-8"
+    )
 
 
 # Never a traceback ---------------------------------------------------------------------------
 
 SITE = config.loads('title = "t"\nbase_url = "https://e.com"')
-_pieces = st.sampled_from([
-    "---\n", "+++\n", "title: ", "date: ", "tags: ", "slug: ", "draft: ", "\"", "'", "[", "]", "{", "}", ": ",
-    "八月 24, 2025", "2025-08-24", "&a ", "*a", "!!binary ", "!!python/object:os.system ", "<<: ", "- ", "\n",
-    "  ", "\t", "\x00", "\x0b", "\ufeff", "\r\n", "<!--more-->", "[x](a.png)", "title = ", "date = ", "= ", "#",
-])
+_pieces = st.sampled_from(
+    [
+        "---\n",
+        "+++\n",
+        "title: ",
+        "date: ",
+        "tags: ",
+        "slug: ",
+        "draft: ",
+        '"',
+        "'",
+        "[",
+        "]",
+        "{",
+        "}",
+        ": ",
+        "八月 24, 2025",
+        "2025-08-24",
+        "&a ",
+        "*a",
+        "!!binary ",
+        "!!python/object:os.system ",
+        "<<: ",
+        "- ",
+        "\n",
+        "  ",
+        "\t",
+        "\x00",
+        "\x0b",
+        "\ufeff",
+        "\r\n",
+        "<!--more-->",
+        "[x](a.png)",
+        "title = ",
+        "date = ",
+        "= ",
+        "#",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.binary(max_size=300), st.lists(_pieces, max_size=40).map("".join).map(str.encode)))
+@given(
+    st.one_of(st.binary(max_size=300), st.lists(_pieces, max_size=40).map("".join).map(str.encode))
+)
 def test_any_bytes_give_a_post_or_diagnostics(data: bytes):
     loaded = posts.loads(data, SITE)
     assert loaded.post is not None or any(d.severity == "error" for d in loaded.diagnostics)
@@ -216,8 +306,15 @@ def test_any_bytes_give_a_post_or_diagnostics(data: bytes):
 
 def test_tab_nesting_is_refused_like_space_nesting(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8")
-    write_post(tmp_path, "p.md", "---\ntitle: t\ndate: 2025-08-24\n---\n\n" + "".join("\t" * i + "- x\n" for i in range(300)))
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\n', encoding="utf-8"
+    )
+    write_post(
+        tmp_path,
+        "p.md",
+        "---\ntitle: t\ndate: 2025-08-24\n---\n\n"
+        + "".join("\t" * i + "- x\n" for i in range(300)),
+    )
     result = run("validate", "p.md")
     assert result.exit_code == 1 and "FT304" in result.stdout
 
@@ -225,13 +322,20 @@ def test_tab_nesting_is_refused_like_space_nesting(tmp_path: Path, run, monkeypa
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ("正文".encode("gbk") + b"\n", "p.md:6:1: error FT102 not UTF-8 (it looks like GBK/GB18030)"),
+        (
+            "正文".encode("gbk") + b"\n",
+            "p.md:6:1: error FT102 not UTF-8 (it looks like GBK/GB18030)",
+        ),
         (b"text\x00\x01binary\n", "p.md:1:1: error FT103 binary content"),
     ],
 )
-def test_errors_in_the_body_are_errors_of_the_file(tmp_path: Path, run, body: bytes, expected: str, monkeypatch):
+def test_errors_in_the_body_are_errors_of_the_file(
+    tmp_path: Path, run, body: bytes, expected: str, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8")
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8"
+    )
     write_post(tmp_path, "p.md", b"---\ntitle: t\ndate: 2025-08-24\n---\n\n" + body)
     result = run("validate", "p.md")
     assert result.exit_code == 1 and result.stdout.startswith(expected), result.stdout
@@ -241,16 +345,30 @@ def test_errors_in_the_body_are_errors_of_the_file(tmp_path: Path, run, body: by
 
 def test_a_file_not_utf8_in_front_matter_and_body_is_one_error(tmp_path: Path, run, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "feedtool.toml").write_text('title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8")
-    write_post(tmp_path, "p.md", b"---\ntitle: " + "标题".encode("gbk") + b"\ndate: 2025-08-01\n---\nbody \xff\xfe\x80\n")
+    (tmp_path / "feedtool.toml").write_text(
+        'title = "t"\nbase_url = "https://e.com"\nposts = "."\n', encoding="utf-8"
+    )
+    write_post(
+        tmp_path,
+        "p.md",
+        b"---\ntitle: " + "标题".encode("gbk") + b"\ndate: 2025-08-01\n---\nbody \xff\xfe\x80\n",
+    )
     result = run("validate", "p.md")
     assert result.exit_code == 1
-    assert [line.split(" not UTF-8")[0] for line in result.stdout.splitlines()[:-1]] == ["p.md:2:8: error FT102"]
+    assert [line.split(" not UTF-8")[0] for line in result.stdout.splitlines()[:-1]] == [
+        "p.md:2:8: error FT102"
+    ]
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(["```", "~~~", "  ```py", "x ```", "`a` [i](p.png)", "[i](q.png)", "~~~~", "文字", ""]),
-                max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["```", "~~~", "  ```py", "x ```", "`a` [i](p.png)", "[i](q.png)", "~~~~", "文字", ""]
+        ),
+        max_size=12,
+    )
+)
 def test_code_fences_are_counted_as_a_scan_from_the_top_would(lines: list[str]):
     from feedtool.validate import _fences, _in_code
 
@@ -259,9 +377,15 @@ def test_code_fences_are_counted_as_a_scan_from_the_top_would(lines: list[str]):
     for position in range(len(body) + 1):
         line_start = body.rfind("\n", 0, position) + 1
         # The rule, written plainly: fence markers wholly before the line, each with only blanks before it.
-        count = sum(1 for at in range(line_start - 2) for fence in ("```", "~~~")
-                    if body.startswith(fence, at) and at + 3 <= line_start and _counted(body, at, fence)
-                    and not body[body.rfind("\n", 0, at) + 1:at].strip(" \t"))
+        count = sum(
+            1
+            for at in range(line_start - 2)
+            for fence in ("```", "~~~")
+            if body.startswith(fence, at)
+            and at + 3 <= line_start
+            and _counted(body, at, fence)
+            and not body[body.rfind("\n", 0, at) + 1 : at].strip(" \t")
+        )
         inline = body.count("`", line_start, position) % 2 == 1
         assert _in_code(body, position, fences) == (inline or count % 2 == 1), (body, position)
 
@@ -274,19 +398,29 @@ def _counted(body: str, at: int, fence: str) -> bool:
     return found == at
 
 
-_PATHS = st.builds(lambda absolute, parts: (("/" if absolute else "") + "/".join(parts)) or ".", st.booleans(),
-                   st.lists(st.sampled_from(["", ".", "..", "a", ".b", "..c", "d.", "文章.md"]), max_size=6))
+_PATHS = st.builds(
+    lambda absolute, parts: (("/" if absolute else "") + "/".join(parts)) or ".",
+    st.booleans(),
+    st.lists(st.sampled_from(["", ".", "..", "a", ".b", "..c", "d.", "文章.md"]), max_size=6),
+)
 
 
 @settings(max_examples=500, deadline=None)
 @given(_PATHS)
 def test_cache_keys_are_absolute_normal_paths(path: str):
-    assert absolute_paths([path], "/work/blog") == [os.path.normpath(os.path.join("/work/blog", path))]
+    assert absolute_paths([path], "/work/blog") == [
+        os.path.normpath(os.path.join("/work/blog", path))
+    ]
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(_PATHS, max_size=5), st.lists(st.sampled_from(["a", "b.md", "文章"]), min_size=1, max_size=3))
+@given(
+    st.lists(_PATHS, max_size=5),
+    st.lists(st.sampled_from(["a", "b.md", "文章"]), min_size=1, max_size=3),
+)
 def test_a_list_of_paths_is_made_absolute_as_each_would_be(paths: list[str], normal: list[str]):
     # Most lists are all absolute and normal (checked at once); a single other one changes that.
     for listing in (paths, ["/work/blog/" + "/".join(normal)] * 3 + paths):
-        assert absolute_paths(listing, "/work/blog") == [os.path.normpath(os.path.join("/work/blog", p)) for p in listing]
+        assert absolute_paths(listing, "/work/blog") == [
+            os.path.normpath(os.path.join("/work/blog", p)) for p in listing
+        ]
