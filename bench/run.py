@@ -48,12 +48,12 @@ from common import (
     DROPPED,
     FEED_LIMIT,
     FEEDTOOL_COMMANDS,
-    WARM_NEW,
-    WARM_OLD,  # noqa: E402
     HUGO,
     HUGO_DATES,
     REPO,
     WARM,
+    WARM_NEW,
+    WARM_OLD,  # noqa: E402
     Result,
     Run,
     Sample,
@@ -575,7 +575,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    started, clock, load = dt.datetime.now(dt.timezone.utc), time.perf_counter(), os.getloadavg()[0]
+    started, clock, load = dt.datetime.now(dt.UTC), time.perf_counter(), os.getloadavg()[0]
     tool = find_feedtool()
     broken = tool.run("--help")
     if broken.returncode:

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import feeds, sources
-from .cache import UNTRUSTED, Cache, content_hash, inputs as cache_inputs, listed, trusted
+from .cache import UNTRUSTED, Cache, content_hash, listed, trusted
+from .cache import inputs as cache_inputs
 from .config import Site
+from .diagnostics import Diagnostic
 from .errors import FeedtoolError
+from .files import Identity, PostFiles, post_files, read_regular_file, stat_identity, with_all_stats
 from .output import prepare_writes, read_if_present
 from .parallel import Helper, map_chunks
-from .diagnostics import Diagnostic
-from .files import Identity, PostFiles, post_files, read_regular_file, stat_identity, with_all_stats
 from .posts import Post, loads, newest_first
 from .validate import (
     Analysis,

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-
 from .config import Site
 from .files import (
     KEPT_LISTING,

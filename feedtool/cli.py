@@ -106,7 +106,6 @@ class _Progress:
 def _load_site(config: Path | None):
     """The site's settings; what feedtool had to choose for it (a zone) is said once, on stderr."""
     from . import config as config_module
-
     from .sources import detect
 
     if config is None and not DEFAULT_CONFIG.exists():

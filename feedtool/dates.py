@@ -20,7 +20,6 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
 __all__ = ["DateError", "format_rfc822", "format_rfc3339", "parse_date"]
 
 

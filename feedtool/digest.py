@@ -812,9 +812,10 @@ def archive(
 def prepare_composer() -> None:
     """What a helper imports (and compiles: the templates) while this process reads the posts,
     to render them and `make` the digest: Markdown, Jinja2, css-inline, the email package."""
-    import css_inline  # noqa: F401
     import email.headerregistry
     import email.message  # noqa: F401
+
+    import css_inline  # noqa: F401
 
     from .render import prepare
 

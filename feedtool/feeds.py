@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -34,7 +34,7 @@ JSON_FILE = "feed.json"
 STYLESHEET_FILE = "feed.xsl"
 FEED_FILES = (ATOM_FILE, RSS_FILE, JSON_FILE)
 ATOM_NS = "http://www.w3.org/2005/Atom"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,10 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
 
 def prepare() -> None:
     """Import feedgen and the extensions every feed loads now (in a helper process, ahead of writing)."""
-    import feedgen.feed  # first: feedgen.util needs the lxml.etree it imports
+    # feedgen.feed first: feedgen.util needs the lxml.etree it imports.
+    import feedgen.feed  # noqa: F401
+
+    # isort: split
     import feedgen.ext.dc
     import feedgen.ext.media  # noqa: F401
 

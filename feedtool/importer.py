@@ -50,7 +50,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -590,7 +590,7 @@ def _rfc3339_of(parsed: Any) -> str:
     """A feed date known only as feedparser's UTC struct_time, as RFC 3339."""
     if not parsed:
         return ""
-    return format_rfc3339(datetime(*parsed[:6], tzinfo=timezone.utc))
+    return format_rfc3339(datetime(*parsed[:6], tzinfo=UTC))
 
 
 def _tags(values: Any) -> tuple[str, ...]:

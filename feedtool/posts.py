@@ -15,17 +15,18 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date as Date, datetime, time as Time, timezone
+from datetime import UTC, datetime
+from datetime import date as Date
+from datetime import time as Time
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
-
 from . import config, sources
 from .config import Site
-from .files import read_regular_file
 from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity, has_errors
+from .files import read_regular_file
 
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
 # define; a key one or two letters from one of these gets the validator's typo warning.
@@ -1125,7 +1126,7 @@ def _make_post(
     )
 
 
-_EVER = datetime(1, 1, 2, tzinfo=timezone.utc)  # a day on: in every zone, still in year 1
+_EVER = datetime(1, 1, 2, tzinfo=UTC)  # a day on: in every zone, still in year 1
 
 
 _MARKUP = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)

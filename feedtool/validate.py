@@ -16,23 +16,23 @@ import pickle
 import re
 import time
 import unicodedata
-from stat import S_ISDIR, S_ISLNK, S_ISREG
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from . import cache as cache_module
-from .cache import Cache, collector_paused, content_hash, make_entry
 from . import sources, templating
+from .cache import Cache, collector_paused, content_hash, make_entry
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
-from .parallel import map_chunks
 from .files import Identity, are_posts, find, identity, read_regular_file
+from .parallel import map_chunks
 from .posts import (
     KNOWN_KEYS,
     XML_FORBIDDEN,

@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import need
 from techweek import write_tech_week
 from test_serve import served  # noqa: F401  (a fixture: feedtool serve with its SMTP server)
@@ -218,10 +217,10 @@ def test_pages_never_scroll_sideways_and_all_text_is_legible(
 def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(chromium: str, served, blog: Path):
     """Playwright drives Debian's chromium (no downloaded browser) on a phone-sized, dark page."""
     from playwright.sync_api import sync_playwright
+    from test_serve import SECRET, link_in, wait_for_mail
 
     from feedtool import tokens
     from feedtool.subscribers import Store
-    from test_serve import SECRET, link_in, wait_for_mail
 
     recorder, url = served
     store = Store(blog / ".feedtool" / "subscribers.db")

@@ -16,21 +16,30 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import checkout_env, write_post
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from feedtool import (
     build as build_module,
+)
+from feedtool import (
     cache as cache_module,
+)
+from feedtool import (
     cli as cli_module,
+)
+from feedtool import (
     config,
     parallel,
-    render as render_module,
     validate,
+)
+from feedtool import files as files_module
+from feedtool import (
+    render as render_module,
 )
 from feedtool.cli import _Progress
 from feedtool.errors import FeedtoolError
-from feedtool import files as files_module
 from feedtool.files import _IDENTITY, changed_ns, identity
 from feedtool.output import write_files
 
@@ -952,7 +961,7 @@ def test_a_damaged_kept_choice_or_listing_is_ignored(blog: Path, run, monkeypatc
     # Garbage, half a file, and a file whose bytes changed where they still read: a post's name in
     # the listing, a title in the choice (each file holds a hash of its content).
     for name, damage, good_text, bad_text in (
-        (cache_module.SELECTION, b"\x80\x05garbage", "GLM-VL".encode(), b"GLM-VX"),
+        (cache_module.SELECTION, b"\x80\x05garbage", b"GLM-VL", b"GLM-VX"),
         ("listing.marshal", b"\xff\x00garbage", b"glm-vl.md", b"glm-vx.md"),
     ):
         good = (folder / name).read_bytes()

@@ -7,16 +7,18 @@ import json
 import shutil
 import subprocess
 import threading
+from datetime import UTC
 from pathlib import Path
 from unittest import mock
 from urllib.parse import parse_qs
 
 import feedparser
 import pytest
-from hypothesis import given, settings, strategies as st
-from lxml import etree, html as lxml_html
-
 from conftest import SCHEMAS, need, write_post
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml import html as lxml_html
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TAG = "多模态"
@@ -452,7 +454,7 @@ _TERMS = st.lists(
 )
 def test_term_channels_group_each_post_once_per_folder(terms: list, include: set, exclude: set):
     # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags first) count.
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from feedtool import build, config, feeds, posts
 
@@ -460,7 +462,7 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
         'title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
         f"include = {sorted(include)!r}\nexclude = {sorted(exclude)!r}\n".replace("'", '"')
     )
-    date = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    date = datetime(2025, 1, 1, tzinfo=UTC)
     made = [
         posts.Post(
             f"p{n}.md",

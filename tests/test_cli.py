@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, checkout_env, write_post
+
 from feedtool.cli import cli
 
 

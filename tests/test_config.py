@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -95,11 +96,11 @@ def test_wrong_config_is_a_clear_error(text: str, message: str):
 
 
 def test_permalink_pattern_uses_the_site_zone():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     site = config.loads(MINIMAL + 'permalink = "{base_url}/{year}/{month}/{day}/{slug}/"\n')
     # 2025-08-23 16:30 UTC is already the 24th in Shanghai.
-    when = datetime(2025, 8, 23, 16, 30, tzinfo=timezone.utc)
+    when = datetime(2025, 8, 23, 16, 30, tzinfo=UTC)
     assert site.permalink_for("a", when) == "https://example.com/2025/08/24/a/"
 
 

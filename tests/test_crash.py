@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import spawn_feedtool
 
 ROUNDS = int(os.environ.get("FEEDTOOL_KILL_ROUNDS", "12"))

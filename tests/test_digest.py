@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from lxml import html as lxml_html
-
 from conftest import send_args, write_post
+from lxml import html as lxml_html
 from techweek import png, write_tech_week
+
 from feedtool import config, digest, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,9 +10,8 @@ from email import policy
 from pathlib import Path
 
 import feedparser
-from lxml import etree
-
 from conftest import write_post
+from lxml import etree
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Raw U+001B in the front matter (YAML refuses it), an escaped U+0001 in the title, and

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-
 from conftest import write_site
+
 from feedtool import sources
 from feedtool.errors import ConfigError
 

@@ -12,12 +12,11 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
-
 from conftest import REPO, checkout_env, write_site
 
 HEXO = REPO / "tests" / "generators" / "hexo"
@@ -51,9 +50,7 @@ def entries(feed: Path) -> dict[str, Entry]:
     for item in parsed.entries:
         stamp = item.get("published_parsed") or item.get("updated_parsed")
         assert stamp, f"{feed}: entry {item.get('link')} has no date"
-        found[item.link] = Entry(
-            datetime(*stamp[:6], tzinfo=timezone.utc), shown_title(item.title_detail)
-        )
+        found[item.link] = Entry(datetime(*stamp[:6], tzinfo=UTC), shown_title(item.title_detail))
     return found
 
 
@@ -164,7 +161,7 @@ def todo(rule: str) -> pytest.MarkDecorator:
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def summaries(feed: Path) -> dict[str, str]:

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-from lxml import etree, html as lxml_html
-
 from conftest import write_post
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml import html as lxml_html
+
 from feedtool import config, digest, feeds, posts
 from feedtool.errors import PostError
 from feedtool.render import render

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from lxml import etree, html as lxml_html
-
 from conftest import spawn_feedtool, write_post
+from lxml import etree
+from lxml import html as lxml_html
 
 COMMANDS = (("validate",), ("build",), ("digest", "--latest"))
 LONG = "1" * 4301  # one digit more than Python turns into an int by default

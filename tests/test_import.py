@@ -13,9 +13,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from conftest import REPO, SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from feedtool import config, importer, posts, render
 from feedtool.files import find
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-
 from conftest import write_post
 
 

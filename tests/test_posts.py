@@ -12,8 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import checkout_env
+
 from feedtool import config, posts
 from feedtool.files import PostFiles, find, identity, post_files, read_regular_file
 from feedtool.validate import check
@@ -255,7 +255,8 @@ def test_yaml_alias_bomb_is_cheap():
 
 # The flat front matter reader must agree with PyYAML wherever it answers ----------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _scalar_texts = st.one_of(
     st.sampled_from(

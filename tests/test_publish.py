@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import feedparser
+from conftest import write_post
 from lxml import etree
 
-from conftest import write_post
 from feedtool.posts import MAX_TERMS
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -32,11 +32,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from conftest import SmtpRecorder, free_port, running_smtp_server, send_args, spawn_feedtool
 
 from feedtool import send
 from feedtool.send import Ledger, SendError, Server, deliver
-
-from conftest import SmtpRecorder, free_port, running_smtp_server, send_args, spawn_feedtool
 
 PASSWORD = "s3cret-Pa55-xyzzy"
 DIGEST = "2025-W34"
@@ -771,7 +770,7 @@ def test_tls_settings_that_do_not_fit_the_server_are_a_clear_error(ledger):
 def test_a_torn_last_line_is_ignored_and_later_records_start_on_a_new_line(ledger):
     ledger.record(DIGEST, "a@example.com", "<1@x>")
     with open(ledger.path, "ab") as handle:  # a kill in the middle of writing the next record
-        handle.write('{"digest": "2025-W34", "recipient": "b@exa'.encode())
+        handle.write(b'{"digest": "2025-W34", "recipient": "b@exa')
     assert ledger.sent(DIGEST) == {"a@example.com"}
     ledger.record(DIGEST, "c@example.com", "<3@x>")
     assert ledger.sent(DIGEST) == {"a@example.com", "c@example.com"}

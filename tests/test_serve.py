@@ -23,6 +23,7 @@ with warnings.catch_warnings():  # Starlette prefers httpx2, which is not packag
     from starlette.testclient import TestClient
 
 from conftest import SmtpRecorder, free_port, running_smtp_server, spawn_feedtool
+
 from feedtool import config, serve, tokens
 from feedtool.subscribers import Store
 

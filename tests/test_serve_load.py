@@ -7,11 +7,12 @@ import os
 import signal
 import sqlite3
 from pathlib import Path
-
 from urllib.parse import urlencode
 
 from conftest import SmtpRecorder, free_port, running_smtp_server
-from test_serve import configure, start_service as start, stop_service as stop, wait_for_mail
+from test_serve import configure, wait_for_mail
+from test_serve import start_service as start
+from test_serve import stop_service as stop
 
 SIGN_UPS = 1000
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-
 from conftest import write_post
 
 POST = "---\ntitle: 你好\ndate: 2025-08-24 10:00:00\n---\n\n正文。\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import SCHEMAS
 from lxml import etree
 
-from conftest import SCHEMAS
 from feedtool import config, sources
 from feedtool.errors import ConfigError
 

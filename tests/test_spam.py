@@ -11,9 +11,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from lxml import html as lxml_html
-
 from conftest import need, send_args
+from lxml import html as lxml_html
 from techweek import write_tech_week
 
 

@@ -9,9 +9,8 @@ from email import policy
 from pathlib import Path
 
 import feedparser
-from lxml import html as lxml_html
-
 from conftest import write_post
+from lxml import html as lxml_html
 
 TEMPLATE_SYNTAX = ("{%", "%}", "{{<", ">}}", "{{%", "{{ ")
 

@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import write_post
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from feedtool import config, posts
 from feedtool.validate import absolute_paths
 
