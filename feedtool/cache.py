@@ -39,6 +39,7 @@ from .files import (
     PostFiles,
     blake2b,
     changed_ns,
+    content_hash,
     dump_listing,
     open_regular,
     sign,
@@ -59,10 +60,6 @@ JOURNAL_SHARE = 0.05
 Entry = tuple  # (stat identity or UNTRUSTED, content hash, analysis)
 UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it is hashed next time
 _NO_ENTRIES = itertools.repeat((object(), None, None))  # what a lookup of unknown files finds
-
-
-def content_hash(data: bytes) -> str:
-    return blake2b(data, digest_size=16).hexdigest()
 
 
 def fingerprint(site: Site) -> str:

@@ -7,26 +7,24 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .errors import ConfigError, FeedtoolError, InputError, PostError
+from .errors import FeedtoolError, InputError, PostError
+
+if TYPE_CHECKING:
+    from .api import Delivery
+    from .config import Site
+    from .digest import Newsletter
 
 DEFAULT_CONFIG = Path("feedtool.toml")
-
-# What lives until the process ends: `main` leaves with os._exit, so a large blog's cache (some
-# 200,000 small objects) is never freed one by one (6 ms at the end of a 10,000-post run).
-# Emptied when a command starts, for callers that run several in one process (tests).
-_kept_until_exit: list[Any] = []
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,7 +36,7 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except PostError as exc:
-            from .validate import display_path
+            from .catalog import display_path
 
             diagnostic = exc.diagnostic
             click.echo(
@@ -103,19 +101,11 @@ class _Progress:
             click.echo("\r" + " " * len(self.line) + "\r", nl=False, err=True)
 
 
-def _load_site(config: Path | None):
+def _load_site(config: Path | None) -> Site:
     """The site's settings; what feedtool had to choose for it (a zone) is said once, on stderr."""
-    from . import config as config_module
-    from .sources import detect
+    from . import api
 
-    if config is None and not DEFAULT_CONFIG.exists():
-        if detect(Path.cwd()) == "plain":  # a Hugo, Hexo or Jekyll site needs no feedtool.toml
-            raise FeedtoolError(
-                f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with `feedtool init`"
-            )
-        site = config_module.load(None, Path.cwd())
-    else:
-        site = config_module.load(config or DEFAULT_CONFIG)
+    site = api.load_site(config)
     for note in site.notes:
         click.echo(f"warning: {note}", err=True)
     return site
@@ -156,10 +146,6 @@ def cli(context: click.Context, debug: bool) -> None:
     1 the posts have errors, 2 usage, configuration or I/O problems.
     """
     context.meta["feedtool.debug"] = debug
-    _kept_until_exit.clear()
-    # A large blog is ~100,000 small objects that live for the whole run; the default
-    # thresholds make the collector walk them over and over (a third of a warm build).
-    gc.set_threshold(100_000, 50, 100)
 
 
 @cli.command()
@@ -200,108 +186,49 @@ def build(
     replaced by a broken one. Every post's front matter is checked, and the bodies of the
     posts the feeds show (`feedtool validate` checks every body).
     """
+    from . import api
+    from .catalog import display_path
+
     site = _load_site(config)
-    if ping and not site.hub:
-        raise FeedtoolError('--ping needs a hub: set hub = "https://..." in feedtool.toml')
-    out = out_dir or site.out
-    if out.resolve() == (posts_dir or site.posts).resolve():
-        raise FeedtoolError(
-            f"--out {out} is the posts folder: the feeds would be written among the posts"
-        )
-    # With the posts listed already (as the last build kept them), the helper only imports.
-    from .files import KEPT_LISTING, kept_listing
-
-    known = kept_listing(site.cache / KEPT_LISTING, posts_dir or site.posts)
-    with _helper(site, posts_dir, _prepare_build, lists=known is None) as helper:
-        from .build import build as build_feeds
-        from .output import write_files
-        from .validate import display_path
-
-        cache = _open_cache(site)
-        if (
-            known is None
-        ):  # the last build's choice is unlikely to hold: read its entries while the helper lists
-            cache.read_entries()
-        progress = _Progress("Reading posts", quiet)
-        listing = known or helper.first_result()
-        result = build_feeds(
+    progress = _Progress("Reading posts", quiet)
+    try:
+        result = api.build_site(
             site,
-            now=datetime.now(site.zone),
-            posts_dir=posts_dir,
-            out=out,
+            posts=posts_dir,
+            out=out_dir,
             limit=limit,
-            cache=cache,
+            allow_empty=allow_empty,
+            ping=ping,
             progress=progress,
-            helper=helper,
-            listing=listing,
         )
-        _kept_until_exit.extend((listing, result))
+    finally:
         progress.close()
-        _save_cache(cache)
-        for diagnostic in result.report.diagnostics:
-            click.echo(diagnostic.text(), err=True)
-        if not result.report.ok:
-            errors = sum(d.severity == "error" for d in result.report.diagnostics)
-            click.echo(
-                f"build failed: {errors} error{'s' if errors != 1 else ''}; nothing was written.",
-                err=True,
-            )
-            sys.exit(1)
-        if not result.published:
-            _refuse_to_empty(result, out, allow_empty)
-        write_files(out, result.files, result.stale, staging=_staging(site))
-        if not quiet:
-            count = len(result.published)
-            future = f" ({len(result.future)} future-dated left out)" if result.future else ""
-            channels = result.channels
-            extra = (
-                f" and {channels} tag and category feed{'s' if channels != 1 else ''}"
-                if channels
-                else ""
-            )
-            click.echo(
-                f"Built {count} post{'s' if count != 1 else ''} into {display_path(out)}/: "
-                f"atom.xml, rss.xml, feed.json{extra}{future}"
-            )
-    if ping:
-        from .feeds import FEED_FILES, SITE
-        from .websub import ping as ping_hub
-
-        # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
-        changed = [
-            SITE.url(site, name) for name in result.files if name.rsplit("/", 1)[-1] in FEED_FILES
-        ]
-        ping_hub(site.hub, changed)
-        if not quiet:
-            click.echo(
-                f"Pinged {site.hub} for {len(changed)} changed feed{'s' if len(changed) != 1 else ''}."
-            )
-
-
-def _refuse_to_empty(result, out: Path, allow_empty: bool) -> None:
-    """No post to publish (an empty or wrong folder, every post a draft): a warning, and exit 1
-    rather than empty feeds that show posts, unless `allow_empty`."""
-    from .build import shows_entries
-    from .validate import display_path
-
-    total = result.report.checked
-    why = (
-        f"{total} file{'s' if total != 1 else ''}: drafts, future-dated or expired"
-        if total
-        else "no posts found"
-    )
-    if allow_empty or not shows_entries(out):
-        click.echo(f"warning: no posts to publish ({why}): the feeds are empty", err=True)
+    _print_notes(result.notes)
+    for diagnostic in result.report.diagnostics:
+        click.echo(diagnostic.text(), err=True)
+    if not result.ok:
+        errors = sum(d.severity == "error" for d in result.report.diagnostics)
+        click.echo(f"build failed: {_plural(errors, 'error')}; nothing was written.", err=True)
+        sys.exit(1)
+    if quiet:
         return
-    stale = len({name.rsplit("/", 1)[0] for name in result.stale})
-    deleted = (
-        f" and {stale} tag and category feed{'s' if stale != 1 else ''} deleted" if stale else ""
+    future = f" ({len(result.future)} future-dated left out)" if result.future else ""
+    extra = f" and {_plural(result.channels, 'tag and category feed')}" if result.channels else ""
+    click.echo(
+        f"Built {_plural(len(result.published), 'post')} into {display_path(result.out)}/: "
+        f"atom.xml, rss.xml, feed.json{extra}{future}"
     )
-    raise InputError(
-        f"no posts to publish ({why}): the feeds in {display_path(out)}/ show entries, and "
-        f"would be emptied{deleted}; nothing was written "
-        "(pass --allow-empty to publish empty feeds)"
-    )
+    if ping:
+        click.echo(f"Pinged {site.hub} for {_plural(len(result.pinged), 'changed feed')}.")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
 
 
 @cli.command()
@@ -395,45 +322,36 @@ def validate(
     (warnings allowed unless --strict), 1 when there are, 2 for usage or config problems.
     The codes are listed in the README.
     """
+    from . import api
     from . import diagnostics as diag
-    from .sources import detect
-    from .validate import check, collect, display_path
+    from .catalog import display_path
 
-    # A linter needs no base URL: with no config and no generator's site here, the defaults do.
-    lint = config is None and not DEFAULT_CONFIG.exists() and detect(Path.cwd()) == "plain"
-    site = _default_site() if lint else _load_site(config)
-    files = collect(paths or [site.posts])
-    now = datetime.now(site.zone)
-    cache = _open_cache(site, kept=not lint)  # (no cache folder left in a folder that is no site)
-    staging = None if lint else _staging(site)
+    lint = not api.is_site_here(config)  # a linter needs no base URL: the defaults do
+    if lint:
+        click.echo(
+            f"note: no {api.DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: "
+            "checking the posts with the default settings (time zone Asia/Shanghai)",
+            err=True,
+        )
+    site = api.default_site() if lint else _load_site(config)
     progress = _Progress("Checking posts", quiet)
-    report = check(files, site, now=now, cache=cache, progress=progress)
-    _kept_until_exit.append(report)
-    progress.close()
-    if apply_fixes:
-        from .fix import fix_files
-        from .output import remove_temporaries, write_file
-
-        if staging is not None:
-            remove_temporaries(staging)  # what a killed --fix left, here or (before) beside a post
-        for folder in dict.fromkeys(Path(path).parent for path in files):
-            remove_temporaries(folder, ())
-        repaired = fix_files(files, site, report.failed)
-        for fixed in repaired:
-            write_file(Path(fixed.path), fixed.data, staging)
-            for f in fixed.fixes:
-                click.echo(
-                    f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True
-                )
-        if repaired:
-            count = sum(len(f.fixes) for f in repaired)
+    try:
+        result = api.validate_posts(
+            site, paths, fix=apply_fixes, progress=progress, keep_cache=not lint
+        )
+    finally:
+        progress.close()
+    for fixed in result.fixed:
+        for f in fixed.fixes:
             click.echo(
-                f"Fixed {count} problem{'s' if count != 1 else ''} in {len(repaired)} "
-                f"file{'s' if len(repaired) != 1 else ''}.",
-                err=True,
+                f"{display_path(fixed.path)}:{f.line}:{f.column}: fixed {f.message}", err=True
             )
-            report = check(files, site, now=now, cache=cache)
-    _save_cache(cache)
+    if result.fixed:
+        count = sum(len(f.fixes) for f in result.fixed)
+        click.echo(
+            f"Fixed {_plural(count, 'problem')} in {_plural(len(result.fixed), 'file')}.", err=True
+        )
+    report = result.report
     if output_format == "json":
         click.echo(diag.to_json(report.diagnostics))
     else:
@@ -574,350 +492,114 @@ def digest(
         )
     if send and test_address:
         raise click.UsageError("choose one of --send and --test")
+    from . import api
+    from .catalog import display_path
+
     site = _load_site(config)
     if send and not allow_no_unsubscribe:
-        _require_unsubscribe(site, config)
-    now = datetime.now(site.zone)
-    with _helper(site, posts_dir, _prepare_digest) as helper:
-        from . import digest as dg
-        from .build import read_posts, rendered_by
-        from .dates import DateError, parse_date
-        from .diagnostics import has_errors
-        from .output import lock, write_files
-        from .validate import check_bodies, display_path
+        api.require_unsubscribe(site, config)
+    request = api.DigestRequest(week, last_week, since, until, limit)
+    plan: list[Delivery] = []
 
-        cache = _open_cache(site)
-        cache.read_entries()  # while the helper lists the posts
-        progress = _Progress("Reading posts", quiet)
-        listing = helper.first_result()
-        report = read_posts(
-            site, now=now, posts_dir=posts_dir, cache=cache, progress=progress, listing=listing
-        )
-        _kept_until_exit.extend((listing, report))
-        progress.close()
-        for d in report.diagnostics:
-            click.echo(d.text(), err=True)
-        if not report.ok:
-            raise InputError("digest not written: fix the errors above")
-
-        if week:
-            window = dg.iso_week(week, site)
-        elif last_week:
-            window = dg.last_week(now, site)
-        elif since:
-            try:
-                start, end = (
-                    parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
-                    for text in (since, until)
+    def check_sending() -> None:  # the addresses and settings, before anything is written
+        if send or test_address:
+            server = api.smtp_server(site, smtp_host, smtp_port, smtp_security)
+            plan.append(
+                api.plan_delivery(
+                    site,
+                    server,
+                    to=to_addresses,
+                    to_files=to_files,
+                    test=test_address,
+                    dry_run=dry_run,
                 )
-            except DateError as exc:
-                raise click.BadParameter(str(exc), param_hint="--since/--until") from None
-            window = dg.date_range(start, end, site)
+            )
+
+    progress = _Progress("Reading posts", quiet)
+    try:
+        result = api.make_digest(
+            site,
+            request,
+            posts=posts_dir,
+            out=out_dir,
+            progress=progress,
+            before_writing=check_sending,
+        )
+    except api.DigestFailed as exc:
+        for d in exc.report.diagnostics:
+            click.echo(d.text(), err=True)
+        raise
+    except api.RequestError as exc:
+        raise click.BadParameter(exc.reason, param_hint=exc.option) from None
+    finally:
+        progress.close()
+    for d in result.report.diagnostics:
+        click.echo(d.text(), err=True)
+    _print_notes(result.notes)
+    letter, window = result.letter, result.window
+    if letter is None:
+        if window is None:
+            click.echo("No published posts; nothing written, nothing sent.")
         else:
-            window = dg.latest(report.posts, now, site)
-            if window is None:
-                click.echo("No published posts; nothing written, nothing sent.")
-                return
-        chosen_posts = dg.select(report.posts, window, now)[: limit or site.digest.limit]
-        if not chosen_posts:
             click.echo(
                 f"No posts in {window.name} ({window.label}); nothing written, nothing sent."
             )
-            return
-        found = sorted(d for _, d in check_bodies(report, chosen_posts, site, cache))
-        for d in found:
-            click.echo(d.text(), err=True)
-        if has_errors(found):
-            _save_cache(cache)
-            raise InputError("digest not written: fix the errors above")
-
-        recipients = []
-        key = None
-        if send or test_address:  # check addresses and settings before writing anything
-            from . import tokens
-            from .config import address_of
-
-            if test_address and address_of(test_address) is None:
-                raise click.BadParameter(
-                    f"not an email address: {test_address!r}", param_hint="--test"
-                )
-            recipients = (
-                _recipients(site, to_addresses, to_files) if send else [address_of(test_address)]
-            )
-            key = (
-                tokens.secret(site.subscribe.key_file)
-                if site.subscribe.url and not dry_run
-                else None
-            )
-            server = _smtp_server(site, smtp_host, smtp_port, smtp_security)
-            server.check()
-
-        out = out_dir or site.out
-        # The archive index is read (by the helper), added to and written back under a lock, so
-        # that digests of other weeks written at the same time keep their entries. The lock and the
-        # temporary files stay in the cache folder: nothing of them is ever published.
-        held = lock(site.cache / "digest-archive.lock", wait=True)
-        try:
-            letter, files, notes = rendered_by(
-                helper, dg.make, chosen_posts, site, report, cache, window, now, out
-            )
-            _save_cache(cache)
-            for note in notes:
-                click.echo(
-                    f"warning: {display_path(out)}/{dg.DIGEST_DIR}/index.json: {note}", err=True
-                )
-            write_files(out, files, staging=_staging(site))
-        finally:
-            if held is not None:
-                held.close()
-    count = len(letter.items)
+        return
     if letter.shortened_to:  # said even when quiet: the reader gets less than the posts hold
+        from .digest import MAX_HTML_BYTES
+
         click.echo(
             f"note: every summary shortened to {letter.shortened_to} characters to keep the HTML "
-            f"under {dg.MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer "
+            f"under {MAX_HTML_BYTES // 1024} KB (Gmail clips larger messages); --limit sends fewer "
             "posts",
             err=True,
         )
     if not quiet:
         click.echo(
-            f"Wrote {display_path(out)}/{dg.DIGEST_DIR}/{window.name}.html, .txt, .eml and index.html "
-            f"({count} post{'s' if count != 1 else ''}: {letter.subject})"
+            f"Wrote {display_path(result.out)}/digest/{letter.name}.html, .txt, .eml and "
+            f"index.html ({_plural(len(letter.items), 'post')}: {letter.subject})"
         )
-    if test_address:
-        _send_test(site, letter, recipients[0], server, key, quiet)
-    if send:
-        _send(site, letter, recipients, server, dry_run, quiet, key)
-
-
-def _require_unsubscribe(site, config: Path | None) -> None:
-    """Mail to a list must say how to leave it (and bulk senders must, for Gmail and Yahoo)."""
-    if not (site.digest.unsubscribe_url or site.digest.unsubscribe_mailto or site.subscribe.url):
-        where = config or "feedtool.toml"
-        raise ConfigError(
-            f"--send: {where} gives no way to unsubscribe; add one under [digest], e.g.\n"
-            f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
-            f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
-            "or set [subscribe] url for feedtool serve's one-click links, "
-            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
-            "neither.)"
-        )
-
-
-# The share of the posts the helper stats; this process stats the rest once it has loaded the
-# cache (so that the helper starts its imports sooner: warm build 0.97 against 1.0).
-_HELPER_STATS = 0.7
-
-
-def _helper(site, posts_dir: Path | None, prepare: Callable[[], None], *, lists: bool = True):
-    """A helper forked first, before the heavy imports and the cache: if it `lists`, it lists
-    the posts (and stats the first `_HELPER_STATS` of them, when there is a cache to look them
-    up in) while this process imports and loads the cache; then runs `prepare` (imports what
-    rendering needs) while this process checks the posts; then renders and makes the outputs'
-    bytes for it (this process writes them). (Forked later, with the cache loaded, every page
-    this process then wrote to would be copied: 40 ms on a 10,000-post blog.)"""
-    from .parallel import Helper
-
-    with_stats = site.cache.is_dir()  # a cold run has no cache to look the stats up in
-
-    def list_posts():
-        from .files import post_files
-
-        return post_files(posts_dir or site.posts, stat=_HELPER_STATS if with_stats else 0)
-
-    return Helper(prepare, first=list_posts if lists else None)
-
-
-def _prepare_build() -> None:
-    from .build import prepare_outputs
-
-    prepare_outputs()
-
-
-def _prepare_digest() -> None:
-    from .digest import prepare_composer
-
-    prepare_composer()
-
-
-def _staging(site) -> Path:
-    """Where outputs and fixed posts are written before they replace the old ones: in the cache
-    folder, private, so that no temporary file is ever left where a deploy publishes it."""
-    return site.cache / "staging"
-
-
-def _default_site():
-    """The default settings, for `validate` where there is no site to read them from (said once)."""
-    from .config import loads
-
-    click.echo(
-        f"note: no {DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: checking "
-        "the posts with the default settings (time zone Asia/Shanghai)",
-        err=True,
-    )
-    return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
-
-
-def _open_cache(site, kept: bool = True):
-    from .validate import open_cache
-
-    cache = open_cache(site, kept)
-    _kept_until_exit.append(cache)
-    if cache.folder is not None:
-        cache.write_now = functools.partial(_write_now, cache.folder)
-    return cache
-
-
-def _write_now(folder: Path, files: dict[str, bytes]) -> bool:
-    """Part of the cache written early; False if it could not be (`_save_cache` says why later)."""
-    from .output import write_files
-
-    try:
-        write_files(folder, files)
-    except FeedtoolError:
-        return False
-    return True
-
-
-def _save_cache(cache) -> None:
-    """Write the cache if it changed; failing to is only a warning (it is an optimization)."""
-    from .output import write_files
-
-    if cache.folder is None:
+    if not plan:
         return
-    try:
-        write_files(cache.folder, cache.to_write())
-    except FeedtoolError as exc:
-        click.echo(f"warning: cache not saved: {exc}", err=True)
-
-
-def _smtp_server(site, host: str | None, port: int | None, security: str | None):
-    from .send import Server
-
-    return Server(
-        host=host or site.smtp.host,
-        port=port or site.smtp.port,
-        security=security or site.smtp.security,
-        timeout=site.smtp.timeout,
-        data_timeout=site.smtp.data_timeout,
-        run_timeout=site.smtp.run_timeout,
-        user=os.environ.get("FEEDTOOL_SMTP_USER", ""),
-        password=os.environ.get("FEEDTOOL_SMTP_PASSWORD", ""),
-    )
-
-
-def _recipients(site, addresses: tuple[str, ...], files: tuple[Path, ...]) -> list[str]:
-    """--to and --to-file, else the confirmed subscribers; never an unsubscribed, bounced or
-    complained address, whatever list is given."""
-    from .send import read_recipients
-
-    store = _store(site, create=False)
-    if addresses or files:
-        recipients = read_recipients(addresses, files)
-    else:
-        recipients = [s.address for s in store.all("confirmed")] if store else []
-        if not recipients:
-            raise click.UsageError(
-                f"--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
-                f"{site.subscribe.database}"
+    delivery = plan[0]
+    for address in delivery.suppressed:
+        click.echo(f"not sent (unsubscribed, bounced or complained)\t{address}", err=True)
+    if test_address:
+        api.send_test(site, letter, delivery)
+        if not quiet:
+            click.echo(
+                f"Sent a test copy of {letter.name} to {delivery.recipients[0]} (not in the ledger)."
             )
-    suppressed = store.suppressed(recipients) if store else set()
-    for address in recipients:
-        if address.lower() in suppressed:
-            click.echo(f"not sent (unsubscribed, bounced or complained)\t{address}", err=True)
-    return [address for address in recipients if address.lower() not in suppressed]
+    else:
+        _send(site, letter, delivery, dry_run, quiet)
 
 
-def _unsubscribe_link(site, key: str, ref: str) -> str:
-    from . import tokens
+def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, quiet: bool) -> None:
+    from . import api
+    from .catalog import display_path
 
-    return f"{site.subscribe.url}/unsubscribe/{tokens.make(key, 'unsubscribe', ref)}"
-
-
-def _unsubscribe_links(site, key: str | None, recipients: list[str]) -> dict[str, str]:
-    """Each recipient's own link to `feedtool serve` (none without [subscribe] url). An address
-    from --to or --to-file that the store does not know is added as confirmed, so that its link
-    works and its unsubscribe holds for every later list."""
-    if key is None:
-        return {}
-    refs = _store(site).refs(
-        recipients, "digest --send --to", "sent a digest with --to or --to-file"
-    )
-    return {address: _unsubscribe_link(site, key, ref) for address, ref in refs.items()}
-
-
-def _send_test(site, letter, address: str, server, key: str | None, quiet: bool) -> None:
-    """One copy marked 【测试】 to `address`: no ledger line, no subscriber check."""
-    from email.utils import make_msgid
-
-    from . import digest as dg
-    from .send import SendError, send_one
-
-    store = _store(site, create=False) if key else None
-    known = store.get(address) if store else None
-    test = dataclasses.replace(letter, subject=f"【测试】{letter.subject}")
-    message = dg.message(
-        site,
-        test,
-        date=datetime.now(site.zone),
-        recipient=address,
-        unsubscribe=_unsubscribe_link(site, key, known.ref) if key and known else None,
-    )
-    del message["Message-ID"]  # the real copy's id would make mail clients drop the real copy later
-    message["Message-ID"] = make_msgid(domain=site.domain)
-    problem = send_one(server, message)
-    if problem:
-        raise SendError(f"the test copy was not sent to {address}: {problem}")
-    if not quiet:
-        click.echo(f"Sent a test copy of {letter.name} to {address} (not in the ledger).")
-
-
-def _send(
-    site, letter, recipients: list[str], server, dry_run: bool, quiet: bool, key: str | None
-) -> None:
-    from . import digest as dg
-    from .send import Ledger, deliver
-    from .validate import display_path
-
-    ledger = Ledger(site.digest.ledger)
+    server = delivery.server
     if dry_run:
-        pending, done = ledger.split(letter.name, recipients)
+        todo, done = api.pending(site, letter, delivery)
         already = set(done)  # not a list lookup per address: quadratic in a long list
-        for address in recipients:
+        for address in delivery.recipients:
             click.echo(f"{'already sent' if address in already else 'would send'}\t{address}")
         click.echo(
-            f"Dry run: {len(pending)} of {len(recipients)} would get {letter.name} via "
+            f"Dry run: {len(todo)} of {len(delivery.recipients)} would get {letter.name} via "
             f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent."
         )
         return
-
-    links = _unsubscribe_links(site, key, recipients)
-
-    def build(recipient: str):
-        return dg.message(
-            site,
-            letter,
-            date=datetime.now(site.zone),
-            recipient=recipient,
-            unsubscribe=links.get(recipient),
-        )
-
-    step = max(1, min(100, len(recipients) // 20))
+    step = max(1, min(100, len(delivery.recipients) // 20))
 
     def progress(done: int, total: int) -> None:
         if done % step == 0 or done == total:
             click.echo(f"sending {letter.name}: {done}/{total}", err=True)
 
-    outcome = deliver(
-        letter.name,
-        recipients,
-        build,
-        server,
-        ledger,
-        progress=progress if len(recipients) > 1 and not quiet else None,
-    )
+    many = len(delivery.recipients) > 1 and not quiet
+    outcome = api.send_digest(site, letter, delivery, progress if many else None)
     if not quiet:
         click.echo(
-            f"Sent {letter.name} to {len(outcome.sent)} recipient{'s' if len(outcome.sent) != 1 else ''}"
+            f"Sent {letter.name} to {_plural(len(outcome.sent), 'recipient')}"
             + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
             + (
                 f"; {len(outcome.failed) + len(outcome.deferred)} not sent"
@@ -936,8 +618,8 @@ def _send(
         click.echo(f"{kind}\t{address}\t{reason}", err=True)
     for address, reason in outcome.uncertain.items():
         click.echo(
-            f"unconfirmed (not sent again; to resend, delete its line from {display_path(ledger.path)})"
-            f"\t{address}\t{reason}",
+            "unconfirmed (not sent again; to resend, delete its line from "
+            f"{display_path(site.digest.ledger)})\t{address}\t{reason}",
             err=True,
         )
     if not outcome.ok:
@@ -1133,14 +815,14 @@ def serve(host: str, port: int, config: Path | None) -> None:
     comes from FEEDTOOL_SECRET or [subscribe] key_file (0600), never from the config. Put it
     behind a reverse proxy for HTTPS at [subscribe] url.
     """
+    from . import api, tokens
     from . import serve as service
-    from . import tokens
     from .send import send_one
 
     site = _load_site(config)
     url = _service_url(site)
     key = tokens.secret(site.subscribe.key_file)
-    server = _smtp_server(site, None, None, None)
+    server = api.smtp_server(site)
     server.check()
     store = _store(site)
     click.echo(f"Serving {url} on http://{host}:{port}/subscribe (Ctrl-C stops)", err=True)
@@ -1184,9 +866,9 @@ def import_posts(source: str, into: Path, dry_run: bool) -> None:
       feedtool import saved/list.txt --into posts
       feedtool import feed.xml --into posts --dry-run
     """
+    from .catalog import display_path
     from .importer import plan_import
     from .output import create_files
-    from .validate import display_path
 
     report = plan_import(source, into)
     for warning in report.warnings:
@@ -1270,25 +952,3 @@ def init(title: str | None, base_url: str | None) -> None:
         click.echo(f"Added {' and '.join(added)} to .gitignore.")
     if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
         click.echo("Check title and base_url in it; then run `feedtool build`.")
-
-
-def main() -> None:
-    """The `feedtool` program: `cli`, then an exit that skips tearing down the interpreter.
-
-    Freeing a large blog's objects one by one at exit took 50 ms of a 10,000-post build (a
-    sixth of a warm one). Every output is written and closed by then; only the standard
-    streams are flushed here. (Tests call `cli` in-process and keep the normal exit.)
-    """
-    try:
-        cli(prog_name="feedtool")
-        code: Any = 0
-    except SystemExit as exc:
-        code = exc.code
-    if code is not None and not isinstance(code, int):  # sys.exit("message"): as Python does it
-        raise SystemExit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: let Python report and exit as usual
-        raise SystemExit(code)
-    os._exit(code or 0)

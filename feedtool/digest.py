@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from .build import ToRender, rendered
 from .config import Site
 from .dates import format_rfc822
 from .errors import FeedtoolError
@@ -826,22 +825,15 @@ def prepare_composer() -> None:
 
 
 def make(
-    site: Site,
-    posts: list[Post],
-    html: dict[str, tuple[str, str, str | None]],
-    to_render: list[ToRender],
-    window: Window,
-    now: datetime,
-    out: Path | None,
-) -> tuple[list, tuple[Newsletter, dict[str, bytes], list[str]]]:
-    """(the HTML made for `to_render`; the newsletter of `posts`, its `files`, and notes on the
-    archive records in `out` left out), for `build.rendered_by`: what the helper does."""
-    made, entries = rendered(site, posts, html, to_render)
+    site: Site, entries: list[Rendered], window: Window, now: datetime, out: Path | None
+) -> tuple[Newsletter, dict[str, bytes], list[str]]:
+    """The newsletter of the rendered posts `entries`, its `files`, and notes on the archive
+    records in `out` left out: what the helper does (`engine.Run.render`)."""
     letter = compose(site, window, entries)
     archived, notes = read_archive(
         site, read_if_present(out / DIGEST_DIR / "index.json") if out else None
     )
-    return made, (letter, files(site, letter, now, archived), notes)
+    return letter, files(site, letter, now, archived), notes
 
 
 def files(

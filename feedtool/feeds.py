@@ -16,12 +16,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from . import __version__
 from .config import Site
 from .dates import format_rfc3339
+from .output import read_if_present
 from .posts import MAX_TERMS, Post
 from .sources import hugo_case
 
@@ -276,3 +278,50 @@ def term_folder(term: str) -> str:
 
     tag_hash = hashlib.sha1(natural.encode()).hexdigest()[:8]
     return f"{short}-{tag_hash}" if short else f"tag-{tag_hash}"
+
+
+def shows_entries(out: Path) -> bool:
+    """Whether the site's feeds in `out`, as an earlier build wrote them, show any post."""
+    atom, rss, json_feed = (read_if_present(out / name) or b"" for name in FEED_FILES)
+    return b"<entry>" in atom or b"<item>" in rss or b'"items": [\n' in json_feed
+
+
+def stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
+    """Tag and category feeds left from earlier builds (a tag was dropped, a post became a draft):
+    they must not keep a draft public. Only feedtool's own files, recognized by their generator."""
+    stale = []
+    for kind in ("tags", "categories"):
+        folder = out / kind if out else None
+        if folder is None or not folder.is_dir():
+            continue
+        for sub in sorted(folder.iterdir()):
+            name = f"{kind}/{sub.name}/"
+            atom = (
+                read_if_present(sub / ATOM_FILE) if name not in produced and sub.is_dir() else None
+            )
+            if atom is not None and b">feedtool</generator>" in atom:
+                stale += [name + file for file in FEED_FILES if (sub / file).is_file()]
+    return stale
+
+
+def prepare_outputs() -> None:
+    """What a helper imports while this process reads the posts, to render them and make the
+    feeds: Markdown and feedgen."""
+    from .render import prepare as prepare_render
+
+    prepare_render()
+    prepare()
+
+
+def make_feeds(
+    site: Site, entries: list[Rendered], channels: list[tuple[Channel, list[Post]]]
+) -> list[tuple[bytes, ...]]:
+    """Each channel's feeds, in FEED_FILES' order, from its posts among `entries`."""
+    by_path = {entry.post.path: entry for entry in entries}
+    produced = []
+    for channel, chosen in channels:
+        shown = [by_path[post.path] for post in chosen]
+        produced.append(
+            (atom(site, shown, channel), rss(site, shown, channel), json_feed(site, shown, channel))
+        )
+    return produced

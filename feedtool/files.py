@@ -350,3 +350,7 @@ def post_files(folder: str | Path, stat: float) -> PostFiles:
     files = find(folder, folders)
     stats = list(map(stat_identity, files[: math.ceil(len(files) * stat)])) if stat else None
     return PostFiles(files, stats, folders, listed_ns)
+
+
+def content_hash(data: bytes) -> str:
+    return blake2b(data, digest_size=16).hexdigest()

@@ -12,27 +12,23 @@ import dataclasses
 import functools
 import operator
 import os
-import pickle
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
-from . import cache as cache_module
 from . import sources, templating
-from .cache import Cache, collector_paused, content_hash, make_entry
+from .catalog import absolute_paths, display_path
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
-from .files import Identity, are_posts, find, identity, read_regular_file
-from .parallel import map_chunks
+from .files import Identity, are_posts, content_hash, identity, read_regular_file
 from .posts import (
     KNOWN_KEYS,
     XML_FORBIDDEN,
@@ -43,7 +39,6 @@ from .posts import (
     places_of_forbidden,
     split_more,
     too_complex,
-    yaml_loader,
 )
 
 
@@ -96,22 +91,42 @@ class Report:
         )
 
 
-def collect(paths: Iterable[str | Path]) -> list[str]:
-    """Post files named by `paths` (files, or folders searched recursively), each once, sorted."""
-    paths = list(map(os.fspath, paths))
-    if len(paths) == 1 and os.path.isdir(paths[0]):
-        return find(paths[0])  # sorted, each once already
-    found: dict[str, None] = {}
-    for path in paths:
-        try:
-            os.stat(path)
-        except FileNotFoundError:
-            raise FeedtoolError(f"{path}: no such file or folder") from None
-        except OSError as exc:  # a folder on the way that cannot be read, say
-            raise FeedtoolError(f"{path}: {exc.strerror or exc}") from None
-        for file in find(path) if os.path.isdir(path) else [path]:
-            found.setdefault(file, None)
-    return sorted(found)
+class Reader(Protocol):
+    """What reads files into analyses for `check`: `plain_reader`, or a faster one (`engine`)."""
+
+    def __call__(
+        self,
+        files: Sequence[str],
+        keys: Sequence[str] | None = None,
+        *,
+        complete: bool = True,
+        stats: Sequence[Identity | None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        whole: bool = False,
+    ) -> list[Analysis]: ...
+
+
+def plain_reader(site: Site) -> Reader:
+    """A `Reader` that reads and analyzes every file, one after the other."""
+
+    def read(
+        files: Sequence[str],
+        keys: Sequence[str] | None = None,
+        *,
+        complete: bool = True,
+        stats: Sequence[Identity | None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        whole: bool = False,
+    ) -> list[Analysis]:
+        found = []
+        for number, path in enumerate(files):
+            analysis = read_one((number, path, None), site, complete)[3]
+            found.append(analysis)
+            if progress and (number + 1) % 100 == 0:
+                progress(number + 1, len(files))
+        return found
+
+    return read
 
 
 def check(
@@ -119,32 +134,26 @@ def check(
     site: Site,
     *,
     now: datetime,
-    cache: Cache | None = None,
+    read: Reader | None = None,
     bodies: bool = True,
     progress: Callable[[int, int], None] | None = None,
     stats: Sequence[Identity | None] | None = None,
 ) -> Report:
-    """Read and check every file; `now` decides which dates are in the future.
+    """Read (with `read`) and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
     every post); `check_bodies` then checks the bodies they render. `stats`: the stats of the
-    first files (or of all), if already taken (`files.PostFiles`), for the cache.
+    first files (or of all), if already taken (`files.PostFiles`).
     """
     cwd = os.getcwd()
-    if site.source in (
-        "hugo",
-        "jekyll",
-    ):  # the files their generator does not take for posts: left out
+    if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts
         kept = are_posts(site.source, site.posts, list(files))
         if not all(kept):
             stats = stats and [stat for stat, keep in zip(stats, kept) if keep]
             files = [file for file, keep in zip(files, kept) if keep]
     keys = absolute_paths(files, cwd)
-    analyses = analyze_all(files, site, cache, progress, complete=bodies, keys=keys, stats=stats)
-    if cache:
-        cache.forget_missing(
-            set(keys)
-        )  # only files that no longer exist: a partial run keeps the rest
+    read = read or plain_reader(site)
+    analyses = read(files, keys, complete=bodies, stats=stats, progress=progress, whole=True)
     listing = _Listing() if bodies else None
     # Most posts have no findings: each kind is gathered only from the posts that can have some.
     found = [(a.path, d) for a in analyses if a.diagnostics for d in a.diagnostics]
@@ -167,12 +176,12 @@ def check(
 
 
 def check_bodies(
-    report: Report, posts: Sequence[Post], site: Site, cache: Cache | None
+    report: Report, posts: Sequence[Post], site: Site, read: Reader | None = None
 ) -> list[tuple[str, Diagnostic]]:
     """What the bodies of `posts` (the ones an output shows) add to `report`, a check that
     read only front matter: (path, diagnostic) pairs, for `Report.adding`."""
     cwd = os.getcwd()
-    analyses = analyze_all([post.path for post in posts], site, cache, complete=True)
+    analyses = (read or plain_reader(site))([post.path for post in posts], complete=True)
     for a in analyses:
         if a.digest != report.digests.get(a.path):
             raise FeedtoolError(f"{a.path} changed while feedtool was running; run it again")
@@ -189,176 +198,12 @@ def ignored(d: Diagnostic, site: Site) -> bool:
     return d.severity == "warning" and d.code in site.validate.ignore
 
 
-# Below this many files to read, a helper process costs more than it saves.
-PARALLEL_MIN = 2000
-CHUNK = 100  # files per chunk of work (and per progress update)
-
-
-def analyze_all(
-    files: Sequence[str],
-    site: Site,
-    cache: Cache | None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    complete: bool = True,
-    keys: Sequence[str] | None = None,
-    stats: Sequence[Identity | None] | None = None,
-) -> list[Analysis]:
-    """The analysis of each file, from the cache where it is provably current; the rest are
-    read on every core when there are many of them. `complete=False`: front matter only
-    (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
-    `stats`: the stats of the first of them (or of all), if taken."""
-    with collector_paused():
-        return _analyze_all(
-            files,
-            site,
-            cache,
-            progress,
-            complete,
-            keys if keys is not None else absolute_paths(files, os.getcwd()),
-            stats,
-        )
-
-
-def _analyze_all(
-    files: Sequence[str],
-    site: Site,
-    cache: Cache | None,
-    progress: Callable[[int, int], None] | None,
-    complete: bool,
-    keys: Sequence[str],
-    stats: Sequence[Identity | None] | None,
-) -> list[Analysis]:
-    # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
-    # cold run, in parallel) and reports what is not a readable regular file.
-    results: list[Analysis | None] = (
-        cache.current(files, keys, stats) if cache is not None else [None] * len(files)
-    )
-    todo = []
-    for number, hit in enumerate(results):
-        if hit is not None and (not complete or hit.complete):
-            if hit.path != files[number]:
-                results[number] = as_named(hit, files[number])
-            continue
-        results[number] = None
-        todo.append((number, files[number], _expected_digest(cache, keys[number], complete)))
-    done = len(files) - len(todo)
-    for number, read_ns, digest, analysis, stat, stored in _read_all(
-        todo, keys, site, cache, done, len(files), progress, complete
-    ):
-        path, key = files[number], keys[number]
-        if analysis is None:  # the content the cache expected (only then is there no analysis)
-            analysis = cache.refresh(key, stat, read_ns)  # type: ignore[union-attr]
-        elif cache is not None and digest and not stored:  # files with no digest are never cached
-            cache.store(key, stat, digest, analysis, read_ns)
-        results[number] = as_named(analysis, path)
-    return results  # type: ignore[return-value]
-
-
-_NOT_NORMAL = re.compile(
-    "/(?:/|\\.{0,2}(?:/|\0))"
-)  # //, /./, /../ or a name ending in /, /. or /..
-
-
-def absolute_paths(files: Sequence[str], cwd: str) -> list[str]:
-    """Each file's absolute, normalized path (posts/../posts/a.md is posts/a.md): os.path.abspath,
-    but asking for the working folder once, not once per file."""
-    files = list(map(os.fspath, files))
-    if os.sep != "/":
-        return [os.path.normpath(os.path.join(cwd, path)) for path in files]
-    # Usually all are absolute and normal already (`find` in an absolute folder): seen in one
-    # scan of them all, joined (no path holds a NUL), and kept as they are.
-    joined = "\0".join(files) + "\0"
-    if (
-        joined[:1] == "/"
-        and joined.count("\0/") == len(files) - 1
-        and not _NOT_NORMAL.search(joined)
-    ):
-        return files
-    return [
-        path
-        if path[:1] == "/"
-        and "//" not in path
-        and "/./" not in path
-        and "/../" not in path
-        and not path.endswith(("/", "/.", "/.."))
-        else os.path.normpath(os.path.join(cwd, path))
-        for path in files
-    ]
-
-
-def _expected_digest(cache: Cache | None, key: str, complete: bool) -> str | None:
-    """The content hash whose cached analysis serves this run (so a file with that content
-    need not be analyzed again), if any."""
-    cached = cache.entry(key) if cache else None
-    return cached.digest if cached is not None and (cached.complete or not complete) else None
-
-
 def as_named(analysis: Analysis, path: str) -> Analysis:
     """The analysis under the name the file has in this run (a cache may hold another spelling)."""
     if analysis.path == path:
         return analysis
     post = analysis.post._replace(path=path) if analysis.post else None
     return analysis._replace(path=path, post=post)
-
-
-def _read_all(
-    todo: list[tuple[int, str, str | None]],
-    keys: Sequence[str],
-    site: Site,
-    cache: Cache | None,
-    done: int,
-    total: int,
-    progress: Callable[[int, int], None] | None,
-    complete: bool,
-):
-    """Yield (index, read_ns, digest, analysis or None when the digest is as expected, stat, whether
-    it is in the cache already). With many files, a forked helper reads chunks of them beside
-    this process, and sends the cache entries of each chunk pickled as the cache keeps them
-    (`Cache.adopt`: a new cache then need not pickle them again)."""
-    if len(todo) < PARALLEL_MIN:
-        for number, item in enumerate(todo, start=1):
-            yield *_read_one(item, site, complete), False
-            if progress and number % CHUNK == 0:
-                progress(done + number, total)
-    else:
-        yaml_loader()  # imported once, before the fork, not in both processes
-        chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        tick = (lambda n: progress(min(done + n * CHUNK, total), total)) if progress else None
-        for chunk in map_chunks(
-            functools.partial(_read_chunk, site=site, complete=complete),
-            chunks,
-            tick,
-            pack=functools.partial(_pack_chunk, keys=keys),
-        ):
-            if isinstance(chunk, list):  # read here
-                yield from ((*read, False) for read in chunk)
-                continue
-            numbers, batch, others = chunk
-            entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
-            # Stored already (by adopt): their read time and stat are not needed again.
-            yield from (
-                (n, 0, d, _analysis(a), s, cache is not None)
-                for n, (s, d, a) in zip(numbers, entries.values())
-            )
-            yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
-    if progress:
-        progress(total, total)
-
-
-def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identity]]:
-    """Each file read and analyzed whole, without a cache, with the stat that proves it unchanged
-    later (`cache.UNTRUSTED` when none can: the file had just changed, or is not a regular file)."""
-    fresh = []
-    for number, path in enumerate(files):
-        _, read_ns, digest, analysis, stat = _read_one((number, path, None), site)
-        fresh.append(
-            (
-                analysis,
-                cache_module.trusted(stat, read_ns) if stat and digest else cache_module.UNTRUSTED,
-            )
-        )
-    return fresh
 
 
 def what_choices_see(a: Analysis) -> str:
@@ -372,26 +217,7 @@ def what_choices_see(a: Analysis) -> str:
     return repr(a._replace(digest="", post=post, links=(), body_findings=None))
 
 
-def _read_chunk(
-    chunk: list[tuple[int, str, str | None]], site: Site, complete: bool
-) -> list[tuple]:
-    return [_read_one(item, site, complete) for item in chunk]
-
-
-def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], bytes, list[tuple]]:
-    """A chunk read by the helper, as it crosses the pipe: (indexes, the cache entries of the new
-    analyses pickled as {path: entry}, in that order; the rest)."""
-    numbers, entries, others = [], {}, []
-    for n, t, d, a, s in read:
-        if a is not None and d and keys[n] not in entries:  # a new analysis of a readable file
-            numbers.append(n)
-            entries[keys[n]] = make_entry(s, d, t, _stored(a))
-        else:
-            others.append((n, t, d, a, s))
-    return numbers, pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), others
-
-
-def _read_one(item: tuple[int, str, str | None], site: Site, complete: bool = True) -> tuple:
+def read_one(item: tuple[int, str, str | None], site: Site, complete: bool = True) -> tuple:
     """(index, read time, content hash, analysis or None when the hash is the expected one,
     the file's stat as the cache keeps it). Only regular files are read: no hash for the rest."""
     number, path, expected = item
@@ -433,19 +259,6 @@ def analyze_bytes(
         body = tuple(d for d in loaded.diagnostics if (d.line, d.column, d.code) not in said)
         return analyze(head, digest, complete=False, site=site)._replace(body_findings=body)
     return analyze(loaded, digest, complete, site)
-
-
-# How the cache keeps an analysis (a plain tuple pickles twice as fast as a NamedTuple; its post
-# still pickles as a Post), and the Analysis made from that again: here, and by the reading helper.
-_stored = tuple
-_analysis = functools.partial(tuple.__new__, Analysis)
-
-
-def open_cache(site: Site, kept: bool = True) -> Cache:
-    """The site's cache of analyses (only in memory, never saved, unless `kept`)."""
-    return cache_module.open_cache(
-        site.cache if kept else None, site, encode=_stored, decode=_analysis
-    )
 
 
 def _not_a_file(path: str, stat: os.stat_result) -> Analysis:
@@ -779,12 +592,3 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
                     )
                 )
     return found
-
-
-def display_path(path: str | Path, cwd: str | None = None) -> str:
-    """The path as the user should see it: relative to the working folder when inside it."""
-    cwd = cwd or os.getcwd()
-    text = os.fspath(path)
-    absolute = text if os.path.isabs(text) else os.path.join(cwd, text)
-    prefix = cwd.rstrip(os.sep) + os.sep
-    return os.path.normpath(absolute[len(prefix) :]) if absolute.startswith(prefix) else text

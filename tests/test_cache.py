@@ -20,25 +20,13 @@ from conftest import checkout_env, write_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedtool import (
-    build as build_module,
-)
-from feedtool import (
-    cache as cache_module,
-)
-from feedtool import (
-    cli as cli_module,
-)
-from feedtool import (
-    config,
-    parallel,
-    validate,
-)
+from feedtool import api, catalog, config, engine, parallel, selection, validate
+from feedtool import cache as cache_module
 from feedtool import files as files_module
 from feedtool import (
     render as render_module,
 )
-from feedtool.cli import _Progress
+from feedtool.cli import _Progress, cli
 from feedtool.errors import FeedtoolError
 from feedtool.files import _IDENTITY, changed_ns, identity
 from feedtool.output import write_files
@@ -62,6 +50,11 @@ def _site(folder: Path | None = None) -> config.Site:
 def stat_of(size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
     """A file's stat `identity`, made up."""
     return _IDENTITY.pack(size, mtime_ns, ctime_ns, inode)
+
+
+def _reader(site, cache: cache_module.Cache) -> validate.Reader:
+    """How a run reads files with `cache` (`engine.Run.read`)."""
+    return engine.Run(site, site.posts, cache, None).read
 
 
 def _save(cache: cache_module.Cache, folder: Path) -> dict[str, bytes]:
@@ -341,15 +334,15 @@ def test_corrupt_cache_is_ignored_and_rebuilt(blog: Path, run, tmp_path: Path):
         (folder / name).write_bytes(b"\x80\x05not a pickle at all")
     assert build_all(run, tmp_path / "after") == cold
     site = config.load(blog / "feedtool.toml")
-    assert len(validate.open_cache(site).files) == 5  # rewritten and readable again
+    assert len(engine.open_cache(site).files) == 5  # rewritten and readable again
 
 
 def test_cache_from_another_version_is_ignored(blog: Path, run, monkeypatch):
     assert run("build").exit_code == 0
     site = config.load(blog / "feedtool.toml")
-    assert len(validate.open_cache(site).files) == 5
+    assert len(engine.open_cache(site).files) == 5
     monkeypatch.setattr(cache_module, "__version__", "99.0")
-    assert validate.open_cache(site).files == {}
+    assert engine.open_cache(site).files == {}
 
 
 def test_cached_errors_are_reported_again(blog: Path, run):
@@ -367,20 +360,22 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
             f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n",
         )
     site = config.load(blog / "feedtool.toml")
-    files = validate.collect([site.posts])
+    files = catalog.collect([site.posts])
     now = datetime(2026, 1, 1, tzinfo=site.zone)
     serial = validate.check(files, site, now=now)
-    monkeypatch.setattr(validate, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(validate, "CHUNK", 4)  # nine chunks, shared with a forked helper
-    read_one = validate._read_one
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(engine, "CHUNK", 4)  # nine chunks, shared with a forked helper
+    read_one = validate.read_one
 
     def slowly(*args):  # slow enough that the helper surely takes some chunks
         time.sleep(0.003)
         return read_one(*args)
 
-    monkeypatch.setattr(validate, "_read_one", slowly)
+    monkeypatch.setattr(validate, "read_one", slowly)
     two_cores = parallel.cores() >= 2
-    in_parallel = validate.check(files, site, now=now)
+    in_parallel = validate.check(
+        files, site, now=now, read=_reader(site, engine.open_cache(site, False))
+    )
     assert forks == ([1] if two_cores else [])
     assert in_parallel == serial
     assert len(serial.posts) == 35 and len(serial.diagnostics) == 60
@@ -389,8 +384,8 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     monkeypatch.setattr(
         cache_module, "RACY_NS", 0
     )  # written just now: trusted by their stat all the same
-    cache = validate.open_cache(site)
-    assert validate.check(files, site, now=now, cache=cache) == serial
+    cache = engine.open_cache(site)
+    assert validate.check(files, site, now=now, read=_reader(site, cache)) == serial
     written = _save(cache, site.cache)
     base = written[cache_module.BASE]
     header_size = int.from_bytes(
@@ -399,12 +394,12 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
     assert (
         bool(pickle.loads(files_module.verified(base[4 + header_size :]))["batches"]) == two_cores
     )  # some came from the helper
-    warm = validate.open_cache(site)
+    warm = engine.open_cache(site)
     assert set(warm.files) == {
         os.path.abspath(f) for f in files if os.path.isfile(f) and not os.path.islink(f)
     }
-    monkeypatch.setattr(validate, "_read_one", None)  # nothing is read again
-    assert validate.check(files, site, now=now, cache=warm) == serial
+    monkeypatch.setattr(validate, "read_one", None)  # nothing is read again
+    assert validate.check(files, site, now=now, read=_reader(site, warm)) == serial
 
 
 def test_progress_bar_only_on_a_terminal_after_a_second(capsys, monkeypatch):
@@ -459,9 +454,9 @@ def test_unchanged_feeds_are_proven_by_their_stat_once_read_back(blog: Path, run
     assert run("build").exit_code == 0
     assert run("build").exit_code == 0  # read back once, and found as written: their stats are kept
     reads = []
-    read_back = build_module.read_if_present
+    read_back = engine.read_if_present
     monkeypatch.setattr(
-        build_module, "read_if_present", lambda path: reads.append(path) or read_back(path)
+        engine, "read_if_present", lambda path: reads.append(path) or read_back(path)
     )
     assert run("build").exit_code == 0
     assert [
@@ -476,13 +471,13 @@ def test_unchanged_feeds_are_proven_by_their_stat_once_read_back(blog: Path, run
 def test_validate_keeps_the_rendered_html(blog: Path, run):
     assert run("build").exit_code == 0
     site = config.load(blog / "feedtool.toml")
-    rendered = len(validate.open_cache(site).html)
+    rendered = len(engine.open_cache(site).html)
     assert rendered == 5
     post = blog / "posts" / "qwen-vl.md"
     post.write_text(post.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
     assert run("validate").exit_code == 0
     assert run("validate", "posts/glm-vl.md").exit_code == 0  # a partial run forgets nothing
-    cache = validate.open_cache(site)
+    cache = engine.open_cache(site)
     assert len(cache.html) == 5 and len(cache.files) == 5
 
 
@@ -530,7 +525,7 @@ def test_a_cache_written_by_build_still_lets_validate_see_every_body(blog: Path,
     )
     assert run("build", "--limit", "2").exit_code == 0  # caches front-matter-only analyses
     site = config.load(blog / "feedtool.toml")
-    cached = validate.open_cache(site)
+    cached = engine.open_cache(site)
     assert not cached.entry(str(blog / "posts" / "old.md")).complete
     result = run("validate")
     assert (
@@ -538,20 +533,25 @@ def test_a_cache_written_by_build_still_lets_validate_see_every_body(blog: Path,
         and "old.md:5:1: error FT304" in result.stdout
         and "links.md:6:6: warning FT303" in result.stdout
     )
-    assert validate.open_cache(site).entry(str(blog / "posts" / "old.md")).complete
+    assert engine.open_cache(site).entry(str(blog / "posts" / "old.md")).complete
     assert run("build", "--limit", "2").exit_code == 0  # and a complete analysis serves build
 
 
 def test_a_body_changed_between_reading_and_rendering_is_an_error(blog: Path, monkeypatch):
     site = config.load(blog / "feedtool.toml")
-    report = build_module.read_posts(site, now=datetime(2026, 1, 1, tzinfo=site.zone))
+    report = selection.read_posts(
+        site, datetime(2026, 1, 1, tzinfo=site.zone), catalog.list_posts(site.posts)
+    )
     post = next(p for p in report.posts if p.path.endswith("glm-vl.md"))
     path = Path(post.path)
     path.write_text(
         path.read_text(encoding="utf-8") + "\n后来加的一句。\n", encoding="utf-8"
     )  # front matter unchanged
     with pytest.raises(FeedtoolError, match="changed while feedtool was running"):
-        build_module.render_many(build_module.cached_html([post], site, report, None)[1], site)
+        engine.render_many(
+            engine.cached_html([post], site, report.digests, engine.open_cache(site, False))[1],
+            site,
+        )
 
 
 def test_a_warm_build_repeats_the_body_warnings_of_a_cold_one(blog: Path, run):
@@ -578,7 +578,7 @@ def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypat
     assert run("build", "--out", str(tmp_path / "serial")).exit_code == 0
     shutil.rmtree(blog / ".feedtool-cache")  # render everything again
     monkeypatch.setattr(parallel, "cores", cores)
-    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 2)
+    monkeypatch.setattr(engine, "RENDER_PARALLEL_MIN", 2)
     renderers = tmp_path / "renderers"  # the process id of each render, from whichever process
     real = render_module._render
 
@@ -610,7 +610,7 @@ def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, r
             f"r{number:02d}.md",
             f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n正文。\n",
         )
-    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 2)
+    monkeypatch.setattr(engine, "RENDER_PARALLEL_MIN", 2)
     real = render_module._render
 
     def fails_on_one(post, site):
@@ -749,7 +749,7 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     clock = [datetime(2025, 9, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))]
     monkeypatch.setattr(
-        cli_module, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone))
+        api, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone))
     )
     (root / "feedtool.toml").write_text(_kept_settings(tag_feeds), encoding="utf-8")
     posts = {
@@ -770,7 +770,7 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
         write_post(root / "posts", name, _kept_post(**posts[name], pad=step + 1))
 
     def outcome(*args: str) -> tuple:
-        result = runner.invoke(cli_module.cli, ["build", *args], catch_exceptions=False)
+        result = runner.invoke(cli, ["build", *args], catch_exceptions=False)
         out = root / ("public-cold" if args else "public")
         files = {
             p.relative_to(out).as_posix(): p.read_bytes()
@@ -842,7 +842,7 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
 def _last_cache() -> cache_module.Cache:
     """The cache the last CLI command used."""
     return next(
-        item for item in cli_module._kept_until_exit if isinstance(item, cache_module.Cache)
+        item for item in engine._kept_until_exit if isinstance(item, cache_module.Cache)
     )
 
 
@@ -862,10 +862,10 @@ def test_an_edit_of_a_shown_post_reads_no_other_post_and_no_other_entry(
     with monkeypatch.context() as patched:
         patched.setattr(
             validate,
-            "_read_one",
-            lambda item, *a, real=validate._read_one: read.append(item[1]) or real(item, *a),
+            "read_one",
+            lambda item, *a, real=validate.read_one: read.append(item[1]) or real(item, *a),
         )
-        patched.setattr(build_module, "check", None)  # no full check
+        patched.setattr(selection, "check", None)  # no full check
         assert run("build").exit_code == 0
     assert read == [str(post)] and not _last_cache().entries_read
     assert "补充的一句话" in (blog / "public" / "atom.xml").read_text(encoding="utf-8")
@@ -888,7 +888,7 @@ def test_an_edit_of_another_post_is_compared_with_its_cache_entry(blog: Path, ru
     old.write_text(
         old.read_text(encoding="utf-8").replace("\n\n", "\n\n一句新话。\n\n", 1), encoding="utf-8"
     )
-    monkeypatch.setattr(build_module, "check", None)  # the choice holds: no full check
+    monkeypatch.setattr(selection, "check", None)  # the choice holds: no full check
     assert run("build", "--limit", "2").exit_code == 0
     assert _last_cache().entries_read and (blog / "public" / "atom.xml").read_bytes() == atom
 
@@ -910,9 +910,9 @@ def test_an_edit_the_choice_depends_on_makes_a_full_check(
     checks = []
     with monkeypatch.context() as patched:
         patched.setattr(
-            build_module,
+            selection,
             "check",
-            lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k),
+            lambda *a, real=selection.check, **k: checks.append(1) or real(*a, **k),
         )
         assert run("build").exit_code == 0 and checks == [1]
     shutil.rmtree(blog / ".feedtool-cache")
@@ -936,17 +936,17 @@ def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monke
     ]
     kept = tmp_path / "listing.marshal"
     # Listed just now: a folder changed in the same tick could change again unseen, so not proven.
-    kept.write_bytes(dump_listing(build_module._proven(listing)))
+    kept.write_bytes(dump_listing(engine._proven(listing)))
     assert kept_listing(kept, tmp_path / "posts") is None
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
-    kept.write_bytes(dump_listing(build_module._proven(listing)))
+    kept.write_bytes(dump_listing(engine._proven(listing)))
     assert kept_listing(kept, tmp_path / "posts").files == listing.files
     assert kept_listing(kept, tmp_path / "other") is None  # another folder
     write_post(
         tmp_path / "posts", "sub/deeper/d.md", "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n"
     )
     assert kept_listing(kept, tmp_path / "posts") is None  # a name added in a folder deep down
-    kept.write_bytes(dump_listing(build_module._proven(post_files(tmp_path / "posts", 0))))
+    kept.write_bytes(dump_listing(engine._proven(post_files(tmp_path / "posts", 0))))
     (tmp_path / "posts" / "sub" / "b.md").rename(tmp_path / "posts" / "sub" / "e.md")
     assert kept_listing(kept, tmp_path / "posts") is None  # renamed
     for damaged in (b"", b"\x00garbage", kept.read_bytes()[:-7]):
@@ -1081,9 +1081,9 @@ def test_files_read_too_soon_after_a_change_are_compared_by_content(blog: Path, 
     assert run("build", "--limit", "2").exit_code == 0
     checks = []
     monkeypatch.setattr(
-        build_module,
+        selection,
         "check",
-        lambda *a, real=build_module.check, **k: checks.append(1) or real(*a, **k),
+        lambda *a, real=selection.check, **k: checks.append(1) or real(*a, **k),
     )
     for sentence in ("一句。", "又一句。"):
         old.write_text(old.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
@@ -1143,12 +1143,12 @@ def test_a_cache_that_came_with_the_blog_is_never_unpickled(blog: Path, run, tmp
     for name, data in other_machine.items():
         (cache / name).write_bytes(data)
     site = config.load(blog / "feedtool.toml")
-    assert validate.open_cache(site).base_id != ""  # this user's key reads it
+    assert engine.open_cache(site).base_id != ""  # this user's key reads it
     home = os.environ["XDG_CACHE_HOME"]
     os.environ["XDG_CACHE_HOME"] = str(tmp_path / "another-user")
     files_module._cache_key = None
     try:
-        other = validate.open_cache(site)
+        other = engine.open_cache(site)
         assert (other.base_id, other.kept) == ("", None)
     finally:
         os.environ["XDG_CACHE_HOME"] = home

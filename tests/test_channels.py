@@ -407,7 +407,8 @@ def test_tag_folder_names(blog: Path, run):
 
 def _channels_as_written(site, published):
     """term_channels the plain way, to check the fast one against."""
-    from feedtool import build, feeds
+    from feedtool import feeds
+    from feedtool import selection
 
     include = {t.lower() for t in site.tag_feeds.include}
     exclude = {t.lower() for t in site.tag_feeds.exclude}
@@ -426,7 +427,7 @@ def _channels_as_written(site, published):
                 if post not in posts:
                     posts.append(post)
     kept = sorted(groups, key=lambda folder: (-len(groups[folder][2]), folder))[
-        : build.MAX_CHANNELS
+        : selection.MAX_CHANNELS
     ]
     return [
         (
@@ -456,7 +457,8 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
     # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags first) count.
     from datetime import datetime
 
-    from feedtool import build, config, feeds, posts
+    from feedtool import config, feeds, posts
+    from feedtool import selection
 
     site = config.loads(
         'title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
@@ -479,9 +481,9 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
         for n, (tags, categories) in enumerate(terms)
     ]
     # Small caps as well, so that both count here: 3 terms a post, 5 feeds in all.
-    for per_post, channels in ((posts.MAX_TERMS, build.MAX_CHANNELS), (3, 5)):
+    for per_post, channels in ((posts.MAX_TERMS, selection.MAX_CHANNELS), (3, 5)):
         with (
             mock.patch.object(feeds, "MAX_TERMS", per_post),
-            mock.patch.object(build, "MAX_CHANNELS", channels),
+            mock.patch.object(selection, "MAX_CHANNELS", channels),
         ):
-            assert build.term_channels(site, made) == _channels_as_written(site, made)
+            assert selection.term_channels(site, made) == _channels_as_written(site, made)

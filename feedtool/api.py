@@ -1,0 +1,520 @@
+"""The library: each job feedtool does, as one call that `cli` (or any Python program) makes.
+
+    import feedtool
+    site = feedtool.load_site(Path("feedtool.toml"))
+    result = feedtool.build_site(site)          # writes the feeds; result.report has findings
+    checked = feedtool.validate_posts(site)     # every post's findings, nothing written
+    digest = feedtool.make_digest(site, feedtool.DigestRequest(week="2025-W34"))
+
+A user's mistake is raised as a `FeedtoolError` (its `InputError` and `PostError` kinds: the
+posts are at fault), or reported as findings in a result's `report`; nothing here prints or
+exits. Speed (the cache, the helper process) is `engine`'s, and invisible here but for `run`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import engine, feeds
+from .catalog import collect, display_path
+from .config import Site
+from .errors import ConfigError, FeedtoolError, InputError
+from .output import lock, read_if_present, remove_temporaries, write_file, write_files
+from .posts import Post
+from .selection import choose, each_once, feed_key, read_posts
+from .validate import Report, check, check_bodies
+
+if TYPE_CHECKING:
+    from .digest import Newsletter, Window
+    from .fix import Fixed
+    from .send import Outcome, Server
+
+DEFAULT_CONFIG = Path("feedtool.toml")
+Progress = Callable[[int, int], None]
+
+
+def load_site(config: Path | None = None) -> Site:
+    """The settings in `config`, else in ./feedtool.toml, else those of the Hugo, Hexo or Jekyll
+    site in the working folder. What feedtool had to choose (a zone) is in `site.notes`."""
+    from . import config as config_module
+    from .sources import detect
+
+    if config is None and not DEFAULT_CONFIG.exists():
+        if detect(Path.cwd()) == "plain":  # a Hugo, Hexo or Jekyll site needs no feedtool.toml
+            raise FeedtoolError(
+                f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with "
+                "`feedtool init`"
+            )
+        return config_module.load(None, Path.cwd())
+    return config_module.load(config or DEFAULT_CONFIG)
+
+
+def default_site() -> Site:
+    """The default settings (time zone Asia/Shanghai), to check posts where there is no site."""
+    from .config import loads
+
+    return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
+
+
+def is_site_here(config: Path | None = None) -> bool:
+    """Whether there is a config (`config`, ./feedtool.toml) or a generator's site here."""
+    from .sources import detect
+
+    return config is not None or DEFAULT_CONFIG.exists() or detect(Path.cwd()) != "plain"
+
+
+def _staging(site: Site) -> Path:
+    """Where outputs and fixed posts are written before they replace the old ones: in the cache
+    folder, private, so that no temporary file is ever left where a deploy publishes it."""
+    return site.cache / "staging"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `build_site` did: with errors in `report`, nothing was written."""
+
+    report: Report
+    out: Path
+    published: list[Post] = field(default_factory=list)  # in the site's feeds, newest first
+    future: list[Post] = field(default_factory=list)  # left out until their date
+    files: dict[str, bytes] = field(default_factory=dict)  # written (unchanged files are not)
+    channels: int = 0  # tag and category feeds
+    stale: list[str] = field(default_factory=list)  # feeds of tags no post has any more: deleted
+    pinged: list[str] = field(default_factory=list)  # feed URLs the hub was told about
+    notes: list[str] = field(default_factory=list)  # warnings
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def build_site(
+    site: Site,
+    *,
+    posts: Path | None = None,
+    out: Path | None = None,
+    limit: int | None = None,
+    allow_empty: bool = False,
+    ping: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Check every post's front matter, render the newest `limit` (default: the site's
+    feed_limit) into the site's feeds (and each tag's and category's, when enabled; their
+    bodies checked first) and write them to `out`, unless a post has an error. A feed whose
+    posts and settings are as when it was written is neither rendered nor written again.
+    No post to publish while `out` has feeds that show some: InputError, unless `allow_empty`."""
+    if ping and not site.hub:
+        raise FeedtoolError('--ping needs a hub: set hub = "https://..." in feedtool.toml')
+    folder, out = posts or site.posts, out or site.out
+    if out.resolve() == folder.resolve():
+        raise FeedtoolError(
+            f"--out {out} is the posts folder: the feeds would be written among the posts"
+        )
+    now = now or datetime.now(site.zone)
+    limit = limit or site.feed_limit
+    with engine.run(site, folder, prepare=feeds.prepare_outputs, kept_listing=True) as job:
+        chosen = job.choice(
+            now, limit, lambda listing: choose(site, now, listing, limit, job.read, progress)
+        )
+        report, channels, future = chosen
+        if not report.ok:
+            job.save()
+            return BuildResult(report, out, notes=job.notes)
+        todo = []
+        for channel, shown in channels:
+            key = feed_key(site, channel, shown, report.digests)
+            names = [channel.folder + name for name in feeds.FEED_FILES]
+            if not job.unchanged(out, names, key):
+                todo.append((channel, shown, key, names))
+        files: dict[str, bytes] = {}
+        if todo:  # each post rendered once, however many feeds show it
+            made = job.render(
+                feeds.make_feeds,
+                each_once(shown for _, shown, _, _ in todo),
+                report.digests,
+                [(channel, shown) for channel, shown, _, _ in todo],
+            )
+            for (_, _, key, names), produced in zip(todo, made, strict=True):
+                for name, data in zip(names, produced, strict=True):
+                    files[name] = data
+                    job.made(name, key, data)
+        job.save()
+        if site.stylesheet:
+            stylesheet = (Path(__file__).parent / "templates" / feeds.STYLESHEET_FILE).read_bytes()
+            if read_if_present(out / feeds.STYLESHEET_FILE) != stylesheet:
+                files[feeds.STYLESHEET_FILE] = stylesheet
+        stale = feeds.stale_feeds(out, {channel.folder for channel, _ in channels})
+        result = BuildResult(
+            report, out, channels[0][1], future, files, len(channels) - 1, stale, notes=job.notes
+        )
+        if not result.published:
+            _refuse_to_empty(result, allow_empty)
+        write_files(out, files, stale, staging=_staging(site))
+    if ping:
+        from .websub import ping as ping_hub
+
+        # Every feed that changed in this run, tag feeds included; unchanged ones have no news.
+        changed = [
+            feeds.SITE.url(site, name)
+            for name in files
+            if name.rsplit("/", 1)[-1] in feeds.FEED_FILES
+        ]
+        ping_hub(site.hub, changed)
+        result = dataclasses.replace(result, pinged=changed)
+    return result
+
+
+def _refuse_to_empty(result: BuildResult, allow_empty: bool) -> None:
+    """No post to publish (an empty or wrong folder, every post a draft): a note, or, rather than
+    emptying feeds that show posts, InputError, unless `allow_empty`."""
+    total = result.report.checked
+    why = (
+        f"{_plural(total, 'file')}: drafts, future-dated or expired" if total else "no posts found"
+    )
+    if allow_empty or not feeds.shows_entries(result.out):
+        result.notes.append(f"no posts to publish ({why}): the feeds are empty")
+        return
+    stale = len({name.rsplit("/", 1)[0] for name in result.stale})
+    deleted = f" and {_plural(stale, 'tag and category feed')} deleted" if stale else ""
+    raise InputError(
+        f"no posts to publish ({why}): the feeds in {display_path(result.out)}/ show entries, and "
+        f"would be emptied{deleted}; nothing was written "
+        "(pass --allow-empty to publish empty feeds)"
+    )
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    """What `validate_posts` found (after its fixes, if any) and fixed."""
+
+    report: Report
+    fixed: list[Fixed] = field(default_factory=list)  # files rewritten, with what was fixed
+
+
+def validate_posts(
+    site: Site,
+    paths: Sequence[Path] = (),
+    *,
+    fix: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    keep_cache: bool = True,
+) -> ValidateResult:
+    """Check the posts in `paths` (files or folders; default: the site's posts folder), bodies
+    and links included. `fix`: rewrite what needs no guessing (`fix.fix_files`) in files with
+    no other error, then check again. `keep_cache` False: leave no cache folder behind (a
+    folder that is no site)."""
+    files = collect(paths or [site.posts])
+    now = now or datetime.now(site.zone)
+    fixed: list[Fixed] = []
+    with engine.run(site, save=keep_cache) as job:
+        report = check(files, site, now=now, read=job.read, progress=progress)
+        if fix:
+            from .fix import fix_files
+
+            staging = _staging(site) if keep_cache else None
+            if staging is not None:
+                remove_temporaries(staging)  # what a killed --fix left, here or beside a post
+            for folder in dict.fromkeys(Path(path).parent for path in files):
+                remove_temporaries(folder, ())
+            fixed = fix_files(files, site, report.failed)
+            for done in fixed:
+                write_file(Path(done.path), done.data, staging)
+            if fixed:
+                report = check(files, site, now=now, read=job.read)
+        job.save()
+    return ValidateResult(report, fixed)
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """Which posts a digest shows: one of `week` (2025-W34), `last_week`, `since` and `until`
+    (dates in the grammar of `dates.parse_date`), else the newest week with posts."""
+
+    week: str | None = None
+    last_week: bool = False
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = None  # at most this many posts (default: [digest] limit)
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """What `make_digest` wrote: nothing when `letter` is None (no posts in the window; `window`
+    says which, unless the site has no published post at all)."""
+
+    report: Report
+    window: Window | None = None
+    letter: Newsletter | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    out: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def make_digest(
+    site: Site,
+    request: DigestRequest = DigestRequest(),
+    *,
+    posts: Path | None = None,
+    out: Path | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    before_writing: Callable[[], None] | None = None,
+) -> DigestResult:
+    """Write the digest of the request's window: OUT/digest/<week>.html, .txt and .eml, and the
+    archive index. A post with an error: InputError after its findings are in the result's
+    report (raised as `DigestError` with the report). `before_writing`: called once the posts
+    are chosen, before anything is written (to check what sending needs, say)."""
+    from . import digest as dg
+
+    now = now or datetime.now(site.zone)
+    out = out or site.out
+    with engine.run(site, posts, prepare=dg.prepare_composer) as job:
+        report = read_posts(site, now, job.listing(), job.read, progress)
+        if not report.ok:
+            raise DigestFailed(report)
+        window = _window(site, request, report.posts, now)
+        if window is None:
+            return DigestResult(report)
+        chosen = dg.select(report.posts, window, now)[: request.limit or site.digest.limit]
+        if not chosen:
+            return DigestResult(report, window)
+        report = report.adding(check_bodies(report, chosen, site, job.read))
+        if not report.ok:
+            job.save()
+            raise DigestFailed(report)
+        if before_writing is not None:
+            before_writing()
+        # The archive index is read (by the helper), added to and written back under a lock, so
+        # that digests of other weeks written at the same time keep their entries. The lock and
+        # the temporary files stay in the cache folder: nothing of them is ever published.
+        held = lock(site.cache / "digest-archive.lock", wait=True)
+        try:
+            letter, files, notes = job.render(dg.make, chosen, report.digests, window, now, out)
+            job.save()
+            notes = [f"{display_path(out)}/{dg.DIGEST_DIR}/index.json: {n}" for n in notes]
+            write_files(out, files, staging=_staging(site))
+        finally:
+            if held is not None:
+                held.close()
+    return DigestResult(report, window, letter, files, out, notes + job.notes)
+
+
+class RequestError(FeedtoolError):
+    """An option's value that cannot be used: `option` names it."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(f"{option}: {reason}")
+        self.option, self.reason = option, reason
+
+
+class DigestFailed(InputError):
+    """A post the digest reads has an error: its findings are in `report`."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("digest not written: fix the errors above")
+        self.report = report
+
+
+def _window(site: Site, request: DigestRequest, posts: list[Post], now: datetime) -> Window | None:
+    from . import digest as dg
+    from .dates import DateError, parse_date
+
+    if request.week:
+        return dg.iso_week(request.week, site)
+    if request.last_week:
+        return dg.last_week(now, site)
+    if request.since or request.until:
+        if not (request.since and request.until):
+            raise FeedtoolError("--since and --until go together")
+        try:
+            start, end = (
+                parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
+                for text in (request.since, request.until)
+            )
+        except DateError as exc:
+            raise RequestError("--since/--until", str(exc)) from None
+        return dg.date_range(start, end, site)
+    return dg.latest(posts, now, site)
+
+
+def require_unsubscribe(site: Site, config: Path | None = None) -> None:
+    """Mail to a list must say how to leave it (and bulk senders must, for Gmail and Yahoo)."""
+    if not (site.digest.unsubscribe_url or site.digest.unsubscribe_mailto or site.subscribe.url):
+        where = config or DEFAULT_CONFIG
+        raise ConfigError(
+            f"--send: {where} gives no way to unsubscribe; add one under [digest], e.g.\n"
+            f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
+            f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
+            "or set [subscribe] url for feedtool serve's one-click links, "
+            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
+            "neither.)"
+        )
+
+
+@dataclass
+class Delivery:
+    """Who a digest goes to and how: made by `plan_delivery` before anything is written."""
+
+    recipients: list[str]
+    server: Server
+    key: str | None  # signs each recipient's unsubscribe link (feedtool serve), if any
+    suppressed: list[str] = field(default_factory=list)  # left out: unsubscribed and the like
+
+
+def smtp_server(
+    site: Site, host: str | None = None, port: int | None = None, security: str | None = None
+) -> Server:
+    """The site's SMTP server ([smtp]), with these overrides; login from the environment."""
+    from .send import Server
+
+    return Server(
+        host=host or site.smtp.host,
+        port=port or site.smtp.port,
+        security=security or site.smtp.security,
+        timeout=site.smtp.timeout,
+        data_timeout=site.smtp.data_timeout,
+        run_timeout=site.smtp.run_timeout,
+        user=os.environ.get("FEEDTOOL_SMTP_USER", ""),
+        password=os.environ.get("FEEDTOOL_SMTP_PASSWORD", ""),
+    )
+
+
+def plan_delivery(
+    site: Site,
+    server: Server,
+    *,
+    to: Iterable[str] = (),
+    to_files: Iterable[Path] = (),
+    test: str | None = None,
+    dry_run: bool = False,
+) -> Delivery:
+    """Check the addresses and the server settings: `test` (one address), else `to` and
+    `to_files`, else the confirmed subscribers; never an unsubscribed, bounced or complained
+    address, whatever list is given."""
+    from . import tokens
+    from .config import address_of
+    from .send import read_recipients
+
+    suppressed: list[str] = []
+    if test is not None:
+        address = address_of(test)
+        if address is None:
+            raise RequestError("--test", f"not an email address: {test!r}")
+        recipients = [address]
+    else:
+        store = _store(site, create=False)
+        to, to_files = list(to), list(to_files)
+        if to or to_files:
+            recipients = read_recipients(to, to_files)
+        else:
+            recipients = [s.address for s in store.all("confirmed")] if store else []
+            if not recipients:
+                raise FeedtoolError(
+                    "--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
+                    f"{site.subscribe.database}"
+                )
+        gone = store.suppressed(recipients) if store else set()
+        suppressed = [address for address in recipients if address.lower() in gone]
+        recipients = [address for address in recipients if address.lower() not in gone]
+    key = tokens.secret(site.subscribe.key_file) if site.subscribe.url and not dry_run else None
+    server.check()
+    return Delivery(recipients, server, key, suppressed)
+
+
+def _store(site: Site, *, create: bool = True):  # -> Store | None
+    """The subscriber store of the site; None if it does not exist and `create` is False."""
+    from .subscribers import Store
+
+    if not create and not site.subscribe.database.exists():
+        return None
+    return Store(site.subscribe.database)
+
+
+def _unsubscribe_link(site: Site, key: str, ref: str) -> str:
+    from . import tokens
+
+    return f"{site.subscribe.url}/unsubscribe/{tokens.make(key, 'unsubscribe', ref)}"
+
+
+def send_test(site: Site, letter: Newsletter, delivery: Delivery) -> None:
+    """One copy marked 【测试】 to the delivery's one address: no ledger line, no subscriber check."""
+    from email.utils import make_msgid
+
+    from . import digest as dg
+    from .send import SendError, send_one
+
+    address = delivery.recipients[0]
+    store = _store(site, create=False) if delivery.key else None
+    known = store.get(address) if store else None
+    test = dataclasses.replace(letter, subject=f"【测试】{letter.subject}")
+    message = dg.message(
+        site,
+        test,
+        date=datetime.now(site.zone),
+        recipient=address,
+        unsubscribe=(
+            _unsubscribe_link(site, delivery.key, known.ref) if delivery.key and known else None
+        ),
+    )
+    del message["Message-ID"]  # the real copy's id would make mail clients drop the real copy later
+    message["Message-ID"] = make_msgid(domain=site.domain)
+    problem = send_one(delivery.server, message)
+    if problem:
+        raise SendError(f"the test copy was not sent to {address}: {problem}")
+
+
+def pending(site: Site, letter: Newsletter, delivery: Delivery) -> tuple[list[str], list[str]]:
+    """(the recipients still to get `letter`, those who got it), as the ledger says."""
+    from .send import Ledger
+
+    return Ledger(site.digest.ledger).split(letter.name, delivery.recipients)
+
+
+def send_digest(
+    site: Site, letter: Newsletter, delivery: Delivery, progress: Progress | None = None
+) -> Outcome:
+    """Send `letter` to each recipient that has not got it yet (the ledger, [digest] ledger,
+    records each address that got each digest), each with their own unsubscribe link."""
+    from . import digest as dg
+    from .send import Ledger, deliver
+
+    links: dict[str, str] = {}
+    if delivery.key is not None:
+        # An address from --to or --to-file that the store does not know is added as confirmed,
+        # so that its link works and its unsubscribe holds for every later list.
+        refs = _store(site).refs(
+            delivery.recipients, "digest --send --to", "sent a digest with --to or --to-file"
+        )
+        links = {
+            address: _unsubscribe_link(site, delivery.key, ref) for address, ref in refs.items()
+        }
+
+    def build(recipient: str):  # -> EmailMessage
+        return dg.message(
+            site,
+            letter,
+            date=datetime.now(site.zone),
+            recipient=recipient,
+            unsubscribe=links.get(recipient),
+        )
+
+    return deliver(
+        letter.name,
+        delivery.recipients,
+        build,
+        delivery.server,
+        Ledger(site.digest.ledger),
+        progress=progress,
+    )
