@@ -320,7 +320,7 @@ def validate(
     PATHS are post files or folders (default: the configured posts folder). Prints one line
     per finding, sorted by file and line, then a count. Exit 0 when there are no errors
     (warnings allowed unless --strict), 1 when there are, 2 for usage or config problems.
-    The codes are listed in the README.
+    The codes are explained in feedtool's docs/diagnostics.md.
     """
     from . import api
     from . import diagnostics as diag
