@@ -256,8 +256,9 @@ def _date_examples() -> list[tuple[str, str, str]]:
     for table in tables:
         zone = table[1] or "Asia/Shanghai"
         for row in table[2].splitlines():
-            written, read = re.fullmatch(r"\| `(.*)` \| (.*) \|", row).groups()
-            found.append((zone, written, read))
+            cells = re.fullmatch(r"\| `(.*)` \| (.*) \|", row)
+            assert cells, f"docs/dates.md: not an example row: {row}"
+            found.append((zone, cells[1], cells[2]))
     return found
 
 
