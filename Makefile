@@ -9,14 +9,21 @@ LOCK      := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV_VERSION := 0.13.10
 
-.PHONY: run test test-latest lock bench clean test-tools
+.PHONY: run test check test-latest lock bench clean test-tools
 
 run: $(VENV)/.installed
 	$(BIN)/feedtool build
 	$(BIN)/feedtool digest --latest
 
-test: $(VENV)/.test-installed test-tools
+test: $(VENV)/.test-installed check test-tools
 	$(BIN)/python -m pytest -q
+
+# Lint, format and types over the code, the tests and the benchmarks (config in pyproject).
+LINTED := feedtool tests bench
+check: $(VENV)/.test-installed
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy $(LINTED)
 
 # A regular (not editable) install, as users get it: an editable install's import hook
 # costs every run. The stamps make re-runs instant; changed sources reinstall.
