@@ -1,8 +1,8 @@
 """Diagnostics: one finding about one place in one post, and how they are printed.
 
->>> d = Diagnostic("posts/a.md", 3, 7, "error", "FT201", 'date "二月 30, 2025": February 2025 has 28 days')
+>>> d = Diagnostic("posts/a.md", 3, 7, "error", "FT201", 'date "二月 30, 2025": no such day')
 >>> d.text()
-'posts/a.md:3:7: error FT201 date "二月 30, 2025": February 2025 has 28 days'
+'posts/a.md:3:7: error FT201 date "二月 30, 2025": no such day'
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def escape_surrogates(text: str) -> str:
 
 
 def _escaped(value: str, *, property: bool = False) -> str:
-    """A workflow command's data (or a property's value, which also escapes the , and : that end it)."""
+    """A workflow command's data, or a property's value (which escapes the , and : ending it)."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if property else value
 

@@ -48,7 +48,7 @@ class Channel:
     description: str = ""
 
     def url(self, site: Site, name: str = "") -> str:
-        """The public URL of a file of this channel, percent-encoded (tags/%E5%A4%9A.../atom.xml)."""
+        """The public URL of a file of this channel, percent-encoded (tags/%E5%A4%9A/atom.xml)."""
         return site.url(quote(self.folder + name, safe="/"))
 
     def describe(self, site: Site) -> str:
@@ -85,7 +85,7 @@ def _with_stylesheet(site: Site, data: bytes) -> bytes:
 
 
 def prepare() -> None:
-    """Import feedgen and the extensions every feed loads now (in a helper process, ahead of writing)."""
+    """Import feedgen and the extensions every feed loads now (in a helper, ahead of writing)."""
     # feedgen.feed first: feedgen.util needs the lxml.etree it imports.
     import feedgen.feed  # noqa: F401
 
@@ -99,7 +99,7 @@ def prepare() -> None:
 @functools.cache
 def _hub_extension() -> type:
     """WebSub for RSS: feedgen writes only the self link there, so the hub link is added here.
-    (Made on first use: feedgen, with lxml and dateutil, is imported only by runs that write feeds.)"""
+    (Made on first use: feedgen, with lxml and dateutil, is imported only by runs writing feeds.)"""
     from feedgen.ext.base import BaseExtension
     from feedgen.util import xml_elem
 

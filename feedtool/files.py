@@ -17,7 +17,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any, NamedTuple
 
-try:  # hashlib's own BLAKE2, without the 3 ms of loading OpenSSL that `import hashlib` costs every run
+# hashlib's own BLAKE2, without loading OpenSSL, which `import hashlib` costs every run.
+try:
     from _blake2 import blake2b
 except ImportError:  # another Python implementation
     from hashlib import blake2b

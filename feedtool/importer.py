@@ -569,7 +569,7 @@ def _body_and_summary(
 
 
 def _feed_content(item: Any) -> tuple[str, bool]:
-    """The entry's full content, HTML preferred (Atom may offer several); whether it is plain text."""
+    """The entry's full content, HTML preferred (Atom may offer several); whether it is plain."""
     contents = item.get("content") or []
     for part in contents:
         if part.get("type") in ("text/html", "application/xhtml+xml"):

@@ -2,9 +2,9 @@
 references, images as [图：alt], code blocks verbatim, tables as aligned columns (or a pointer to
 the post when they are too wide).
 
->>> blocks, links = summary_blocks('<p>见<a href="https://a.example/">文档</a>。<img alt="图一"></p>')
+>>> blocks, links = summary_blocks('<p>见<a href="https://a.example/">文档</a>。<img alt="图"></p>')
 >>> format_blocks(blocks, "   ", 72, "https://blog.example/p/", first=1)
-'   见文档[1]。[图：图一]'
+'   见文档[1]。[图：图]'
 >>> links
 ['https://a.example/']
 """

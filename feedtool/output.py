@@ -1,4 +1,5 @@
-"""The only module that writes files (and reads back what an earlier run wrote): atomically, all or nothing.
+"""The only module that writes files (and reads back what an earlier run wrote): atomically, all
+or nothing.
 
 Every new file is written in full to a temporary file beside its target and flushed to disk
 before any target is replaced, so a reader (or a crash) sees the old file or the new one,
@@ -67,7 +68,7 @@ def write_files(
                 folder.rmdir()
         if isinstance(exc, OutputError):
             raise
-        # The file being written, or the folder on its way that failed (not a temporary file's name).
+        # The file being written, or the folder on its way that failed (not a temporary name).
         failed = (
             exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else current
         )
@@ -216,7 +217,7 @@ def write_file(path: Path, data: bytes, staging: Path | None = None) -> None:
 
 def ignore_in_git(folder: Path, entries: Iterable[str]) -> list[str]:
     """Add `entries` (folders such as ".feedtool-cache/") to `folder`/.gitignore, creating it if
-    needed; the ones it lists already (as /name, name or name/) are left alone. Returns those added."""
+    needed; those it lists already (as /name, name or name/) are left alone. Returns those added."""
     path = folder / ".gitignore"
     old = read_if_present(path)
     text = old.decode("utf-8", "replace") if old else ""
@@ -237,7 +238,8 @@ def _stage(target: Path, data: bytes, folder: Path | None = None, mode: int | No
         mode = mode if mode is not None else target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    import tempfile  # here, not at the top: a render helper imports this module and never writes (see prepare_writes)
+    # Here, not at the top: a render helper imports this module and never writes (prepare_writes).
+    import tempfile
 
     fd, name = tempfile.mkstemp(
         prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=folder or target.parent

@@ -106,7 +106,7 @@ def to_html(source: str, base_url: str) -> str:
 
 
 def sanitize(raw_html: str, base_url: str) -> str:
-    """Drop scripts, event handlers, styles, iframes, forms and unsafe URLs; resolve relative URLs."""
+    """Drop scripts, event handlers, styles, iframes, forms and unsafe URLs; make URLs absolute."""
 
     def absolute(tag: str, attribute: str, value: str) -> str | None:
         if attribute in _URL_ATTRIBUTES:

@@ -241,7 +241,10 @@ def _answer(wants_json: bool, html: Callable[..., object]):
     return html(
         "message",
         heading="请查收邮件",
-        text="我们向这个地址发了一封确认邮件（如果它还没有订阅）。点击邮件里的链接即可完成订阅，链接 7 天内有效。",
+        text=(
+            "我们向这个地址发了一封确认邮件（如果它还没有订阅）。"
+            "点击邮件里的链接即可完成订阅，链接 7 天内有效。"
+        ),
     )
 
 

@@ -90,7 +90,7 @@ def config_text(path: Path | None) -> str:
 
 
 def key_line(text: str, name: str, separators: str = ":=", start: int = 0) -> int | None:
-    """The line of `text` (from `start`) where the key `name` is set (`name:` or `name =`, any case)."""
+    """The line of `text` (from `start`) setting the key `name` (`name:` or `name =`, any case)."""
     key = re.escape(name)
     found = re.compile(
         rf"^[ \t]*(?:{key}|\"{key}\"|'{key}')[ \t]*[{separators}]", re.MULTILINE | re.IGNORECASE
@@ -134,7 +134,7 @@ def _read_config(path: Path, kind: str = "") -> dict[str, Any]:
 
 
 class _YamlProblem(Exception):
-    """A YAML syntax error: where it was found, and the line of what it was reading then (`start`)."""
+    """A YAML syntax error: where it was found, and the line of what it read then (`start`)."""
 
     def __init__(self, line: int, column: int, message: str, start: int = 0):
         super().__init__(message)
@@ -349,9 +349,9 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         settings["timezone"], origin = machine_zone()
         zone = settings["timezone"]
         note = (
-            f"{config_file.name} sets no timezone: dates without one are read in {zone}, the zone of "
-            f"this machine (from {origin}), as {kind.title()} does; pin it with 'timezone: {zone}' "
-            f"in {config_file.name} or feedtool.toml"
+            f"{config_file.name} sets no timezone: dates without one are read in {zone}, the zone "
+            f"of this machine (from {origin}), as {kind.title()} does; pin it with "
+            f"'timezone: {zone}' in {config_file.name} or feedtool.toml"
         )
     separator = str(data.get("excerpt_separator", "\n\n")) if kind == "jekyll" else ""
     # Jekyll publishes future posts only with `future: true`.
@@ -801,7 +801,7 @@ _ZONELESS_TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?(?:[Tt]|[ \t]+)\d\d?:\d\d:\d
 
 
 def _quoted(front: Any, key: str) -> bool:
-    """Whether the YAML value of `key` is written in quotes (its position is its first character)."""
+    """Whether the YAML value of `key` is quoted (its position is its first character)."""
     line, column = front.positions.get(key, (0, 0))
     lines = front.source.split("\n")
     text = lines[line - 2] if 2 <= line < len(lines) + 2 else ""

@@ -167,7 +167,7 @@ class Store:
         return {key for (key,) in rows if key in wanted}
 
     def add(self, address: str, status: str, source: str, how: str) -> bool:
-        """Record `address` with `status` if it is new; True if it was. Known addresses keep theirs."""
+        """Record `address` with `status` if new; True if it was. Known addresses keep theirs."""
         now = _now()
         with self._transaction() as db:
             cursor = db.execute(
@@ -193,8 +193,9 @@ class Store:
         return found
 
     def request(self, address: str, source: str) -> Subscriber | None:
-        """A sign-up: a new or unsubscribed address becomes pending; the subscriber if a
-        confirmation mail should go out (pending now), else None (confirmed, bounced, complained)."""
+        """A sign-up: a new or unsubscribed address becomes pending. Returns the subscriber if
+        a confirmation mail should go out (pending now), else None (confirmed, bounced,
+        complained)."""
         now = _now()
         with self._transaction() as db:
             db.execute(

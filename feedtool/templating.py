@@ -6,8 +6,12 @@ publish, with absolute URLs. Any other tag is left out (`findings` names it: FT3
 template syntax reaches a feed or the digest. Nothing is executed: each known tag is a small
 function of its arguments, and Jekyll's includes are filled in, not run.
 
->>> expand("a {{< youtube abc >}} b", "hugo", "https://e.com/p/", "https://e.com", lambda kind, ref: None)
-'a [![YouTube video abc](https://i.ytimg.com/vi/abc/hqdefault.jpg)](https://www.youtube.com/watch?v=abc) b'
+>>> md = expand("{{< youtube abc >}}", "hugo", "https://e.com/p/", "https://e.com",
+...             lambda kind, ref: None)
+>>> print(md.replace("](", "]\\n("))
+[![YouTube video abc]
+(https://i.ytimg.com/vi/abc/hqdefault.jpg)]
+(https://www.youtube.com/watch?v=abc)
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ MODULES = [
     "mailtext",
     "posts",
     "render",
+    "templating",
     "validate",
 ]
 
