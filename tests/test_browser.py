@@ -13,12 +13,13 @@ import re
 import shutil
 import struct
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import need
+from conftest import SmtpRecorder, need
 from techweek import write_tech_week
-from test_serve import served  # noqa: F401  (a fixture: feedtool serve with its SMTP server)
+from test_serve import serving
 
 WIDTHS = (320, 375, 600)
 
@@ -214,7 +215,16 @@ def test_pages_never_scroll_sideways_and_all_text_is_legible(
     assert shot == (1310, height)
 
 
-def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(chromium: str, served, blog: Path):
+@pytest.fixture
+def served(blog: Path) -> Iterator[tuple[SmtpRecorder, str]]:
+    """`feedtool serve` with its SMTP server: (recorder, url)."""
+    with serving(blog) as pair:
+        yield pair
+
+
+def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(
+    chromium: str, served: tuple[SmtpRecorder, str], blog: Path
+):
     """Playwright drives Debian's chromium (no downloaded browser) on a phone-sized, dark page."""
     from playwright.sync_api import sync_playwright
     from test_serve import SECRET, link_in, wait_for_mail

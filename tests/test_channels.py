@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import shutil
@@ -152,9 +153,9 @@ def test_feed_page_stylesheet(blog: Path, run):
 def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
     chromium = need("chromium", "chromium-browser")
     assert run("build").exit_code == 0
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(
-        *a, directory=str(blog / "public"), **k
-    )  # noqa: E731
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(blog / "public")
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

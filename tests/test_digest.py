@@ -546,7 +546,7 @@ def test_a_letter_too_large_shortens_every_summary_evenly(blog: Path, monkeypatc
                 dataclasses.replace(
                     i, summary_html=render.truncate_html(e.summary_html, characters)
                 )
-                for i, e in zip(whole.items, entries)
+                for i, e in zip(whole.items, entries, strict=True)
             ),
         )
 
@@ -562,9 +562,9 @@ def test_a_letter_too_large_shortens_every_summary_evenly(blog: Path, monkeypatc
         lengths = [len(html_to_text(i.summary_html)) for i in letter.items]
         originals = [len(html_to_text(e.summary_html)) for e in entries]
         assert all(i.cover for i in letter.items)
-        assert all(min(whole, cut - 6) <= n <= cut + 1 for n, whole in zip(lengths, originals)), (
-            lengths
-        )
+        assert all(
+            min(whole, cut - 6) <= n <= cut + 1 for n, whole in zip(lengths, originals, strict=True)
+        ), lengths
         # A few characters more would not fit.
         assert digest.html_size(site, cut_to(cut + 6)) > limit
     monkeypatch.setattr(digest, "MAX_HTML_BYTES", floor - 1)

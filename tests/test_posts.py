@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import checkout_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feedtool import config, posts
 from feedtool.files import PostFiles, find, identity, post_files, read_regular_file
@@ -254,9 +256,6 @@ def test_yaml_alias_bomb_is_cheap():
 
 
 # The flat front matter reader must agree with PyYAML wherever it answers ----------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 _scalar_texts = st.one_of(
     st.sampled_from(
@@ -564,7 +563,7 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
             for p in (tmp_path / "a.md", tmp_path / "link.md", tmp_path / "sub" / "b.markdown")
         )
     )
-    stats = dict(zip(listed.files, listed.stats))
+    stats = dict(zip(listed.files, listed.stats, strict=True))
     assert stats[str(tmp_path / "a.md")] == identity((tmp_path / "a.md").lstat())
     assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
     assert post_files(tmp_path, stat=False).stats is None

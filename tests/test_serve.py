@@ -3,6 +3,7 @@ and end to end (the real server on 127.0.0.1, a real SMTP server receiving the m
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import re
@@ -249,7 +250,14 @@ def test_snippet_posts_to_the_service(blog: Path, run):
 
 @pytest.fixture
 def served(blog: Path) -> Iterator[tuple[SmtpRecorder, str]]:
-    """`feedtool serve` in a child process on a free port, its mail going to aiosmtpd: (recorder, url)."""
+    """`feedtool serve` with its SMTP server: (recorder, url)."""
+    with serving(blog) as pair:
+        yield pair
+
+
+@contextlib.contextmanager
+def serving(blog: Path) -> Iterator[tuple[SmtpRecorder, str]]:
+    """`feedtool serve` in a child process on a free port, its mail going to aiosmtpd."""
     recorder = SmtpRecorder()
     with running_smtp_server(recorder) as smtp_port:
         port = free_port()

@@ -99,7 +99,7 @@ def test_a_server_killed_mid_load_restarts_with_every_answered_sign_up(blog: Pat
         assert set(answers) <= {200, None} and answers.count(200) >= SIGN_UPS // 3
         assert None in answers  # killed mid-load: some sign-ups never got an answer
         stored = dict(rows(blog))
-        assert {a for a, code in zip(addresses, answers) if code == 200} <= set(stored)
+        assert {a for a, code in zip(addresses, answers, strict=True) if code == 200} <= set(stored)
         assert set(stored.values()) == {"pending"} and len(stored) <= SIGN_UPS
         child = start(blog, port)  # the same database, as it was left
         try:
