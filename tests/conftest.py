@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 # ../shared holds the Atom RELAX NG and JSON Feed schemas; tests that need it skip without it.
 SHARED = Path(os.environ.get("FEEDTOOL_SHARED", REPO.parent / "shared"))
 SCHEMAS = SHARED / "schemas"
-# The cache key (files.cache_key_file) is made here, not in the home folder of whoever runs the tests.
+# The cache key (files.cache_key_file) is made here, not in the home folder of whoever runs the
+# tests.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="feedtool-test-cache-home-")
 os.environ.pop("FEEDTOOL_CACHE_KEY", None)
 # Hexo and Jekyll sites without `timezone`, and Hexo's permalink dates, use the machine's zone:
@@ -95,7 +96,8 @@ def free_port() -> int:
 
 
 def send_args(port: int, *extra: str) -> list[str]:
-    """CLI arguments to send the 2025-W34 digest through the plain SMTP server on 127.0.0.1:`port`."""
+    """CLI arguments to send the 2025-W34 digest through the plain SMTP server on
+    127.0.0.1:`port`."""
     return [
         "digest",
         "--week",

@@ -47,7 +47,8 @@ BODIES = [
     f"```python\n{CODE_LINE}\nprint('done')\n```\n\n正文从这里开始，讲的是如何调用这个接口。\n",
     f"参考链接：<{LONG_URL}>，以及标识符 `{LONG_IDENTIFIER}`。\n\n<!--more-->\n\n更多内容。\n",
     f"对比五个模型：\n\n{TABLE}\n<!--more-->\n\n表格之后的分析。\n",
-    "小图标 ![图标](icon.png) 放在句中，宽图 ![架构图](wide.png) 单独一段。🚀 Emoji 与 русский текст。\n\n"
+    "小图标 ![图标](icon.png) 放在句中，宽图 ![架构图](wide.png) 单独一段。🚀 Emoji 与 русский "
+    "текст。\n\n"
     "<!--more-->\n\n后文。\n",
     f"混合文字 English 日本語 한국어 العربية，长词{LONG_IDENTIFIER}，[链接文字]({LONG_URL})。\n",
     f"先看代码：\n\n    {CODE_LINE}\n\n再看[文档](https://docs.example.org/guide)和![流程图](wide.png)。\n\n"

@@ -88,7 +88,9 @@ function luminance(color) {
     v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
-function opaque(color) { const parts = color.match(/[0-9.]+/g); return parts.length < 4 || +parts[3] > 0; }
+function opaque(color) {
+  const parts = color.match(/[0-9.]+/g); return parts.length < 4 || +parts[3] > 0;
+}
 function background(element, view, canvas) {
   for (; element; element = element.parentElement) {
     const color = view.getComputedStyle(element).backgroundColor;

@@ -357,7 +357,8 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
         write_post(
             blog / "posts",
             f"p{number:02d}.md",
-            f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n正文{number}。[图](x{number}.png)\n",
+            f"---\ntitle: 第{number}篇\ndate: 2025-07-{number % 28 + 1:02d}\ntags: 单个\n---\n\n"
+            f"正文{number}。[图](x{number}.png)\n",
         )
     site = config.load(blog / "feedtool.toml")
     files = catalog.collect([site.posts])
@@ -570,7 +571,8 @@ def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypat
         write_post(
             blog / "posts",
             f"r{number:02d}.md",
-            f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n第{number}段，**粗体**和[链接](../x/)。\n\n"
+            f"---\ntitle: 渲染{number}\ndate: 2025-06-{number + 1:02d}\n---\n\n"
+            f"第{number}段，**粗体**和[链接](../x/)。\n\n"
             f"<!--more-->\n\n```python\nprint({number})\n```\n",
         )
     cores = parallel.cores
@@ -684,7 +686,8 @@ def test_a_file_gone_leaves_the_cache_though_its_entry_came_in_a_batch(
 
 def _kept_settings(tag_feeds: bool, out: str = "public", cache: str = ".feedtool-cache") -> str:
     return (
-        f'title = "t"\nbase_url = "https://a.example"\nfeed_limit = 3\nposts = "posts"\nout = "{out}"\n'
+        'title = "t"\nbase_url = "https://a.example"\nfeed_limit = 3\nposts = "posts"\n'
+        f'out = "{out}"\n'
         f'cache = "{cache}"\n[tag_feeds]\nenabled = {str(tag_feeds).lower()}\n'
     )
 
@@ -743,7 +746,8 @@ _EDITS = st.tuples(
 def test_a_kept_choice_builds_what_a_cold_build_does(
     tmp_path_factory, monkeypatch, edits, tag_feeds: bool
 ):
-    """After any edits, a build that may reuse its last choice writes, says and exits as a cold one."""
+    """After any edits, a build that may reuse its last choice writes, says and exits as a cold
+    one does."""
     root = tmp_path_factory.mktemp("kept")
     monkeypatch.chdir(root)
     monkeypatch.setattr(cache_module, "RACY_NS", 0)

@@ -71,7 +71,8 @@ def test_include_exclude_and_case(blog: Path, run):
     write_post(
         blog / "posts",
         "upper.md",
-        "---\ntitle: 大写\ndate: 2025-01-01\ntags: [vlm, 其他]\ncategories: [笔记]\n---\n\n正文。\n",
+        "---\ntitle: 大写\ndate: 2025-01-01\ntags: [vlm, 其他]\ncategories: [笔记]\n---\n\n"
+        "正文。\n",
     )
     add_config(blog, '[tag_feeds]\nexclude = ["其他"]\n')
     assert run("build").exit_code == 0
@@ -136,7 +137,8 @@ def test_feed_page_stylesheet(blog: Path, run):
         assert document.get("lang") == "zh-CN"
         assert document.xpath("//code")[0].text_content().startswith("https://pan.example.com/")
         assert len(document.xpath("//ol/li")) in (4, 5)
-        # Each post's title links to the post (an Atom entry's link has no rel: it is the alternate).
+        # Each post's title links to the post (an Atom entry's link has no rel: it is the
+        # alternate).
         links = document.xpath("//ol/li/a/@href")
         assert links and all(link.startswith("https://pan.example.com/posts/") for link in links), (
             links
@@ -455,7 +457,8 @@ _TERMS = st.lists(
     st.sets(st.sampled_from(["c", "x"])),
 )
 def test_term_channels_group_each_post_once_per_folder(terms: list, include: set, exclude: set):
-    # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags first) count.
+    # Case variants share a folder, a post's repeated terms count once, its first 20 terms (tags
+    # first) count.
     from datetime import datetime
 
     from feedtool import config, feeds, posts

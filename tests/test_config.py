@@ -34,7 +34,8 @@ def test_sample_config_loads():
         (MINIMAL + 'titel = "x"\n', "feedtool.toml:3: unknown key 'titel' (did you mean 'title'?)"),
         (
             MINIMAL + 'language = "zh_CN"\n',
-            "feedtool.toml:3: language: expected a BCP 47 language tag such as zh-CN, got 'zh_CN' (did you mean 'zh-CN'?)",
+            "feedtool.toml:3: language: expected a BCP 47 language tag such as zh-CN, got 'zh_CN' "
+            "(did you mean 'zh-CN'?)",
         ),
         (MINIMAL + 'timezone = "Asia/Beijing"\n', "unknown IANA time zone 'Asia/Beijing'"),
         (MINIMAL + "feed_limit = 0\n", "feed_limit: expected a whole number of at least 1, got 0"),
@@ -65,7 +66,8 @@ def test_sample_config_loads():
         ('title = "t"\nbase_url = "https://user:pw@ex.com/"\n', "no user@"),
         (
             MINIMAL + 'hub = "https://u:p@hub.example/"\n',
-            "hub: expected an absolute http(s) URL such as https://example.com, got 'https://u:p@hub.example/': no user@",
+            "hub: expected an absolute http(s) URL such as https://example.com, got "
+            "'https://u:p@hub.example/': no user@",
         ),
         ('title = "t"\nbase_url = "https://ex.com:0/"\n', "its port is not a number"),
         ('title = "t"\nbase_url = "https://ex.com:abc/"\n', "its port is not a number"),
@@ -83,7 +85,8 @@ def test_sample_config_loads():
         ),
         (
             MINIMAL + "[smtp]\ndata_timeout = 1e10\n",
-            "smtp.data_timeout: expected a number of seconds above 0 and at most 604,800, got 10000000000.0",
+            "smtp.data_timeout: expected a number of seconds above 0 and at most 604,800, got "
+            "10000000000.0",
         ),
         (MINIMAL + 'cache = ""\n', "feedtool.toml:3: cache: must not be empty"),
         (MINIMAL + 'posts = " "\n', "feedtool.toml:3: posts: must not be empty"),

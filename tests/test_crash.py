@@ -30,8 +30,9 @@ def make_blog(root: Path, posts: int = 400) -> Path:
     paragraph = "多模态大模型的训练需要大量数据，强化学习可以进一步提升推理能力。" * 8
     for number in range(posts):
         (root / "posts" / f"p{number:04d}.md").write_text(
-            f'---\ntitle: "第 {number} 篇"\ndate: "{["一", "三", "五", "八"][number % 4]}月 {number % 28 + 1}, '
-            f'{2000 + number % 25}"\ntags: [测试, t{number % 7}]\n---\n\n{paragraph}\n\n{paragraph}\n',
+            f'---\ntitle: "第 {number} 篇"\ndate: "{["一", "三", "五", "八"][number % 4]}月 '
+            f'{number % 28 + 1}, {2000 + number % 25}"\ntags: [测试, t{number % 7}]\n---\n\n'
+            f"{paragraph}\n\n{paragraph}\n",
             encoding="utf-8",
         )
     return root

@@ -52,8 +52,8 @@ def test_eml_structure_and_headers(w34: Path):
     assert msg["Date"].datetime == datetime(2025, 8, 25, tzinfo=SHANGHAI)
     assert re.fullmatch(r"<[^@<>]+@pan\.example\.com>", msg["Message-ID"])
     assert (
-        msg["List-Unsubscribe"]
-        == "<https://pan.example.com/unsubscribe>, <mailto:unsubscribe@pan.example.com?subject=unsubscribe>"
+        msg["List-Unsubscribe"] == "<https://pan.example.com/unsubscribe>, "
+        "<mailto:unsubscribe@pan.example.com?subject=unsubscribe>"
     )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     lines = raw.split(b"\r\n")
@@ -85,7 +85,8 @@ def test_html_part_is_email_ready(w34: Path):
         assert css.strip() == "", css
     assert "@media only screen and (max-width: 620px)" in body
     assert not doc.xpath("//script|//form|//iframe|//link|//object|//embed")
-    # A fluid card up to 600px; a fixed 600px table only for Outlook (Word), in conditional comments.
+    # A fluid card up to 600px; a fixed 600px table only for Outlook (Word), in conditional
+    # comments.
     card = doc.xpath("//table[@role='presentation'][contains(@class, 'card')]")[0]
     assert card.get("width") == "100%" and "max-width: 600px" in card.get("style")
     assert "table-layout: fixed" in card.get("style")
@@ -606,7 +607,8 @@ def test_mostly_ascii_parts_stay_quoted_printable():
     )
 
 
-# What nh3 before 0.3.7 passes: "<img" inside an attribute value, its quotes escaped but not its "<".
+# What nh3 before 0.3.7 passes: "<img" inside an attribute value, its quotes escaped but not
+# its "<".
 OLD_NH3_SUMMARY = (
     '<p><a href="https://pan.example.com/a/" title="<img src=x onmouseover=alert(1)>">链接</a>'
     '<img src="https://pan.example.com/b.png" '
@@ -646,7 +648,8 @@ def test_images_keep_their_own_size_up_to_the_card(blog: Path, run):
         blog / "posts",
         "sized.md",
         "---\ntitle: 尺寸\ndate: 2025-08-20\n---\n\n"
-        '<img src="wide.png" width="300" alt="a"> <img src="https://cdn.example.org/x.png" alt="b">\n',
+        '<img src="wide.png" width="300" alt="a"> <img src="https://cdn.example.org/x.png" '
+        'alt="b">\n',
     )
     assert run("digest", "--week", "2025-W34").exit_code == 0
     doc = lxml_html.document_fromstring((blog / "public" / "digest" / "2025-W34.html").read_bytes())
@@ -779,7 +782,8 @@ WEEKS = [
 
 
 def test_digests_of_different_weeks_at_once_all_reach_the_archive(blog: Path):
-    """Each run reads, adds to and writes index.json under a lock: none overwrites another's entry."""
+    """Each run reads, adds to and writes index.json under a lock: none overwrites another's
+    entry."""
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "feedtool", "digest", "--week", week],
@@ -807,7 +811,8 @@ def test_digests_of_different_weeks_at_once_all_reach_the_archive(blog: Path):
 def test_line_separators_in_titles_and_subject_become_spaces_in_headers(
     blog: Path, run, separator: str
 ):
-    """A header is one line: what str.splitlines (and so the email package) breaks at is a space there."""
+    """A header is one line: what str.splitlines (and so the email package) breaks at is a space
+    there."""
     escaped = f"\\u{ord(separator):04x}"  # as TOML and YAML write it
     settings = {
         "title": f'"pan{escaped}的博客"',
@@ -1006,7 +1011,8 @@ def test_the_text_part_keeps_what_the_html_shows(blog: Path, run):
         "narrow.md",
         "---\ntitle: 窄表\ndate: 2025-08-24 23:00\n---\n\n"
         "| 名称 | 值 |\n|---|---|\n| a | 二 |\n\n```\ndef f():\n    return 1\n```\n\n"
-        "见[文档](https://docs.example.org/x)与[另一处](https://docs.example.org/y) ![小图](icon.png)\n",
+        "见[文档](https://docs.example.org/x)与[另一处](https://docs.example.org/y) "
+        "![小图](icon.png)\n",
     )
     assert run("digest", "--week", "2025-W34").exit_code == 0
     msg = parse_eml(blog / "public" / "digest" / "2025-W34.eml")

@@ -68,7 +68,8 @@ def test_validate_reports_every_one_and_fix_removes_those_written_as_they_are(bl
     assert fixed.exit_code == 0, fixed.output
     assert "posts/ctl.md:9:4: fixed removed U+001B, which XML forbids" in fixed.stderr
     assert post.read_text(encoding="utf-8") == (
-        '---\ntitle: "控制\\x01字符"\ndate: 2025-08-22\ntags: [ab]\n---\n\n第一段。\n\n第二段有两个。\n'
+        '---\ntitle: "控制\\x01字符"\ndate: 2025-08-22\ntags: [ab]\n---\n\n第一段。\n\n'
+        "第二段有两个。\n"
     )
     again = run("validate", "--format", "json")  # only the escape, which is the author's to rewrite
     assert [(d["line"], d["code"]) for d in json.loads(again.stdout)] == [(2, "FT206")]

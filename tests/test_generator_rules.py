@@ -39,7 +39,9 @@ def test_hugo_reads_dates_without_a_zone_in_utc_unless_timezone_is_set(tmp_path,
             "hugo.toml": HUGO,
             "content/posts/a.md": post("时间", "2025-08-24T10:00:00"),
             "content/posts/b.md": post("日期", "2025-08-24"),
-            "content/posts/c.md": '+++\ntitle = "本地"\ndate = 2025-08-20T09:30:00\n+++\n\n正文。\n',
+            "content/posts/c.md": (
+                '+++\ntitle = "本地"\ndate = 2025-08-20T09:30:00\n+++\n\n正文。\n'
+            ),
             "content/posts/d.md": post("带时区", "2025-08-19T10:00:00+08:00"),
         },
     )
@@ -158,8 +160,12 @@ def test_hugo_dates_fall_back_as_its_default_frontmatter_config(tmp_path, monkey
         tmp_path / "hugo",
         {
             "hugo.toml": HUGO,
-            "content/posts/lastmod.md": "---\ntitle: 只有修改\nlastmod: 2025-08-20T10:00:00\n---\n\n正文。\n",
-            "content/posts/pub.md": "---\ntitle: 发布日\nPublishDate: 2025-08-21\nlastmod: 2025-08-22\n---\n\n正文。\n",
+            "content/posts/lastmod.md": (
+                "---\ntitle: 只有修改\nlastmod: 2025-08-20T10:00:00\n---\n\n正文。\n"
+            ),
+            "content/posts/pub.md": (
+                "---\ntitle: 发布日\nPublishDate: 2025-08-21\nlastmod: 2025-08-22\n---\n\n正文。\n"
+            ),
             "content/posts/pubdate.md": "---\ntitle: 别名\npubdate: 2025-08-18\n---\n\n正文。\n",
             "content/posts/modified.md": "---\ntitle: 改过\nmodified: 2025-08-19\n---\n\n正文。\n",
         },
@@ -394,8 +400,8 @@ def test_theme_and_plugin_keys_are_silent_and_typos_are_not(tmp_path, monkeypatc
     (root / "source/_posts/b.md").write_text(typos, encoding="utf-8")
     result = run("validate")
     assert (
-        "source/_posts/b.md:4:1: warning FT115 unknown key 'catagories' (did you mean 'categories'?)"
-        in result.output
+        "source/_posts/b.md:4:1: warning FT115 unknown key 'catagories' (did you mean "
+        "'categories'?)" in result.output
     )
     assert (
         "source/_posts/b.md:5:1: warning FT115 unknown key 'tgas' (did you mean 'tags'?)"
@@ -445,7 +451,8 @@ def test_init_prints_what_it_read_and_keeps_private_folders_out_of_git(tmp_path,
             "_config.yml": HEXO + "timezone: Asia/Shanghai\npermalink: posts/:title.html\n",
             "scaffolds/post.md": "---\n---\n",
             "source/_posts/a.md": post("甲", "2025-08-24"),
-            ".gitignore": "node_modules/\n/.feedtool-cache",  # one of them listed already, no final newline
+            # One of them listed already, no final newline.
+            ".gitignore": "node_modules/\n/.feedtool-cache",
         },
     )
     monkeypatch.chdir(root)
@@ -487,8 +494,8 @@ def test_validate_needs_no_config(tmp_path, monkeypatch, run):
     result = run("validate", ".")
     assert result.exit_code == 1, result.output
     assert [line for line in result.stderr.splitlines() if line.startswith("note:")] == [
-        f"note: no feedtool.toml and no Hugo, Hexo or Jekyll site in {notes}: checking the posts with the "
-        "default settings (time zone Asia/Shanghai)"
+        f"note: no feedtool.toml and no Hugo, Hexo or Jekyll site in {notes}: checking the posts "
+        "with the default settings (time zone Asia/Shanghai)"
     ]
     assert "bad.md:3:7: error FT201" in result.output
     assert "bad.md:4:1: warning FT115 unknown key 'titel' (did you mean 'title'?)" in result.output

@@ -1,7 +1,8 @@
 """Differential tests: the same small Hugo, Jekyll and Hexo sites built by the real generators and
 by `feedtool build` (no feedtool.toml), compared entry by entry: which posts, their permalinks,
-publication instants in UTC and titles. `make test` installs the generators first (tests/install-tools.sh);
-without them these tests fail and say so. Cases marked xfail are rules of issue 18 not done yet."""
+publication instants in UTC and titles. `make test` installs the generators first
+(tests/install-tools.sh); without them these tests fail and say so. Cases marked xfail are rules of
+issue 18 not done yet."""
 
 from __future__ import annotations
 
@@ -156,7 +157,8 @@ def assert_same(theirs: dict[str, Entry], ours: dict[str, Entry]) -> None:
 
 
 def todo(rule: str) -> pytest.MarkDecorator:
-    """Marks a case that fails until feedtool follows `rule` of issue 18 (a missing generator still fails)."""
+    """Marks a case that fails until feedtool follows `rule` of issue 18 (a missing generator
+    still fails)."""
     return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"issue 18: {rule}")
 
 
@@ -308,7 +310,9 @@ def test_hugo_date_from_lastmod(tmp_path: Path):
     files = {
         "hugo.toml": HUGO_CONFIG,
         "content/posts/dated.md": hugo_post("Dated", "2024-03-01T10:00:00Z"),
-        "content/posts/lastmod.md": '---\ntitle: "Lastmod"\nlastmod: 2024-03-05T08:00:00Z\n---\n正文。\n',
+        "content/posts/lastmod.md": (
+            '---\ntitle: "Lastmod"\nlastmod: 2024-03-05T08:00:00Z\n---\n正文。\n'
+        ),
     }
     theirs, ours = build_both(tmp_path, "hugo", files)
     assert theirs[f"{BASE}/posts/lastmod/"].published == utc(2024, 3, 5, 8)

@@ -132,7 +132,8 @@ def test_hostile_content_builds_and_nothing_dangerous_gets_out(valid_hostile: Pa
     for entry in entries:
         assert_safe_html(entry.findtext(f"{ATOM}content"))
         assert_safe_html(entry.findtext(f"{ATOM}summary"))
-        # Feed validators reject U+FFFD and C1 controls that &#xD800; / &#0; / raw bytes leave behind.
+        # Feed validators reject U+FFFD and C1 controls that &#xD800; / &#0; / raw bytes leave
+        # behind.
         assert not re.search("[\x80-\x9f\ufffd]", entry.findtext(f"{ATOM}content"))
     # Atom needs an author: with none in the config or the posts, the site's title stands in.
     assert atom.find(f"{ATOM}author/{ATOM}name").text == "站长"

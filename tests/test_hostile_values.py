@@ -112,7 +112,8 @@ def test_an_ipv6_base_url_gives_valid_mail_headers(blog: Path, run):
 
 
 def _small_memory() -> None:
-    """In the child: at most 1 GB of address space, so reading a device fails fast, not the machine."""
+    """In the child: at most 1 GB of address space, so reading a device fails fast, not the
+    machine."""
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 

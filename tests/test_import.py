@@ -79,7 +79,8 @@ def test_seed_list_page_recreates_the_five_posts(blog: Path, run):
         (blog / "imported" / "glm-vl.md")
         .read_text(encoding="utf-8")
         .startswith(
-            '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n---\n\n发布GLM-4.1V'
+            '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n---\n\n'
+            "发布GLM-4.1V"
         )
     )
     assert run("validate", "imported").exit_code == 0
@@ -292,7 +293,8 @@ def test_existing_posts_are_never_overwritten(blog: Path, run):
     result = run("import", str(PAPERMOD), "--into", "posts")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "wrote posts/glm-vl-2.md: GLM-VL系列论文解析 (八月 24, 2025); renamed: glm-vl.md already exists"
+        "wrote posts/glm-vl-2.md: GLM-VL系列论文解析 (八月 24, 2025); renamed: glm-vl.md already "
+        "exists"
     )
     for name, data in before.items():
         assert (blog / "posts" / name).read_bytes() == data
@@ -325,7 +327,10 @@ def test_dry_run_writes_nothing(blog: Path, run):
 
 
 def test_two_entries_with_one_slug_get_a_suffix(tmp_path: Path):
-    page = "Hello World\n\nOne.\n\n八月 24, 2025 · 1 分钟 · pan\n\nHello, world!\n\nTwo.\n\n八月 25, 2025 · 1 分钟 · pan\n"
+    page = (
+        "Hello World\n\nOne.\n\n八月 24, 2025 · 1 分钟 · pan\n\n"
+        "Hello, world!\n\nTwo.\n\n八月 25, 2025 · 1 分钟 · pan\n"
+    )
     (tmp_path / "list.txt").write_text(page, encoding="utf-8")
     report = importer.plan_import(tmp_path / "list.txt", tmp_path / "posts")
     assert [(p.name, p.notes) for p in report.posts] == [
@@ -374,7 +379,8 @@ def test_broken_feed_is_read_leniently_with_a_warning(tmp_path: Path, run, monke
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feed.xml").write_text(
         "<?xml version='1.0'?><rss version='2.0'><channel><item><title>A</title>"
-        "<link>https://e.com/posts/a/</link><pubDate>Sun, 24 Aug 2025 00:00:00 +0800</pubDate></item>",
+        "<link>https://e.com/posts/a/</link><pubDate>Sun, 24 Aug 2025 00:00:00 +0800</pubDate>"
+        "</item>",
         encoding="utf-8",
     )
     result = run("import", "feed.xml", "--into", "posts")
@@ -544,7 +550,8 @@ def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
     atom = (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
         "<id>urn:t</id><updated>2025-08-24T10:00:00+08:00</updated><entry><title>t</title><id>urn:1</id>"
-        '<updated>2025-08-24T10:00:00+08:00</updated><content type="text">1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</content>'
+        '<updated>2025-08-24T10:00:00+08:00</updated><content type="text">1. 不是列表 '
+        "&lt;b&gt;不是粗体&lt;/b&gt;</content>"
         "</entry></feed>"
     )
     (tmp_path / "atom.xml").write_text(atom, encoding="utf-8")
@@ -563,8 +570,8 @@ def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path
         data = (
             '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://old.example.com/</link>'
             f"<description>d</description><item><title>t</title><link>{link}</link>"
-            f"<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate><description>{escape(html)}</description></item>"
-            "</channel></rss>"
+            f"<pubDate>Sun, 24 Aug 2025 10:00:00 +0800</pubDate><description>{escape(html)}"
+            "</description></item></channel></rss>"
         )
     else:
         data = json.dumps(

@@ -84,7 +84,8 @@ def test_hugo_permalinks_placeholders(hugo: Path, run):
     write_post(content, "posts/b.md", post("B 标题", "2025-03-05T10:00:00", "slug: Bee\n"))
     write_post(content, "posts/bundle/index.md", post("Bundle", "2025-03-06T10:00:00"))
     assert links(hugo, run) == {
-        # :slug is the slug, else the title (Hugo's pageToPermalinkSlugElseTitle); :filename the file's
+        # :slug is the slug, else the title (Hugo's pageToPermalinkSlugElseTitle); :filename the
+        # file's name.
         "Hello World": "https://h.example/posts/java/2025/march/04/a/hello-world/",
         "B 标题": "https://h.example/posts/2025/march/05/b/bee/",
         "Bundle": "https://h.example/posts/2025/march/06/bundle/bundle/",
@@ -197,9 +198,7 @@ def test_jekyll_permalink_styles(jekyll: Path, run, style: str, expected: str):
     write_post(
         jekyll,
         "_posts/2025-08-04-Hello World!.md",
-        "---\ntitle: 你好\ndate: 2025-08-04 09:05:06\ncategories: Dev Notes\n---\n\n正文。\n".replace(
-            "categories: Dev Notes", 'categories: ["Dev Notes"]'
-        ),
+        '---\ntitle: 你好\ndate: 2025-08-04 09:05:06\ncategories: ["Dev Notes"]\n---\n\n正文。\n',
     )
     assert links(jekyll, run) == {"你好": "https://j.example/blog" + expected}
 

@@ -36,7 +36,8 @@ def findings(text: str | bytes) -> list[str]:
 
 def test_yaml_post_fields():
     post = load(
-        '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\ntags: [多模态, VLM]\n---\n\n正文。\n',
+        '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n'
+        "tags: [多模态, VLM]\n---\n\n正文。\n",
         "glm-vl.md",
     ).post
     assert post.title == "GLM-VL系列论文解析"
@@ -246,7 +247,9 @@ def test_yaml_alias_bomb_is_cheap():
     bomb = (
         "---\ntitle: t\ndate: 2025-08-24\na: &a [x, x, x, x, x, x, x, x, x]\n"
         + "".join(
-            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+            f"*{chr(97 + i)}]\n"
             for i in range(8)
         )
         + "tags: *i\n---\n"
@@ -397,9 +400,10 @@ def test_plain_text_needs_no_pyyaml():
     assert resolved <= posts._RESOLVED_FIRST | posts._PLAIN_FIRST_INVALID
     # ... and a typical post is read without importing PyYAML at all.
     code = (
-        "import sys; from feedtool import config, posts; "
-        "loaded = posts.loads('---\\ntitle: 标题\\ndate: 八月 24, 2025\\nauthor: pan\\ntags: [AI, 推理]\\n---\\n正文\\n', "
-        "config.loads('title = \"t\"\\nbase_url = \"https://a.example\"')); assert loaded.post and loaded.post.author == 'pan', loaded; print('yaml' in sys.modules)"
+        "import sys; from feedtool import config, posts; loaded = posts.loads('---\\ntitle: "
+        "标题\\ndate: 八月 24, 2025\\nauthor: pan\\ntags: [AI, 推理]\\n---\\n正文\\n', "
+        'config.loads(\'title = "t"\\nbase_url = "https://a.example"\')); assert loaded.post and '
+        "loaded.post.author == 'pan', loaded; print('yaml' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=checkout_env()
@@ -408,7 +412,10 @@ def test_plain_text_needs_no_pyyaml():
 
 
 def test_json_positions_are_of_top_level_keys():
-    text = '{\n  "title": "t",\n  "params": {"date": "2025-01-01"},\n  "date": "二月 30, 2025"\n}\n正文\n'
+    text = (
+        '{\n  "title": "t",\n  "params": {"date": "2025-01-01"},\n  "date": "二月 30, 2025"\n}\n'
+        "正文\n"
+    )
     assert findings(text)[0].startswith('p.md:4:11: error FT201 date "二月 30, 2025"')
     assert (
         "FT114 duplicate key 'title'"

@@ -44,8 +44,8 @@ def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run,
     result = run("build")
     assert result.exit_code == 0, result.output
     assert (
-        f"posts/many.md:4:7: warning FT210 3000 tags and 3000 categories: the feeds file the post under "
-        f"the first {MAX_TERMS} only (tags first)"
+        "posts/many.md:4:7: warning FT210 3000 tags and 3000 categories: the feeds file the post "
+        f"under the first {MAX_TERMS} only (tags first)"
     ) in result.output
     public = root / "public"
     # Terms per entry, in every format, in every feed showing it (the site's and its terms'):
@@ -72,7 +72,7 @@ def test_a_post_with_thousands_of_terms_gives_bounded_feeds(tmp_path: Path, run,
     # Feeds for its first MAX_TERMS terms only (here all tags), and the other post's three.
     assert len(list((public / "tags").iterdir())) == MAX_TERMS + 2
     assert sorted(p.name for p in (public / "categories").iterdir()) == ["c"]
-    # 3 site feeds, and 3 for each of the 23 channels: some 4 KB each, not 3,000 terms each (21 MB before).
+    # 3 site feeds, and 3 for each of the 23 channels: some 4 KB each, not 3,000 terms each.
     assert _tree_size(public) < 400_000
     validated = run("validate", "posts")
     assert "posts/many.md:4:7: warning FT210" in validated.output and validated.exit_code == 0
@@ -197,9 +197,9 @@ def test_a_build_with_nothing_to_publish_keeps_published_feeds_unless_allowed(bl
     result = run("build")
     assert result.exit_code == 1, result.output
     assert (
-        "error: no posts to publish (5 files: drafts, future-dated or expired): the feeds in public/ "
-        "show entries, and would be emptied and 10 tag and category feeds deleted; nothing was written "
-        "(pass --allow-empty to publish empty feeds)"
+        "error: no posts to publish (5 files: drafts, future-dated or expired): the feeds in "
+        "public/ show entries, and would be emptied and 10 tag and category feeds deleted; nothing "
+        "was written (pass --allow-empty to publish empty feeds)"
     ) in result.stderr
     assert _outputs(public) == before
     result = run("build", "--allow-empty")

@@ -47,7 +47,8 @@ def test_dangerous_markup_is_removed(source: str):
 def test_relative_urls_become_absolute_against_the_permalink():
     source = (
         "[同目录](notes.html) [上级](../qwen-vl/) [根](/about/) [锚点](#top) [外链](https://example.org/x)\n\n"
-        '![图](images/fig1.png)\n\n<img src="/img/a.png" srcset="/img/a.png 1x, b@2x.png 2x" alt="a">'
+        '![图](images/fig1.png)\n\n<img src="/img/a.png" srcset="/img/a.png 1x, b@2x.png 2x" '
+        'alt="a">'
     )
     tree = parse(to_html(source, BASE))
     hrefs = [a.get("href") for a in tree.iter("a")]
@@ -203,7 +204,10 @@ def test_fenced_blocks_are_found_as_markdown_finds_them(lines):
 
 
 def test_summary_is_cut_at_a_sentence_end_with_an_ellipsis():
-    body = "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。一个是往小的方向发展：参数量比较小但是性能好。"
+    body = (
+        "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。"
+        "一个是往小的方向发展：参数量比较小但是性能好。"
+    )
     rendered = render(_post(body), SITE)
     assert (
         rendered.summary_text

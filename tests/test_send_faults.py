@@ -692,13 +692,17 @@ def test_odd_bytes_in_a_reply_are_reported_not_raised(ledger):
 
 
 def test_a_multi_line_reply_with_control_characters_is_reported_on_one_line(ledger):
-    reply = "550-5.1.1 The account you tried to reach does not exist.\r\n550 5.1.1 \x1b[31mSee\tthe help page."
+    reply = (
+        "550-5.1.1 The account you tried to reach does not exist.\r\n"
+        "550 5.1.1 \x1b[31mSee\tthe help page."
+    )
     with FaultyServer(Fault("rcpt", reply, rcpt="a@example.com")) as smtp:
         outcome = deliver(
             DIGEST, ["a@example.com"], build_message, server(smtp.port), ledger, backoff=0
         )
     assert outcome.failed == {
-        "a@example.com": "550 5.1.1 The account you tried to reach does not exist. 5.1.1  [31mSee the help page."
+        "a@example.com": "550 5.1.1 The account you tried to reach does not exist. "
+        "5.1.1  [31mSee the help page."
     }
 
 
@@ -801,7 +805,8 @@ def test_the_ledger_only_counts_its_own_digest_and_ignores_junk(ledger):
 
 @contextlib.contextmanager
 def file_size_limit(size: int):
-    """Writes past `size` bytes of any file fail (EFBIG), as on a full disk, while the block runs."""
+    """Writes past `size` bytes of any file fail (EFBIG), as on a full disk, while the block
+    runs."""
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the error, not the signal that kills
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
@@ -938,8 +943,9 @@ def test_cli_an_unconfirmed_message_is_named_and_never_sent_again(blog: Path, ru
         assert "Sent 2025-W34 to 0 recipients; 2 not sent; 1 unconfirmed." in first.stdout
         ledger = blog / ".feedtool" / "sent.jsonl"
         assert (
-            f"unconfirmed (not sent again; to resend, delete its line from {ledger.relative_to(blog)})\t"
-            f"r01@example.com\t127.0.0.1:{smtp.port} did not answer within 0.3 s after the whole message "
+            "unconfirmed (not sent again; to resend, delete its line from "
+            f"{ledger.relative_to(blog)})\tr01@example.com\t127.0.0.1:{smtp.port} did not answer "
+            "within 0.3 s after the whole message "
             "was sent" in first.stderr
         )
         again = run(*send_args(smtp.port, *to_args(to)))
@@ -1017,7 +1023,8 @@ def test_the_password_never_appears_in_output(mode, blog: Path, run, monkeypatch
 
 class EchoingRecorder(SmtpRecorder):
     """aiosmtpd that refuses every login with a 535 repeating what it was sent, encoded as
-    servers have been seen to: base64 of the password, of the PLAIN and LOGIN data, of user:password."""
+    servers have been seen to: base64 of the password, of the PLAIN and LOGIN data, of
+    user:password."""
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
         from aiosmtpd.smtp import AuthResult
@@ -1128,7 +1135,7 @@ def test_a_kill_before_the_server_accepts_loses_nothing_and_duplicates_nothing(b
     assert sorted(r["recipient"] for r in ledger) == to
 
 
-def test_a_kill_between_the_servers_ok_and_the_ledger_line_is_one_duplicate_with_the_same_message_id(
+def test_a_kill_after_the_servers_ok_resends_once_with_the_same_message_id(
     blog: Path,
 ):
     # The one window no ledger can close: the server queued the 8th message, the sender died

@@ -271,7 +271,8 @@ def serving(blog: Path) -> Iterator[tuple[SmtpRecorder, str]]:
 
 
 def start_service(blog: Path, port: int) -> subprocess.Popen:
-    """`feedtool serve --port PORT` in `blog`, with the secret in its environment, once it listens."""
+    """`feedtool serve --port PORT` in `blog`, with the secret in its environment, once it
+    listens."""
     os.environ["FEEDTOOL_SECRET"] = SECRET
     try:
         child = spawn_feedtool(blog, "serve", "--port", str(port), stderr=subprocess.PIPE)
@@ -293,7 +294,8 @@ def stop_service(child: subprocess.Popen) -> None:
 
 
 def wait_for_port(port: int, child: subprocess.Popen) -> None:
-    """Until the child accepts connections on `port` (or has died: then its stderr is the failure)."""
+    """Until the child accepts connections on `port` (or has died: then its stderr is the
+    failure)."""
     for _ in range(600):  # a guard against a hang, not a measure: it starts in well under a second
         assert child.poll() is None, child.stderr.read().decode()
         try:

@@ -262,7 +262,8 @@ def test_long_permalink_tokens_are_not_read_as_short_ones():
 def test_hexo_categories_that_are_not_text_are_a_finding_not_a_crash(site: Path, run):
     posts = site / "source" / "_posts"
     (posts / "nested.md").write_text(
-        "---\ntitle: 嵌套\ndate: 2025-08-01\ncategories: [[技术, Python], 生活, [技术]]\n---\n\n正文\n",
+        "---\ntitle: 嵌套\ndate: 2025-08-01\ncategories: [[技术, Python], 生活, [技术]]\n---\n\n"
+        "正文\n",
         encoding="utf-8",
     )
     (posts / "mapping.md").write_text(
@@ -299,7 +300,8 @@ def test_a_plain_blog_reads_posts_brought_from_a_generator(blog: Path, run):
     write_post(
         blog / "posts",
         "jekyll.md",
-        "---\ntitle: 分类\ndate: 2025-08-28\nlast_modified_at: 2025-08-31\ncategory: 随笔\n---\n\n正文。\n",
+        "---\ntitle: 分类\ndate: 2025-08-28\nlast_modified_at: 2025-08-31\ncategory: 随笔\n---\n\n"
+        "正文。\n",
     )
     assert run("build").exit_code == 0
     feed = feedparser.parse((blog / "public" / "atom.xml").read_bytes())

@@ -43,9 +43,11 @@ def test_hexo_tag_plugins(tmp_path: Path, run, monkeypatch):
         (
             "---\ntitle: 标签\ndate: 2025-08-24\n---\n\n"
             "{% asset_img diagram.png 结构图 %}\n\n"
-            "见 {% post_link other %} 与 {% post_link other '自己的标题' %}，附件 {% asset_link data.zip 数据 %}。\n\n"
+            "见 {% post_link other %} 与 {% post_link other '自己的标题' %}，附件 "
+            "{% asset_link data.zip 数据 %}。\n\n"
             "{% img /images/a.png 300 200 '标题' '替代文字' %}\n\n"
-            "{% codeblock demo.js lang:javascript %}\nconst a = '{{ x }}' < 1;\n{% endcodeblock %}\n\n"
+            "{% codeblock demo.js lang:javascript %}\nconst a = '{{ x }}' < 1;\n"
+            "{% endcodeblock %}\n\n"
             "{% blockquote 鲁迅, 呐喊 %}\n**我家门前**有两棵树。\n{% endblockquote %}\n\n"
             '{% raw %}<span class="k">{% 原样 %}</span>{% endraw %}\n\n'
             "{% note info %}\n提示内容。\n{% endnote %}\n"
@@ -60,8 +62,8 @@ def test_hexo_tag_plugins(tmp_path: Path, run, monkeypatch):
     assert warnings == [
         "source/_posts/tags.md:22:1: warning FT305 hexo tag {% note %}: not one feedtool renders; "
         "it is left out of the feeds and the digest",
-        "source/_posts/tags.md:24:1: warning FT305 hexo tag {% endnote %}: not one feedtool renders; "
-        "it is left out of the feeds and the digest",
+        "source/_posts/tags.md:24:1: warning FT305 hexo tag {% endnote %}: not one feedtool "
+        "renders; it is left out of the feeds and the digest",
     ]
     page = lxml_html.fragment_fromstring(
         entries(
@@ -107,7 +109,8 @@ def test_jekyll_liquid_tags(tmp_path: Path, run, monkeypatch):
     )
     (tmp_path / "_includes").mkdir()
     (tmp_path / "_includes" / "note.html").write_text(
-        '<aside class="note">{{ include.text }} <a href="{{ site.baseurl }}/about/">关于</a>{% if x %}{% endif %}'
+        '<aside class="note">{{ include.text }} <a href="{{ site.baseurl }}/about/">关于'
+        "</a>{% if x %}{% endif %}"
         "{{ page.secret }}</aside>\n",
         encoding="utf-8",
     )
@@ -119,7 +122,8 @@ def test_jekyll_liquid_tags(tmp_path: Path, run, monkeypatch):
         (
             "---\ntitle: Liquid\n---\n\n"
             "![图]({{ site.baseurl }}/img/a.png) 站点 {{ site.url }}。\n\n"
-            "[旧文]({% post_url 2025-08-20-older %}) [也是]({% link _posts/2025-08-20-older.md %})\n\n"
+            "[旧文]({% post_url 2025-08-20-older %}) "
+            "[也是]({% link _posts/2025-08-20-older.md %})\n\n"
             '{% include note.html text="注意事项" %}\n\n'
             "{% highlight python %}\nprint('{{ not liquid }}')\n{% endhighlight %}\n\n"
             "{% raw %}{{ 原样 }}{% endraw %} {{ page.title }} {% include missing.html %}\n"
@@ -181,8 +185,8 @@ def test_hugo_shortcodes(tmp_path: Path, run, monkeypatch):
     result = run("build")
     assert result.exit_code == 0, result.output
     assert [line for line in result.stderr.splitlines() if "FT305" in line] == [
-        "content/posts/codes.md:18:1: warning FT305 hugo tag {{< tweet >}}: not one feedtool renders; "
-        "it is left out of the feeds and the digest"
+        "content/posts/codes.md:18:1: warning FT305 hugo tag {{< tweet >}}: not one feedtool "
+        "renders; it is left out of the feeds and the digest"
     ]
     content = entries(
         tmp_path,

@@ -65,7 +65,8 @@ def test_github_format(blog: Path, run):
     write_post(blog / "posts", "bad.md", "---\ntitle: t\n---\n正文\n")
     result = run("validate", "--format", "github")
     assert result.stdout.splitlines() == [
-        "::error file=posts/bad.md,line=1,col=1,title=FT202::missing date (add e.g. 'date: 2025-08-24')"
+        "::error file=posts/bad.md,line=1,col=1,title=FT202::missing date (add e.g. 'date: "
+        "2025-08-24')"
     ]
 
 
@@ -74,7 +75,8 @@ def test_github_format_escapes_a_path_as_a_property(blog: Path, run):
     write_post(blog / "posts", "a,b:c%.md", "---\ntitle: t\n---\n正文\n")
     result = run("validate", "--format", "github")
     assert result.stdout.splitlines() == [
-        "::error file=posts/a%2Cb%3Ac%25.md,line=1,col=1,title=FT202::missing date (add e.g. 'date: 2025-08-24')"
+        "::error file=posts/a%2Cb%3Ac%25.md,line=1,col=1,title=FT202::missing date (add e.g. "
+        "'date: 2025-08-24')"
     ]
 
 
@@ -151,14 +153,16 @@ def test_duplicates_name_both_files(blog: Path, run):
 
 def test_fix_rewrites_only_the_values(blog: Path, run):
     original = (
-        "\ufeff---\r\n# 注释保留\r\ntitle:   '保留的引号'\r\ndate: \"八月 24, 2025\"   # 行尾注释\r\n"
+        "\ufeff---\r\n# 注释保留\r\ntitle:   '保留的引号'\r\n"
+        'date: "八月 24, 2025"   # 行尾注释\r\n'
         "updated: 2025年8月25日 下午3:04\r\ntags: 单个标签\r\n---\r\n\r\n正文。\r\n"
     ).encode("utf-8")
     path = write_post(blog / "posts", "fixme.md", original)
     result = run("validate", "--fix", "posts/fixme.md")
     assert result.exit_code == 0, result.output
     expected = (
-        "\ufeff---\r\n# 注释保留\r\ntitle:   '保留的引号'\r\ndate: 2025-08-24T00:00:00+08:00   # 行尾注释\r\n"
+        "\ufeff---\r\n# 注释保留\r\ntitle:   '保留的引号'\r\n"
+        "date: 2025-08-24T00:00:00+08:00   # 行尾注释\r\n"
         'updated: 2025-08-25T15:04:00+08:00\r\ntags: ["单个标签"]\r\n---\r\n\r\n正文。\r\n'
     ).encode("utf-8")
     assert path.read_bytes() == expected
@@ -205,7 +209,10 @@ def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
     # value changed (here one the post does not keep): then the file is left as it was.
     from feedtool import posts as posts_module
 
-    text = '+++\ntitle = "t"\nnotes = """\ndate = "2025-01-01" is how\n"""\ndate = "八月 24, 2025"\n+++\n正文\n'
+    text = (
+        '+++\ntitle = "t"\nnotes = """\ndate = "2025-01-01" is how\n"""\n'
+        'date = "八月 24, 2025"\n+++\n正文\n'
+    )
     path = write_post(blog / "posts", "t.md", text)
     monkeypatch.setattr(
         posts_module, "_toml_sets", lambda lines, key, value: True
@@ -216,7 +223,8 @@ def test_fix_never_changes_another_value(blog: Path, run, monkeypatch):
 
 
 def test_fix_rewrites_a_generators_own_name_for_a_date(blog: Path, run):
-    # Hugo's lastmod is read as updated (both names hold the one value): fixing it is no other change.
+    # Hugo's lastmod is read as updated (both names hold the one value): fixing it is no other
+    # change.
     path = write_post(
         blog / "posts",
         "t.md",
@@ -377,7 +385,8 @@ def test_code_fences_are_counted_as_a_scan_from_the_top_would(lines: list[str]):
     fences = _fences(body)
     for position in range(len(body) + 1):
         line_start = body.rfind("\n", 0, position) + 1
-        # The rule, written plainly: fence markers wholly before the line, each with only blanks before it.
+        # The rule, written plainly: fence markers wholly before the line, each with only blanks
+        # before it.
         count = sum(
             1
             for at in range(line_start - 2)
