@@ -1,5 +1,6 @@
 """What bench/run.py measures and bench/report.py presents: shared constants and records; and how
-run.py, compare.py and instructions.py run a source tree (tree_env) or a baseline commit (baseline_worktree)."""
+run.py, compare.py and instructions.py run a source tree (tree_env) or a baseline commit
+(baseline_worktree)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def shown(path: str | Path) -> str:
 
 def tree_env(tree: Path | None = None) -> dict[str, str]:
     """This environment with bytecode caching on, as on a user's machine (some sandboxes switch it
-    off), and, when given, `tree`'s sources first on PYTHONPATH, so `python -m feedtool` runs them."""
+    off), and, when given, `tree`'s sources first on PYTHONPATH, so `python -m feedtool` runs
+    them."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if tree is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))

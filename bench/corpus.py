@@ -273,7 +273,8 @@ CODE_SNIPPETS = (
     (
         "json",
         (
-            '{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "描述这张图片"}]}',
+            '{"role": "user", "content": '
+            '[{"type": "image"}, {"type": "text", "text": "描述这张图片"}]}',
         ),
     ),
 )
@@ -545,7 +546,8 @@ def generate(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) for benchmarks."
+        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) for "
+        "benchmarks."
     )
     parser.add_argument(
         "out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)"

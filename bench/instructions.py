@@ -108,7 +108,8 @@ def main() -> int:
             for name, tree in trees
         }
     print(
-        f"instructions per post, reading {args.posts} posts in one process (valgrind --tool=callgrind)"
+        f"instructions per post, reading {args.posts} posts in one process "
+        "(valgrind --tool=callgrind)"
     )
     for mode, label in (
         ("head", "front matter only (build, digest)"),

@@ -324,8 +324,9 @@ def hugo_dates_note(run: Run) -> str:
     if not found:
         return "not surveyed (no Hugo)."
     return (
-        f"an extra, untimed Hugo build listing every post (RSS limit -1) at N={run.reports[-1].corpus.n:,} "
-        f"dated these published posts 0001-01-01, by the form of their date: {found}."
+        "an extra, untimed Hugo build listing every post (RSS limit -1) at "
+        f"N={run.reports[-1].corpus.n:,} dated these published posts 0001-01-01, by the form of "
+        f"their date: {found}."
     )
 
 
@@ -334,50 +335,57 @@ def commands(run: Run) -> list[str]:
     return [
         f"python bench/corpus.py bench/.work/feedtool-N --posts N --seed {run.args.seed}",
         f"python bench/corpus.py bench/.work/hugo-N --posts N --seed {run.args.seed} --layout hugo",
-        f'# in bench/.work/feedtool-N; feedtool.toml: feed_limit = {FEED_LIMIT}, posts = "posts", out = "public"',
+        f'# in bench/.work/feedtool-N; feedtool.toml: feed_limit = {FEED_LIMIT}, posts = "posts", '
+        'out = "public"',
         f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool build      # cold",
         "echo '...' >> posts/NEWEST.md; feedtool build      # warm, 1 post edited",
         f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool validate   # and warm as above",
         f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool digest --latest",
-        "rm -rf bench/.work/hugo-N/public; hugo --quiet -s bench/.work/hugo-N -d bench/.work/hugo-N/public",
+        "rm -rf bench/.work/hugo-N/public; hugo --quiet -s bench/.work/hugo-N -d "
+        "bench/.work/hugo-N/public",
         "sync; echo 3 > /proc/sys/vm/drop_caches   # before each 'page cache: dropped' run",
         "feedtool --help; python -c pass",
-        f"# all of it, timed: .venv/bin/python bench/run.py --sizes {sizes} --runs {run.args.runs}   (make bench)",
+        f"# all of it, timed: .venv/bin/python bench/run.py --sizes {sizes} --runs {run.args.runs} "
+        "  (make bench)",
     ]
 
 
 def notes(run: Run) -> list[str]:
     """What a reader needs to interpret the figures."""
     page_cache = (
-        "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the other runs "
-        "find it warm"
+        "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the other "
+        "runs find it warm"
         if run.cache.can_drop
         else f"warm in every run (could not drop: {run.cache.failure})"
     )
     return [
-        f"Page cache: {page_cache}. Ratios compare rows in the same page-cache state; the targets use the warm "
-        "rows, the state of the issue's Hugo figure (1.16 s on 10,000 posts).",
-        f"Cold: the first run with no output folder and no feedtool cache ({', '.join(CACHE_DIRS)}). Warm: a second "
-        "run after appending one sentence to the newest post (so the edit must reach the feeds), for every command. "
-        "Then `build` twice more: after appending a sentence to the oldest post (no feed shows it; the last build's "
-        "choice holds), and after adding a post dated after all others (the choice cannot hold: every post is "
-        "checked again). The added post is removed afterwards.",
-        f"Hugo's dates: {hugo_dates_note(run)} A date Hugo cannot read does not stop its build: the post is silently "
-        "dated 0001-01-01 and sorts last, so Hugo's RSS lists the newest of the posts it could date (see Checks). "
-        "Nothing had to be done to make Hugo build: the corpus quotes the Chinese and slash dates (YAML strings), "
-        "as feedtool's sample posts do, and leaves the ISO ones unquoted (YAML timestamps).",
+        f"Page cache: {page_cache}. Ratios compare rows in the same page-cache state; the targets "
+        "use the warm rows, the state of the issue's Hugo figure (1.16 s on 10,000 posts).",
+        "Cold: the first run with no output folder and no feedtool cache "
+        f"({', '.join(CACHE_DIRS)}). Warm: a second run after appending one sentence to the newest "
+        "post (so the edit must reach the feeds), for every command. Then `build` twice more: "
+        "after appending a sentence to the oldest post (no feed shows it; the last build's choice "
+        "holds), and after adding a post dated after all others (the choice cannot hold: every "
+        "post is checked again). The added post is removed afterwards.",
+        f"Hugo's dates: {hugo_dates_note(run)} A date Hugo cannot read does not stop its build: "
+        "the post is silently dated 0001-01-01 and sorts last, so Hugo's RSS lists the newest of "
+        "the posts it could date (see Checks). Nothing had to be done to make Hugo build: the "
+        "corpus quotes the Chinese and slash dates (YAML strings), as feedtool's sample posts do, "
+        "and leaves the ISO ones unquoted (YAML timestamps).",
         f"Date forms in the largest corpus: {date_forms(run)}.",
-        "The Hugo site (`bench/corpus.py --layout hugo`) renders only the home page's RSS, with Hugo's embedded "
-        'template: `[outputs] home = ["RSS"]`; taxonomy, term, section, sitemap, robotsTXT and 404 disabled; posts '
-        'cascaded to `_build.render = "link"` (listed with permalinks, no HTML pages of their own); '
-        f"`hasCJKLanguage`; `[services.rss] limit = {FEED_LIMIT}` (`rssLimit` for older Hugo). feedtool writes "
-        f"three feeds (Atom, RSS, JSON Feed) of the same {FEED_LIMIT} posts with full, sanitized HTML content; Hugo "
-        "one RSS with summaries.",
+        "The Hugo site (`bench/corpus.py --layout hugo`) renders only the home page's RSS, with "
+        "Hugo's embedded template: "
+        '`[outputs] home = ["RSS"]`; taxonomy, term, section, sitemap, robotsTXT and 404 disabled;'
+        ' posts cascaded to `_build.render = "link"` (listed with '
+        "permalinks, no HTML pages of their own); "
+        f"`hasCJKLanguage`; `[services.rss] limit = {FEED_LIMIT}` (`rssLimit` for older Hugo). "
+        f"feedtool writes three feeds (Atom, RSS, JSON Feed) of the same {FEED_LIMIT} posts with "
+        "full, sanitized HTML content; Hugo one RSS with summaries.",
         f"Peak memory, in MiB: {run.memory}.",
-        f"Linear growth: seconds per 1,000 posts at the largest N at most {LINEAR_SLACK}× that at the smallest "
-        "(start-up makes the small N look slower per post, never faster).",
-        f"Timings: wall clock from spawning the process to reaping it, stdout discarded; median, min and max of "
-        f"{run.args.runs} runs ({run.args.startup_runs} for start-up).",
+        f"Linear growth: seconds per 1,000 posts at the largest N at most {LINEAR_SLACK}× that at "
+        "the smallest (start-up makes the small N look slower per post, never faster).",
+        "Timings: wall clock from spawning the process to reaping it, stdout discarded; median, "
+        f"min and max of {run.args.runs} runs ({run.args.startup_runs} for start-up).",
     ]
 
 
@@ -403,8 +411,8 @@ def markdown_report(run: Run) -> str:
         [
             "# Benchmarks",
             "",
-            f"Written by `bench/run.py` (`make bench`) on {run.started:%Y-%m-%d %H:%M} UTC, in {run.seconds / 60:.1f} "
-            "minutes. Do not edit by hand: run it again.",
+            f"Written by `bench/run.py` (`make bench`) on {run.started:%Y-%m-%d %H:%M} UTC, in "
+            f"{run.seconds / 60:.1f} minutes. Do not edit by hand: run it again.",
             "",
             f"**{headline(run)}**",
             "",
@@ -414,9 +422,9 @@ def markdown_report(run: Run) -> str:
             "",
             "## Corpus",
             "",
-            f"A synthetic Chinese tech blog from `bench/corpus.py` (seed {run.args.seed}): posts of 2-4 KB with YAML "
-            "front matter, paragraphs, lists, links, images, code, `<!--more-->` in about half, ~1% drafts, dates over "
-            f"15 years in five forms. {sizes}.",
+            f"A synthetic Chinese tech blog from `bench/corpus.py` (seed {run.args.seed}): posts "
+            "of 2-4 KB with YAML front matter, paragraphs, lists, links, images, code, "
+            f"`<!--more-->` in about half, ~1% drafts, dates over 15 years in five forms. {sizes}.",
             "",
             "## Commands",
             "",
@@ -426,8 +434,8 @@ def markdown_report(run: Run) -> str:
             "",
             "## Results",
             "",
-            f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command once, so that a ratio "
-            "compares runs made in the same minutes.",
+            f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command "
+            "once, so that a ratio compares runs made in the same minutes.",
             "",
             markdown_table(results_rows(run.reports, run.startup)),
             "",

@@ -1,6 +1,6 @@
 """Benchmark feedtool against Hugo on synthetic Chinese blogs; print a table, write BENCHMARKS.md.
 
-    .venv/bin/python bench/run.py                      # what `make bench` runs: N = 1,000 and 10,000
+    .venv/bin/python bench/run.py                     # what `make bench` runs: N = 1,000 and 10,000
     .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write   # a quick look
 
 For each N it generates the same corpus twice (bench/corpus.py: a feedtool site, and a Hugo
@@ -164,8 +164,9 @@ def feedtool_version(tool: Feedtool) -> str:
 
 
 def ensure_command(path: str, package: str, install: bool) -> tuple[str | None, str]:
-    """(the program or None, how it was found). Installs the Debian package when missing and allowed:
-    `apt-get install -y PACKAGE` (with sudo -n when not root), then once more after `apt-get update`."""
+    """(the program or None, how it was found). Installs the Debian package when missing and
+    allowed: `apt-get install -y PACKAGE` (with sudo -n when not root), then once more after
+    `apt-get update`."""
     found = shutil.which(path)
     if found:
         return found, "found"
@@ -219,7 +220,8 @@ def remove_cache(site: Path) -> None:
 
 
 class PageCache:
-    """The kernel's page cache: dropped before "dropped" runs when this process may (root, writable /proc)."""
+    """The kernel's page cache: dropped before "dropped" runs when this process may (root,
+    writable /proc)."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.failure = None if enabled else "not tried (--no-drop-caches)"
@@ -291,7 +293,8 @@ def edit_marker(number: int) -> str:
 
 
 def prepare(work: Path, n: int, seed: int, *, hugo: bool = True) -> Corpus:
-    """Generate a fresh feedtool site of N posts under `work`, and the Hugo site unless hugo=False."""
+    """Generate a fresh feedtool site of N posts under `work`, and the Hugo site unless
+    hugo=False."""
     site, hugo_site = work / f"feedtool-{n}", work / f"hugo-{n}"
     for folder in (site, hugo_site) if hugo else (site,):
         shutil.rmtree(folder, ignore_errors=True)
@@ -416,7 +419,8 @@ def other_warm_builds(c: Corpus, tool: Feedtool, results: dict[str, Result]) -> 
 
 
 def check_build(c: Corpus, tool: Feedtool, warm: Result) -> dict[str, str]:
-    """Check the last warm build: same bytes as a rebuild without cache, the edit shown, the right posts."""
+    """Check the last warm build: same bytes as a rebuild without cache, the edit shown, the right
+    posts."""
     public, again = c.site / "public", c.site / "public-check"
     if not (warm.ok and (public / "rss.xml").exists()):
         return {"rebuild without cache identical to the warm build": "not checked (build failed)"}
@@ -526,8 +530,8 @@ def positive(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Time feedtool build/validate/digest against Hugo's RSS build on synthetic Chinese blogs, "
-        "print a table and write BENCHMARKS.md.",
+        description="Time feedtool build/validate/digest against Hugo's RSS build on synthetic "
+        "Chinese blogs, print a table and write BENCHMARKS.md.",
         epilog="Example: .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write",
     )
     parser.add_argument(
@@ -541,7 +545,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--runs",
         type=positive,
         default=5,
-        help="rounds, each running Hugo and every command once in each state, for the medians (default 5)",
+        help="rounds, each running Hugo and every command once in each state, for the medians "
+        "(default 5)",
     )
     parser.add_argument(
         "--startup-runs",
@@ -607,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
     memory = (
         "GNU time's %M (the child's own maximum resident set size)"
         if GNU_TIME
-        else f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS as a floor)"
+        else f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS as a "
+        "floor)"
     )
     run = Run(
         args,
