@@ -18,6 +18,7 @@ import functools
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["DateError", "format_rfc822", "format_rfc3339", "parse_date"]
@@ -309,7 +310,7 @@ _CLEANUP = str.maketrans(
 
 _MAX_LEN = 200  # no real date is longer; bounds the work done on junk input
 
-Token = tuple  # (kind, text, value): ("N", "08", 8), ("MONTH", "月", None), ...
+Token = tuple[str, str, Any]  # (kind, text, value): ("N", "08", 8), ("MONTH", "月", None), ...
 _END: Token = ("END", "", None)
 
 
@@ -550,7 +551,7 @@ class _Grammar:
             handler()
         return self
 
-    def _unreadable(self) -> None:
+    def _unreadable(self) -> NoReturn:
         j = self.i
         while j < self.n and self.t[j][0] in ("X", "WORD", "ABBR", "HOUR") and j - self.i < 12:
             j += 1
@@ -637,16 +638,16 @@ class _Grammar:
         t, i = self.t, self.i
         tok = t[i]
         if tok[0] == "N" and t[i + 1][0] == ":" and t[i + 2][0] == "N" and len(tok[1]) <= 2:
-            minute, second, micro, j = t[i + 2], 0, 0, i + 3
-            if len(minute[1]) != 2:
-                raise _Reject(f"write minutes with two digits ({tok[1]}:{minute[1]})")
+            minutes, second, micro, j = t[i + 2], 0, 0, i + 3
+            if len(minutes[1]) != 2:
+                raise _Reject(f"write minutes with two digits ({tok[1]}:{minutes[1]})")
             if t[j][0] == ":" and t[j + 1][0] == "N":
                 if len(t[j + 1][1]) != 2:
                     raise _Reject(f"write seconds with two digits ({_text(t[i : j + 2])})")
                 second, j = t[j + 1][2], j + 2
                 if t[j][0] == "." and t[j + 1][0] == "N":
                     micro, j = int(t[j + 1][1][:6].ljust(6, "0")), j + 2  # ns: truncated
-            self._set_clock((tok[2], minute[2], second, micro), t[i:j], j)
+            self._set_clock((tok[2], minutes[2], second, micro), t[i:j], j)
             return True
         hour = _small(tok)
         if hour is not None and t[i + 1][0] == "HOUR":
@@ -803,8 +804,8 @@ class _Grammar:
             month = t[j][2]
             j += 1
             self.rfc822 = True
-        elif _small(t[j]) is not None and t[j][0] == "C" and t[j + 1][0] == "MONTH":
-            month = _small(t[j])
+        elif t[j][0] == "C" and t[j + 1][0] == "MONTH" and (small := _small(t[j])) is not None:
+            month = small
             _check_month(month)
             j += 2
         else:
@@ -964,6 +965,7 @@ class _Grammar:
     def _on_ERA(self) -> None:
         """民國114年 (year + 1911), and the Japanese eras 令和/平成/昭和 (元年 = year 1)."""
         t, j = self.t, self.i + 1
+        n: int | None
         if t[j][0] == "YUAN":
             n = 1
         else:
@@ -1123,7 +1125,7 @@ class _Grammar:
         if self.now_word or (self.ago and self.ago[0] in _INSTANT_UNITS):
             return self._instant(local_now())
 
-        clock = self._hour24() if self.clock else None
+        clock = self._hour24(self.clock) if self.clock else None
         day, wall_time = self._day(local_now)
         if clock is None:
             clock = wall_time or (0, 0, 0, 0)
@@ -1150,6 +1152,7 @@ class _Grammar:
             raise _Reject("a relative time such as 刚刚 or 3小时前 cannot be combined with a date")
         if self.now_word:
             return now
+        assert self.ago is not None  # build comes here only for 刚刚 or an instant 'ago'
         unit, count, _ = self.ago
         moment = now.astimezone(UTC) - timedelta(**{_INSTANT_UNITS[unit]: count})
         return moment.astimezone(now.tzinfo)
@@ -1163,7 +1166,7 @@ class _Grammar:
             raise _Reject("a year alone is not a date: the month and day are missing")
         wall_time = None
         if self.ymd is not None:
-            day = self._calendar_day(local_now)
+            day = self._calendar_day(self.ymd, local_now)
         elif self.days_back is not None:
             day = local_now().date() - timedelta(days=self.days_back)
         elif self.ago is not None:
@@ -1183,6 +1186,7 @@ class _Grammar:
                 raise _Reject(f"{phrase} is too far back") from None
             wall_time = (now.hour, now.minute, now.second, now.microsecond)
         elif self.week_back is not None:
+            assert self.weekday is not None  # _on_WKREL sets both
             today = local_now().date()
             day = (
                 today
@@ -1205,8 +1209,8 @@ class _Grammar:
             )
         return day, wall_time
 
-    def _calendar_day(self, local_now) -> date:
-        year, month, day = self.ymd
+    def _calendar_day(self, ymd: tuple[int | None, int, int], local_now) -> date:
+        year, month, day = ymd
         if year is None and self.year is not None:
             year = self.year
         elif self.year is not None:
@@ -1229,9 +1233,9 @@ class _Grammar:
                 return date(year, month, day)
         raise _Reject(f"{self.ymd_text} has no recent year to fall in")
 
-    def _hour24(self) -> tuple[int, int, int, int]:
-        """Apply 上午/下午/中午/晚上/凌晨/AM/PM to the hour (DATES.md rule 8)."""
-        hour, rest = self.clock[0], self.clock[1:]
+    def _hour24(self, clock: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """Apply 上午/下午/中午/晚上/凌晨/AM/PM to the clock's hour (DATES.md rule 8)."""
+        hour, rest = clock[0], clock[1:]
         if self.marker is None:
             if hour == 24:
                 raise _Reject("24:00 is ambiguous: write 00:00 of the next day")
@@ -1278,8 +1282,8 @@ class _Grammar:
                 dt = (wall + timedelta(days=days)).replace(tzinfo=site)
             except OverflowError:
                 continue
-            if dt.tzname() == self.abbr:
-                return wall.replace(tzinfo=_fixed(dt.utcoffset() // timedelta(minutes=1)))
+            if dt.tzname() == self.abbr and (offset := dt.utcoffset()) is not None:
+                return wall.replace(tzinfo=_fixed(offset // timedelta(minutes=1)))
         if self.rfc822 and self.abbr in _RFC822_ZONES:
             return wall.replace(tzinfo=_fixed(_RFC822_ZONES[self.abbr]))
         raise _Reject(
