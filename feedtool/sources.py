@@ -130,7 +130,17 @@ def _read_config(path: Path, kind: str = "") -> dict[str, Any]:
         ) from None
     except Exception as exc:  # TOML and JSON each raise their own kind of error, with its place
         raise ConfigError(f"{path}: cannot parse: {exc}") from None
-    return data if isinstance(data, dict) else {}
+    return _table(data)
+
+
+def _table(value: object) -> dict[str, Any]:
+    """`value` if it is a table, else an empty one: a setting of another type is ignored."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    """`value` if it is a list, else an empty one: a setting of another type is ignored."""
+    return value if isinstance(value, list) else []
 
 
 class _YamlProblem(Exception):
@@ -183,7 +193,7 @@ def _hugo(folder: Path) -> Blog:
     for name in ("params.toml", "params.yaml", "params.yml", "params.json"):
         if (default / name).is_file():
             data["params"] = {**_read_config(default / name), **(data.get("params") or {})}
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    params = _table(data.get("params"))
     lower = {k.lower(): v for k, v in data.items()}
     content = folder / str(lower.get("contentdir", "content"))
     section = next((s for s in HUGO_SECTIONS if (content / s).is_dir()), "posts")
@@ -205,7 +215,7 @@ def _hugo(folder: Path) -> Blog:
     pattern = None
     if isinstance(lower.get("permalinks"), dict):  # [permalinks] posts = ..., or [permalinks.page]
         table = {k.lower(): v for k, v in lower["permalinks"].items()}
-        page = table.get("page") if isinstance(table.get("page"), dict) else {}
+        page = _table(table.get("page"))
         pattern = page.get(section) or table.get(section)
     # Without a pattern, Hugo's URL is the file's path in content/, the slug replacing its name.
     settings["permalink"] = "{base_url}" + (
@@ -321,9 +331,7 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
         if data.get("post_asset_folder") and not pattern.endswith(("/", ".html")):
             pattern += "/"  # as Hexo ends such a permalink
         defaults = data.get("permalink_defaults")
-        settings["permalink"] = post_pattern(
-            pattern, "hexo", defaults if isinstance(defaults, dict) else {}
-        )
+        settings["permalink"] = post_pattern(pattern, "hexo", _table(defaults))
     else:
         settings["posts"] = str(folder / "_posts")
         url, baseurl = data.get("url"), data.get("baseurl")
@@ -383,14 +391,14 @@ def _hexo_or_jekyll(folder: Path, kind: str) -> Blog:
 def _hexo_private(data: dict[str, Any]) -> dict[str, Any]:
     """The front matter keys and tags that keep a Hexo post private: hexo-hide-posts' filter key
     (`hidden`), hexo-blog-encrypt's `password` (and `encrypt`) and the tags it encrypts."""
-    hide = data.get("hide_posts") if isinstance(data.get("hide_posts"), dict) else {}
+    hide = _table(data.get("hide_posts"))
     key = (
         hide.get("filter")
         if isinstance(hide.get("filter"), str) and hide.get("filter")
         else "hidden"
     )
-    encrypt = data.get("encrypt") if isinstance(data.get("encrypt"), dict) else {}
-    tags = encrypt.get("tags") if isinstance(encrypt.get("tags"), list) else []
+    encrypt = _table(data.get("encrypt"))
+    tags = _list(encrypt.get("tags"))
     names = tuple(
         str(t["name"]) for t in tags if isinstance(t, dict) and t.get("name") and t.get("password")
     )
@@ -719,7 +727,7 @@ def filename_date(kind: str, path: str) -> str | None:
 # Each generator's name for feedtool's keys; feedtool's own name wins when both are set. Hugo's
 # are its default [frontmatter] (the first key a post sets, in any case): date, else publishDate,
 # else lastmod; its lastmod falls back to the date, as feedtool's `updated` does.
-_ALIASES = {
+_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "hugo": {
         "date": ("date", "publishdate", "pubdate", "published", "lastmod", "modified"),
         "updated": ("lastmod", "modified"),
