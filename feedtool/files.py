@@ -347,7 +347,8 @@ def post_files(folder: str | Path, stat: float) -> PostFiles:
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise NotADirectoryError(folder)
-    listed_ns, folders = time.time_ns(), []
+    listed_ns = time.time_ns()
+    folders: list[tuple[str, Identity | None]] = []
     files = find(folder, folders)
     stats = list(map(stat_identity, files[: math.ceil(len(files) * stat)])) if stat else None
     return PostFiles(files, stats, folders, listed_ns)

@@ -590,7 +590,8 @@ def _rfc3339_of(parsed: Any) -> str:
     """A feed date known only as feedparser's UTC struct_time, as RFC 3339."""
     if not parsed:
         return ""
-    return format_rfc3339(datetime(*parsed[:6], tzinfo=UTC))
+    year, month, day, hour, minute, second = parsed[:6]
+    return format_rfc3339(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 
 
 def _tags(values: Any) -> tuple[str, ...]:

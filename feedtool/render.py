@@ -212,7 +212,8 @@ def render(post: Post, site: Site) -> Rendered:
 
 
 def _render(post: Post, site: Site) -> Rendered:
-    body, own_summary = _expanded(post.body, post, site), _expanded(post.summary, post, site)
+    body = _expanded(post.body, post, site)
+    own_summary = _expanded(post.summary, post, site) if post.summary is not None else None
     content = to_html(without_more(body), post.permalink)
     before, after = split_more(body)
     separator = site.excerpt_separator
@@ -232,9 +233,9 @@ def _render(post: Post, site: Site) -> Rendered:
     return Rendered(post, content, summary, cover_url)
 
 
-def _expanded(text: str | None, post: Post, site: Site) -> str | None:
+def _expanded(text: str, post: Post, site: Site) -> str:
     """`text` with the generator's tags rendered as the generator does (`templating`)."""
-    if text is None or not templating.has_tags(text, site.source):
+    if not templating.has_tags(text, site.source):
         return text
     includes = os.fspath(site.posts.parent / "_includes")  # Jekyll's
     return templating.expand(

@@ -122,8 +122,6 @@ class _Expander:
         while True:
             tag = _LIQUID_TAG.search(body, at)
             output = _LIQUID_OUTPUT.search(body, at) if self.kind == "jekyll" else None
-            if tag is None and output is None:
-                break
             if output is not None and (tag is None or output.start() < tag.start()):
                 out += [
                     body[at : output.start()],
@@ -131,6 +129,8 @@ class _Expander:
                 ]
                 at = output.end()
                 continue
+            if tag is None:
+                break
             out.append(body[at : tag.start()])
             name, args = tag["name"], tag["args"].strip()
             end_name = _BLOCKS[self.kind].get(name)
@@ -208,7 +208,7 @@ class _Expander:
         if not words:
             return ""
         src = urljoin(self.permalink, words.pop(0))
-        size = []
+        size: list[str] = []
         while words and len(size) < 2 and re.fullmatch(r"\d+(%|px)?", words[0]):
             size.append(words.pop(0))
         title = words[0] if words else ""
