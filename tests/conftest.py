@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -53,7 +54,13 @@ def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One item for each process forked while the test runs."""
     made: list[int] = []
-    monkeypatch.setattr(os, "fork", lambda real=os.fork: made.append(1) or real())
+    real = os.fork
+
+    def counted() -> int:
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", counted)
     return made
 
 
@@ -216,7 +223,9 @@ def running_smtp_server(
 
     if not port:
         port = free_port()
-    options = {"authenticator": recorder.authenticate, "auth_require_tls": False} if auth else {}
+    options: dict[str, Any] = (
+        {"authenticator": recorder.authenticate, "auth_require_tls": False} if auth else {}
+    )
     options["enable_SMTPUTF8"] = smtputf8
     controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()

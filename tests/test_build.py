@@ -45,7 +45,7 @@ def test_feedparser_reads_every_feed_cleanly(built: Path, name: str):
     assert [e.title for e in feed.entries] == SAMPLE_TITLES
     assert [e.link for e in feed.entries] == SAMPLE_LINKS
     # feedparser normalizes to UTC: midnight in Shanghai is 16:00 the day before.
-    published = [datetime(*e.published_parsed[:6], tzinfo=UTC) for e in feed.entries]
+    published = [datetime(*e.published_parsed[:6]).replace(tzinfo=UTC) for e in feed.entries]
     assert [p.astimezone(CST).strftime("%Y-%m-%d %H:%M") for p in published] == [
         f"{d} 00:00" for d in SAMPLE_DATES
     ]

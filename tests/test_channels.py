@@ -10,6 +10,7 @@ import subprocess
 import threading
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs
 
@@ -415,7 +416,7 @@ def _channels_as_written(site, published):
 
     include = {t.lower() for t in site.tag_feeds.include}
     exclude = {t.lower() for t in site.tag_feeds.exclude}
-    groups = {}
+    groups: dict[str, tuple[str, str, list[Any]]] = {}
     for kind, label in (("tags", "标签"), ("categories", "分类")):
         for post in published:
             terms = [

@@ -7,7 +7,7 @@ and the offset: the input's own offset when it has one, else the site zone's.
 from __future__ import annotations
 
 import pickle
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +25,7 @@ ZONES = (SH, TP, HK, TYO, UTC, LON, LA)
 NOW = datetime(2025, 8, 27, 2, 30, 15, tzinfo=ZoneInfo(UTC))
 
 
-def rfc(text: str, tz: str = SH, now: datetime = NOW) -> str:
+def rfc(text: str, tz: str | tzinfo = SH, now: datetime = NOW) -> str:
     return format_rfc3339(parse_date(text, tz=tz, now=now))
 
 

@@ -51,7 +51,7 @@ def entries(feed: Path) -> dict[str, Entry]:
     for item in parsed.entries:
         stamp = item.get("published_parsed") or item.get("updated_parsed")
         assert stamp, f"{feed}: entry {item.get('link')} has no date"
-        found[item.link] = Entry(datetime(*stamp[:6], tzinfo=UTC), shown_title(item.title_detail))
+        found[item.link] = Entry(utc(*stamp[:6]), shown_title(item.title_detail))
     return found
 
 
@@ -162,8 +162,10 @@ def todo(rule: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"issue 18: {rule}")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def summaries(feed: Path) -> dict[str, str]:

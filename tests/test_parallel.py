@@ -50,7 +50,7 @@ def test_a_helper_that_dies_costs_only_time():
 
 
 def test_progress_counts_the_chunks_done_by_either_process():
-    seen = []
+    seen: list[int] = []
 
     def work(chunk):
         time.sleep(0.001)
@@ -70,7 +70,7 @@ def test_large_results_cross_the_pipe_whole():
 
 def test_progress_counts_this_processs_chunks(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
-    seen = []
+    seen: list[int] = []
     assert parallel.map_chunks(square_all, [[1], [2], [3]], seen.append) == [[1], [4], [9]]
     assert seen == [1, 2, 3]
 
@@ -140,7 +140,8 @@ def test_a_called_helper_is_waited_for_on_leaving_not_before():
         pid = helper.call(who_and_what, [1])[0]
         if pid != os.getpid():
             # Answered, and not yet waited for: it is still there to wait for (WNOWAIT leaves it).
-            assert os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT).si_pid == pid
+            waited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            assert waited is not None and waited.si_pid == pid
     assert helper._ending == 0
     if pid != os.getpid():
         with pytest.raises(ChildProcessError):  # reaped: no zombie left

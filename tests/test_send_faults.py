@@ -193,7 +193,8 @@ class FaultyServer:
 
         if not perform(self._fault("greeting")):
             say("220 faulty.test ESMTP")
-        mail_from, rcpts = "", []
+        mail_from = ""
+        rcpts: list[str] = []
         while True:
             line = reader.readline(4096)
             if not line:
@@ -214,6 +215,7 @@ class FaultyServer:
                     credentials = base64.b64decode(initial).decode("utf-8", "replace")
                 except ValueError:
                     credentials = initial
+                assert self.auth is not None, "AUTH was not offered"
                 say(self.auth.format(credentials=credentials))
                 if self.auth.startswith("334"):  # a challenge; whatever comes back is refused
                     reader.readline(4096)
