@@ -25,6 +25,7 @@ import random
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -450,14 +451,15 @@ def body(rng: random.Random, index: int, budget: int) -> str:
     blocks = [paragraph(rng, index)]
     if rng.random() < 0.5:
         blocks.append("<!--more-->")
-    makers = (
+    makers: tuple[tuple[Callable[[], str], int], ...] = (
         (lambda: f"## {rng.choice(HEADINGS)}", 2),
         (lambda: paragraph(rng, index), 6),
         (lambda: bullet_list(rng), 2),
         (lambda: image(rng), 1),
         (lambda: code_block(rng), 1),
     )
-    funcs, weights = zip(*makers, strict=True)
+    funcs = [make for make, _ in makers]
+    weights = [weight for _, weight in makers]
     used = len("\n\n".join(blocks).encode()) + 1  # + the final newline
     while True:
         block = rng.choices(funcs, weights)[0]()

@@ -65,7 +65,10 @@ def count(tree: Path, site: Path, posts: int, mode: str) -> int:
             text=True,
             check=True,
         )
-    return int(re.search(r"Collected : (\d+)", result.stderr)[1])
+    collected = re.search(r"Collected : (\d+)", result.stderr)
+    if collected is None:
+        raise SystemExit(f"callgrind printed no instruction count:\n{result.stderr}")
+    return int(collected[1])
 
 
 def warm_up(tree: Path, site: Path) -> None:

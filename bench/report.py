@@ -75,7 +75,7 @@ def ratio(result: Result | None, report: SizeReport) -> float | None:
     return result.median / base if base else None
 
 
-def ratio_target(result: Result, largest: int) -> float | None:
+def ratio_target(result: Result, largest: int | None) -> float | None:
     """The issue's ratio target for this row, if it has one (largest N, page cache warm)."""
     if result.n != largest or result.page_cache != CACHED:
         return None
@@ -164,7 +164,7 @@ def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[s
         x = ratio(r, big)
         measured = (
             f"{x:.2f}× ({r.median:.3f} s vs Hugo {base:.3f} s)"
-            if x is not None
+            if x is not None and r is not None
             else (r.status if r and r.status != "ok" else "no Hugo figure")
         )
         rows.append(
@@ -174,9 +174,9 @@ def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[s
                 verdict(None if x is None else x <= limit),
             ]
         )
-    measured = [r for r in big.results if r.is_feedtool and r.ok]
-    if measured:
-        worst = max(measured, key=lambda r: r.peak_mb)
+    feedtool_runs = [r for r in big.results if r.is_feedtool and r.ok]
+    if feedtool_runs:
+        worst = max(feedtool_runs, key=lambda r: r.peak_mb)
         rows.append(
             [
                 f"peak memory of every feedtool command on {posts} ≤ {MEMORY_TARGET_MB:.0f} MB",
