@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def body_of(message: EmailMessage, kind: str) -> str:
+    """The text of `message`'s text/`kind` part; the test fails if it has none."""
+    part = message.get_body((kind,))
+    assert part is not None, f"no text/{kind} part"
+    return part.get_content()
 
 
 def send_args(port: int, *extra: str) -> list[str]:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import send_args, write_post
+from conftest import body_of, send_args, write_post
 from lxml import html as lxml_html
 from techweek import png, write_tech_week
 
@@ -64,7 +64,7 @@ def test_eml_structure_and_headers(w34: Path):
 
 def test_html_part_is_email_ready(w34: Path):
     msg = parse_eml(w34 / "2025-W34.eml")
-    body = msg.get_body(("html",)).get_content()
+    body = body_of(msg, "html")
     # The same HTML as the .html file, but for the CRLF line ends of the message.
     assert (
         body.replace("\r\n", "\n").rstrip()
@@ -122,7 +122,7 @@ def test_html_part_is_email_ready(w34: Path):
 
 def test_text_part_has_titles_and_urls_wrapped(w34: Path):
     msg = parse_eml(w34 / "2025-W34.eml")
-    text = msg.get_body(("plain",)).get_content()
+    text = body_of(msg, "plain")
     assert (
         text.replace("\r\n", "\n").rstrip()
         == (w34 / "2025-W34.txt").read_text(encoding="utf-8").rstrip()
@@ -298,7 +298,7 @@ def test_send_once_per_recipient_with_their_own_message(blog: Path, run, smtp_se
             "[0-9a-f]{32}", token
         )
         assert mailto.startswith("mailto:unsubscribe@pan.example.com")
-        html = msg.get_body(("html",)).get_content()
+        html = body_of(msg, "html")
         assert f"unsubscribe?token={token}" in html and rcpt not in html.replace(
             f"mailto:{rcpt}", ""
         )
@@ -439,7 +439,7 @@ def test_unsubscribe_links_and_domains_that_are_not_plain_ascii(
     assert not msg.defects
     assert str(msg["List-Unsubscribe"]).startswith(f"<{link}>")
     assert (msg["List-Unsubscribe-Post"] is not None) == one_click
-    assert f'href="{link.replace("&", "&amp;")}"' in msg.get_body(("html",)).get_content()
+    assert f'href="{link.replace("&", "&amp;")}"' in body_of(msg, "html")
     if "博客" in base_url:
         assert str(msg["Message-ID"]).endswith("@xn--9krq6q.example.com>") and "xn--9krq6q" in str(
             msg["List-Id"]
@@ -628,7 +628,7 @@ def test_img_inside_an_attribute_never_breaks_out(blog: Path, tmp_path: Path):
     letter = digest.compose(site, window, [Rendered(post, OLD_NH3_SUMMARY, OLD_NH3_SUMMARY)])
     write_files(tmp_path, digest.files(site, letter, datetime(2025, 9, 1, tzinfo=SHANGHAI), None))
     written = (tmp_path / "digest" / "2025-W34.html").read_text(encoding="utf-8")
-    eml = parse_eml(tmp_path / "digest" / "2025-W34.eml").get_body(("html",)).get_content()
+    eml = body_of(parse_eml(tmp_path / "digest" / "2025-W34.eml"), "html")
     for page in (written, eml):
         doc = lxml_html.document_fromstring(page)
         attributes = {name for element in doc.iter() for name in element.attrib}
@@ -838,9 +838,7 @@ def test_line_separators_in_titles_and_subject_become_spaces_in_headers(
     assert msg["Reply-To"] == "pan 本人 <pan@pan.example.com>"
     assert msg["List-Id"] == "pan 的博客 <digest.pan.example.com>"
     assert all(len(str(value).splitlines()) == 1 for value in msg.values())
-    assert (
-        msg.get_body(("plain",)).get_content().split("\r\n")[0] == "pan 的博客周报 · 2025 第 34 周"
-    )
+    assert body_of(msg, "plain").split("\r\n")[0] == "pan 的博客周报 · 2025 第 34 周"
 
 
 def list_unsubscribe_lines(raw: bytes) -> list[bytes]:
@@ -964,7 +962,7 @@ def test_send_without_a_way_to_unsubscribe_stops_unless_allowed(blog: Path, run,
     allowed = run(*send_args(port, "--to", "a@example.com", "--allow-no-unsubscribe"))
     assert allowed.exit_code == 0, allowed.output
     msg = email.message_from_bytes(recorder.messages[0][2], policy=policy.default)
-    assert msg["List-Unsubscribe"] is None and "退订" not in msg.get_body(("html",)).get_content()
+    assert msg["List-Unsubscribe"] is None and "退订" not in body_of(msg, "html")
     usage = run("digest", "--week", "2025-W34", "--allow-no-unsubscribe")
     assert usage.exit_code == 2 and "go with --send" in usage.output
 
@@ -1016,8 +1014,8 @@ def test_the_text_part_keeps_what_the_html_shows(blog: Path, run):
     )
     assert run("digest", "--week", "2025-W34").exit_code == 0
     msg = parse_eml(blog / "public" / "digest" / "2025-W34.eml")
-    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    doc = lxml_html.document_fromstring(msg.get_body(("html",)).get_content())
+    text = body_of(msg, "plain").replace("\r\n", "\n")
+    doc = lxml_html.document_fromstring(body_of(msg, "html"))
     missing = {a.get("href") for a in doc.iter("a")} - set(re.findall(r"https?://\S+", text))
     assert not missing
     first = text.split("\n\n2.  ", 1)[0]

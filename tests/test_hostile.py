@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import write_post
+from conftest import body_of, write_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -165,7 +165,7 @@ def test_hostile_digest_is_safe(valid_hostile: Path, run):
         (valid_hostile / "public" / "digest" / "2025-W34.eml").read_bytes(), policy=policy.default
     )
     assert msg["Subject"].startswith("恶意测试周报")
-    page = msg.get_body(("html",)).get_content()
+    page = body_of(msg, "html")
     document = lxml_html.document_fromstring(page)
     body = document.find("body")
     for element in body.iter():
@@ -179,7 +179,7 @@ def test_hostile_digest_is_safe(valid_hostile: Path, run):
     )  # inlined CSS is ours, not the post's
     titles = [a.text_content() for a in document.xpath("//h2/a")]
     assert '<script>alert("t")</script> & ]]> <b>不是粗体</b>' in titles
-    text = msg.get_body(("plain",)).get_content()
+    text = body_of(msg, "plain")
     assert '<script>alert("t")</script>' in text  # plain text shows it as text, which is harmless
 
 

@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # Starlette prefers httpx2, which is not packag
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from conftest import SmtpRecorder, free_port, running_smtp_server, spawn_feedtool
+from conftest import SmtpRecorder, body_of, free_port, running_smtp_server, spawn_feedtool
 
 from feedtool import config, serve, tokens
 from feedtool.subscribers import Store
@@ -49,7 +49,7 @@ def parse(raw: bytes) -> email.message.EmailMessage:
 
 
 def link_in(raw: bytes, path: str) -> str:
-    body = parse(raw).get_body(("plain",)).get_content()
+    body = body_of(parse(raw), "plain")
     return re.search(rf"https?://\S+/{path}/\S+", body).group(0)
 
 
@@ -378,9 +378,9 @@ def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(
     link = re.fullmatch(r"<([^>]+)>, <mailto:[^>]+>", mail["List-Unsubscribe"]).group(1)
     assert link.startswith(f"{url}/unsubscribe/") and "reader" not in link
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    page = lxml.html.fromstring(mail.get_body(("html",)).get_content())
+    page = lxml.html.fromstring(body_of(mail, "html"))
     assert [a.get("href") for a in page.iter("a") if a.text_content() == "退订"] == [link]
-    assert f"退订：{link}" in mail.get_body(("plain",)).get_content()
+    assert f"退订：{link}" in body_of(mail, "plain")
     other = re.search(r"<([^>]+)>", digests["vouched@example.com"]["List-Unsubscribe"]).group(1)
     assert other != link
 

@@ -11,7 +11,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from conftest import need, send_args
+from conftest import body_of, need, send_args
 from lxml import html as lxml_html
 from techweek import write_tech_week
 
@@ -60,7 +60,7 @@ def test_nothing_in_the_html_that_spam_filters_score(blog: Path, run, smtp_serve
     result = run(*send_args(port, "--to", "reader@example.com"))
     assert result.exit_code == 0, result.output
     msg = email.message_from_bytes(recorder.messages[0][2], policy=policy.default)
-    body = msg.get_body(("html",)).get_content()
+    body = body_of(msg, "html")
     doc = lxml_html.document_fromstring(body)
     preheader = doc.xpath("//div[contains(@class, 'preheader')]")[0].get("style")
     assert "display: none" in preheader and not re.search(
