@@ -71,9 +71,11 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _redact(message: str) -> str:
-    """Never show the SMTP password, whatever a library put in a message."""
-    secret = os.environ.get("FEEDTOOL_SMTP_PASSWORD", "")
-    return message.replace(secret, "*****") if len(secret) >= 3 else message
+    """Never show the SMTP or IMAP password, whatever a library put in a message."""
+    for variable in ("FEEDTOOL_SMTP_PASSWORD", "FEEDTOOL_IMAP_PASSWORD"):
+        secret = os.environ.get(variable, "")
+        message = message.replace(secret, "*****") if len(secret) >= 3 else message
+    return message
 
 
 class _Progress:
@@ -786,6 +788,54 @@ def export_subscribers(config: Path | None, output_format: str) -> None:
 
 
 _EXPORT_FIELDS = ("address", "status", "source", "created_at", "changed_at", "changed_by")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--imap", is_flag=True, help="Also read the unseen mail of the [bounces] IMAP mailbox."
+)
+@config_option
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@_format_option
+@_reports_errors
+def bounces(
+    paths: tuple[Path, ...], imap: bool, config: Path | None, dry_run: bool, output_format: str
+) -> None:
+    """Read bounces (RFC 3464 delivery reports) and complaints (ARF) and suppress the addresses.
+
+    PATHS are .eml files, mbox files and maildir folders; other folders are searched for them.
+    A permanent failure (5.x.x) makes a subscriber bounced, a complaint complained; transient
+    failures change nothing, and unknown addresses are only reported. With --imap the password
+    comes from FEEDTOOL_IMAP_PASSWORD. Exit 0 when every input was read (messages that are not
+    reports are ignored), 1 when some could not be.
+    """
+    import json
+
+    from .bounces import printable, run
+
+    if not paths and not imap:
+        raise click.UsageError("give .eml, mbox or maildir paths, or --imap")
+    site = _load_site(config)
+    summary = run(
+        site,
+        paths,
+        _store(site, create=False),
+        imap_password=os.environ.get("FEEDTOOL_IMAP_PASSWORD", "") if imap else None,
+        dry_run=dry_run,
+    )
+    if output_format == "json":
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for label in summary.ignored:
+            click.echo(f"{label}: not a delivery report or complaint; ignored", err=True)
+        for problem in summary.problems:
+            click.echo(problem, err=True)
+        for o in summary.outcomes:
+            fields = (o.result, o.address or "(no address)", o.status, o.diagnostic, o.source)
+            click.echo("\t".join(printable(f) for f in fields))
+        click.echo(summary.text())
+    sys.exit(1 if summary.problems else 0)
 
 
 def _service_url(site) -> str:

@@ -107,6 +107,20 @@ class Subscribe:
 
 
 @dataclass(frozen=True)
+class Bounces:
+    """The `[bounces]` table: the mailbox `feedtool bounces --imap` reads; the password only ever
+    comes from the environment (FEEDTOOL_IMAP_PASSWORD)."""
+
+    host: str = ""
+    port: int = 0  # 0: the default for the security mode (993, 143)
+    security: str = "ssl"  # ssl, starttls, or none (only for a server on this machine)
+    user: str = ""
+    folder: str = "INBOX"
+    move_to: str = ""  # a folder for the reports read; empty: they are only flagged \Seen
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
 class TagFeeds:
     """The `[tag_feeds]` table: a feed per tag and per category, under tags/ and categories/."""
 
@@ -147,6 +161,7 @@ class Site:
     smtp: Smtp = Smtp()
     tag_feeds: TagFeeds = TagFeeds()
     subscribe: Subscribe = Subscribe()
+    bounces: Bounces = Bounces()
     validate: Validate = Validate()
     # Warnings about settings feedtool chose (not a key of feedtool.toml).
     notes: tuple[str, ...] = field(
@@ -297,6 +312,7 @@ _SECTIONS = {
     "smtp": Smtp,
     "tag_feeds": TagFeeds,
     "subscribe": Subscribe,
+    "bounces": Bounces,
     "validate": Validate,
 }
 _CODE = re.compile(r"FT\d{3}")
@@ -488,10 +504,11 @@ def _check(key: str, expected: str, value: Any) -> Any:
             )
         return float(value)
     if expected == "int":
-        least = 0 if key == "smtp.port" else 1  # port 0: the security mode's default port
+        port = key in ("smtp.port", "bounces.port")
+        least = 0 if port else 1  # port 0: the security mode's default port
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ValueError(f"expected a whole number of at least {least}, got {value!r}")
-        if key == "smtp.port" and value > 65535:
+        if port and value > 65535:
             raise ValueError(f"expected a port from 1 to 65535 (0: the default), got {value!r}")
         return value
     if not isinstance(value, str):
@@ -535,7 +552,14 @@ def _check(key: str, expected: str, value: Any) -> Any:
         raise ValueError(
             f"expected a bare address such as unsubscribe@example.com (no name or <>), got {value!r}"
         )
-    if key == "smtp.security" and value not in SECURITY:
+    if key in ("bounces.folder", "bounces.move_to") and (
+        not value.isascii()
+        or '"' in value
+        or "\\" in value
+        or (key == "bounces.folder" and not value)
+    ):
+        raise ValueError(f'expected an IMAP folder name in ASCII, without " or \\, got {value!r}')
+    if key in ("smtp.security", "bounces.security") and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":
         if not value.strip():  # Path("") is the config's own folder: never what was meant

@@ -19,6 +19,12 @@ from .errors import FeedtoolError
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
 SUPPRESSED = frozenset(("unsubscribed", "bounced", "complained"))
+# What a bounce or a complaint replaces: a complaint is the strongest suppression, then a bounce
+# (a sign-up never revives either), then an unsubscribe; none ever makes an address receivable.
+_WEAKER = {
+    "bounced": ("pending", "confirmed", "unsubscribed"),
+    "complained": ("pending", "confirmed", "unsubscribed", "bounced"),
+}
 
 # Migration n takes the schema from version n to n + 1; a new one is only ever appended.
 _MIGRATIONS = (
@@ -229,6 +235,25 @@ class Store:
                 "SELECT status FROM subscribers WHERE key = ?", (key.lower(),)
             ).fetchone()
         return bool(row) and row[0] == status
+
+    def suppress(
+        self, address: str, status: str, how: str, *, dry_run: bool = False
+    ) -> tuple[str | None, bool]:
+        """Mark a known `address` bounced or complained unless it holds that or a stronger
+        suppression; (its status before, None if unknown; whether it changed, or would)."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT status FROM subscribers WHERE key = ?", (address.lower(),)
+            ).fetchone()
+            before = row[0] if row else None
+            changes = before in _WEAKER[status]
+            if changes and not dry_run:
+                db.execute(
+                    "UPDATE subscribers SET status = ?, changed_at = ?, changed_by = ? "
+                    "WHERE key = ?",
+                    (status, _now(), how, address.lower()),
+                )
+        return before, changes
 
 
 _COLUMNS = "address, ref, status, source, created_at, changed_at, changed_by"
