@@ -673,10 +673,16 @@ class _Imap(socketserver.StreamRequestHandler):
     (RFC822.SIZE, BODY.PEEK[] and BODY[], which sets \\Seen), UID STORE +FLAGS, UID MOVE."""
 
     def handle(self) -> None:
+        try:
+            self.serve()
+        except (OSError, ValueError, KeyError):  # a client that speaks TLS or junk: hang up
+            pass
+
+    def serve(self) -> None:
         box: _Mailbox = self.server.box  # type: ignore[attr-defined]
         self.send(b"* OK [CAPABILITY IMAP4rev1 MOVE] test server ready")
         while line := self.rfile.readline():
-            tag, _, rest = line.decode().rstrip("\r\n").partition(" ")
+            tag, _, rest = line.decode("utf-8", "replace").rstrip("\r\n").partition(" ")
             command, _, args = rest.partition(" ")
             command = command.upper()
             if command == "UID":
@@ -815,3 +821,23 @@ def test_imap_in_clear_text_only_to_this_machine(blog: Path, run, monkeypatch):
         config.write('\n[bounces]\nhost = "imap.example.com"\nsecurity = "none"\nuser = "u"\n')
     result = run("bounces", "--imap")
     assert result.exit_code == 2 and "only allowed for a server on this machine" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("security", "why"),
+    [("starttls", "TLS not supported by server"), ("ssl", "[SSL")],
+)
+def test_imap_without_tls_on_the_server_is_a_clear_error(
+    blog: Path, store: Store, run, monkeypatch: pytest.MonkeyPatch, security: str, why: str
+):
+    box = _Mailbox([EXIM.encode()], "secret-1")
+    monkeypatch.setenv("FEEDTOOL_IMAP_PASSWORD", "secret-1")
+    with imap_server(box) as port:
+        imap_config(blog, port, f'security = "{security}"\n')
+        text = (blog / "feedtool.toml").read_text().replace('security = "none"\n', "", 1)
+        (blog / "feedtool.toml").write_text(text.replace("timeout = 5", "timeout = 2"))
+        result = run("bounces", "--imap")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: cannot talk to 127.0.0.1:{port}: {why}")
+    assert "LOGIN" not in box.commands and "secret-1" not in result.output
+    assert store.get("full@exim.example").status == "confirmed"
