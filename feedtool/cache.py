@@ -21,6 +21,7 @@ rendered since, up to HTML_JOURNAL_MAX posts); `selection.pickle` what the last 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import itertools
 import os
@@ -62,49 +63,56 @@ UNTRUSTED = b""  # in place of a stat that cannot prove the file unchanged: it i
 _NO_ENTRIES = itertools.repeat((object(), None, None))  # what a lookup of unknown files finds
 
 
-def fingerprint(site: Site) -> str:
-    """Everything that changes what a post reads or renders as: settings, libraries, and
-    feedtool's own code (so that no change to it can be served a stale analysis).
+# Settings that neither a post's analysis nor its rendering reads: changing them keeps the cache.
+# Every other setting, a new one too, is part of the cache's key.
+_UNREAD_SETTINGS = dict.fromkeys(
+    (
+        "title",
+        "description",
+        "feed_limit",
+        "out",
+        "cache",
+        "hub",
+        "stylesheet",
+        "digest",
+        "smtp",
+        "tag_feeds",
+        "subscribe",
+        "bounces",
+        "notes",
+    )
+)
 
-    A library, and each of feedtool's modules and templates, is identified by its installed
-    file's path, size and mtime (an upgrade or edit rewrites it): far cheaper than reading
-    versions or hashing the sources.
+
+def fingerprint(site: Site) -> str:
+    """Everything that changes what a post reads or renders as: the settings, the libraries, and
+    feedtool's own code and templates, by content (so that no change to it, whatever its size
+    and mtime, can be served a stale analysis).
+
+    A library is identified by its installed file's path, size and mtime (an upgrade rewrites it).
     """
     from importlib.util import find_spec
 
-    files = []
+    libraries = []
     for name in ("markdown", "nh3", "yaml"):
         spec = find_spec(name)
-        files.append(spec.origin if spec and spec.origin else name)
+        path = spec.origin if spec and spec.origin else name
+        try:
+            stat = os.stat(path)
+            libraries.append((path, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            libraries.append((path, 0, 0))
+    code = blake2b(digest_size=16)
     package = os.path.dirname(__file__)
     for folder in (package, os.path.join(package, "templates")):
         with contextlib.suppress(OSError):
-            files += sorted(
-                entry.path for entry in os.scandir(folder) if entry.name.endswith((".py", ".j2"))
-            )
-    identities = []
-    for path in files:
-        try:
-            stat = os.stat(path)
-            identities.append((path, stat.st_size, stat.st_mtime_ns))
-        except OSError:
-            identities.append((path, 0, 0))
-    settings = (
-        __version__,
-        tuple(identities),
-        site.source,
-        site.timezone,
-        site.base_url,
-        site.permalink,
-        site.author,
-        site.summary_length,
-        site.excerpt_separator,
-        site.private_keys,
-        site.private_tags,
-        site.future,
-        site.url_timezone,
-    )
-    return blake2b(repr(settings).encode(), digest_size=16).hexdigest()
+            for name in sorted(os.listdir(folder)):
+                if name.endswith((".py", ".j2")):
+                    with open(os.path.join(folder, name), "rb") as source:  # feedtool's own
+                        code.update(name.encode() + b"\0" + source.read())
+    settings = dataclasses.replace(site, **dict.fromkeys(_UNREAD_SETTINGS, None))  # type: ignore[arg-type]
+    key = (__version__, tuple(libraries), code.hexdigest(), repr(settings))
+    return blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from click.testing import CliRunner
-from conftest import checkout_env, write_post
+from conftest import checkout_env, write_post, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -845,9 +846,7 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
 
 def _last_cache() -> cache_module.Cache:
     """The cache the last CLI command used."""
-    return next(
-        item for item in engine._kept_until_exit if isinstance(item, cache_module.Cache)
-    )
+    return next(item for item in engine._kept_until_exit if isinstance(item, cache_module.Cache))
 
 
 def _newest_post(blog: Path) -> Path:
@@ -1194,3 +1193,76 @@ def test_a_change_to_feedtools_own_code_makes_a_new_cache(tmp_path: Path):
     ) as template:
         template.write("\n")
     assert fingerprint() not in (before, edited)
+
+
+# ---------------------------------------------------------------- what the cache's key holds
+
+
+def test_an_edit_to_feedtool_itself_is_never_served_from_the_cache(tmp_path: Path):
+    """An installed copy whose source changes, with its size and mtime as they were (as a
+    reinstall of another build can leave them), analyzes the posts anew."""
+    package = Path(cache_module.__file__).parent
+    installed = tmp_path / "lib" / "feedtool"
+    shutil.copytree(package, installed, ignore=shutil.ignore_patterns("__pycache__"))
+    blog = tmp_path / "blog"
+    write_site(
+        blog,
+        {
+            "feedtool.toml": 'title = "T"\nbase_url = "https://t.example"\n',
+            "posts/empty.md": "---\ntitle: Empty\ndate: 2025-08-24\n---\n",
+        },
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "lib"), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def validate_output() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "feedtool", "validate"],
+            cwd=blog,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "FT301 empty body" in validate_output()
+    assert (blog / ".feedtool-cache").is_dir()
+    module = installed / "validate.py"
+    before = module.stat()
+    source = module.read_bytes()
+    assert source.count(b'"empty body"') == 1
+    module.write_bytes(source.replace(b'"empty body"', b'"EMPTY BODY"'))
+    os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (module.stat().st_size, module.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert "FT301 EMPTY BODY" in validate_output()
+
+
+def _another(value: object) -> object:
+    """A value of the same type as `value`, but different."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, Path):
+        return value / "x"
+    if isinstance(value, tuple):
+        return (*value, "x")
+    assert dataclasses.is_dataclass(value) and not isinstance(value, type)
+    first = dataclasses.fields(value)[0].name
+    return dataclasses.replace(value, **{first: _another(getattr(value, first))})
+
+
+def test_every_setting_a_post_may_read_is_in_the_cache_key():
+    """A new setting is part of the key unless it is named as one no analysis or rendering reads."""
+    site = config.loads('title = "T"\nbase_url = "https://t.example"')
+    unread = set(cache_module._UNREAD_SETTINGS)
+    assert unread < {f.name for f in dataclasses.fields(site)}
+    for f in dataclasses.fields(site):
+        changed = dataclasses.replace(site, **{f.name: _another(getattr(site, f.name))})
+        same = cache_module.fingerprint(changed) == cache_module.fingerprint(site)
+        assert same == (f.name in unread), f.name
