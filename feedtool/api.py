@@ -376,7 +376,9 @@ class Delivery:
 def smtp_server(
     site: Site, host: str | None = None, port: int | None = None, security: str | None = None
 ) -> Server:
-    """The site's SMTP server ([smtp]), with these overrides; login from the environment."""
+    """The site's SMTP server ([smtp]), with these overrides, signing with its [dkim] key (read
+    now: a bad key is a config error before anything is written); login from the environment."""
+    from .dkimsign import signer
     from .send import Server
 
     return Server(
@@ -386,6 +388,9 @@ def smtp_server(
         timeout=site.smtp.timeout,
         data_timeout=site.smtp.data_timeout,
         run_timeout=site.smtp.run_timeout,
+        helo=site.smtp.helo,
+        return_path=site.smtp.return_path,
+        sign=signer(site.dkim),
         user=os.environ.get("FEEDTOOL_SMTP_USER", ""),
         password=os.environ.get("FEEDTOOL_SMTP_PASSWORD", ""),
     )

@@ -92,6 +92,18 @@ class Smtp:
     timeout: float = 300.0
     data_timeout: float = 600.0
     run_timeout: float = 3600.0
+    return_path: str = ""  # the envelope sender (MAIL FROM), where bounces go; "": the From address
+    helo: str = ""  # the name given in EHLO; "": this machine's, as smtplib finds it
+
+
+@dataclass(frozen=True)
+class Dkim:
+    """The `[dkim]` table: every message sent is signed for `domain` (the From address's domain
+    or a parent of it) with the private key in `key_file` (a file only its owner can read)."""
+
+    domain: str = ""
+    selector: str = ""
+    key_file: Path = Path(".feedtool/dkim.key")
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,7 @@ class Site:
     tag_feeds: TagFeeds = TagFeeds()
     subscribe: Subscribe = Subscribe()
     bounces: Bounces = Bounces()
+    dkim: Dkim = Dkim()
     validate: Validate = Validate()
     # Warnings about settings feedtool chose (not a key of feedtool.toml).
     notes: tuple[str, ...] = field(
@@ -230,6 +243,7 @@ class Site:
 
 # A host name as RFC 5322's dot-atom (Message-ID, addresses) and RFC 2919's List-Id take it.
 _DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
+_ADDRESS_LITERAL = re.compile(r"\[(?:[0-9.]+|IPv6:[0-9A-Fa-f:.]+)\]")  # RFC 5321 4.1.3
 
 
 def ascii_host(host: str) -> str:
@@ -313,6 +327,7 @@ _SECTIONS = {
     "tag_feeds": TagFeeds,
     "subscribe": Subscribe,
     "bounces": Bounces,
+    "dkim": Dkim,
     "validate": Validate,
 }
 _CODE = re.compile(r"FT\d{3}")
@@ -405,7 +420,10 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
             cache=base_dir / site.cache,
             digest=digest,
             subscribe=subscribe,
+            dkim=dataclasses.replace(site.dkim, key_file=base_dir / site.dkim.key_file),
         )
+    if "dkim" in data:
+        _check_dkim(site, _Locator(text, source))
     # The output folder is published: the subscriber ledger and the cache must never be in it.
     out = site.out.absolute()
     # (Nested either way is left alone: posts = "." holds public/, and a Jekyll site's feeds may
@@ -420,6 +438,7 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
         ("cache", site.cache),
         ("subscribe.database", site.subscribe.database),
         ("subscribe.key_file", site.subscribe.key_file),
+        ("dkim.key_file", site.dkim.key_file),
     ):
         if out == path.absolute() or out in path.absolute().parents:
             raise ConfigError(
@@ -427,6 +446,21 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
                 "published; put it outside (the default is beside feedtool.toml)"
             )
     return site
+
+
+def _check_dkim(site: Site, where: _Locator) -> None:
+    """A [dkim] table names its domain and selector, and its domain covers the From address
+    (DMARC's alignment: the same domain or a parent of it)."""
+    for key in ("domain", "selector"):
+        if not getattr(site.dkim, key):
+            raise ConfigError(f"{where('dkim', '')}: [dkim] needs {key} (see docs/subscribers.md)")
+    sender = address_of(site.digest.sender) if site.digest.sender else f"noreply@{site.domain}"
+    from_domain = ascii_host((sender or "").rpartition("@")[2]).lower()
+    if from_domain != site.dkim.domain and not from_domain.endswith("." + site.dkim.domain):
+        raise ConfigError(
+            f"{where('domain', 'dkim')}: dkim.domain: {site.dkim.domain} does not cover the From "
+            f"address {sender} (it must be {from_domain} or a parent of it, or DMARC fails)"
+        )
 
 
 class _Locator:
@@ -559,6 +593,20 @@ def _check(key: str, expected: str, value: Any) -> Any:
         or (key == "bounces.folder" and not value)
     ):
         raise ValueError(f'expected an IMAP folder name in ASCII, without " or \\, got {value!r}')
+    if key in ("dkim.domain", "dkim.selector", "smtp.helo"):
+        name = ascii_host(value).lower()
+        if not (
+            _DOMAIN.fullmatch(name) or key == "smtp.helo" and _ADDRESS_LITERAL.fullmatch(value)
+        ):
+            literal = " or an address literal such as [192.0.2.1]" if key == "smtp.helo" else ""
+            raise ValueError(
+                f"expected a domain name such as mail.example.com{literal}, got {value!r}"
+            )
+        return name if key != "smtp.helo" or _DOMAIN.fullmatch(name) else value
+    if key == "smtp.return_path" and value and address_of(value) != value:
+        raise ValueError(
+            f"expected a bare address such as bounces@example.com (no name or <>), got {value!r}"
+        )
     if key in ("smtp.security", "bounces.security") and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":

@@ -53,6 +53,9 @@ class Server:
     timeout: float = 300.0
     data_timeout: float = 600.0
     run_timeout: float = 3600.0
+    helo: str = ""  # the name given in EHLO ("": smtplib's, this machine's)
+    return_path: str = ""  # MAIL FROM, where bounces go ("": each message's From address)
+    sign: Callable[[bytes], bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def port_in_use(self) -> int:
@@ -329,7 +332,7 @@ def _serve(
 ) -> tuple[_Client | None, _Failure | None]:
     """Send one message, retrying temporary failures while there is time: (the connection, None
     or the last failure)."""
-    sender = parseaddr(str(message["From"]))[1]
+    sender = server.return_path or parseaddr(str(message["From"]))[1]
     for attempt in range(retries + 1):
         if attempt:
             _sleep(
@@ -444,11 +447,23 @@ class _Deadlines:
         self.dot_sent, self.dot_reply = False, None
 
 
-class _Client(_Deadlines, smtplib.SMTP):
+class _Signing:
+    """For smtplib's clients: each message signed (DKIM) in the very bytes that go out, as
+    send_message flattened them."""
+
+    sign: Callable[[bytes], bytes] | None = None
+
+    def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
+        if self.sign is not None and isinstance(msg, bytes):
+            msg = self.sign(msg)
+        return super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)  # type: ignore[misc]
+
+
+class _Client(_Signing, _Deadlines, smtplib.SMTP):
     pass
 
 
-class _SecureClient(_Deadlines, smtplib.SMTP_SSL):
+class _SecureClient(_Client, smtplib.SMTP_SSL):
     pass
 
 
@@ -566,10 +581,14 @@ def _connect(server: Server, limits: _Limits) -> _Client:
     connection: _Client | None = None
     try:
         try:
+            helo = server.helo or None
             if server.security == "ssl":
-                connection = _SecureClient(limits, server.host, port, context=context)
+                connection = _SecureClient(
+                    limits, server.host, port, local_hostname=helo, context=context
+                )
             else:
-                connection = _Client(limits, server.host, port)
+                connection = _Client(limits, server.host, port, local_hostname=helo)
+            connection.sign = server.sign
         except UnicodeError:  # from the IDNA codec
             raise SendError(f"{server.host!r} is not a valid host name") from None
         connection.ehlo_or_helo_if_needed()
