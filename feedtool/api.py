@@ -491,7 +491,8 @@ def send_digest(
     site: Site, letter: Newsletter, delivery: Delivery, progress: Progress | None = None
 ) -> Outcome:
     """Send `letter` to each recipient that has not got it yet (the ledger, [digest] ledger,
-    records each address that got each digest), each with their own unsubscribe link."""
+    records each address that got each digest), each with their own unsubscribe link, at the
+    pace of [smtp] rate, and stopping at [smtp] per_day (the outcome's `left`)."""
     from . import digest as dg
     from .send import Ledger, deliver
 
@@ -521,5 +522,7 @@ def send_digest(
         build,
         delivery.server,
         Ledger(site.digest.ledger),
+        rate=site.smtp.rate,
+        per_day=site.smtp.per_day,
         progress=progress,
     )

@@ -1,6 +1,7 @@
 """The command line: parse options, call the library, map outcomes to exit codes.
 
-Exit codes: 0 success; 1 the posts (or dates) have errors; 2 usage, configuration or I/O problems.
+Exit codes: 0 success; 1 the posts (or dates) have errors; 2 usage, configuration or I/O problems;
+3 digest --send stopped at the day's cap.
 """
 
 from __future__ import annotations
@@ -82,12 +83,13 @@ class _Progress:
     """A progress bar on stderr for long runs: only on a terminal, not in CI, not with --quiet,
     and only once the run has taken a second."""
 
-    def __init__(self, label: str, quiet: bool):
+    def __init__(self, label: str, quiet: bool, *, speed: bool = False):
         self.clock = time.monotonic
         self.started = self.clock()
         self.label = label
         self.shown = False
         self.enabled = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+        self.speed = speed  # show the rate and the time left
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or self.clock() - self.started < 1.0:
@@ -95,8 +97,26 @@ class _Progress:
         width = 30
         filled = width * done // max(total, 1)
         self.line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        self.line += self.rate(done, total)
         click.echo("\r" + self.line, nl=False, err=True)
         self.shown = True
+
+    def rate(self, done: int, total: int) -> str:
+        """The rate and the time left, e.g. ", 2.5/s, 3 min left" (with `speed`)."""
+        elapsed = self.clock() - self.started
+        if not self.speed or not done or elapsed <= 0:
+            return ""
+        per_second = done / elapsed
+        left = (total - done) / per_second
+        when = (
+            f"{left:.0f} s"
+            if left < 60
+            else f"{left / 60:.0f} min"
+            if left < 3600
+            else f"{left / 3600:.1f} h"
+        )
+        speed = f"{per_second:.1f}/s" if per_second >= 1 else f"{per_second * 60:.1f}/min"
+        return f", {speed}, {when} left"
 
     def close(self) -> None:
         if self.shown:  # blank the line so that what follows starts clean
@@ -145,7 +165,8 @@ def cli(context: click.Context, debug: bool) -> None:
     """feedtool: Markdown blog posts to Atom, RSS and JSON feeds and a weekly email digest.
 
     Run `feedtool COMMAND --help` for the options of a command. Exit codes: 0 success,
-    1 the posts have errors, 2 usage, configuration or I/O problems.
+    1 the posts have errors, 2 usage, configuration or I/O problems, 3 digest --send stopped
+    at the day's cap ([smtp] per_day): run it again the next day.
     """
     context.meta["feedtool.debug"] = debug
 
@@ -592,13 +613,19 @@ def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, qui
         )
         return
     step = max(1, min(100, len(delivery.recipients) // 20))
+    bar = _Progress(f"Sending {letter.name}", quiet, speed=True)
 
     def progress(done: int, total: int) -> None:
-        if done % step == 0 or done == total:
-            click.echo(f"sending {letter.name}: {done}/{total}", err=True)
+        if bar.enabled:
+            bar(done, total)
+        elif done % step == 0 or done == total:  # a log, not a terminal: a line now and then
+            click.echo(f"sending {letter.name}: {done}/{total}{bar.rate(done, total)}", err=True)
 
     many = len(delivery.recipients) > 1 and not quiet
-    outcome = api.send_digest(site, letter, delivery, progress if many else None)
+    try:
+        outcome = api.send_digest(site, letter, delivery, progress if many else None)
+    finally:
+        bar.close()
     if not quiet:
         click.echo(
             f"Sent {letter.name} to {_plural(len(outcome.sent), 'recipient')}"
@@ -624,8 +651,16 @@ def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, qui
             f"{display_path(site.digest.ledger)})\t{address}\t{reason}",
             err=True,
         )
+    if outcome.left:  # said even when quiet: it is why the exit code is 3
+        click.echo(
+            f"Stopped at the day's cap ([smtp] per_day = {site.smtp.per_day}, UTC): "
+            f"{len(outcome.left)} left; the next run after 00:00 UTC goes on from the ledger.",
+            err=True,
+        )
     if not outcome.ok:
         sys.exit(1)
+    if outcome.left:
+        sys.exit(3)
 
 
 def _store(site, *, create: bool = True):

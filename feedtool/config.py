@@ -92,6 +92,8 @@ class Smtp:
     timeout: float = 300.0
     data_timeout: float = 600.0
     run_timeout: float = 3600.0
+    rate: float = 0.0  # messages a second at most; 0: as fast as the server takes them
+    per_day: int = 0  # messages a UTC day at most, counted in the send ledger; 0: no cap
     return_path: str = ""  # the envelope sender (MAIL FROM), where bounces go; "": the From address
     helo: str = ""  # the name given in EHLO; "": this machine's, as smtplib finds it
 
@@ -526,6 +528,17 @@ def _check(key: str, expected: str, value: Any) -> Any:
         if key == "validate.ignore" and (wrong := [v for v in value if not _CODE.fullmatch(v)]):
             raise ValueError(f'expected diagnostic codes such as "FT303", got {wrong[0]!r}')
         return tuple(value)
+    if key == "smtp.rate":  # (not seconds: one a week is the slowest)
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or value * MAX_SECONDS < 1
+        ):
+            raise ValueError(
+                f"expected messages a second, such as 0.5 for one every 2 s, at least one a week, "
+                f"got {value!r}"
+            )
+        return float(value)
     if expected == "float":
         # At most a week: a socket's timeout and the clock's deadlines overflow far beyond it.
         if (

@@ -19,7 +19,7 @@ import smtplib
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -30,9 +30,11 @@ from .config import address_of, ascii_host
 from .errors import FeedtoolError, OutputError
 from .files import read_regular_file
 from .output import append_line, lock, overwrite
+from .throttle import RATE_LIMITED, Pace
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _sleep = time.sleep  # the pause between retries (tests replace it)
+_clock = time.time  # the ledger's times and the day [smtp] per_day counts in (tests replace it)
 
 
 class SendError(FeedtoolError):
@@ -133,11 +135,22 @@ class Ledger:
 
     def sent(self, digest: str) -> set[str]:
         """Lower-cased addresses that have `digest`. A torn last line (a kill mid-write) is ignored."""
-        done: set[str] = set()
+        return {
+            str(record.get("recipient", "")).lower()
+            for record in self._done()
+            if record.get("digest") == digest
+        }
+
+    def sent_on(self, day: str) -> int:
+        """How many messages went out on `day` (YYYY-MM-DD, UTC), of any digest."""
+        return sum(1 for record in self._done() if str(record.get("at", "")).startswith(day))
+
+    def _done(self) -> Iterator[dict]:
+        """The records of messages sent (or that may have been)."""
         try:
             lines = read_regular_file(self.path, follow_symlinks=True).split(b"\n")
         except FileNotFoundError:
-            return done
+            return
         except OSError as exc:
             raise SendError(
                 f"{self.path}: cannot read the send ledger: {exc.strerror or exc}"
@@ -147,13 +160,8 @@ class Ledger:
                 record = json.loads(line.decode("utf-8"))
             except ValueError:  # a torn line, even one cut inside a character
                 continue
-            if (
-                isinstance(record, dict)
-                and record.get("digest") == digest
-                and record.get("status") in _DONE
-            ):
-                done.add(str(record.get("recipient", "")).lower())
-        return done
+            if isinstance(record, dict) and record.get("status") in _DONE:
+                yield record
 
     def split(self, digest: str, recipients: list[str]) -> tuple[list[str], list[str]]:
         """(the recipients still to get `digest`, those that have it), addresses compared without case."""
@@ -172,7 +180,7 @@ class Ledger:
                 "digest": digest,
                 "recipient": recipient,
                 "message_id": message_id,
-                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_clock())),
             },
             ensure_ascii=False,
         )
@@ -207,6 +215,7 @@ class Outcome:
     failed: dict[str, str] = field(default_factory=dict)  # permanent (5xx) refusals
     deferred: dict[str, str] = field(default_factory=dict)  # still temporary failures after retries
     uncertain: dict[str, str] = field(default_factory=dict)  # sent, never confirmed: not sent again
+    left: list[str] = field(default_factory=list)  # not tried: the day's cap ([smtp] per_day)
 
     @property
     def ok(self) -> bool:
@@ -222,20 +231,28 @@ def deliver(
     *,
     retries: int = 3,
     backoff: float = 1.0,
+    rate: float = 0.0,
+    per_day: int = 0,
+    pace: Pace | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Send `build(recipient)` to each recipient not in the ledger; retry temporary failures.
 
-    A try that fails for a reason of the server's rather than the address's (it cannot be
-    reached, hangs up, stalls past `server.timeout`, answers 421) is retried after `backoff`,
+    Messages start at most `rate` a second (0: as fast as the server takes them). A 421 or
+    451 reply slows the pace for the rest of the run (`Pace`: a pause of `backoff`, twice that
+    and so on, up to 5 minutes, between messages) and the address is tried again after the
+    pause. A try that fails otherwise for a reason of the server's rather than the address's (it
+    cannot be reached, hangs up, stalls past `server.timeout`) is retried after `backoff`,
     twice that, and so on; if the last try fails that way too, the remaining recipients are
     not tried (deferred to the next run) instead of each waiting out its own retries. So are
     they once `server.run_timeout` has passed. A message whose final dot went out without a
-    reply is never sent again: it is recorded as uncertain, and the rest are deferred.
+    reply is never sent again: it is recorded as uncertain, and the rest are deferred. Once
+    the ledger holds `per_day` messages of this UTC day (0: no cap), the rest are `left`.
     Raises SendError for what no retry can fix (TLS or login settings, a refused sender).
     """
     server.check()
     outcome = Outcome()
+    pace = pace or Pace(rate, backoff, sleep=_sleep)
     limits = _Limits(server.timeout, server.data_timeout, time.monotonic() + server.run_timeout)
     # One sender per ledger: two runs at once would each read it before the other wrote to it,
     # and both send to everyone. The second stops here instead.
@@ -244,10 +261,18 @@ def deliver(
     try:
         pending, skipped = ledger.split(digest, recipients)
         outcome.skipped.extend(skipped)
+        day, sent_today = "", 0
         for number, recipient in enumerate(pending, start=1):
             if limits.over():
                 _defer(outcome, _out_of_time(server), recipient, pending[number:], server)
                 return outcome
+            if per_day:
+                if day != _today():  # (again when a run goes on past midnight)
+                    day = _today()
+                    sent_today = ledger.sent_on(day)
+                if sent_today >= per_day:
+                    outcome.left.extend(pending[number - 1 :])
+                    return outcome
             message = build(recipient)
             try:
                 reservation = ledger.reserve(digest, recipient, str(message["Message-ID"]))
@@ -259,7 +284,7 @@ def deliver(
                 return outcome
             try:
                 connection, failure = _serve(
-                    connection, server, limits, message, recipient, retries, backoff
+                    connection, server, limits, message, recipient, retries, backoff, pace
                 )
             except SendError:  # raised before any message went out
                 _forget(ledger, reservation)
@@ -279,6 +304,8 @@ def deliver(
                         f"{recipient} was sent {digest}, but the ledger could not record it "
                         f"({exc}); the next run would send it again"
                     ) from None
+            if failure is None or failure.uncertain:
+                sent_today += 1
             if failure is None:
                 outcome.sent.append(recipient)
             elif failure.permanent:
@@ -313,7 +340,9 @@ def send_one(server: Server, message: EmailMessage, *, retries: int = 1) -> str 
     limits = _Limits(server.timeout, server.data_timeout, time.monotonic() + server.run_timeout)
     connection: _Client | None = None
     try:
-        connection, failure = _serve(None, server, limits, message, recipient, retries, 1.0)
+        connection, failure = _serve(
+            None, server, limits, message, recipient, retries, 1.0, Pace(most=retries, sleep=_sleep)
+        )
     except SendError as exc:
         return server.redact(str(exc))
     finally:
@@ -329,19 +358,36 @@ def _serve(
     recipient: str,
     retries: int,
     backoff: float,
+    pace: Pace,
 ) -> tuple[_Client | None, _Failure | None]:
     """Send one message, retrying temporary failures while there is time: (the connection, None
-    or the last failure)."""
+    or the last failure). A 421 or 451 slows the `pace` and is not one of the `retries`."""
     sender = server.return_path or parseaddr(str(message["From"]))[1]
-    for attempt in range(retries + 1):
-        if attempt:
-            _sleep(
-                min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic()))
-            )
+    attempt = 0
+    while True:
+        pace.wait()
         connection, failure = _attempt(connection, server, limits, message, sender, recipient)
-        if failure is None or failure.permanent or failure.uncertain or limits.over():
-            break
-    return connection, failure
+        if failure is None:
+            pace.went_through()
+            return connection, None
+        if failure.permanent or failure.uncertain or limits.over():
+            return connection, failure
+        if failure.code in RATE_LIMITED:
+            if pace.slow_down() and pace.interval < limits.run_deadline - time.monotonic():
+                continue
+            # Still asked to slow down at the slowest pace (or past the run's end): next run.
+            pauses = pace.slow_downs - 1
+            reason = f"{failure.reason} (still, after {pauses} pause{'s' * (pauses != 1)})"
+            return connection, _Failure(reason, server_wide=True, code=failure.code)
+        if attempt == retries:
+            return connection, failure
+        attempt += 1
+        _sleep(min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic())))
+
+
+def _today() -> str:
+    """The UTC day, as the ledger's times begin."""
+    return time.strftime("%Y-%m-%d", time.gmtime(_clock()))
 
 
 def _out_of_time(server: Server) -> str:
@@ -372,6 +418,7 @@ class _Failure:
     permanent: bool = False  # this address is refused: do not retry it in this run
     server_wide: bool = False  # the server's trouble, not the address's
     uncertain: bool = False  # the whole message went out and no reply said what became of it
+    code: int = 0  # the server's reply code, if it gave one
 
 
 @dataclass(frozen=True)
@@ -470,6 +517,10 @@ class _SecureClient(_Client, smtplib.SMTP_SSL):
 class _Unavailable(Exception):
     """The server cannot be reached or talked to right now (worth retrying later)."""
 
+    def __init__(self, reason: str, code: int = 0) -> None:
+        super().__init__(reason)
+        self.code = code
+
 
 def _attempt(
     connection: _Client | None,
@@ -484,7 +535,7 @@ def _attempt(
         try:
             connection = _connect(server, limits)
         except _Unavailable as exc:
-            return None, _Failure(str(exc), server_wide=True)
+            return None, _Failure(str(exc), server_wide=True, code=exc.code)
     connection.new_message()
     try:
         connection.send_message(message, from_addr=sender, to_addrs=[recipient])
@@ -551,7 +602,10 @@ def _refusal(code: int, text: bytes | str, server: Server, server_wide: bool = F
             server_wide=True,
         )
     return _Failure(
-        _reply(code, text), permanent=code >= 500, server_wide=server_wide or code == 421
+        _reply(code, text),
+        permanent=code >= 500,
+        server_wide=server_wide or code == 421,
+        code=code,
     )
 
 
@@ -645,7 +699,7 @@ def _explain_connect_error(exc: Exception, server: Server) -> None:
             raise SendError(f"{where} sent a reply that could not be understood: {text}") from None
         if exc.smtp_code >= 500:
             raise SendError(f"{where} refuses the connection: {text}") from None
-        raise _Unavailable(f"{where} is not available: {text}") from None
+        raise _Unavailable(f"{where} is not available: {text}", exc.smtp_code) from None
     if isinstance(exc, ssl.SSLError) and not isinstance(
         exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
     ):

@@ -36,6 +36,7 @@ from conftest import SmtpRecorder, free_port, running_smtp_server, send_args, sp
 
 from feedtool import send
 from feedtool.send import Ledger, SendError, Server, deliver
+from feedtool.throttle import Pace
 
 PASSWORD = "s3cret-Pa55-xyzzy"
 DIGEST = "2025-W34"
@@ -321,6 +322,21 @@ def server(port: int, **options) -> Server:
     return Server("127.0.0.1", port, "none", **options)
 
 
+class FakeTime:
+    """A clock that only sleeping moves on: what a Pace waits is exact."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def in_time(function, seconds: float = 15):
     """Run `function` in a thread; fail (instead of hanging the suite) if it is not done in time."""
     result: dict = {}
@@ -358,12 +374,13 @@ def test_backoff_is_one_two_four_seconds_and_retries_carry_the_same_message_id(l
     recorder = SmtpRecorder()
     recorder.rcpt_replies["a@example.com"] = ["451 4.3.0 busy", "451 4.3.0 busy"]
     recorder.data_replies["a@example.com"] = ["451 4.3.0 later"]
-    slept: list[float] = []
-    monkeypatch.setattr(send, "_sleep", slept.append)
+    fake = FakeTime()
+    monkeypatch.setattr(send, "_sleep", fake.sleep)
+    pace = Pace(clock=fake.clock, sleep=fake.sleep)
     with running_smtp_server(recorder) as port:
-        outcome = deliver(DIGEST, ["a@example.com"], build_message, server(port), ledger)
+        outcome = deliver(DIGEST, ["a@example.com"], build_message, server(port), ledger, pace=pace)
     assert outcome.sent == ["a@example.com"] and outcome.ok
-    assert slept == [1.0, 2.0, 4.0]
+    assert fake.slept == [1.0, 2.0, 4.0]
     assert ids_by_recipient(recorder.messages) == {
         "a@example.com": [build_message("a@example.com")["Message-ID"]]
     }
