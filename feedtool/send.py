@@ -25,12 +25,16 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from ipaddress import ip_address
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import address_of, ascii_host
 from .errors import FeedtoolError, OutputError
 from .files import read_regular_file
 from .output import append_line, lock, overwrite
 from .throttle import RATE_LIMITED, Pace
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _sleep = time.sleep  # the pause between retries (tests replace it)
@@ -163,7 +167,7 @@ class Ledger:
             if isinstance(record, dict) and record.get("status") in _DONE:
                 yield record
 
-    def split(self, digest: str, recipients: list[str]) -> tuple[list[str], list[str]]:
+    def split(self, digest: str, recipients: Sequence[str]) -> tuple[list[str], list[str]]:
         """(the recipients still to get `digest`, those that have it), addresses compared without case."""
         already = self.sent(digest)
         pending: list[str] = []
@@ -443,6 +447,7 @@ class _DeadlineReader(socket.SocketIO):
     reached by a server that sends a byte every few seconds."""
 
     deadline = math.inf
+    _sock: socket.socket  # (SocketIO's, not in its stubs)
 
     def readinto(self, buffer) -> int | None:
         left = self.deadline - time.monotonic()
@@ -458,6 +463,9 @@ class _Deadlines:
     dot's: a message handed over is given its time to be confirmed); and whether the final dot
     went out, and what answered it."""
 
+    sock: socket.socket | None  # smtplib.SMTP's
+    file: io.BufferedReader | None
+
     def __init__(self, limits: _Limits, host: str, port: int, **options) -> None:
         self.limits = limits
         self.dot_sent = False
@@ -466,7 +474,7 @@ class _Deadlines:
         timeout = max(0.001, limits.until(limits.command) - time.monotonic())
         super().__init__(host, port, timeout=timeout, **options)  # type: ignore[call-arg]
 
-    def send(self, s: bytes | str) -> None:
+    def send(self, s: ReadableBuffer | str) -> None:
         if self.sock is not None:
             self.sock.settimeout(
                 max(0.001, self.limits.until(self.limits.command) - time.monotonic())
@@ -544,12 +552,14 @@ def _attempt(
         if connection.dot_sent and not 400 <= (connection.dot_reply or 0) < 600:
             # The whole message went out and nothing readable came back: the server may deliver it,
             # even if it then reset the connection (a proxy timing out an idle connection does).
-            return _close(connection), _unconfirmed(exc, server)
+            _close(connection)
+            return None, _unconfirmed(exc, server)
         failure = _failure(exc, server, sender, recipient)
     # smtplib closes the connection after a 421 or a lost connection; after anything else the
     # transaction is reset (RSET), and a connection whose state is in doubt is dropped.
     if failure.server_wide or connection.sock is None:
-        return _close(connection), failure
+        _close(connection)
+        return None, failure
     return _reset(connection), failure
 
 
@@ -560,8 +570,8 @@ def _failure(exc: Exception, server: Server, sender: str, recipient: str) -> _Fa
         return _refusal(code, reply, server)
     if isinstance(exc, smtplib.SMTPSenderRefused):
         if 500 <= exc.smtp_code < 600:
-            reply = _reply(exc.smtp_code, exc.smtp_error)
-            raise SendError(f"the server refuses the sender {sender}: {reply}") from None
+            shown = _reply(exc.smtp_code, exc.smtp_error)
+            raise SendError(f"the server refuses the sender {sender}: {shown}") from None
         return _refusal(exc.smtp_code, exc.smtp_error, server, server_wide=True)
     if isinstance(
         exc, smtplib.SMTPNotSupportedError
@@ -722,12 +732,15 @@ def _reset(connection: _Client | None) -> _Client | None:
     try:
         code, _ = connection.rset()
     except (smtplib.SMTPException, OSError, ValueError):
-        return _close(connection)
-    return connection if code == 250 else _close(connection)
+        code = 0
+    if code == 250:
+        return connection
+    _close(connection)
+    return None
 
 
 def _close(connection: _Client | None) -> None:
-    """Quit politely if possible; always returns None (for `connection = _close(connection)`)."""
+    """Quit politely if possible."""
     if connection is not None:
         try:
             connection.quit()
@@ -736,7 +749,6 @@ def _close(connection: _Client | None) -> None:
                 connection.close()
             except OSError:
                 pass
-    return None
 
 
 def _reply(code: int, text: bytes | str) -> str:
