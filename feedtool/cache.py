@@ -6,7 +6,7 @@ is read and its content hash decides. (ctime catches edits whose mtime was set b
 nobody can set ctime; and, like git's "racy clean" rule, files read within a clock tick or two
 of a change are always hashed, since a second edit in that tick would leave the stat as it was.) A cache from
 another feedtool version, for other site settings, or that cannot be read is ignored and
-rebuilt, and so is one not signed with this user's key (`files.sign`): unpickling a cache that
+rebuilt, and so is one not signed with this user's key (`sign`): unpickling a cache that
 came with the blog could run code.
 
 On disk: `posts.pickle` holds every entry (read only when a run needs entries: after a small
@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import gc
 import itertools
+import marshal
 import os
 import pickle
 import time
@@ -35,17 +36,16 @@ from typing import Any, NamedTuple
 from . import __version__
 from .config import Site
 from .files import (
-    KEPT_LISTING,
     Identity,
     PostFiles,
+    _split_files,
     blake2b,
     changed_ns,
     content_hash,
-    dump_listing,
+    folder_identity,
     open_regular,
-    sign,
+    read_regular_file,
     stat_identity,
-    verified,
 )
 
 BASE, JOURNAL, HTML, SELECTION = "posts.pickle", "journal.pickle", "html.pickle", "selection.pickle"
@@ -535,3 +535,103 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+# Cache files are signed with a key kept outside the blog: FEEDTOOL_CACHE_KEY, else a file in the
+# user's cache folder, made on first use. A `.feedtool-cache/` that came with the blog (a pull
+# request's) then reads as no cache: unpickling it could run code.
+CACHE_KEY_VARIABLE = "FEEDTOOL_CACHE_KEY"
+
+
+_MAC_SIZE = 32
+
+
+def cache_key_file() -> Path:
+    """Where the cache key is kept: $XDG_CACHE_HOME/feedtool/cache-key (~/.cache by default)."""
+    return (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "feedtool" / "cache-key"
+    )
+
+
+_cache_key: bytes | None = None
+
+
+def _key() -> bytes:
+    global _cache_key
+    if _cache_key is None:
+        given = os.environ.get(CACHE_KEY_VARIABLE)
+        _cache_key = given.encode("utf-8", "surrogateescape") if given else _key_from_file()
+    return _cache_key
+
+
+def _key_from_file() -> bytes:
+    """The key in `cache_key_file`, made (0600) if missing; without a usable file, a key for this
+    run alone: nothing cached is then reused, which costs time only."""
+    try:
+        path = cache_key_file()
+        key = read_regular_file(path, limit=4096) if path.exists() else b""
+        if len(key) < 32:
+            from .errors import OutputError
+            from .output import create_files
+
+            try:
+                create_files(path.parent, {path.name: os.urandom(32).hex().encode()}, mode=0o600)
+            except OutputError:  # another run made it meanwhile, or the folder is not writable
+                pass
+            key = read_regular_file(path, limit=4096)
+        if len(key) >= 32:
+            return key
+    except (OSError, RuntimeError):  # no home folder, or an unreadable key
+        pass
+    return os.urandom(32)
+
+
+def sign(data: bytes) -> bytes:
+    """`data` behind its keyed hash (see `verified`)."""
+    return blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() + data
+
+
+def verified(blob: bytes | memoryview) -> memoryview:
+    """The data `sign` signed with this user's key; ValueError for anything else."""
+    view = memoryview(blob)
+    data = view[_MAC_SIZE:]
+    if (
+        len(view) < _MAC_SIZE
+        or blake2b(data, key=_key()[:64], digest_size=_MAC_SIZE).digest() != view[:_MAC_SIZE]
+    ):
+        raise ValueError("not signed with this user's cache key")
+    return data
+
+
+# A listing kept between runs (`kept_listing`), read before anything else is imported: marshal,
+# built into Python, reads it with nothing to import. Signed (`sign`): a damaged file, another
+# user's, or one from another Python reads as nothing, and the posts are listed.
+_LISTING_FORMAT = 3
+
+
+KEPT_LISTING = "listing.marshal"  # its file's name in the cache folder
+
+
+def dump_listing(listing: PostFiles) -> bytes:
+    """`listing`'s files and folders, for `kept_listing` (its folders' identities as proofs:
+    UNTRUSTED where a stat cannot prove the folder unchanged)."""
+    return sign(marshal.dumps((_LISTING_FORMAT, "\0".join(listing.files), listing.folders)))
+
+
+def kept_listing(path: Path, root: Path) -> PostFiles | None:
+    """The listing of `root` kept in `path` by `dump_listing`, if each of its folders (the
+    first of them `root`) still has the identity kept, so that `find` would list the same
+    files; None otherwise. (Its `listed_ns` is 0: it was not listed now.)"""
+    try:
+        version, joined, folders = marshal.loads(verified(read_regular_file(path)))
+        if version != _LISTING_FORMAT:
+            return None
+    except Exception:  # absent, damaged, or from another Python
+        return None
+    if (
+        not folders
+        or folders[0][0] != os.fspath(root)
+        or not all(folder_identity(folder) == kept for folder, kept in folders)
+    ):
+        return None
+    return _split_files(joined, None, folders)

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -630,7 +631,6 @@ def _check(key: str, expected: str, value: Any) -> Any:
 
 
 def _is_loopback(url: str) -> bool:
-    from .send import is_loopback  # (send imports this module)
 
     return is_loopback(urlsplit(url).hostname or "")
 
@@ -785,3 +785,12 @@ def template(
     )
     loads(text, source="feedtool.toml", base_dir=folder)  # what init writes must load
     return text
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -13,7 +13,6 @@ import html
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -438,6 +437,8 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from .mailtext import wrap_cjk
+
     env.filters["wrap_cjk"] = wrap_cjk
     return env
 
@@ -664,41 +665,6 @@ def issue_date(window: Window, now: datetime) -> datetime:
 
 
 # Plain-text wrapping for CJK -------------------------------------------------------------------
-
-_NO_LINE_START = set("，。、；：！？）》」』】〕…·,.;:!?)]}%")
-
-
-def _columns(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
-    """Wrap to `width` display columns: CJK may break between any two characters, Latin words
-    and URLs only at spaces; a line never starts with closing punctuation (the character before
-    it moves down with it, so the line above stays within the width)."""
-    lines: list[list[str]] = []
-    line: list[str] = []
-    used, room = 0, width - len(indent)
-    for token in re.findall(r"https?://[!-~]+|[A-Za-z0-9\u00c0-\u024f'’.\-_/@]+|\s+|.", text):
-        if token.isspace():
-            token = " "
-            if not line:
-                continue
-        size = _width(token)
-        if used + size > room and not token.isspace() and "".join(line).strip():
-            while line[-1] == " ":
-                line.pop()
-            carried = [line.pop()] if token[0] in _NO_LINE_START and len(line) > 1 else []
-            lines.append(line)
-            line, used = carried, sum(map(_width, carried))
-        line.append(token)
-        used += size
-    lines.append(line)
-    return "\n".join(indent + "".join(words).rstrip() for words in lines if "".join(words).strip())
-
-
-def _width(token: str) -> int:
-    return sum(_columns(c) for c in token)
 
 
 # The archive -----------------------------------------------------------------------------------

@@ -27,14 +27,22 @@ from typing import Any, NamedTuple, TypeVar
 
 from . import cache as cache_module
 from . import feeds, validate
-from .cache import UNTRUSTED, Cache, collector_paused, listed, make_entry, trusted
+from .cache import (
+    KEPT_LISTING,
+    UNTRUSTED,
+    Cache,
+    collector_paused,
+    listed,
+    make_entry,
+    trusted,
+)
+from .cache import kept_listing as kept_listing_of
 from .cache import inputs as cache_inputs
 from .catalog import absolute_paths, list_posts
 from .config import Site
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .files import (
-    KEPT_LISTING,
     Identity,
     PostFiles,
     content_hash,
@@ -43,12 +51,10 @@ from .files import (
     stat_identity,
     with_all_stats,
 )
-from .files import kept_listing as kept_listing_of
 from .output import prepare_writes, read_if_present, write_files
 from .parallel import Helper, map_chunks
 from .posts import Post, loads, yaml_loader
-from .selection import Choice, each_once, turns
-from .sources import cover_of
+from .selection import Choice, cover_of, each_once, turns
 from .validate import Analysis, Report, as_named, what_choices_see
 
 T = TypeVar("T")

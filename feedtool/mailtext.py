@@ -173,7 +173,6 @@ def _maker() -> type:
 def format_blocks(blocks: list[Block], indent: str, width: int, url: str, *, first: int) -> str:
     """The blocks as text at `indent`, wrapped to `width` columns; references numbered from
     `first`; a table too wide for the width points to the post at `url` instead."""
-    from .digest import wrap_cjk
 
     def numbered(text: str) -> str:
         return _REFERENCE.sub(lambda found: f"[{int(found[1]) + first - 1}]", text)
@@ -207,3 +206,39 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))  # under the header row
     return lines
+
+
+_NO_LINE_START = set("，。、；：！？）》」』】〕…·,.;:!?)]}%")
+
+
+def _columns(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
+    """Wrap to `width` display columns: CJK may break between any two characters, Latin words
+    and URLs only at spaces; a line never starts with closing punctuation (the character before
+    it moves down with it, so the line above stays within the width)."""
+    lines: list[list[str]] = []
+    line: list[str] = []
+    used, room = 0, width - len(indent)
+    for token in re.findall(r"https?://[!-~]+|[A-Za-z0-9\u00c0-\u024f'’.\-_/@]+|\s+|.", text):
+        if token.isspace():
+            token = " "
+            if not line:
+                continue
+        size = _width(token)
+        if used + size > room and not token.isspace() and "".join(line).strip():
+            while line[-1] == " ":
+                line.pop()
+            carried = [line.pop()] if token[0] in _NO_LINE_START and len(line) > 1 else []
+            lines.append(line)
+            line, used = carried, sum(map(_width, carried))
+        line.append(token)
+        used += size
+    lines.append(line)
+    return "\n".join(indent + "".join(words).rstrip() for words in lines if "".join(words).strip())
+
+
+def _width(token: str) -> int:
+    return sum(_columns(c) for c in token)

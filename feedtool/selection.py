@@ -12,7 +12,7 @@ from . import feeds
 from .config import Site
 from .files import PostFiles, content_hash
 from .posts import Post, newest_first
-from .sources import cover_of
+from .sources import bundle_cover
 from .validate import Reader, Report, check, check_bodies
 
 
@@ -143,3 +143,9 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
             (feeds.Channel(folder, title, f"{site.title}中{label}为“{term}”的文章"), posts)
         )
     return channels
+
+
+def cover_of(site: Site, post: Post) -> str | None:
+    """The post's cover: as its front matter says, or a Hugo bundle's cover.* beside it (not in
+    the post: looked up on every run)."""
+    return post.cover or bundle_cover(site.source, post.path)

@@ -23,11 +23,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
-from ipaddress import ip_address
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import address_of, ascii_host
+from .config import address_of, ascii_host, is_loopback
 from .errors import FeedtoolError, OutputError
 from .files import read_regular_file
 from .output import append_line, lock, overwrite
@@ -103,15 +102,6 @@ def _encodings(secret: str) -> set[str]:
             # Characters that also hold bits of the bytes before or after are left out.
             found.add(encoded[(8 * skip + 5) // 6 : 8 * (skip + len(data)) // 6])
     return {text for text in found if len(text) >= 4}
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .config import Site
-    from .posts import Post
+from typing import Any
 from urllib.parse import quote
 
 from .errors import ConfigError
@@ -843,9 +839,3 @@ def kept_private(
     return any(values.get(key) not in (None, False, "", 0) for key in keys) or not set(
         private_tags
     ).isdisjoint(tags)
-
-
-def cover_of(site: Site, post: Post) -> str | None:
-    """The post's cover: as its front matter says, or a Hugo bundle's cover.* beside it (not in
-    the post: looked up on every run)."""
-    return post.cover or bundle_cover(site.source, post.path)

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 # ../shared holds the Atom RELAX NG and JSON Feed schemas; tests that need it skip without it.
 SHARED = Path(os.environ.get("FEEDTOOL_SHARED", REPO.parent / "shared"))
 SCHEMAS = SHARED / "schemas"
-# The cache key (files.cache_key_file) is made here, not in the home folder of whoever runs the
+# The cache key (cache.cache_key_file) is made here, not in the home folder of whoever runs the
 # tests.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="feedtool-test-cache-home-")
 os.environ.pop("FEEDTOOL_CACHE_KEY", None)

@@ -394,7 +394,7 @@ def test_parallel_and_serial_reading_agree(blog: Path, monkeypatch, forks):
         base[:4], "little"
     )  # a base: the header's size, the header, the entries
     assert (
-        bool(pickle.loads(files_module.verified(base[4 + header_size :]))["batches"]) == two_cores
+        bool(pickle.loads(cache_module.verified(base[4 + header_size :]))["batches"]) == two_cores
     )  # some came from the helper
     warm = engine.open_cache(site)
     assert set(warm.files) == {
@@ -927,7 +927,8 @@ def test_an_edit_the_choice_depends_on_makes_a_full_check(
 
 
 def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monkeypatch):
-    from feedtool.files import dump_listing, kept_listing, post_files
+    from feedtool.cache import dump_listing, kept_listing
+    from feedtool.files import post_files
 
     for name in ("a.md", "sub/b.md", "sub/deeper/c.md"):
         write_post(tmp_path / "posts", name, "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
@@ -1149,13 +1150,13 @@ def test_a_cache_that_came_with_the_blog_is_never_unpickled(blog: Path, run, tmp
     assert engine.open_cache(site).base_id != ""  # this user's key reads it
     home = os.environ["XDG_CACHE_HOME"]
     os.environ["XDG_CACHE_HOME"] = str(tmp_path / "another-user")
-    files_module._cache_key = None
+    cache_module._cache_key = None
     try:
         other = engine.open_cache(site)
         assert (other.base_id, other.kept) == ("", None)
     finally:
         os.environ["XDG_CACHE_HOME"] = home
-        files_module._cache_key = None
+        cache_module._cache_key = None
 
 
 def test_a_change_to_feedtools_own_code_makes_a_new_cache(tmp_path: Path):
