@@ -116,7 +116,7 @@ def test_the_cache_and_the_helpers_are_used_by_the_engine_alone():
 
 
 def test_the_command_line_goes_through_the_library():
-    """cli reaches the jobs through api: it never runs the engine, selection or the checks itself."""
+    """cli reaches the jobs through api: never the engine, selection or the checks itself."""
     reached = _graph()["cli"]
     assert "api" in reached
     assert not reached & {"engine", "cache", "parallel", "selection", "validate", "feeds", "render"}
