@@ -358,8 +358,8 @@ def require_unsubscribe(site: Site, config: Path | None = None) -> None:
             f'  unsubscribe_url = "{site.url("unsubscribe")}"\n'
             f'  unsubscribe_mailto = "unsubscribe@{site.domain}"\n'
             "or set [subscribe] url for feedtool serve's one-click links, "
-            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files needs "
-            "neither.)"
+            "or pass --allow-no-unsubscribe for a private list of friends. (Writing the files "
+            "needs neither.)"
         )
 
 
@@ -454,7 +454,8 @@ def _unsubscribe_link(site: Site, key: str, ref: str) -> str:
 
 
 def send_test(site: Site, letter: Newsletter, delivery: Delivery) -> None:
-    """One copy marked 【测试】 to the delivery's one address: no ledger line, no subscriber check."""
+    """One copy marked 【测试】 to the delivery's one address: no ledger line, no subscriber
+    check."""
     from email.utils import make_msgid
 
     from . import digest as dg

@@ -4,7 +4,8 @@ An entry is reused without reading the file when its size, mtime, ctime and inod
 unchanged and the file had not been changed for a while when it was read; otherwise the file
 is read and its content hash decides. (ctime catches edits whose mtime was set back, since
 nobody can set ctime; and, like git's "racy clean" rule, files read within a clock tick or two
-of a change are always hashed, since a second edit in that tick would leave the stat as it was.) A cache from
+of a change are always hashed, since a second edit in that tick would leave the stat as it was.) A
+cache from
 another feedtool version, for other site settings, or that cannot be read is ignored and
 rebuilt, and so is one not signed with this user's key (`sign`): unpickling a cache that
 came with the blog could run code.
@@ -53,7 +54,8 @@ HTML_KEEP = 2000  # rendered posts kept (most recently used): several builds' an
 # Rendered posts added (or used again) since `html.pickle` was written go in the journal until
 # there are this many: a build that renders one post then writes kilobytes, not megabytes.
 HTML_JOURNAL_MAX = 100
-# A file modified this close to the moment it was read is hashed on every run, never trusted by stat.
+# A file modified this close to the moment it was read is hashed on every run, never trusted by
+# stat.
 RACY_NS = 2_000_000_000
 # The journal is folded into the base once it holds this share of the entries.
 JOURNAL_SHARE = 0.05
@@ -161,10 +163,10 @@ class Cache:
     @property
     def files(self) -> dict[str, Entry]:
         if self._unread is not None:
-            path, self._unread = self._unread, None
+            base, self._unread = self._unread, None
             try:
                 with collector_paused():
-                    self._files = _base_entries(path, self.base_id)
+                    self._files = _base_entries(base, self.base_id)
             except (
                 Exception
             ):  # replaced since its header was read, or damaged: as if there were none
@@ -206,12 +208,13 @@ class Cache:
         loop for all files, with nothing looked up twice: this is most of a warm run.)"""
         get, decode = self.files.get, self.decode
         taken = len(stats) if stats is not None else 0
-        # The files whose stats were taken (an unknown file finds an entry whose stat equals nothing).
+        # The files whose stats were taken (an unknown file finds an entry whose stat equals
+        # nothing).
         found: list[Any | None] = [
             decode(entry[2]) if entry[0] == known else None
-            for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or ())
+            for entry, known in zip(map(get, keys, _NO_ENTRIES), stats or (), strict=False)
         ]
-        for path, key in zip(paths[taken:], keys[taken:]):
+        for path, key in zip(paths[taken:], keys[taken:], strict=True):
             entry = get(key)
             found.append(
                 decode(entry[2]) if entry is not None and entry[0] == stat_identity(path) else None
@@ -234,7 +237,8 @@ class Cache:
 
     def refresh(self, path: str, stat_identity: Identity, read_ns: int) -> Any:
         """The analysis for `path`, read again and found with the content it had when cached
-        (its hash was the entry's): the entry takes the new stat, so that next time stat suffices."""
+        (its hash was the entry's): the entry takes the new stat, so that next time stat
+        suffices."""
         entry = self.files[path]
         if entry[0] != stat_identity:  # a new stat (or one that can be trusted now)
             self._put(path, make_entry(stat_identity, entry[1], read_ns, entry[2]))
@@ -433,7 +437,7 @@ class Kept(NamedTuple):
     check: str  # its content hash: a damaged file is ignored
 
 
-def inputs(site: Site, posts: Path, limit: int) -> str:
+def inputs(site: Site, posts: Path, limit: object) -> str:
     """What a build's choice depends on besides the posts: the settings, the posts folder as
     given, the feed limit and the working folder (the reports name files relative to it)."""
     return content_hash(repr((repr(site), os.fspath(posts), limit, os.getcwd())).encode())
@@ -444,11 +448,16 @@ def listed(files: list[str]) -> str:
     return content_hash("\0".join(files).encode("utf-8", "surrogateescape"))
 
 
-def open_cache(folder: Path | None, site: Site, **coding: Callable[[Any], Any]) -> Cache:
-    """The cache in `folder` for this site, or an empty one when absent, stale or unreadable.
-    `coding`: the `encode` and `decode` of its analyses."""
+def open_cache(
+    folder: Path | None,
+    site: Site,
+    encode: Callable[[Any], Any] = lambda analysis: analysis,
+    decode: Callable[[Any], Any] = lambda kept: kept,
+) -> Cache:
+    """The cache in `folder` for this site, or an empty one when absent, stale or unreadable;
+    `encode` and `decode` say how an analysis is kept."""
     key = fingerprint(site)
-    cache = Cache(folder, key, **coding)
+    cache = Cache(folder, key, encode=encode, decode=decode)
     if folder is None:
         return cache
     try:
@@ -526,7 +535,8 @@ def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while many objects are made, none in a cycle (loading the
     cache, reading 10,000 posts): it would walk them again and again. They are then moved out of
-    its sight, since they live as long as the run (reference counting still frees what is dropped)."""
+    its sight, since they live as long as the run (reference counting still frees what is
+    dropped)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -19,11 +19,11 @@ def list_posts(folder: Path) -> PostFiles:
 
 def collect(paths: Iterable[str | Path]) -> list[str]:
     """Post files named by `paths` (files, or folders searched recursively), each once, sorted."""
-    paths = list(map(os.fspath, paths))
-    if len(paths) == 1 and os.path.isdir(paths[0]):
-        return find(paths[0])  # sorted, each once already
+    given = [os.fspath(path) for path in paths]
+    if len(given) == 1 and os.path.isdir(given[0]):
+        return find(given[0])  # sorted, each once already
     found: dict[str, None] = {}
-    for path in paths:
+    for path in given:
         try:
             os.stat(path)
         except FileNotFoundError:

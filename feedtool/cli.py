@@ -579,8 +579,8 @@ def digest(
         )
     if not quiet:
         click.echo(
-            f"Wrote {display_path(result.out)}/digest/{letter.name}.html, .txt, .eml and "
-            f"index.html ({_plural(len(letter.items), 'post')}: {letter.subject})"
+            f"Wrote {display_path(result.out or site.out)}/digest/{letter.name}.html, .txt, "
+            f".eml and index.html ({_plural(len(letter.items), 'post')}: {letter.subject})"
         )
     if not plan:
         return
@@ -591,7 +591,8 @@ def digest(
         api.send_test(site, letter, delivery)
         if not quiet:
             click.echo(
-                f"Sent a test copy of {letter.name} to {delivery.recipients[0]} (not in the ledger)."
+                f"Sent a test copy of {letter.name} to {delivery.recipients[0]} (not in the "
+                "ledger)."
             )
     else:
         _send(site, letter, delivery, dry_run, quiet)

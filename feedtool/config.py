@@ -60,7 +60,8 @@ PERMALINK_FIELDS = (
 OWN_FIELDS = frozenset(
     ("path", "section", "sections", "filename", "slug_or_title", "category", "slug", "title")
 )
-# Fields that tell one post from another (a pattern needs one); `front.KEY`, a front matter value, too.
+# Fields that tell one post from another (a pattern needs one); `front.KEY`, a front matter value,
+# too.
 _POST_FIELDS = frozenset(("slug", "title", "filename", "slug_or_title"))
 SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
@@ -511,7 +512,7 @@ def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> An
             values[name] = _build(_SECTIONS[key], raw, where, key)
             continue
         try:
-            values[name] = _check(prefix + key, fields[key].type, raw)
+            values[name] = _check(prefix + key, str(fields[key].type), raw)
         except ValueError as exc:
             raise ConfigError(f"{where(key, section)}: {prefix}{where.name(key)}: {exc}") from None
     return cls(**values)
@@ -598,7 +599,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
             )
     if key == "digest.unsubscribe_mailto" and value and address_of(value) != value:
         raise ValueError(
-            f"expected a bare address such as unsubscribe@example.com (no name or <>), got {value!r}"
+            "expected a bare address such as unsubscribe@example.com (no name or <>), got "
+            f"{value!r}"
         )
     if key in ("bounces.folder", "bounces.move_to") and (
         not value.isascii()
@@ -660,14 +662,16 @@ def _check_url(key: str, value: str) -> None:
         parts.query or parts.fragment or "?" in value or "#" in value
     ):
         raise ValueError(
-            f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to it)"
+            f"{example}: no ?query or #fragment (addresses on the site are made by adding paths to "
+            "it)"
         )
 
 
 @lru_cache(maxsize=256)
 def own_fields(pattern: str, kind: str) -> frozenset[str]:
-    """The fields of a checked permalink pattern that `sources.url_fields` fills for a blog of `kind`:
-    those of the post's file and front matter, and the generators' own spelling of slug and title."""
+    """The fields of a checked permalink pattern that `sources.url_fields` fills for a blog of
+    `kind`: those of the post's file and front matter, and the generators' own spelling of slug
+    and title."""
     own = (
         OWN_FIELDS
         if kind in ("jekyll", "hexo")
@@ -708,22 +712,23 @@ def _check_pattern(value: str, names: tuple[str, ...], front: bool = False) -> s
             f"bad pattern {value!r} ({exc}); use {allowed} ({{{{ and }}}} for braces)"
         ) from None
     fields = set()
-    for _, field, spec, conversion in parts:
-        if field is None:
+    for _, name, spec, conversion in parts:
+        if name is None:
             continue
-        if front and re.fullmatch(r"front\.\w+", field) and not conversion and "{" not in spec:
-            fields.add(field + (":" + spec if spec else ""))
+        spec = spec or ""
+        if front and re.fullmatch(r"front\.\w+", name) and not conversion and "{" not in spec:
+            fields.add(name + (":" + spec if spec else ""))
             continue
-        if field not in names or spec or conversion:
+        if name not in names or spec or conversion:
             written = (
                 "{"
-                + field
+                + name
                 + (f"!{conversion}" if conversion else "")
                 + (f":{spec}" if spec else "")
                 + "}"
             )
             raise ValueError(f"bad pattern {value!r} (unknown field {written}); use {allowed}")
-        fields.add(field)
+        fields.add(name)
     return fields
 
 
@@ -754,7 +759,8 @@ def address_of(value: str, *, utf8_local: bool = False) -> str | None:
 def template(
     folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None
 ) -> str:
-    """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it loads."""
+    """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it
+    loads."""
     import json
     import os
 

@@ -618,7 +618,7 @@ def _url_list_class() -> type:
 
         def fold(self, *, policy) -> str:
             items = str(self).split(", ")  # URLs hold no spaces: they are %-encoded
-            lines, line = [], f"{self.name}:"
+            lines, line = [], f"{self.name}:"  # type: ignore[attr-defined]  # set by the registry
             for number, item in enumerate(items):
                 word = " " + item + ("," if number < len(items) - 1 else "")
                 if number and len(line) + len(word) > (
@@ -683,7 +683,8 @@ class ArchiveEntry:
 
 def read_archive(site: Site, data: bytes | None) -> tuple[dict[str, ArchiveEntry], list[str]]:
     """The entries of an index.json written earlier, by name, and a note on each record left out:
-    the file is public and may be tampered with, so nothing in it is trusted (a name goes into a link)."""
+    the file is public and may be tampered with, so nothing in it is trusted (a name goes into a
+    link)."""
     if not data:
         return {}, []
     try:
@@ -731,14 +732,16 @@ def _record_problem(site: Site, record: object) -> str | None:
         return "a text holds a control character or a lone surrogate, which digest never writes"
     if not is_window_name(site, record["name"]):
         return (
-            f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such as "
+            f"name {reprlib.repr(record['name'])} is not a week such as 2025-W34 or a range such "
+            "as "
             "2025-08-18_2025-08-24"
         )
     return None
 
 
 def is_window_name(site: Site, name: str) -> bool:
-    """Whether `name` is the name of a window: a week that exists or a range in order, as written."""
+    """Whether `name` is the name of a window: a week that exists or a range in order, as
+    written."""
     since, _, until = name.partition("_")
     try:
         if until:
@@ -753,7 +756,8 @@ def is_window_name(site: Site, name: str) -> bool:
 def archive(
     site: Site, archived: Mapping[str, ArchiveEntry], letter: Newsletter
 ) -> dict[str, bytes]:
-    """index.json and index.html of OUT/digest/: the `archived` entries with `letter` added or replaced."""
+    """index.json and index.html of OUT/digest/: the `archived` entries with `letter` added or
+    replaced."""
     entries = {
         **archived,
         letter.name: ArchiveEntry(

@@ -12,8 +12,8 @@ import re
 import stat
 from dataclasses import dataclass, field
 
-import dkim  # type: ignore[import-untyped]
-from dkim import crypto  # type: ignore[import-untyped]
+import dkim
+from dkim import crypto
 
 from .config import Dkim
 from .errors import ConfigError

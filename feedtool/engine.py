@@ -36,8 +36,8 @@ from .cache import (
     make_entry,
     trusted,
 )
-from .cache import kept_listing as kept_listing_of
 from .cache import inputs as cache_inputs
+from .cache import kept_listing as kept_listing_of
 from .catalog import absolute_paths, list_posts
 from .config import Site
 from .diagnostics import Diagnostic
@@ -58,6 +58,7 @@ from .selection import Choice, cover_of, each_once, turns
 from .validate import Analysis, Report, as_named, what_choices_see
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 # Below this many files to read, a helper process costs more than it saves.
@@ -172,7 +173,7 @@ def _read_all(
             # Stored already (by adopt): their read time and stat are not needed again.
             yield from (
                 (n, 0, d, _analysis(a), s, cache is not None)
-                for n, (s, d, a) in zip(numbers, entries.values())
+                for n, (s, d, a) in zip(numbers, entries.values(), strict=True)
             )
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
     if progress:
@@ -250,7 +251,8 @@ class Selection(NamedTuple):
 
 
 def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -> Selection:
-    """The `Selection` that keeps `chosen` (made by `choose` with `cache`, which has every file's entry)."""
+    """The `Selection` that keeps `chosen` (made by `choose` with `cache`, which has every file's
+    entry)."""
     report = chosen.report
     entries = list(
         map(
@@ -271,8 +273,8 @@ def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -
     ]
     # Under this run's names for the files (the cache may hold another spelling).
     analyses = {
-        path: as_named(cache.entry(key), path)
-        for path, key in zip(paths, absolute_paths(paths, os.getcwd()))
+        path: as_named(_known(cache.entry(key)), path)
+        for path, key in zip(paths, absolute_paths(paths, os.getcwd()), strict=True)
     }
     return Selection(
         proofs,
@@ -286,13 +288,19 @@ def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -
     )
 
 
+def _known(value: V | None) -> V:
+    """`value`, which the cache's own bookkeeping proves is there."""
+    assert value is not None
+    return value
+
+
 def _proven(listing: PostFiles) -> PostFiles | None:
     """`listing` as the cache keeps it for `files.kept_listing`: its files, and its folders with
     their stats, each trusted as a file's stat is (`cache.trusted`). None for a listing read
     from the cache, which is kept there already."""
     if not listing.listed_ns:
         return None
-    folders = [
+    folders: list[tuple[str, Identity | None]] = [
         (path, trusted(found, listing.listed_ns) if found else UNTRUSTED)
         for path, found in listing.folders
     ]
@@ -330,13 +338,13 @@ def kept_choice(
     files = listing.files
     changed = [
         number
-        for number, (found, proof) in enumerate(zip(listing.stats, kept.proofs))
+        for number, (found, proof) in enumerate(zip(listing.stats or (), kept.proofs, strict=True))
         if found != proof
     ]
     proofs, unproven, analyses = list(kept.proofs), dict(kept.unproven), dict(kept.analyses)
     shown = {path for _, paths in kept.channels for path in paths}
     for number, (analysis, proof) in zip(
-        changed, read_fresh([files[number] for number in changed], site)
+        changed, read_fresh([files[number] for number in changed], site), strict=True
     ):
         path, key = files[number], absolute_paths([files[number]], os.getcwd())[0]
         # What the file said: kept for a post shown or future-dated; else in the cache's entries
@@ -368,10 +376,11 @@ def kept_choice(
             proven,
             functools.partial(kept._replace, proofs=proofs, unproven=unproven, analyses=analyses),
         )
-    posts = {path: analysis.post for path, analysis in analyses.items()}
+    posts = {path: _known(analysis.post) for path, analysis in analyses.items()}
     channels = [(channel, [posts[path] for path in paths]) for channel, paths in kept.channels]
     shown_posts = each_once(chosen for _, chosen in channels)
-    # The report's posts and digests are those of the posts the feeds show: the others were not looked at.
+    # The report's posts and digests are those of the posts the feeds show: the others were not
+    # looked at.
     report = Report(
         shown_posts,
         kept.diagnostics,
@@ -453,13 +462,16 @@ def _rendered_then(
     to_render: list[ToRender],
     *args: Any,
 ) -> tuple[list[tuple[str, str, str | None]], T]:
-    """In the helper: (the HTML made for `to_render`; work(site, `posts` with their HTML, *args))."""
+    """In the helper: (the HTML made for `to_render`; work(site, `posts` with their HTML,
+    *args))."""
     from .render import Rendered  # only where posts are rendered
 
     made = render_many(to_render, site)
     found = {
         **html,
-        **{post.path: made_html for (post, _, _, _), made_html in zip(to_render, made)},
+        **{
+            post.path: made_html for (post, _, _, _), made_html in zip(to_render, made, strict=True)
+        },
     }
     return made, work(site, [Rendered(post, *found[post.path]) for post in posts], *args)
 
@@ -558,7 +570,8 @@ class Run:
         return chosen
 
     def unchanged(self, out: Path | None, names: Sequence[str], key: str) -> bool:
-        """Whether the files `names` in `out` were made from `key` (and nobody changed them since)."""
+        """Whether the files `names` in `out` were made from `key` (and nobody changed them
+        since)."""
         return out is not None and all(
             self.cache.unchanged_output(
                 name,

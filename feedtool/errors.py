@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+
 
 class FeedtoolError(Exception):
     """Base class: a problem the user can fix, reported without a traceback."""
@@ -22,6 +27,6 @@ class InputError(FeedtoolError):
 class PostError(InputError):
     """A post fails at a later stage than checking (e.g. too complex to render): exit 1."""
 
-    def __init__(self, diagnostic: object):
-        super().__init__(str(getattr(diagnostic, "message", diagnostic)))
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
         self.diagnostic = diagnostic

@@ -318,7 +318,7 @@ def make_feeds(
 ) -> list[tuple[bytes, ...]]:
     """Each channel's feeds, in FEED_FILES' order, from its posts among `entries`."""
     by_path = {entry.post.path: entry for entry in entries}
-    produced = []
+    produced: list[tuple[bytes, ...]] = []
     for channel, chosen in channels:
         shown = [by_path[post.path] for post in chosen]
         produced.append(

@@ -133,7 +133,8 @@ class _Answers:
         return self._frames()
 
     def rest(self) -> dict[int, Any]:
-        """Every result still to come, until the helper ends; those of a helper that died are missing."""
+        """Every result still to come, until the helper ends; those of a helper that died are
+        missing."""
         os.set_blocking(self.fd, True)
         while data := os.read(self.fd, 1 << 20):
             self.buffer += data
@@ -176,7 +177,8 @@ class Helper:
         if pid is None:  # no more processes allowed: every step is done here
             return
         if pid == 0:
-            gc.disable()  # a short life (imports, then one command's rendering): little cyclic garbage
+            # a short life (imports, then one command's rendering): little cyclic garbage
+            gc.disable()
             os.close(self.requests)
             os.close(answers_read)
 

@@ -117,7 +117,7 @@ def term_channels(site: Site, published: list[Post]) -> list[tuple[feeds.Channel
         folders: dict[
             str, str | None
         ] = {}  # term -> its folder, None when left out: once per term, not per post
-        for post, terms in zip(published, map(operator.itemgetter(index), terms_of)):
+        for post, terms in zip(published, map(operator.itemgetter(index), terms_of), strict=True):
             for term in terms:
                 folder = folders.get(term, "")
                 if folder == "":  # a term not seen before

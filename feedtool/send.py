@@ -74,13 +74,15 @@ class Server:
     def check(self) -> None:
         if self.security == "none" and not is_loopback(self.host):
             raise SendError(
-                f"--smtp-security none sends in clear text; it is only allowed for a relay on this machine "
+                "--smtp-security none sends in clear text; it is only allowed for a relay on this "
+                "machine "
                 f"(localhost), not {self.host}"
             )
         if bool(self.user) != bool(self.password):
             raise SendError("set both FEEDTOOL_SMTP_USER and FEEDTOOL_SMTP_PASSWORD, or neither")
         if not (self.user + self.password).isascii():
-            # smtplib sends the login as ASCII whatever the mechanism; say so rather than fail mid-run
+            # smtplib sends the login as ASCII whatever the mechanism; say so rather than fail
+            # mid-run
             raise SendError("FEEDTOOL_SMTP_USER and FEEDTOOL_SMTP_PASSWORD must be ASCII")
 
     def redact(self, text: str) -> str:
@@ -113,7 +115,8 @@ class Reservation:
     status_at: int
 
 
-# Statuses are written over the reserved one, so each fits its room: JSON allows the spaces after "}".
+# Statuses are written over the reserved one, so each fits its room: JSON allows the spaces after
+# "}".
 _STATUS_ROOM = len('"uncertain"}')
 _DONE = ("sent", "uncertain", None)  # no status: a line from before there were statuses
 
@@ -128,7 +131,8 @@ class Ledger:
         self.path = path
 
     def sent(self, digest: str) -> set[str]:
-        """Lower-cased addresses that have `digest`. A torn last line (a kill mid-write) is ignored."""
+        """Lower-cased addresses that have `digest`. A torn last line (a kill mid-write) is
+        ignored."""
         return {
             str(record.get("recipient", "")).lower()
             for record in self._done()
@@ -158,7 +162,8 @@ class Ledger:
                 yield record
 
     def split(self, digest: str, recipients: Sequence[str]) -> tuple[list[str], list[str]]:
-        """(the recipients still to get `digest`, those that have it), addresses compared without case."""
+        """(the recipients still to get `digest`, those that have it), addresses compared without
+        case."""
         already = self.sent(digest)
         pending: list[str] = []
         done: list[str] = []
@@ -389,7 +394,8 @@ def _out_of_time(server: Server) -> str:
 
 
 def _forget(ledger: Ledger, reservation: Reservation) -> None:
-    """Blank a reserved line whose message did not go out (if that fails, "sending" says as much)."""
+    """Blank a reserved line whose message did not go out (if that fails, "sending" says as
+    much)."""
     try:
         ledger.settle(reservation, None)
     except OutputError:
@@ -774,7 +780,8 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
         except UnicodeDecodeError as exc:
             raise SendError(f"{path}: cannot read recipients: {exc}") from None
         # Lines end at line feeds (read_text made CR and CRLF ones), not at U+2028, NEL and the
-        # like that splitlines() also breaks at: those are inside a line, which then holds no address.
+        # like that splitlines() also breaks at: those are inside a line, which then holds no
+        # address.
         for number, line in enumerate(text.split("\n"), start=1):
             line = line.split("#", 1)[0].strip()
             if line:

@@ -149,8 +149,8 @@ def check(
     if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts
         kept = are_posts(site.source, site.posts, list(files))
         if not all(kept):
-            stats = stats and [stat for stat, keep in zip(stats, kept) if keep]
-            files = [file for file, keep in zip(files, kept) if keep]
+            stats = stats and [stat for stat, keep in zip(stats, kept, strict=False) if keep]
+            files = [file for file, keep in zip(files, kept, strict=True) if keep]
     keys = absolute_paths(files, cwd)
     read = read or plain_reader(site)
     analyses = read(files, keys, complete=bodies, stats=stats, progress=progress, whole=True)
@@ -188,7 +188,7 @@ def check_bodies(
     return [
         (a.path, dataclasses.replace(d, path=display_path(a.path, cwd)))
         for a in analyses
-        for d in a.body_findings
+        for d in a.body_findings or ()
         if not ignored(d, site)
     ]
 
@@ -254,7 +254,8 @@ def analyze_bytes(
     loaded = loads(data, site, path=path, display="", body=complete)
     if complete and loaded.front_matter is None:  # unreadable: the front matter, or only the body?
         head = loads(data, site, path=path, display="", body=False)
-        # What the whole read adds (the same problem may be worded apart: the encoding guessed differs).
+        # What the whole read adds (the same problem may be worded apart: the encoding guessed
+        # differs).
         said = {(d.line, d.column, d.code) for d in head.diagnostics}
         body = tuple(d for d in loaded.diagnostics if (d.line, d.column, d.code) not in said)
         return analyze(head, digest, complete=False, site=site)._replace(body_findings=body)
@@ -411,7 +412,8 @@ _KNOWN_FOLDED = frozenset(key.lower() for key in KNOWN_KEYS)
 
 
 def _edits(a: str, b: str) -> int:
-    """Edits from `a` to `b` (insert, delete, replace, swap two neighbours): optimal string alignment."""
+    """Edits from `a` to `b` (insert, delete, replace, swap two neighbours): optimal string
+    alignment."""
     before, row = None, list(range(len(b) + 1))
     for i, char in enumerate(a, start=1):
         current = [i] + [0] * len(b)
@@ -449,11 +451,13 @@ def _time_and_place(
                 column,
                 "warning",
                 "FT203",
-                f"date {format_rfc3339(post.live_from)} is in the future; the post stays out of the feeds until then",
+                f"date {format_rfc3339(post.live_from)} is in the future; the post stays out of "
+                "the feeds until then",
             )
         )
     for target, line, column in a.links if listing else ():
         relative = unquote(urlsplit(target).path)
+        assert listing is not None
         if not any(
             listing.exists(folder, relative) for folder in sources.resource_folders(kind, a.path)
         ):
@@ -558,14 +562,17 @@ def _duplicates(analyses: list[Analysis], cwd: str) -> list[tuple[str, Diagnosti
     repeat: Hugo's in two folders, Jekyll's on two days are distinct URLs.)"""
     found = []
     reported: set[tuple[str, str]] = set()
-    posts = [a.post for a in analyses]
+    posts = [a.post for a in analyses if a.post is not None]  # (all: the caller's choice)
     for label in ("permalink", "id"):
-        value_of = _same_file if label == "permalink" else operator.attrgetter(label)
+        value_of: Callable[[Post], str] = (
+            _same_file if label == "permalink" else operator.attrgetter(label)
+        )
         if len(set(map(value_of, posts))) == len(posts):  # all different, as nearly always
             continue
         groups: dict[str, list[Analysis]] = {}
         for a in analyses:
-            groups.setdefault(value_of(a.post), []).append(a)
+            if a.post is not None:
+                groups.setdefault(value_of(a.post), []).append(a)
         for items in [items for items in groups.values() if len(items) > 1]:
             for a in items:
                 value = getattr(a.post, label)
