@@ -69,6 +69,44 @@ def is_site_here(config: Path | None = None) -> bool:
     return config is not None or DEFAULT_CONFIG.exists() or detect(Path.cwd()) != "plain"
 
 
+def init_site(
+    folder: Path, *, title: str | None = None, base_url: str | None = None
+) -> tuple[Site, list[str]]:
+    """Write a commented feedtool.toml for the blog in `folder` (never over one) and add the
+    cache and ledger folders to its .gitignore: (the settings it holds, the lines added)."""
+    from . import config as config_module
+    from .output import create_files, ignore_in_git
+    from .sources import detect
+
+    text = config_module.template(folder, detect(folder), title=title, base_url=base_url)
+    site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
+    create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
+    # The cache and the subscriber ledger are this machine's, never the repository's.
+    private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]
+    added = ignore_in_git(folder, [path.relative_to(folder).as_posix() + "/" for path in private])
+    return site, added
+
+
+def serve_subscriptions(
+    site: Site, host: str, port: int, started: Callable[[], None] | None = None
+) -> None:
+    """Run the sign-up service ([subscribe]) until interrupted; `started` is called once the
+    secret, the SMTP settings and the store are checked."""
+    import functools
+
+    from . import serve as service
+    from . import tokens
+    from .send import send_one
+
+    key = tokens.secret(site.subscribe.key_file)
+    server = smtp_server(site)
+    server.check()
+    store = _store(site)
+    if started is not None:
+        started()
+    service.run(site, store, key, functools.partial(send_one, server), host, port)
+
+
 def _staging(site: Site) -> Path:
     """Where outputs and fixed posts are written before they replace the old ones: in the cache
     folder, private, so that no temporary file is ever left where a deploy publishes it."""

@@ -901,18 +901,15 @@ def serve(host: str, port: int, config: Path | None) -> None:
     comes from FEEDTOOL_SECRET or [subscribe] key_file (0600), never from the config. Put it
     behind a reverse proxy for HTTPS at [subscribe] url.
     """
-    from . import api, tokens
-    from . import serve as service
-    from .send import send_one
+    from . import api
 
     site = _load_site(config)
     url = _service_url(site)
-    key = tokens.secret(site.subscribe.key_file)
-    server = api.smtp_server(site)
-    server.check()
-    store = _store(site)
-    click.echo(f"Serving {url} on http://{host}:{port}/subscribe (Ctrl-C stops)", err=True)
-    service.run(site, store, key, functools.partial(send_one, server), host, port)
+
+    def started() -> None:
+        click.echo(f"Serving {url} on http://{host}:{port}/subscribe (Ctrl-C stops)", err=True)
+
+    api.serve_subscriptions(site, host, port, started)
 
 
 @cli.command()
@@ -1000,16 +997,15 @@ def init(title: str | None, base_url: str | None) -> None:
     to edit, otherwise). It never overwrites an existing feedtool.toml. It prints the settings
     it read, and adds the cache and ledger folders to .gitignore (created if missing).
     """
-    from . import config as config_module
-    from . import sources
-    from .output import create_files, ignore_in_git
+    from . import api
+    from .sources import detect
 
     if DEFAULT_CONFIG.exists():
         raise FeedtoolError(
             f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
         )
     folder = Path.cwd()
-    kind = sources.detect(folder)
+    kind = detect(folder)
     if kind == "plain":
         interactive = sys.stdin.isatty()
         title = title or (
@@ -1020,9 +1016,7 @@ def init(title: str | None, base_url: str | None) -> None:
             if interactive
             else "https://example.com"
         )
-    text = config_module.template(folder, kind, title=title, base_url=base_url)
-    site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
-    create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
+    site, added = api.init_site(folder, title=title, base_url=base_url)
     click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog:")
     for label, value in (
         ("title", site.title),
@@ -1031,9 +1025,6 @@ def init(title: str | None, base_url: str | None) -> None:
         ("permalink", site.permalink),
     ):
         click.echo(f"  {label + ':':<11}{value}")
-    # The cache and the subscriber ledger are this machine's, never the repository's.
-    private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]
-    added = ignore_in_git(folder, [path.relative_to(folder).as_posix() + "/" for path in private])
     if added:
         click.echo(f"Added {' and '.join(added)} to .gitignore.")
     if kind == "plain" and not (title and base_url and sys.stdin.isatty()):
