@@ -32,10 +32,15 @@ MODES = ("head", "whole")
 DRIVER = """
 import gc, inspect, sys
 from pathlib import Path
-import feedtool.validate as v
 from feedtool import config
+try:  # the reading pipeline lives in engine.py (listing in catalog.py) since issue 20
+    from feedtool import catalog, engine as v
+    collect = catalog.collect
+except ImportError:
+    import feedtool.validate as v
+    collect = v.collect
 site = config.load(Path("feedtool.toml"))
-files = v.collect([site.posts])[: int(sys.argv[1])]
+files = collect([site.posts])[: int(sys.argv[1])]
 gc.set_threshold(100_000, 50, 100)  # as the command line sets it
 v.PARALLEL_MIN = 10**9  # one process: the count is of the work, not of the pool
 if "complete" in inspect.signature(v.analyze_all).parameters:
