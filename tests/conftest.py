@@ -17,6 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from feedtool.cli import cli
+from feedtool.posts import FrontMatter, Loaded, Post
+from feedtool.subscribers import Store, Subscriber
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared holds the Atom RELAX NG and JSON Feed schemas; tests that need it skip without it.
@@ -108,6 +110,25 @@ def body_of(message: EmailMessage, kind: str) -> str:
     part = message.get_body((kind,))
     assert part is not None, f"no text/{kind} part"
     return part.get_content()
+
+
+def post_of(loaded: Loaded) -> Post:
+    """The post `loaded` read; the test fails, showing the findings, if it read none."""
+    assert loaded.post is not None, loaded.diagnostics
+    return loaded.post
+
+
+def front_matter_of(loaded: Loaded) -> FrontMatter:
+    """The front matter `loaded` read; the test fails, showing the findings, if it read none."""
+    assert loaded.front_matter is not None, loaded.diagnostics
+    return loaded.front_matter
+
+
+def subscriber_of(store: Store, address: str) -> Subscriber:
+    """`address`'s record in `store`; the test fails if it has none."""
+    found = store.get(address)
+    assert found is not None, f"{address} is not in the store"
+    return found
 
 
 def send_args(port: int, *extra: str) -> list[str]:

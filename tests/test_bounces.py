@@ -17,7 +17,7 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from conftest import spawn_feedtool
+from conftest import spawn_feedtool, subscriber_of
 
 from feedtool import tokens
 from feedtool.bounces import COMPLAINT, read
@@ -443,7 +443,7 @@ def store(blog: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 
 def samples(store: Store) -> dict[str, str]:
-    ref = store.get("hidden@hotmail.com").ref
+    ref = subscriber_of(store, "hidden@hotmail.com").ref
     jmrp = JMRP.replace("{token}", tokens.make(SECRET, "unsubscribe", ref))
     return {
         "postfix": POSTFIX,
@@ -495,10 +495,13 @@ def test_dsn_and_arf_samples_suppress_exactly_the_addresses_they_name(
         "1 not reports (ignored)."
     )
     assert f"{paths[-1]}: not a delivery report or complaint; ignored" in result.stderr
-    gone = store.get("gone@example.org")
+    gone = subscriber_of(store, "gone@example.org")
     assert gone.changed_by == "bounce 5.1.1 read by feedtool bounces"
-    assert store.get("user@example.com").changed_by == "abuse complaint read by feedtool bounces"
-    assert store.get("keep@example.com").changed_by == "seeded by the test"
+    assert (
+        subscriber_of(store, "user@example.com").changed_by
+        == "abuse complaint read by feedtool bounces"
+    )
+    assert subscriber_of(store, "keep@example.com").changed_by == "seeded by the test"
     # Run again: nothing changes, nothing is counted twice as a change.
     again = run("bounces", *map(str, paths))
     assert again.exit_code == 0 and statuses(store) == AFTER
@@ -551,7 +554,7 @@ def test_without_the_secret_a_redacted_complaint_names_no_one(
     (blog / "jmrp.eml").write_text(jmrp)
     result = run("bounces", "jmrp.eml")
     assert result.exit_code == 0, result.output
-    assert store.get("hidden@hotmail.com").status == "confirmed"
+    assert subscriber_of(store, "hidden@hotmail.com").status == "confirmed"
     assert result.stdout.startswith("unknown\tredacted@hotmail.com\tabuse\t")
 
 
@@ -617,8 +620,8 @@ def test_hostile_inputs_get_one_line_each_and_the_rest_is_read(blog: Path, store
     assert set(problems) == expected, result.stderr
     assert "\x1b" not in result.output and "Traceback" not in result.output
     # The good ones, and the good recipient of the report with a bad one, were still read.
-    assert store.get("nobody.here@gmail.com").status == "bounced"
-    assert store.get("busy@hotmail.com").status == "confirmed"
+    assert subscriber_of(store, "nobody.here@gmail.com").status == "bounced"
+    assert subscriber_of(store, "busy@hotmail.com").status == "confirmed"
     assert any(line.startswith("transient\tbusy@hotmail.com") for line in result.stdout.split("\n"))
     assert "9 unreadable" in result.stdout.splitlines()[-1]
 
@@ -662,7 +665,9 @@ class _Mailbox:
     """The state of the test IMAP server: messages by UID with their flags, and what it was told."""
 
     def __init__(self, messages: list[bytes], password: str):
-        self.messages = {uid: (data, set()) for uid, data in enumerate(messages, start=1)}
+        self.messages: dict[int, tuple[bytes, set[str]]] = {
+            uid: (data, set()) for uid, data in enumerate(messages, start=1)
+        }
         self.password = password
         self.commands: list[str] = []
         self.moved: dict[str, list[int]] = {}
@@ -713,9 +718,9 @@ class _Imap(socketserver.StreamRequestHandler):
                         head = f"* {uid} FETCH (UID {uid} BODY[] {{{len(data)}}}\r\n".encode()
                         self.wfile.write(head + data + b")\r\n")
             elif command == "UID STORE":
-                uids, _, flags = args.partition(" ")
+                uids, _, added = args.partition(" ")
                 for uid in map(int, uids.split(",")):
-                    box.messages[uid][1].update(re.findall(r"\\\w+", flags))
+                    box.messages[uid][1].update(re.findall(r"\\\w+", added))
             elif command == "UID MOVE":
                 uids, _, folder = args.partition(" ")
                 moved = [int(u) for u in uids.split(",")]
@@ -769,9 +774,10 @@ def test_imap_reads_unseen_reports_and_flags_them_after_the_store(
         assert statuses(store) == SEEDED and not box.commands.count("UID STORE")
         result = run("bounces", "--imap")
     assert result.exit_code == 0, result.output
-    assert store.get("Gone@Example.org").status == "confirmed"  # its message was \Seen already
-    assert store.get("hidden@hotmail.com").status == "complained"
-    assert store.get("nobody.here@gmail.com").status == "bounced"
+    # Gone@Example.org's message was \Seen already.
+    assert subscriber_of(store, "Gone@Example.org").status == "confirmed"
+    assert subscriber_of(store, "hidden@hotmail.com").status == "complained"
+    assert subscriber_of(store, "nobody.here@gmail.com").status == "bounced"
     assert {uid: "\\Seen" in flags for uid, (_, flags) in box.messages.items()} == {
         1: True,
         2: False,  # a reply from a reader: left for a person to read
@@ -812,7 +818,7 @@ def test_imap_login_failure_never_shows_the_password(
         f"error: 127.0.0.1:{port} refused the login of bounces@pan.example.com "
         "(check FEEDTOOL_IMAP_PASSWORD)"
     )
-    assert store.get("full@exim.example").status == "confirmed"
+    assert subscriber_of(store, "full@exim.example").status == "confirmed"
 
 
 def test_imap_in_clear_text_only_to_this_machine(blog: Path, run, monkeypatch):
@@ -840,4 +846,4 @@ def test_imap_without_tls_on_the_server_is_a_clear_error(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: cannot talk to 127.0.0.1:{port}: {why}")
     assert "LOGIN" not in box.commands and "secret-1" not in result.output
-    assert store.get("full@exim.example").status == "confirmed"
+    assert subscriber_of(store, "full@exim.example").status == "confirmed"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SmtpRecorder, need
+from conftest import SmtpRecorder, need, subscriber_of
 from techweek import write_tech_week
 from test_serve import serving
 
@@ -257,14 +257,14 @@ def test_a_reader_signs_up_confirms_and_unsubscribes_in_chromium(
             wait_for_mail(recorder, 1)
             page.goto(link_in(recorder.messages[0][2], "confirm"))
             assert page.locator("h1").inner_text() == "订阅成功"
-            assert store.get("browser@example.com").status == "confirmed"
-            ref = store.get("browser@example.com").ref
+            assert subscriber_of(store, "browser@example.com").status == "confirmed"
+            ref = subscriber_of(store, "browser@example.com").ref
             page.goto(f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', ref)}")
             assert (
-                store.get("browser@example.com").status == "confirmed"
+                subscriber_of(store, "browser@example.com").status == "confirmed"
             )  # the page alone changes nothing
             page.click("button[type=submit]")
             assert page.locator("h1").inner_text() == "已退订"
-            assert store.get("browser@example.com").status == "unsubscribed"
+            assert subscriber_of(store, "browser@example.com").status == "unsubscribed"
         finally:
             browser.close()

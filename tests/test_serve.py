@@ -23,7 +23,14 @@ with warnings.catch_warnings():  # Starlette prefers httpx2, which is not packag
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from conftest import SmtpRecorder, body_of, free_port, running_smtp_server, spawn_feedtool
+from conftest import (
+    SmtpRecorder,
+    body_of,
+    free_port,
+    running_smtp_server,
+    spawn_feedtool,
+    subscriber_of,
+)
 
 from feedtool import config, serve, tokens
 from feedtool.subscribers import Store
@@ -48,9 +55,16 @@ def parse(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=policy.default)
 
 
+def matched(pattern: str, text: str, *, whole: bool = False) -> re.Match[str]:
+    """The match of `pattern` in `text` (all of it if `whole`); the test fails without one."""
+    match = (re.fullmatch if whole else re.search)(pattern, text)
+    assert match is not None, f"{pattern!r} not in {text!r}"
+    return match
+
+
 def link_in(raw: bytes, path: str) -> str:
     body = body_of(parse(raw), "plain")
-    return re.search(rf"https?://\S+/{path}/\S+", body).group(0)
+    return matched(rf"https?://\S+/{path}/\S+", body).group(0)
 
 
 class App:
@@ -69,7 +83,7 @@ class App:
         self.client = TestClient(app, client=("203.0.113.7", 5000))
 
     def token(self, address: str, purpose: str) -> str:
-        return tokens.make(KEY, purpose, self.store.get(address).ref)
+        return tokens.make(KEY, purpose, subscriber_of(self.store, address).ref)
 
     def status(self, address: str) -> str | None:
         found = self.store.get(address)
@@ -159,7 +173,7 @@ def test_confirm_link_confirms_once_and_idempotently(app: App):
         page = app.client.get(path)
         assert page.status_code == 200 and "订阅成功" in page.text
     assert app.status("reader@example.com") == "confirmed"
-    assert app.store.get("reader@example.com").changed_by == "confirmed by link"
+    assert subscriber_of(app.store, "reader@example.com").changed_by == "confirmed by link"
 
 
 def test_bad_tokens_change_nothing(app: App, monkeypatch: pytest.MonkeyPatch):
@@ -173,7 +187,7 @@ def test_bad_tokens_change_nothing(app: App, monkeypatch: pytest.MonkeyPatch):
     forged = tokens.make(
         "another secret of forty characters......",
         "unsubscribe",
-        app.store.get("c@example.com").ref,
+        subscriber_of(app.store, "c@example.com").ref,
     )
     cases = [
         ("get", f"/confirm/{tampered}", 400),
@@ -204,10 +218,10 @@ def test_get_shows_a_button_and_post_unsubscribes_one_click(app: App):
     done = app.client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and "已退订" in done.text
     assert app.status("c@example.com") == "unsubscribed"
-    assert app.store.get("c@example.com").changed_by == "one-click"
+    assert subscriber_of(app.store, "c@example.com").changed_by == "one-click"
     assert app.client.post(path).status_code == 200  # again: still unsubscribed
     confirm = app.client.get(
-        f"/confirm/{tokens.make(KEY, 'confirm', app.store.get('c@example.com').ref)}"
+        f"/confirm/{tokens.make(KEY, 'confirm', subscriber_of(app.store, 'c@example.com').ref)}"
     )
     assert confirm.status_code == 400 and app.status("c@example.com") == "unsubscribed"
 
@@ -290,12 +304,14 @@ def stop_service(child: subprocess.Popen) -> None:
     if child.poll() is None:
         child.terminate()
     child.wait(timeout=30)
+    assert child.stderr is not None  # started with stderr=PIPE
     child.stderr.close()
 
 
 def wait_for_port(port: int, child: subprocess.Popen) -> None:
     """Until the child accepts connections on `port` (or has died: then its stderr is the
     failure)."""
+    assert child.stderr is not None  # started with stderr=PIPE
     for _ in range(600):  # a guard against a hang, not a measure: it starts in well under a second
         assert child.poll() is None, child.stderr.read().decode()
         try:
@@ -330,17 +346,18 @@ def test_sign_up_over_http_confirm_by_mail_and_unsubscribe(served, blog: Path):
     link = link_in(raw, "confirm")
     assert link.startswith(f"{url}/confirm/")
     assert (
-        Store(blog / ".feedtool" / "subscribers.db").get("reader@example.com").status == "pending"
+        subscriber_of(Store(blog / ".feedtool" / "subscribers.db"), "reader@example.com").status
+        == "pending"
     )
     assert "订阅成功" in httpx.get(link).text
     store = Store(blog / ".feedtool" / "subscribers.db")
-    assert store.get("reader@example.com").status == "confirmed"
-    ref = store.get("reader@example.com").ref
+    assert subscriber_of(store, "reader@example.com").status == "confirmed"
+    ref = subscriber_of(store, "reader@example.com").ref
     unsubscribe = f"{url}/unsubscribe/{tokens.make(SECRET, 'unsubscribe', ref)}"
     assert httpx.get(unsubscribe).status_code == 200
-    assert store.get("reader@example.com").status == "confirmed"
+    assert subscriber_of(store, "reader@example.com").status == "confirmed"
     assert httpx.post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
-    assert store.get("reader@example.com").status == "unsubscribed"
+    assert subscriber_of(store, "reader@example.com").status == "unsubscribed"
 
 
 def digest_send(run, smtp_port: int, week: str, *extra: str):
@@ -364,7 +381,7 @@ def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(
 ):
     recorder, url = served
     monkeypatch.setenv("FEEDTOOL_SECRET", SECRET)
-    smtp_port = int(re.search(r"port = (\d+)", (blog / "feedtool.toml").read_text()).group(1))
+    smtp_port = int(matched(r"port = (\d+)", (blog / "feedtool.toml").read_text()).group(1))
     httpx.post(f"{url}/subscribe", data={"email": "reader@example.com"})
     wait_for_mail(recorder, 1)
     assert httpx.get(link_in(recorder.messages[0][2], "confirm")).status_code == 200
@@ -375,13 +392,13 @@ def test_a_subscriber_gets_the_digest_until_one_click_unsubscribes(
     digests = {rcpts[0]: parse(raw) for _, rcpts, raw in recorder.messages[1:]}
     assert sorted(digests) == ["reader@example.com", "vouched@example.com"]
     mail = digests["reader@example.com"]
-    link = re.fullmatch(r"<([^>]+)>, <mailto:[^>]+>", mail["List-Unsubscribe"]).group(1)
+    link = matched(r"<([^>]+)>, <mailto:[^>]+>", mail["List-Unsubscribe"], whole=True).group(1)
     assert link.startswith(f"{url}/unsubscribe/") and "reader" not in link
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     page = lxml.html.fromstring(body_of(mail, "html"))
     assert [a.get("href") for a in page.iter("a") if a.text_content() == "退订"] == [link]
     assert f"退订：{link}" in body_of(mail, "plain")
-    other = re.search(r"<([^>]+)>", digests["vouched@example.com"]["List-Unsubscribe"]).group(1)
+    other = matched(r"<([^>]+)>", digests["vouched@example.com"]["List-Unsubscribe"]).group(1)
     assert other != link
 
     # As Gmail does it: a POST with the RFC 8058 body, no cookie.
