@@ -13,7 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import REPO, SHARED
+from conftest import REPO, SHARED, front_matter_of, post_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,18 +41,21 @@ def _read_folder(folder: Path) -> dict[str, posts.Loaded]:
 def _assert_same_posts(imported: dict[str, posts.Loaded], by_title: bool = False) -> None:
     """Same titles, dates as written, authors and (whitespace-normalized) bodies as posts/*.md."""
     originals = (
-        {loaded.post.title: loaded for loaded in REPO_POSTS.values()} if by_title else REPO_POSTS
+        {post_of(loaded).title: loaded for loaded in REPO_POSTS.values()}
+        if by_title
+        else REPO_POSTS
     )
-    mine = {loaded.post.title: loaded for loaded in imported.values()} if by_title else imported
+    mine = {post_of(loaded).title: loaded for loaded in imported.values()} if by_title else imported
     assert sorted(mine) == sorted(originals)
     for key, original in originals.items():
         new = mine[key]
         assert new.diagnostics == [], new.diagnostics
-        assert new.post.title == original.post.title
-        assert new.front_matter.texts["date"] == original.front_matter.texts["date"]
-        assert new.post.date == original.post.date
-        assert new.post.author == original.post.author == "pan"
-        assert _words(new.post.body) == _words(original.post.body)
+        post, before = post_of(new), post_of(original)
+        assert post.title == before.title
+        assert front_matter_of(new).texts["date"] == front_matter_of(original).texts["date"]
+        assert post.date == before.date
+        assert post.author == before.author == "pan"
+        assert _words(post.body) == _words(before.body)
 
 
 # --------------------------------------------------------------------------- list pages
@@ -92,8 +95,8 @@ def test_papermod_html_list_page_recreates_the_five_posts(blog: Path, run):
     assert result.stdout.splitlines()[-1] == "Imported 5 posts into imported/ (0 skipped)."
     imported = _read_folder(blog / "imported")
     # File names come from the cards' links, so the permalinks stay the same.
-    assert {name: loaded.post.permalink for name, loaded in imported.items()} == {
-        name: loaded.post.permalink for name, loaded in REPO_POSTS.items()
+    assert {name: post_of(loaded).permalink for name, loaded in imported.items()} == {
+        name: post_of(loaded).permalink for name, loaded in REPO_POSTS.items()
     }
     _assert_same_posts(imported)
     assert run("validate", "imported").exit_code == 0
@@ -173,7 +176,7 @@ def test_rss_and_atom_from_build_round_trip(blog: Path, run, feed: str):
     imported = _read_folder(blog / "imported")
     for entry in raw.entries:
         slug = entry.link.rstrip("/").rsplit("/", 1)[-1]
-        assert imported[slug].front_matter.texts["date"] == entry.published
+        assert front_matter_of(imported[slug]).texts["date"] == entry.published
     assert run("build", "--posts", "imported", "--out", "rebuilt").exit_code == 0
     for output in ("rss.xml", "atom.xml"):
         assert _feed_facts(blog / "rebuilt" / output) == _feed_facts(blog / "public" / output)
@@ -210,7 +213,7 @@ def test_json_feed_from_build_round_trips(blog: Path, run):
         {k: item.get(k) for k in keys} for item in before
     ]
     imported = _read_folder(blog / "imported")
-    assert imported["glm-vl"].front_matter.texts["date"] == "2025-08-24T00:00:00+08:00"
+    assert front_matter_of(imported["glm-vl"]).texts["date"] == "2025-08-24T00:00:00+08:00"
 
 
 def test_json_feed_1_0_fields(tmp_path: Path):
@@ -248,16 +251,16 @@ def test_json_feed_1_0_fields(tmp_path: Path):
     assert post.name == "hello-world.md"
     loaded = posts.loads(post.data, SITE, path="hello-world.md")
     assert loaded.diagnostics == []
-    values = loaded.front_matter.values
+    values = front_matter_of(loaded).values
     assert values["title"] == 'Say "hi": #1 \\o/'
     assert values["date"] == "2025-08-24T10:00:00+08:00"
     assert values["updated"] == "2025-08-25T10:00:00+08:00"
     assert values["author"] == "Ann" and values["tags"] == ["notes", "yes"]
     assert values["summary"] == "A summary of its own." and values["id"] == "42"
-    assert (
-        loaded.post.body.strip() == "Plain \\*text\\* body."
-    )  # plain text: shown as written, not as emphasis
-    assert render.render(loaded.post, SITE).content_html == "<p>Plain *text* body.</p>"
+    imported = post_of(loaded)
+    # Plain text: shown as written, not as emphasis.
+    assert imported.body.strip() == "Plain \\*text\\* body."
+    assert render.render(imported, SITE).content_html == "<p>Plain *text* body.</p>"
 
 
 def test_atom_html_title_tag_id_and_author_inherited(tmp_path: Path):
@@ -279,10 +282,11 @@ def test_atom_html_title_tag_id_and_author_inherited(tmp_path: Path):
     assert post.name.startswith("post-") and len(post.name) == len("post-12345678.md")
     loaded = posts.loads(post.data, SITE, path=post.name)
     assert loaded.diagnostics == []
-    assert loaded.post.title == "全中文标题：测试"
-    assert loaded.front_matter.texts["date"] == "2025-08-24T08:00:00Z"
-    assert loaded.post.author == "潘" and loaded.post.id == "tag:example.com,2025:1"
-    assert loaded.post.body.strip() == "<p>正文</p>"
+    imported = post_of(loaded)
+    assert imported.title == "全中文标题：测试"
+    assert front_matter_of(loaded).texts["date"] == "2025-08-24T08:00:00Z"
+    assert imported.author == "潘" and imported.id == "tag:example.com,2025:1"
+    assert imported.body.strip() == "<p>正文</p>"
 
 
 # --------------------------------------------------------------------------- never overwrite
@@ -430,7 +434,7 @@ def test_titles_round_trip_through_posts_loads(title: str):
         1, title, "八月 24, 2025", author=title, tags=(title, "plain"), summary=title
     )
     loaded = posts.loads(importer.post_text(entry), SITE)
-    values = loaded.front_matter.values
+    values = front_matter_of(loaded).values
     assert values["title"] == title and values["author"] == title and values["summary"] == title
     assert values["tags"] == [title, "plain"] and values["date"] == "八月 24, 2025"
 
@@ -440,7 +444,7 @@ def test_titles_round_trip_through_posts_loads(title: str):
 def test_any_text_round_trips_through_yaml_quote(text: str):
     loaded = posts.loads(f"---\ntitle: {importer.yaml_quote(text)}\ndate: 2025-08-24\n---\n", SITE)
     # (what XML forbids is read without it: FT206)
-    assert loaded.front_matter.values["title"] == posts.XML_FORBIDDEN.sub("", text)
+    assert front_matter_of(loaded).values["title"] == posts.XML_FORBIDDEN.sub("", text)
 
 
 @pytest.mark.parametrize(
@@ -537,7 +541,7 @@ def test_a_feeds_plain_text_is_not_read_as_markdown(tmp_path: Path):
     (tmp_path / "feed.json").write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
     [post] = importer.plan_import(tmp_path / "feed.json", tmp_path / "posts").posts
     loaded = posts.loads(post.data, SITE, path="t.md")
-    rendered = render.render(loaded.post, SITE)
+    rendered = render.render(post_of(loaded), SITE)
     assert (
         render.html_to_text(rendered.content_html)
         == "用 std::vector<int> 存数据。 # 不是标题 *不是强调*"
@@ -556,7 +560,7 @@ def test_an_atom_text_construct_is_plain_text(tmp_path: Path):
     )
     (tmp_path / "atom.xml").write_text(atom, encoding="utf-8")
     [post] = importer.plan_import(tmp_path / "atom.xml", tmp_path / "posts").posts
-    rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
+    rendered = render.render(post_of(posts.loads(post.data, SITE, path="t.md")), SITE)
     assert rendered.content_html == "<p>1. 不是列表 &lt;b&gt;不是粗体&lt;/b&gt;</p>"
 
 
@@ -591,7 +595,7 @@ def test_relative_links_in_a_feeds_html_point_where_they_were_published(tmp_path
         )
     (tmp_path / f"feed.{kind}").write_text(data, encoding="utf-8")
     [post] = importer.plan_import(tmp_path / f"feed.{kind}", tmp_path / "posts").posts
-    rendered = render.render(posts.loads(post.data, SITE, path="t.md").post, SITE)
+    rendered = render.render(post_of(posts.loads(post.data, SITE, path="t.md")), SITE)
     content = rendered.content_html
     assert "后文" not in rendered.summary_html and "后文" in content  # the more marker is kept
     assert 'src="https://old.example.com/2024/01/img/a.png"' in content, content

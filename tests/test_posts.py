@@ -9,10 +9,11 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import checkout_env
+from conftest import checkout_env, post_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,11 +36,13 @@ def findings(text: str | bytes) -> list[str]:
 
 
 def test_yaml_post_fields():
-    post = load(
-        '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n'
-        "tags: [多模态, VLM]\n---\n\n正文。\n",
-        "glm-vl.md",
-    ).post
+    post = post_of(
+        load(
+            '---\ntitle: "GLM-VL系列论文解析"\ndate: "八月 24, 2025"\nauthor: pan\n'
+            "tags: [多模态, VLM]\n---\n\n正文。\n",
+            "glm-vl.md",
+        )
+    )
     assert post.title == "GLM-VL系列论文解析"
     assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
     assert (post.slug, post.permalink, post.id) == (
@@ -52,18 +55,18 @@ def test_yaml_post_fields():
 
 
 def test_toml_post_and_defaults():
-    post = load(
-        '+++\ntitle = "标题"\ndate = 2025-08-24T10:00:00+08:00\nslug = "自定义"\n+++\n正文\n'
-    ).post
+    post = post_of(
+        load('+++\ntitle = "标题"\ndate = 2025-08-24T10:00:00+08:00\nslug = "自定义"\n+++\n正文\n')
+    )
     assert post.date.isoformat() == "2025-08-24T10:00:00+08:00"
     assert post.author == "站长"  # from the site config
     assert post.permalink == "https://pan.example.com/posts/%E8%87%AA%E5%AE%9A%E4%B9%89/"
 
 
 def test_unquoted_yaml_dates_are_read_in_the_site_zone():
-    post = load("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-25 10:00\n---\n").post
+    post = post_of(load("---\ntitle: t\ndate: 2025-08-24\nupdated: 2025-08-25 10:00\n---\n"))
     assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
-    assert post.updated.isoformat() == "2025-08-25T10:00:00+08:00"
+    assert post.updated is not None and post.updated.isoformat() == "2025-08-25T10:00:00+08:00"
 
 
 def test_bom_and_crlf_are_accepted():
@@ -74,7 +77,7 @@ def test_bom_and_crlf_are_accepted():
 
 
 def test_numbers_in_titles_stay_as_written():
-    assert load("---\ntitle: 1.10\ndate: 2025-08-24\n---\n").post.title == "1.10"
+    assert post_of(load("---\ntitle: 1.10\ndate: 2025-08-24\n---\n")).title == "1.10"
 
 
 @pytest.mark.parametrize(
@@ -188,7 +191,7 @@ def test_check_across_files(tmp_path: Path):
         "---\ntitle: b\ndate: 2025-08-25\nslug: same\ntitel: x\n---\n", encoding="utf-8"
     )
     (tmp_path / "c.md").write_text("---\ntitle: c\ndate: 2999-01-01\n---\n", encoding="utf-8")
-    report = check(sorted(tmp_path.glob("*.md")), SITE, now=NOW)
+    report = check(sorted(str(p) for p in tmp_path.glob("*.md")), SITE, now=NOW)
     texts = [d.text().replace(str(tmp_path) + "/", "") for d in report.diagnostics]
     names = {Path(t.split(":")[0]).name for t in texts}
     assert names == {"a.md", "b.md", "c.md"}
@@ -239,7 +242,7 @@ def test_theme_keys_are_known(tmp_path: Path):
         "cover:\n  image: cover.png\n---\n正文\n",
         encoding="utf-8",
     )
-    report = check([tmp_path / "a.md"], SITE, now=NOW)
+    report = check([str(tmp_path / "a.md")], SITE, now=NOW)
     assert report.diagnostics == [] and report.posts[0].cover == "cover.png"
 
 
@@ -395,7 +398,8 @@ def test_flat_reader_is_used_for_the_sample_posts():
 def test_plain_text_needs_no_pyyaml():
     # Every first character PyYAML resolves to a non-text value is one the flat reader hands to
     # PyYAML (or refuses): otherwise it would read `yes` as text.
-    yaml, loader = posts.yaml_loader()
+    loader: type[Any]  # a PyYAML loader class, made at run time
+    _, loader = posts.yaml_loader()
     resolved = {first for first in loader.yaml_implicit_resolvers if first}
     assert resolved <= posts._RESOLVED_FIRST | posts._PLAIN_FIRST_INVALID
     # ... and a typical post is read without importing PyYAML at all.
@@ -570,6 +574,7 @@ def test_post_files_lists_as_find_does_with_each_files_stat(tmp_path: Path):
             for p in (tmp_path / "a.md", tmp_path / "link.md", tmp_path / "sub" / "b.markdown")
         )
     )
+    assert listed.stats is not None
     stats = dict(zip(listed.files, listed.stats, strict=True))
     assert stats[str(tmp_path / "a.md")] == identity((tmp_path / "a.md").lstat())
     assert stats[str(tmp_path / "link.md")] is None  # not a regular file: the reader reports it
