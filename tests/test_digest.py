@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import body_of, send_args, write_post
+from conftest import body_of, post_of, send_args, write_post
 from lxml import html as lxml_html
 from techweek import png, write_tech_week
 
@@ -328,6 +328,7 @@ def test_a_second_send_while_one_is_running_stops_and_sends_nothing(blog: Path, 
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout is not None  # started with stdout=PIPE
     try:
         assert holder.stdout.readline() == "held\n"
         result = run(*send_args(port, "--to", "a@example.com"))
@@ -531,11 +532,13 @@ def test_a_letter_too_large_shortens_every_summary_evenly(blog: Path, monkeypatc
     window = digest.iso_week("2025-W34", site)
     entries = []
     for number in range(12):
-        post = loads(
-            f"---\ntitle: 第{number}篇\ndate: 2025-08-2{number % 5}\n---\n\n正文\n",
-            site,
-            path=f"p{number}.md",
-        ).post
+        post = post_of(
+            loads(
+                f"---\ntitle: 第{number}篇\ndate: 2025-08-2{number % 5}\n---\n\n正文\n",
+                site,
+                path=f"p{number}.md",
+            )
+        )
         summary = f"<p>{'很长的摘要，' * (40 + 15 * number)}</p>"
         entries.append(Rendered(post, summary, summary, f"https://pan.example.com/c{number}.png"))
 
@@ -624,7 +627,9 @@ def test_img_inside_an_attribute_never_breaks_out(blog: Path, tmp_path: Path):
 
     site = config.load(blog / "feedtool.toml")
     window = digest.iso_week("2025-W34", site)
-    post = loads("---\ntitle: 旧版 nh3\ndate: 2025-08-20\n---\n\n正文\n", site, path="p.md").post
+    post = post_of(
+        loads("---\ntitle: 旧版 nh3\ndate: 2025-08-20\n---\n\n正文\n", site, path="p.md")
+    )
     letter = digest.compose(site, window, [Rendered(post, OLD_NH3_SUMMARY, OLD_NH3_SUMMARY)])
     write_files(tmp_path, digest.files(site, letter, datetime(2025, 9, 1, tzinfo=SHANGHAI), None))
     written = (tmp_path / "digest" / "2025-W34.html").read_text(encoding="utf-8")
@@ -822,9 +827,8 @@ def test_line_separators_in_titles_and_subject_become_spaces_in_headers(
     }
     toml = (blog / "feedtool.toml").read_text(encoding="utf-8")
     for key, value in settings.items():
-        toml = re.sub(
-            rf"(?m)^{key} = .*$", lambda _, key=key, value=value: f"{key} = {value}", toml
-        )
+        # Backslashes doubled: re.sub reads them as escapes in a replacement.
+        toml = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}".replace("\\", r"\\"), toml)
     (blog / "feedtool.toml").write_text(toml, encoding="utf-8")
     post = blog / "posts" / "glm-vl.md"
     text = post.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import body_of, write_post
+from conftest import body_of, post_of, write_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -250,7 +250,7 @@ def test_a_body_beyond_the_limits_is_refused_before_markdown_sees_it(body: str, 
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
     loaded = posts.loads(_HEAD + body, site)
     with pytest.raises(PostError) as caught:
-        render(loaded.post, site)
+        render(post_of(loaded), site)
     assert caught.value.diagnostic.code == "FT304" and caught.value.diagnostic.line == 5
     assert caught.value.diagnostic.message.startswith("the body ")
 
@@ -279,7 +279,7 @@ def test_a_summary_beyond_the_limits_is_refused(no_markdown):
         '---\ntitle: t\ndate: 2025-08-24\nsummary: "' + "[a](" * 1000 + '"\n---\n\n正文。\n', site
     )
     with pytest.raises(PostError) as caught:
-        render(loaded.post, site)
+        render(post_of(loaded), site)
     assert caught.value.diagnostic.message.startswith("the summary has more than 500 '['")
 
 
@@ -287,9 +287,9 @@ def test_a_summary_beyond_the_limits_is_refused(no_markdown):
 def test_a_body_within_the_limits_renders(body: str):
     site = config.loads('title = "t"\nbase_url = "https://e.com"')
     loaded = posts.loads(_HEAD + body, site)
-    assert posts.too_complex(loaded.post) is None
+    assert posts.too_complex(post_of(loaded)) is None
     root = lxml_html.fragment_fromstring(
-        render(loaded.post, site).content_html, create_parent="div"
+        render(post_of(loaded), site).content_html, create_parent="div"
     )
     assert root.text_content().strip()
 
@@ -307,7 +307,7 @@ def test_a_body_that_renders_too_slowly_is_refused_after_the_time_limit(monkeypa
     )  # a converter stuck
     started = time.monotonic()
     with pytest.raises(PostError) as caught:
-        render(loaded.post, site)
+        render(post_of(loaded), site)
     assert time.monotonic() - started < 10  # refused at the limit, not after the converter
     assert (
         caught.value.diagnostic.message

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import SCHEMAS
+from conftest import SCHEMAS, post_of
 from lxml import etree
 
 from feedtool import config, sources
@@ -279,7 +279,7 @@ def test_hexo_categories_that_are_not_text_are_a_finding_not_a_crash(site: Path,
     site_config = config.load(None, site)
     from feedtool.posts import load
 
-    assert load(posts / "nested.md", site_config).post.categories == ("技术", "Python", "生活")
+    assert post_of(load(posts / "nested.md", site_config)).categories == ("技术", "Python", "生活")
 
 
 def test_a_plain_blog_reads_posts_brought_from_a_generator(blog: Path, run):

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import write_post
+from conftest import post_of, write_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -251,7 +251,7 @@ def test_fix_on_the_sample_blog(blog: Path, run):
     assert result.exit_code == 0
     assert "Fixed 5 problems in 5 files." in result.stderr
     site = config.load(blog / "feedtool.toml")
-    post = posts.load(blog / "posts" / "glm-vl.md", site).post
+    post = post_of(posts.load(blog / "posts" / "glm-vl.md", site))
     assert post.date.isoformat() == "2025-08-24T00:00:00+08:00"
     assert "date: 2025-08-24T00:00:00+08:00\n" in (blog / "posts" / "glm-vl.md").read_text(
         encoding="utf-8"
