@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -455,11 +456,14 @@ def test_unchanged_feeds_are_proven_by_their_stat_once_read_back(blog: Path, run
     )  # written just now: trusted by their stat all the same
     assert run("build").exit_code == 0
     assert run("build").exit_code == 0  # read back once, and found as written: their stats are kept
-    reads = []
+    reads: list[Path] = []
     read_back = engine.read_if_present
-    monkeypatch.setattr(
-        engine, "read_if_present", lambda path: reads.append(path) or read_back(path)
-    )
+
+    def read_counted(path: Path) -> bytes | None:
+        reads.append(path)
+        return read_back(path)
+
+    monkeypatch.setattr(engine, "read_if_present", read_counted)
     assert run("build").exit_code == 0
     assert [
         p for p in reads if p.name in ("atom.xml", "rss.xml", "feed.json")
@@ -527,15 +531,16 @@ def test_a_cache_written_by_build_still_lets_validate_see_every_body(blog: Path,
     )
     assert run("build", "--limit", "2").exit_code == 0  # caches front-matter-only analyses
     site = config.load(blog / "feedtool.toml")
-    cached = engine.open_cache(site)
-    assert not cached.entry(str(blog / "posts" / "old.md")).complete
+    entry = engine.open_cache(site).entry(str(blog / "posts" / "old.md"))
+    assert entry is not None and not entry.complete
     result = run("validate")
     assert (
         result.exit_code == 1
         and "old.md:5:1: error FT304" in result.stdout
         and "links.md:6:6: warning FT303" in result.stdout
     )
-    assert engine.open_cache(site).entry(str(blog / "posts" / "old.md")).complete
+    entry = engine.open_cache(site).entry(str(blog / "posts" / "old.md"))
+    assert entry is not None and entry.complete
     assert run("build", "--limit", "2").exit_code == 0  # and a complete analysis serves build
 
 
@@ -757,7 +762,7 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
         api, "datetime", SimpleNamespace(now=lambda zone: clock[0].astimezone(zone))
     )
     (root / "feedtool.toml").write_text(_kept_settings(tag_feeds), encoding="utf-8")
-    posts = {
+    posts: dict[str, dict[str, Any]] = {  # name -> _kept_post's arguments
         f"p{i}.md": dict(
             title=f"标题{i}",
             day=10 + i,
@@ -789,8 +794,8 @@ def test_a_kept_choice_builds_what_a_cold_build_does(
             files,
         )
 
-    for name in posts:
-        write(name, 0)
+    for first in posts:
+        write(first, 0)
     for step, (kind, number, day, tags) in enumerate(edits, start=1):
         names = sorted(posts)
         name = names[number % len(names)] if names else None
@@ -849,6 +854,20 @@ def _last_cache() -> cache_module.Cache:
     return next(item for item in engine._kept_until_exit if isinstance(item, cache_module.Cache))
 
 
+def _count_checks(patch: pytest.MonkeyPatch) -> list[int]:
+    """Make selection.check, the full check of every post, add an item to the list returned on
+    each call."""
+    calls: list[int] = []
+    real = selection.check
+
+    def counted(*args: Any, **kwargs: Any) -> validate.Report:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    patch.setattr(selection, "check", counted)
+    return calls
+
+
 def _newest_post(blog: Path) -> Path:
     entries = feedparser.parse((blog / "public" / "atom.xml").read_bytes()).entries
     return blog / "posts" / f"{entries[0].link.rstrip('/').rsplit('/', 1)[-1]}.md"
@@ -861,13 +880,15 @@ def test_an_edit_of_a_shown_post_reads_no_other_post_and_no_other_entry(
     assert run("build").exit_code == 0
     post = _newest_post(blog)
     post.write_text(post.read_text(encoding="utf-8") + "\n补充的一句话。\n", encoding="utf-8")
-    read = []
+    read: list[str] = []
+    read_one = validate.read_one
+
+    def read_counted(item: tuple[int, str, str | None], *args: Any) -> tuple:
+        read.append(item[1])
+        return read_one(item, *args)
+
     with monkeypatch.context() as patched:
-        patched.setattr(
-            validate,
-            "read_one",
-            lambda item, *a, real=validate.read_one: read.append(item[1]) or real(item, *a),
-        )
+        patched.setattr(validate, "read_one", read_counted)
         patched.setattr(selection, "check", None)  # no full check
         assert run("build").exit_code == 0
     assert read == [str(post)] and not _last_cache().entries_read
@@ -910,13 +931,8 @@ def test_an_edit_the_choice_depends_on_makes_a_full_check(
         if not line.startswith(f"{key}:")
     ]
     post.write_text("\n".join([lines[0], change, *lines[1:]]), encoding="utf-8")
-    checks = []
     with monkeypatch.context() as patched:
-        patched.setattr(
-            selection,
-            "check",
-            lambda *a, real=selection.check, **k: checks.append(1) or real(*a, **k),
-        )
+        checks = _count_checks(patched)
         assert run("build").exit_code == 0 and checks == [1]
     shutil.rmtree(blog / ".feedtool-cache")
     assert run("build", "--out", str(tmp_path / "cold")).exit_code == 0
@@ -928,7 +944,13 @@ def test_an_edit_the_choice_depends_on_makes_a_full_check(
 
 def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monkeypatch):
     from feedtool.cache import dump_listing, kept_listing
-    from feedtool.files import post_files
+    from feedtool.files import PostFiles, post_files
+
+    def dumped(listing: PostFiles) -> bytes:
+        """`listing` (one listed now) as the cache keeps it."""
+        proven = engine._proven(listing)
+        assert proven is not None
+        return dump_listing(proven)
 
     for name in ("a.md", "sub/b.md", "sub/deeper/c.md"):
         write_post(tmp_path / "posts", name, "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n")
@@ -940,17 +962,18 @@ def test_a_listing_is_kept_while_its_folders_are_unchanged(tmp_path: Path, monke
     ]
     kept = tmp_path / "listing.marshal"
     # Listed just now: a folder changed in the same tick could change again unseen, so not proven.
-    kept.write_bytes(dump_listing(engine._proven(listing)))
+    kept.write_bytes(dumped(listing))
     assert kept_listing(kept, tmp_path / "posts") is None
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
-    kept.write_bytes(dump_listing(engine._proven(listing)))
-    assert kept_listing(kept, tmp_path / "posts").files == listing.files
+    kept.write_bytes(dumped(listing))
+    found = kept_listing(kept, tmp_path / "posts")
+    assert found is not None and found.files == listing.files
     assert kept_listing(kept, tmp_path / "other") is None  # another folder
     write_post(
         tmp_path / "posts", "sub/deeper/d.md", "---\ntitle: t\ndate: 2025-08-24\n---\n正文\n"
     )
     assert kept_listing(kept, tmp_path / "posts") is None  # a name added in a folder deep down
-    kept.write_bytes(dump_listing(engine._proven(post_files(tmp_path / "posts", 0))))
+    kept.write_bytes(dumped(post_files(tmp_path / "posts", 0)))
     (tmp_path / "posts" / "sub" / "b.md").rename(tmp_path / "posts" / "sub" / "e.md")
     assert kept_listing(kept, tmp_path / "posts") is None  # renamed
     for damaged in (b"", b"\x00garbage", kept.read_bytes()[:-7]):
@@ -1083,12 +1106,7 @@ def test_files_read_too_soon_after_a_change_are_compared_by_content(blog: Path, 
     # again, and compared with the entry of the content the choice saw.
     old = _shown_old_post_made_newest(blog)
     assert run("build", "--limit", "2").exit_code == 0
-    checks = []
-    monkeypatch.setattr(
-        selection,
-        "check",
-        lambda *a, real=selection.check, **k: checks.append(1) or real(*a, **k),
-    )
+    checks = _count_checks(monkeypatch)
     for sentence in ("一句。", "又一句。"):
         old.write_text(old.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
         assert run("build", "--limit", "2").exit_code == 0
@@ -1241,7 +1259,7 @@ def test_an_edit_to_feedtool_itself_is_never_served_from_the_cache(tmp_path: Pat
     assert "FT301 EMPTY BODY" in validate_output()
 
 
-def _another(value: object) -> object:
+def _another(value: Any) -> Any:
     """A value of the same type as `value`, but different."""
     if isinstance(value, bool):
         return not value
