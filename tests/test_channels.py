@@ -411,8 +411,7 @@ def test_tag_folder_names(blog: Path, run):
 
 def _channels_as_written(site, published):
     """term_channels the plain way, to check the fast one against."""
-    from feedtool import feeds
-    from feedtool import selection
+    from feedtool import feeds, selection
 
     include = {t.lower() for t in site.tag_feeds.include}
     exclude = {t.lower() for t in site.tag_feeds.exclude}
@@ -462,8 +461,7 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
     # first) count.
     from datetime import datetime
 
-    from feedtool import config, feeds, posts
-    from feedtool import selection
+    from feedtool import config, feeds, posts, selection
 
     site = config.loads(
         'title = "t"\nbase_url = "https://a.example"\n[tag_feeds]\n'
