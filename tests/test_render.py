@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 
 import pytest
+from conftest import post_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
@@ -85,9 +86,7 @@ def _post(body: str, **front: str) -> posts.Post:
         "---",
         body,
     ]
-    loaded = posts.loads("\n".join(lines), SITE, path=Path("glm-vl.md"))
-    assert loaded.post, loaded.diagnostics
-    return loaded.post
+    return post_of(posts.loads("\n".join(lines), SITE, path=Path("glm-vl.md")))
 
 
 def test_summary_from_front_matter_wins():
