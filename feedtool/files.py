@@ -14,7 +14,7 @@ import struct
 import time
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 # hashlib's own BLAKE2, without loading OpenSSL, which `import hashlib` costs every run.
 try:
@@ -129,7 +129,20 @@ _IDENTITY = struct.Struct("<QqqQ")
 _WIDE = 16  # bytes a field of the wide form takes
 
 
-def identity(stat: os.stat_result) -> Identity:
+class Stat(Protocol):
+    """What `identity` reads of a stat: os.stat_result, or a test's values beyond its range."""
+
+    @property
+    def st_size(self) -> int: ...
+    @property
+    def st_mtime_ns(self) -> int: ...
+    @property
+    def st_ctime_ns(self) -> int: ...
+    @property
+    def st_ino(self) -> int: ...
+
+
+def identity(stat: Stat) -> Identity:
     fields = stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
     try:
         return _IDENTITY.pack(*fields)

@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 
 from feedtool import api, catalog, config, engine, parallel, selection, validate
 from feedtool import cache as cache_module
-from feedtool import files as files_module
 from feedtool import (
     render as render_module,
 )

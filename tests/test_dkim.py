@@ -12,7 +12,7 @@ import secrets
 from email import policy
 from pathlib import Path
 
-import dkim  # type: ignore[import-untyped]  # dkimpy ships no types (as in dkimsign.py)
+import dkim
 import httpx
 import nacl.signing
 import pytest
