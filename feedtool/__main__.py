@@ -15,8 +15,8 @@ def main() -> None:
     Importing the command line makes some 100,000 objects and no garbage: the cyclic collector
     would only walk them, over and over. So they are imported with it off, then moved out of its
     sight for good. A large blog is as many small objects again, which live for the whole run:
-    the collector runs less often. At the end, freeing them one by one would take a sixth of a
-    warm build: every output is written and closed by then, so only the standard streams are
+    the collector runs less often. At the end, freeing them one by one would take a good part of
+    a warm build: every output is written and closed by then, so only the standard streams are
     flushed, and the process leaves with os._exit. (Tests call `cli` in-process and keep the
     normal exit.)
     """

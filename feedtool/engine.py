@@ -391,9 +391,9 @@ def kept_choice(
     return Choice(report, channels, [posts[path] for path in kept.future])
 
 
-# From this many posts to render, a forked helper renders some of them (Markdown: 1.5 ms a post).
-# Fewer are rendered faster by the helper alone: meanwhile this process pickles the cache, and a
-# third process on two cores costs more than it saves (50 posts, a cold build: 0.984 of the time).
+# From this many posts to render, a forked helper renders some of them. Fewer are rendered faster
+# by the helper alone: meanwhile this process pickles the cache, and a third process on two cores
+# costs more than it saves (measured: BENCHMARKS.md).
 RENDER_PARALLEL_MIN = 100
 
 

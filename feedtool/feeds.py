@@ -274,7 +274,7 @@ def term_folder(term: str) -> str:
         short = short.replace(
             ".", "-"
         )  # con.txt-1a2b3c4d is still CON to Windows; con-txt-... is not
-    import hashlib  # here: only names that need it (loading OpenSSL costs 3 ms)
+    import hashlib  # here: only names that need it (it loads OpenSSL)
 
     tag_hash = hashlib.sha1(natural.encode()).hexdigest()[:8]
     return f"{short}-{tag_hash}" if short else f"tag-{tag_hash}"

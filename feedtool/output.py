@@ -170,7 +170,7 @@ def _inside(root: Path, relative: str, out_dir: Path) -> Path:
 
 
 def prepare_writes() -> None:
-    """Import what writing needs now (tempfile, with shutil, random, bz2 and lzma: 3 ms), at a
+    """Import what writing needs now (tempfile, with shutil, random, bz2 and lzma), at a
     moment this process would only wait (while a helper renders), not once the outputs are ready."""
     import tempfile  # noqa: F401
 

@@ -159,7 +159,7 @@ class _Answers:
 class Helper:
     """A forked process that works beside this one in up to three steps: `first()`, whose result
     this process takes with `first_result` (e.g. listing the posts while this process loads the
-    cache); `prepare()` (e.g. importing what rendering needs: 40 ms that then cost no time here);
+    cache); `prepare()` (e.g. importing what rendering needs, which then costs no time here);
     then one `call` for this process. Without a second core, or if the helper fails in any way,
     `first_result` is None and the call is made here. Use it as a context manager: leaving it
     stops a helper that was not called, and waits for the helper to end."""
@@ -243,7 +243,7 @@ class Helper:
                 pass
         finally:
             self.answers.close()  # a helper still writing its answer then stops
-            # Waited for on leaving, not now: its exit (unmapping its memory) takes 2 ms.
+            # Waited for on leaving, not now: its exit (unmapping its memory) takes a while.
             self.pid, self._ending = 0, self.pid
         return result if done else work(*args)
 
