@@ -393,7 +393,7 @@ def kept_choice(
 
 # From this many posts to render, a forked helper renders some of them. Fewer are rendered faster
 # by the helper alone: meanwhile this process pickles the cache, and a third process on two cores
-# costs more than it saves (measured: BENCHMARKS.md).
+# costs more than it saves.
 RENDER_PARALLEL_MIN = 100
 
 
