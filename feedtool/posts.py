@@ -27,6 +27,7 @@ from .config import Site
 from .dates import DateError, parse_date
 from .diagnostics import Diagnostic, Severity, has_errors
 from .files import read_regular_file
+from .markdown_code import fence_before, fenced_blocks, in_block, without_blocks
 
 # Front matter keys feedtool reads, and keys Hugo (and its PaperMod theme), Hexo and Jekyll
 # define; a key one or two letters from one of these gets the validator's typo warning.
@@ -239,7 +240,7 @@ def _timestamp(post: Post) -> float:
 def split_more(body: str) -> tuple[str, str | None]:
     """(text before the first more marker, text after it); (body, None) without a marker."""
     marker = MORE_MARKER.search(body) if "<!--" in body else None  # the cheap tests first
-    if marker is not None and _fence_before(body, marker.start()):
+    if marker is not None and fence_before(body, marker.start()):
         marker = next(more_markers(body), None)  # perhaps in code: the first marker outside code
     if marker is None:
         return body, None
@@ -262,28 +263,12 @@ def more_markers(body: str) -> Iterator[re.Match[str]]:
     blocks = None
     for marker in MORE_MARKER.finditer(body):
         at = marker.start()
-        if _fence_before(body, at):  # perhaps in code
+        if fence_before(body, at):  # perhaps in code
             if blocks is None:
-                blocks = [block.span() for block in _FENCED_BLOCK.finditer(body)]
-            if any(start < at < end for start, end in blocks):
+                blocks = fenced_blocks(body)
+            if in_block(blocks, at):
                 continue
         yield marker
-
-
-def _fence_before(body: str, at: int) -> bool:
-    """Whether a code fence may open before `at` (if not, nothing there is code)."""
-    return body.find("```", 0, at) >= 0 or body.find("~~~", 0, at) >= 0
-
-
-# A fenced code block, by the pattern of Python-Markdown's fenced_code (FencedBlockPreprocessor.
-# FENCED_BLOCK_RE), written out here so that checking a post never imports Markdown (17 ms):
-# tests/test_render.py checks it against what Markdown itself shows as code. Its spaces may be
-# tabs: Markdown expands tabs before it looks for fences.
-_FENCED_BLOCK = re.compile(
-    r"""(?P<fence>^(?:~{3,}|`{3,}))[ \t]*((\{(?P<attrs>[^\n]*)\})|(\.?(?P<lang>[\w#.+-]*)[ \t]*)?"""
-    r"""(hl_lines=(?P<quot>"|')(?P<hl_lines>.*?)(?P=quot)[ \t]*)?)\n(?P<code>.*?)(?<=\n)(?P=fence)[ \t]*$""",
-    re.MULTILINE | re.DOTALL,
-)
 
 
 # What feedtool renders (FT304), whatever the Markdown release: its time grows with the square
@@ -334,7 +319,7 @@ def _beyond_limits(text: str) -> str | None:
     if len(text) > MAX_BODY_CHARACTERS:
         return f"is over {MAX_BODY_CHARACTERS:,} characters long, too long to render"
     if text.count("[") > MAX_BRACKETS_PER_PARAGRAPH:
-        prose = _FENCED_BLOCK.sub("", text) if _fence_before(text, len(text)) else text
+        prose = without_blocks(text)
         counts = [block.count("[") for block in _INLINE_BLOCK.split(prose)]
         if max(counts) > MAX_BRACKETS_PER_PARAGRAPH:
             return (

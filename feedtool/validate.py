@@ -7,7 +7,6 @@ so it is cached; what depends on the clock, other files or the file system is ch
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import functools
 import operator
@@ -29,6 +28,7 @@ from .dates import format_rfc3339
 from .diagnostics import Diagnostic
 from .errors import FeedtoolError
 from .files import Identity, are_posts, content_hash, identity, read_regular_file
+from .markdown_code import Code
 from .posts import (
     KNOWN_KEYS,
     XML_FORBIDDEN,
@@ -496,40 +496,20 @@ def _local_links(post: Post) -> tuple[tuple[str, int, int], ...]:
             if quote := _ATTRIBUTE.match(body, at + len(anchor)):
                 starts.append(quote.end())
             at = body.find(anchor, at + len(anchor))
-    fences = None
+    code = None
     for at in sorted(starts):
         match = _TARGET.match(body, at)
         if match is None:
             continue
-        if fences is None:
-            fences = _fences(body)
-        if _in_code(body, match.start("target"), fences):
+        if code is None:
+            code = Code(body)
+        if match.start("target") in code:
             continue
         start = match.start("target")
         line = post.body_line + body.count("\n", 0, start)
         column = start - (body.rfind("\n", 0, start) + 1) + 1
         found.append((match["target"], line, column))
     return tuple(found)
-
-
-def _fences(body: str) -> list[int]:
-    """Where code fences (``` or ~~~ with only blanks before them on their line) start, in order."""
-    found = []
-    for fence in ("```", "~~~"):
-        at = body.find(fence)
-        while at >= 0:
-            if not body[body.rfind("\n", 0, at) + 1 : at].strip(" \t"):
-                found.append(at)
-            at = body.find(fence, at + 3)
-    return sorted(found)
-
-
-def _in_code(body: str, position: int, fences: list[int]) -> bool:
-    """Inside a fenced block (an odd number of fences before its line) or an inline `code` span."""
-    line_start = body.rfind("\n", 0, position) + 1
-    if body.count("`", line_start, position) % 2:
-        return True
-    return bisect.bisect_right(fences, line_start - 3) % 2 == 1  # fences that end before the line
 
 
 class _Listing:

