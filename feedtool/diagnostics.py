@@ -52,6 +52,16 @@ class Diagnostic:
         )
 
 
+def place(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
+    """(line, column) of `offset` in `text`, which starts on `first_line`; the column counts
+    characters from 1.
+
+    >>> place("一\\n二三", 3, first_line=5)
+    (6, 2)
+    """
+    return first_line + text.count("\n", 0, offset), offset - text.rfind("\n", 0, offset)
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from . import config, sources
 from .config import Site
 from .dates import DateError, parse_date
-from .diagnostics import Diagnostic, Severity, has_errors
+from .diagnostics import Diagnostic, Severity, has_errors, place
 from .files import read_regular_file
 from .markdown_code import fence_before, fenced_blocks, in_block, without_blocks
 
@@ -529,8 +529,7 @@ def _long_number_place(text: str) -> tuple[int, int]:
     found = _LONG_NUMBER.search(text)
     if found is None:
         return 2, 1
-    start = found.start()
-    return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+    return place(text, found.start())
 
 
 def _split(text: str) -> FrontMatter:
@@ -569,8 +568,7 @@ MAX_FORBIDDEN_LISTED = 100
 def places_of_forbidden(text: str, first_line: int) -> Iterator[tuple[int, int, str]]:
     """(line, column, character) of each character XML forbids in `text`, which starts on `first_line`."""
     for bad in XML_FORBIDDEN.finditer(text):
-        at = bad.start()
-        yield first_line + text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1) + 1, bad[0]
+        yield *place(text, bad.start(), first_line), bad[0]
 
 
 def forbidden_findings(
@@ -614,9 +612,6 @@ def _parse_json(text: str) -> FrontMatter:
     key_positions: dict[str, tuple[int, int]] = {}
     ends: dict[str, tuple[int, int]] = {}
 
-    def place(index: int) -> tuple[int, int]:
-        return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
-
     def skip(index: int) -> int:
         while index < len(text) and text[index] in " \t\r\n":
             index += 1
@@ -631,7 +626,7 @@ def _parse_json(text: str) -> FrontMatter:
                 )
             key, after = json.decoder.scanstring(text, index + 1)
             if key in values:
-                line, column = place(index)
+                line, column = place(text, index)
                 raise _Problem(
                     line,
                     column,
@@ -643,7 +638,11 @@ def _parse_json(text: str) -> FrontMatter:
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, colon)
             start = skip(colon + 1)
             values[key], end = decoder.raw_decode(text, start)
-            key_positions[key], positions[key], ends[key] = place(index), place(start), place(end)
+            key_positions[key], positions[key], ends[key] = (
+                place(text, index),
+                place(text, start),
+                place(text, end),
+            )
             index = skip(end)
             if text[index : index + 1] == ",":
                 index = skip(index + 1)

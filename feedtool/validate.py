@@ -25,7 +25,7 @@ from . import sources, templating
 from .catalog import absolute_paths, display_path
 from .config import Site
 from .dates import format_rfc3339
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, place
 from .errors import FeedtoolError
 from .files import Identity, are_posts, content_hash, identity, read_regular_file
 from .markdown_code import Code
@@ -357,8 +357,7 @@ def _unrendered_tags(text: str, first_line: int, site: Site) -> list[Diagnostic]
     found = []
     includes = os.fspath(site.posts.parent / "_includes")
     for at, name in templating.findings(text, site.source, includes):
-        line = first_line + text.count("\n", 0, at)
-        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        line, column = place(text, at, first_line)
         shown = (
             name
             if name.startswith("{{")
@@ -506,9 +505,7 @@ def _local_links(post: Post) -> tuple[tuple[str, int, int], ...]:
         if match.start("target") in code:
             continue
         start = match.start("target")
-        line = post.body_line + body.count("\n", 0, start)
-        column = start - (body.rfind("\n", 0, start) + 1) + 1
-        found.append((match["target"], line, column))
+        found.append((match["target"], *place(body, start, post.body_line)))
     return tuple(found)
 
 
