@@ -1085,28 +1085,24 @@ def _make_post(
     # written, and so does a plain post (its title is text as written).
     if site.source in ("hugo", "jekyll") and ("<" in title or "&" in title):
         title = title_text(title) or title
-    # tuple.__new__: Post(...) is the same, through a Python-level __new__ (a microsecond per post).
-    return tuple.__new__(
-        Post,
-        (
-            path,
-            slug,
-            title,
-            date,
-            permalink,
-            post_id or permalink,
-            front.body,
-            front.body_line,
-            updated,
-            sys.intern(author) if author else site.author,
-            tags,
-            categories,
-            summary,
-            bool(draft),
-            cover,
-            publish,
-            expires,
-        ),
+    return Post(
+        path=path,
+        slug=slug,
+        title=title,
+        date=date,
+        permalink=permalink,
+        id=post_id or permalink,
+        body=front.body,
+        body_line=front.body_line,
+        updated=updated,
+        author=sys.intern(author) if author else site.author,
+        tags=tags,
+        categories=categories,
+        summary=summary,
+        draft=bool(draft),
+        cover=cover,
+        publish=publish,
+        expires=expires,
     )
 
 

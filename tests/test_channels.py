@@ -470,14 +470,14 @@ def test_term_channels_group_each_post_once_per_folder(terms: list, include: set
     date = datetime(2025, 1, 1, tzinfo=UTC)
     made = [
         posts.Post(
-            f"p{n}.md",
-            f"p{n}",
-            "t",
-            date,
-            f"https://a.example/p{n}/",
-            f"https://a.example/p{n}/",
-            "",
-            5,
+            path=f"p{n}.md",
+            slug=f"p{n}",
+            title="t",
+            date=date,
+            permalink=f"https://a.example/p{n}/",
+            id=f"https://a.example/p{n}/",
+            body="",
+            body_line=5,
             tags=tuple(tags),
             categories=tuple(categories),
         )

@@ -541,7 +541,18 @@ def test_newest_first_is_by_instant_then_slug(specs: list[tuple[int, str, str]])
     for number, (hours, slug, zone) in enumerate(specs):
         moment = datetime(2025, 11, 2, 4, tzinfo=ZoneInfo("UTC")).timestamp() + 1800 * hours
         date = datetime.fromtimestamp(moment, ZoneInfo(zone))
-        made.append(posts.Post(f"p{number}.md", slug, "t", date, "https://a/", "id", "", 5))
+        made.append(
+            posts.Post(
+                path=f"p{number}.md",
+                slug=slug,
+                title="t",
+                date=date,
+                permalink="https://a/",
+                id="id",
+                body="",
+                body_line=5,
+            )
+        )
     ordered = posts.newest_first(made)
     keys = [(p.date.timestamp(), p.slug) for p in ordered]
     assert keys == sorted(keys, reverse=True)
