@@ -139,7 +139,8 @@ MORE_MARKER = re.compile(r"^[ ]{0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE | re
 # U+0000-U+001F except tab, LF, CR; U+FFFE/U+FFFF; lone surrogates (from YAML escapes).
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # The feeds file a post under its first this many terms (tags, then categories), so that they grow
-# with the posts, not with their terms: 100,000 tags would be 100,000 categories in every feed (FT210).
+# with the posts, not with their terms: 100,000 tags would be 100,000 categories in every feed
+# (FT210).
 MAX_TERMS = 20
 MAX_TERM_CHARACTERS = 100  # and each at most this long (a 75,000-character tag is no tag)
 
@@ -277,8 +278,8 @@ def more_markers(body: str) -> Iterator[re.Match[str]]:
 MAX_BODY_CHARACTERS = 5_000_000
 MAX_NESTING = 100
 MAX_BRACKETS_PER_PARAGRAPH = 500
-_DEEP_INDENT = re.compile(r"^[ \t]{%d,}" % MAX_NESTING, re.MULTILINE)  # then count tabs as 4
-_DEEP_QUOTES = re.compile(r"^(?:>[ \t]*){%d}" % (MAX_NESTING + 1), re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^[ \t]{{{MAX_NESTING},}}", re.MULTILINE)  # then count tabs as 4
+_DEEP_QUOTES = re.compile(rf"^(?:>[ \t]*){{{MAX_NESTING + 1}}}", re.MULTILINE)
 # Where Markdown's inline parsing starts afresh: a blank line, or a line that starts a list item,
 # a table row, a heading or a quote (each is parsed on its own, however long the list).
 _INLINE_BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]*[|#>])")
@@ -328,7 +329,8 @@ def _beyond_limits(text: str) -> str | None:
             )
         if sum(count * count for count in counts) > MAX_BRACKET_WORK:
             return (
-                "has too many paragraphs crowded with '[' (links), which would take too long to render; "
+                "has too many paragraphs crowded with '[' (links), which would take too long to "
+                "render; "
                 "put fewer links in each paragraph"
             )
     # A list item indented 4 columns a level (Markdown's tab length) MAX_NESTING levels deep needs
@@ -343,7 +345,10 @@ def _beyond_limits(text: str) -> str | None:
         or text.count("markdown=") > MAX_NESTING
         and _markdown_html_depth(text) > MAX_NESTING
     ):
-        return f"nests lists, quotes or HTML blocks more than {MAX_NESTING} levels deep, too deep to render"
+        return (
+            f"nests lists, quotes or HTML blocks more than {MAX_NESTING} levels deep, too deep "
+            "to render"
+        )
     return None
 
 
@@ -447,7 +452,8 @@ def _front_matter_bytes(data: bytes) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is fine) -> str, with CRLF turned into LF; else a _Problem naming the encoding."""
+    """UTF-8 (a BOM is fine) -> str, with CRLF turned into LF; else a _Problem naming the
+    encoding."""
     if not data.strip():
         raise _Problem(1, 1, "FT101", "empty file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -483,17 +489,17 @@ def _guess_encoding(data: bytes) -> str:
 
 
 @functools.cache
-def yaml_loader() -> tuple[Any, type]:
+def yaml_loader() -> tuple[Any, type[Any]]:
     """PyYAML and a safe loader (C if available) that leaves timestamps as text, so that
     feedtool's own date parser reads them. Imported on first use: warm runs parse no YAML."""
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("FeedtoolYamlLoader", (base,), {})
-    loader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in base.yaml_implicit_resolvers.items()
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in found if tag != "tag:yaml.org,2002:timestamp"]
+        for first, found in base.yaml_implicit_resolvers.items()
     }
+    loader: type[Any] = type("FeedtoolYamlLoader", (base,), {"yaml_implicit_resolvers": resolvers})
     return yaml, loader
 
 
@@ -553,7 +559,7 @@ def _split(text: str) -> FrontMatter:
     block = text[newline + 1 : max(newline + 1, closer.start() - 1)]
     body = text[closer.end() + 1 :]
     body_line = text.count("\n", 0, closer.start()) + 2
-    forbidden = ()
+    forbidden: tuple[tuple[int, int, str], ...] = ()
     if XML_FORBIDDEN.search(block):  # YAML and TOML refuse them: left out, as from every output
         forbidden = tuple(places_of_forbidden(block, 2))
         block = XML_FORBIDDEN.sub("", block)
@@ -566,7 +572,8 @@ MAX_FORBIDDEN_LISTED = 100
 
 
 def places_of_forbidden(text: str, first_line: int) -> Iterator[tuple[int, int, str]]:
-    """(line, column, character) of each character XML forbids in `text`, which starts on `first_line`."""
+    """(line, column, character) of each character XML forbids in `text`, which starts on
+    `first_line`."""
     for bad in XML_FORBIDDEN.finditer(text):
         yield *place(text, bad.start(), first_line), bad[0]
 
@@ -574,7 +581,8 @@ def places_of_forbidden(text: str, first_line: int) -> Iterator[tuple[int, int, 
 def forbidden_findings(
     places: Iterable[tuple[int, int, str]], where: str, name: str = ""
 ) -> list[Diagnostic]:
-    """FT206 warnings for characters XML forbids at `places` (the first MAX_FORBIDDEN_LISTED, then a count)."""
+    """FT206 warnings for characters XML forbids at `places` (the first MAX_FORBIDDEN_LISTED, then
+    a count)."""
     found = []
     for number, (line, column, char) in enumerate(places):
         if number == MAX_FORBIDDEN_LISTED:  # where the next is
@@ -624,7 +632,7 @@ def _parse_json(text: str) -> FrontMatter:
                 raise json.JSONDecodeError(
                     "Expecting property name enclosed in double quotes", text, index
                 )
-            key, after = json.decoder.scanstring(text, index + 1)
+            key, after = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
             if key in values:
                 line, column = place(text, index)
                 raise _Problem(
@@ -749,13 +757,13 @@ _FLAT_LINE = re.compile(
 )
 # What YAML does not accept in a document, and its other line breaks (NEL, U+2028/9): front
 # matter with any of these is PyYAML's to read or report. (The complement of YAML's printable
-# set, written this way because it compiles in a sixth of the time: every run compiles it.)
+# set, written this way because it compiles much faster: every run compiles it.)
 _YAML_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _PLAIN_FIRST_INVALID = set("-?:,[]{}#&*!|>'\"%@`")
 _PLAIN_BREAKS = re.compile(r":[ \t]|[ \t]#")  # a mapping value or a comment inside the text
 # First characters of the plain scalars YAML 1.1 reads as something other than text (PyYAML's
 # implicit resolvers: booleans, null, numbers, dates, merge keys). Text starting otherwise is
-# text, and needs no PyYAML (16 ms of imports). tests/test_posts.py checks this against PyYAML.
+# text, and needs no PyYAML (a costly import). tests/test_posts.py checks this against PyYAML.
 _RESOLVED_FIRST = frozenset("+-.0123456789<=FNOTYfnoty~")
 
 
@@ -895,10 +903,11 @@ def _parse_toml(block: str, body: str, body_line: int) -> FrontMatter:
             ]  # starts the rest
         if found:
             number, match = found[0]
-            line = block_lines[number]
+            text = block_lines[number]
+            value_match = _TOML_VALUE.match(text, match.end())
             positions[key] = (number + 2, match.end() + 1)
-            ends[key] = (number + 2, match.end() + 1 + len(_TOML_VALUE.match(line, match.end())[0]))
-            key_positions[key] = (number + 2, _first_column(line))
+            ends[key] = (number + 2, match.end() + 1 + len(value_match[0] if value_match else ""))
+            key_positions[key] = (number + 2, _first_column(text))
     return FrontMatter(
         "toml", values, texts, positions, key_positions, ends, body, body_line, block
     )
@@ -920,7 +929,8 @@ def _toml_sets(lines: list[str], key: str, value: Any) -> bool:
 def _make_post(
     front: FrontMatter, site: Site, path: str, name: str, out: list[Diagnostic]
 ) -> Post | None:
-    """Read the fields a feed needs; append a Diagnostic for every problem; None if any is an error."""
+    """Read the fields a feed needs; append a Diagnostic for every problem; None if any is an
+    error."""
 
     def report(key: str | None, code: str, message: str, severity: Severity = "error") -> None:
         line, column = front.positions.get(key, (1, 1)) if key else (1, 1)
@@ -952,7 +962,8 @@ def _make_post(
                 if key in front.texts:
                     front.texts[key] = XML_FORBIDDEN.sub("", front.texts[key])
 
-    # Every way a post can lack its title or date is an error: a post that is not published must say why.
+    # Every way a post can lack its title or date is an error: a post that is not published must
+    # say why.
     title = text("title")
     if (
         front.values.get("title") is None or title is not None and not title.strip()
@@ -987,7 +998,8 @@ def _make_post(
         report(
             "slug" if "slug" in front.values else None,
             "FT207",
-            f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..', control characters, or "
+            f"slug {slug!r} must be a single URL path segment (no '/', '\\', '..', control "
+            "characters, or "
             "bytes of a file name that are not UTF-8: rename the file or set a slug)",
         )
 
@@ -1010,7 +1022,8 @@ def _make_post(
         report(
             "tags" if len(tags) > MAX_TERMS else "categories",
             "FT210",
-            f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the first "
+            f"{len(tags)} tags and {len(categories)} categories: the feeds file the post under the "
+            "first "
             f"{MAX_TERMS} only (tags first)",
             "warning",
         )
@@ -1026,8 +1039,8 @@ def _make_post(
     author = text("author")
     post_id = text("id")
 
-    # A site that publishes future posts (Jekyll's `future`, Hugo's `buildFuture`, Hexo's default) has them
-    # live from the start.
+    # A site that publishes future posts (Jekyll's `future`, Hugo's `buildFuture`, Hexo's
+    # default) has them live from the start.
     publish = _read_date(front, "publishDate", site, report) if not site.future else _EVER
     expires = _read_date(front, "expiryDate", site, report)
     # A post's own URL: Hugo's `url`, Hexo's and Jekyll's `permalink` (a path on the site).
@@ -1081,8 +1094,8 @@ def _make_post(
         )
     else:
         permalink = site.permalink_for(segment, date, categories, title, fields=fields)
-    # Hugo's and jekyll-feed's feeds show a title's HTML as its text; hexo-generator-feed shows it as
-    # written, and so does a plain post (its title is text as written).
+    # Hugo's and jekyll-feed's feeds show a title's HTML as its text; hexo-generator-feed shows
+    # it as written, and so does a plain post (its title is text as written).
     if site.source in ("hugo", "jekyll") and ("<" in title or "&" in title):
         title = title_text(title) or title
     return Post(
@@ -1147,7 +1160,8 @@ COVER_KEYS = ("cover", "image", "featured_image")
 
 
 def _read_cover(front: FrontMatter, report: Callable[..., None]) -> str | None:
-    """The cover image: `cover`, `image` or `featured_image`, as text or as Hugo's `cover: {image: ...}`."""
+    """The cover image: `cover`, `image` or `featured_image`, as text or as Hugo's `cover: {image:
+    ...}`."""
     for key in COVER_KEYS:
         value = front.values.get(key)
         if isinstance(value, dict):
@@ -1169,7 +1183,7 @@ def _read_list(front: FrontMatter, key: str, report: Callable[..., None]) -> tup
         type(v) is str for v in value
     ):  # as nearly always: the short way
         # Interned: a blog has a few dozen tags over thousands of posts, so its cache stores (and
-        # loads) each once, not once per post (a warm build's cache loads a quarter faster).
+        # loads) each once, not once per post.
         return tuple(dict.fromkeys(sys.intern(text) for v in value if (text := v.strip())))
     if isinstance(value, str):
         report(key, "FT205", f"'{key}' should be a list, e.g. [{value!r}]", "warning")
@@ -1226,14 +1240,16 @@ def _without_forbidden(value: Any, done: dict[int, Any]) -> Any:
     if isinstance(value, (list, dict)):
         if id(value) not in done:
             if isinstance(value, dict):
-                done[id(value)] = cleaned = {}
-                cleaned.update(
+                mapping: dict[Any, Any] = {}
+                done[id(value)] = mapping
+                mapping.update(
                     (_without_forbidden(k, done), _without_forbidden(v, done))
                     for k, v in value.items()
                 )
             else:
-                done[id(value)] = cleaned = []
-                cleaned.extend(_without_forbidden(item, done) for item in value)
+                items: list[Any] = []
+                done[id(value)] = items
+                items.extend(_without_forbidden(item, done) for item in value)
         return done[id(value)]
     return (
         tuple(_without_forbidden(item, done) for item in value)

@@ -18,6 +18,7 @@ LAYERS = [
     "errors",
     "diagnostics",
     "dates",
+    "markdown_code",
     "parallel",
     "throttle",
     "files",
