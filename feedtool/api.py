@@ -33,6 +33,7 @@ from .validate import Report, check, check_bodies
 if TYPE_CHECKING:
     from .digest import Newsletter, Window
     from .fix import Fixed
+    from .importer import ImportReport
     from .send import Outcome, Server
 
 DEFAULT_CONFIG = Path("feedtool.toml")
@@ -85,6 +86,21 @@ def init_site(
     private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]
     added = ignore_in_git(folder, [path.relative_to(folder).as_posix() + "/" for path in private])
     return site, added
+
+
+def import_posts(
+    source: str | Path, into: Path, *, dry_run: bool = False, site: Site | None = None
+) -> ImportReport:
+    """Posts from a local feed or saved list page, written into folder `into` (created if
+    missing; never over a file) unless `dry_run`. Dates without a zone are read in `site`'s
+    zone (without a site, the defaults': Asia/Shanghai), the zone they mean once imported."""
+    from .importer import plan_import
+    from .output import create_files
+
+    report = plan_import(source, into, tz=(site or default_site()).timezone)
+    if not dry_run and report.posts:
+        create_files(into, report.files)  # never over a post, even one written meanwhile
+    return report
 
 
 def serve_subscriptions(

@@ -934,30 +934,31 @@ def snippet(config: Path | None) -> None:
     help="Folder for the new posts (created if missing).",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@config_option
 @_reports_errors
-def import_posts(source: str, into: Path, dry_run: bool) -> None:
+def import_posts(source: str, into: Path, dry_run: bool, config: Path | None) -> None:
     """Create posts from a feed (RSS, Atom, JSON Feed) or a saved list page (HTML or text).
 
     SOURCE is a local file; feedtool works offline, so download a URL first. A list page is
     a Hugo PaperMod list saved as HTML or as text (title, summary, then a line such as
-    `八月 24, 2025 · 1 分钟 · pan`). Dates are kept as written. An existing post is never
-    overwritten: the new file gets a -2, -3, ... suffix. Prints one line per post written or
-    skipped (no title, no date, a repeated entry), then a count; exit 0 even with skips.
+    `八月 24, 2025 · 1 分钟 · pan`). Dates are kept as written; in a site (feedtool.toml, or
+    a Hugo, Hexo or Jekyll site here) those without a zone are read in the site's zone, else
+    in Asia/Shanghai. An existing post is never overwritten: the new file gets a -2, -3, ...
+    suffix. Prints one line per post written or skipped (no title, no date, a repeated
+    entry), then a count; exit 0 even with skips.
 
     \b
     Examples:
       feedtool import saved/list.txt --into posts
       feedtool import feed.xml --into posts --dry-run
     """
+    from . import api
     from .catalog import display_path
-    from .importer import plan_import
-    from .output import create_files
 
-    report = plan_import(source, into)
+    site = _load_site(config) if api.is_site_here(config) else None
+    report = api.import_posts(source, into, dry_run=dry_run, site=site)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if not dry_run and report.posts:
-        create_files(into, report.files)  # never over a post, even one written meanwhile
     folder = display_path(into)
     lines = [
         (

@@ -13,13 +13,14 @@ SOURCE is a local file (feedtool runs offline; a URL is refused). Its kind is de
 - the same page saved as text: blocks of title, summary, then `八月 24, 2025 · 1 分钟 · pan`.
 
 This module only reads: `plan_import` returns every post file it would write and what it
-skipped; the CLI prints the report and hands `report.files` to `output.create_files`, which
-never replaces a file.
+skipped; `api.import_posts` hands `report.files` to `output.create_files`, which never
+replaces a file.
 
 Decisions:
 
 - Dates are written exactly as the source writes them (`"八月 24, 2025"`, RSS's
   `Sun, 24 Aug 2025 00:00:00 +0800`); only a feed that gives no date text at all gets RFC 3339.
+  Dates without a zone are read in `tz`, the site's zone, which is what they mean once written.
   A date that `parse_date(..., absolute=True)` cannot read is still imported, with a note in
   the report, so the user can fix it (`feedtool validate` flags it as FT201). An entry with no
   date at all is skipped: there is nothing to fix it from.

@@ -17,7 +17,7 @@ from conftest import REPO, SHARED, front_matter_of, post_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedtool import config, importer, posts, render
+from feedtool import api, config, importer, posts, render
 from feedtool.files import find
 
 SEED = SHARED / "seed" / "000_9531becea8289120.txt"
@@ -261,6 +261,85 @@ def test_json_feed_1_0_fields(tmp_path: Path):
     # Plain text: shown as written, not as emphasis.
     assert imported.body.strip() == "Plain \\*text\\* body."
     assert render.render(imported, SITE).content_html == "<p>Plain *text* body.</p>"
+
+
+# A feed whose zoneless dates mean something only in the site's zone: entry 1's `updated` is
+# later than its date in Los Angeles, earlier in Shanghai; entry 2's PDT is a zone only a
+# Pacific site uses (parse_date refuses it elsewhere as ambiguous).
+_ZONED_FEED = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "items": [
+        {
+            "url": "https://example.com/posts/edited/",
+            "title": "Edited",
+            "content_text": "One.",
+            "date_published": "2025-08-24T10:00:00+00:00",
+            "date_modified": "2025-08-24 12:00",
+        },
+        {
+            "url": "https://example.com/posts/pacific/",
+            "title": "Pacific",
+            "content_text": "Two.",
+            "date_published": "2025-08-25 09:00 PDT",
+        },
+    ],
+}
+_PACIFIC = 'title = "t"\nbase_url = "https://example.com"\ntimezone = "America/Los_Angeles"\n'
+
+
+def test_import_reads_dates_in_the_sites_zone(tmp_path: Path, run, monkeypatch):
+    """In a site, zoneless dates are read in its zone, so what is written means there what the
+    feed meant; with no site here, Asia/Shanghai as before."""
+    (tmp_path / "feed.json").write_text(json.dumps(_ZONED_FEED), encoding="utf-8")
+    site_folder, plain_folder = tmp_path / "site", tmp_path / "plain"
+    site_folder.mkdir()
+    plain_folder.mkdir()
+    (site_folder / "feedtool.toml").write_text(_PACIFIC, encoding="utf-8")
+    pacific = config.loads(_PACIFIC, source="feedtool.toml", base_dir=site_folder)
+
+    monkeypatch.chdir(site_folder)
+    result = run("import", "../feed.json", "--into", "posts")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "wrote posts/edited.md: Edited (2025-08-24T10:00:00+00:00)",
+        "wrote posts/pacific.md: Pacific (2025-08-25 09:00 PDT)",
+        "Imported 2 posts into posts/ (0 skipped).",
+    ]
+    edited = posts.load(site_folder / "posts" / "edited.md", pacific)
+    assert edited.diagnostics == []
+    assert front_matter_of(edited).texts["updated"] == "2025-08-24 12:00"
+    updated = post_of(edited).updated
+    assert updated is not None and updated.isoformat() == "2025-08-24T12:00:00-07:00"
+    assert run("validate", "posts").exit_code == 0
+
+    monkeypatch.chdir(plain_folder)
+    result = run("import", "../feed.json", "--into", "posts")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        'wrote posts/pacific.md: Pacific (2025-08-25 09:00 PDT); date "2025-08-25 09:00 PDT" '
+        "cannot be read (the zone abbreviation PDT is ambiguous here: write a numeric offset "
+        "such as +08:00); fix it, feedtool validate reports it"
+    )
+    edited = posts.load(plain_folder / "posts" / "edited.md", SITE)
+    assert "updated" not in front_matter_of(edited).values  # earlier than its date in Shanghai
+
+
+def test_import_posts_from_python(tmp_path: Path):
+    """`api.import_posts` does the command's work without click: a dry run writes nothing, and
+    the site given is the zone dates are read in."""
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps(_ZONED_FEED), encoding="utf-8")
+    pacific = config.loads(_PACIFIC, source="feedtool.toml", base_dir=tmp_path)
+    into = tmp_path / "posts"
+    planned = api.import_posts(source, into, dry_run=True, site=pacific)
+    assert [(p.name, p.notes) for p in planned.posts] == [("edited.md", ()), ("pacific.md", ())]
+    assert not into.exists()
+    written = api.import_posts(source, into, dry_run=False, site=pacific)
+    assert sorted(p.name for p in into.iterdir()) == ["edited.md", "pacific.md"]
+    for post in written.posts:
+        assert (into / post.name).read_bytes() == post.data
+    shanghai = api.import_posts(source, tmp_path / "other", dry_run=True)
+    assert [len(p.notes) for p in shanghai.posts] == [0, 1]
 
 
 def test_atom_html_title_tag_id_and_author_inherited(tmp_path: Path):
