@@ -57,9 +57,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .catalog import collect
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
-from .files import find, read_regular_file
+from .files import read_regular_file
 from .posts import MORE_MARKER, XML_FORBIDDEN
 
 __all__ = [
@@ -273,7 +274,7 @@ def _existing_names(into: Path) -> set[str]:
         top = os.listdir(into)
     except OSError as exc:
         raise FeedtoolError(f"{into}: cannot read the folder: {exc.strerror or exc}") from None
-    names = {Path(path).stem.lower() for path in find(into)}
+    names = {Path(path).stem.lower() for path in collect([into])}
     return names | {name[:-3].lower() for name in top if name.lower().endswith(".md")}
 
 

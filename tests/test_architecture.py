@@ -121,3 +121,19 @@ def test_the_command_line_goes_through_the_library():
     reached = _graph()["cli"]
     assert "api" in reached
     assert not reached & {"engine", "cache", "parallel", "selection", "validate", "feeds", "render"}
+
+
+def test_posts_are_listed_through_the_catalog():
+    """One way to list posts: `catalog` (and `engine`'s helper, listing with stats) call the
+    listing in `files`; every other module asks `catalog`."""
+    listing = {"find", "post_files"}
+    users = {
+        path.stem
+        for path in PACKAGE.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and node.level == 1
+        and node.module == "files"
+        and listing & {alias.name for alias in node.names}
+    }
+    assert users == {"catalog", "engine"}
