@@ -29,6 +29,11 @@ COLD, WARM = "cold", "warm, 1 post edited"
 WARM_OLD, WARM_NEW = "warm, an old post edited", "warm, 1 post added"
 DROPPED, CACHED = "dropped", "warm"  # page-cache states
 FEEDTOOL_COMMANDS = ("build", "validate", "digest --latest")
+# Tag feeds: off, as Hugo with no taxonomies; on, as Hugo rendering each tag's RSS (only `build`
+# makes tag feeds, so only it and Hugo run both ways).
+TAGS_OFF, TAGS_ON = "off", "on"
+TARGET_N = 10_000  # the issue's targets are for this many posts
+LARGE_N = 50_000  # from this many posts: fewer rounds, no dropped page cache, corpus removed after
 
 
 def shown(path: str | Path) -> str:
@@ -69,12 +74,14 @@ def baseline_worktree(rev: str) -> Iterator[Path]:
 
 @dataclass(frozen=True)
 class Sample:
-    """One run of a command: wall-clock seconds, the child's peak RSS in KiB, how it ended."""
+    """One run of a command: wall-clock seconds, the child's peak RSS in KiB, how it ended, and
+    the CPU seconds (user + system) of the child and the helpers it waited for."""
 
     seconds: float
     peak_kib: int
     returncode: int
     stderr: str = ""
+    cpu: float = 0.0
 
 
 @dataclass
@@ -87,6 +94,7 @@ class Result:
     n: int | None
     samples: list[Sample] = field(default_factory=list)
     status: str = "ok"
+    tags: str = TAGS_OFF  # tag feeds (feedtool) or term feeds (Hugo) off or on
 
     @property
     def label(self) -> str:
@@ -109,6 +117,16 @@ class Result:
         return statistics.median(self.times)
 
     @property
+    def cpu(self) -> float:
+        """Median CPU seconds: less sensitive than wall time to other work on the machine."""
+        return statistics.median(s.cpu for s in self.samples)
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / median of the wall times: how noisy the runs were."""
+        return (max(self.times) - min(self.times)) / self.median if self.median else 0.0
+
+    @property
     def peak_mb(self) -> float:
         """The largest peak over the runs, in MiB (ru_maxrss is KiB on Linux)."""
         return max(s.peak_kib for s in self.samples) / 1024
@@ -122,14 +140,12 @@ class SizeReport:
     results: list[Result] = field(default_factory=list)
     checks: dict[str, str] = field(default_factory=dict)
 
-    def get(self, command: str, mode: str = "", page_cache: str = CACHED) -> Result | None:
+    def get(
+        self, command: str, mode: str = "", page_cache: str = CACHED, tags: str = TAGS_OFF
+    ) -> Result | None:
+        wanted = (command, mode, page_cache, tags)
         return next(
-            (
-                r
-                for r in self.results
-                if (r.command, r.mode, r.page_cache) == (command, mode, page_cache)
-            ),
-            None,
+            (r for r in self.results if (r.command, r.mode, r.page_cache, r.tags) == wanted), None
         )
 
 

@@ -81,8 +81,8 @@ def main() -> int:
                 for cmd, took in round_of(tool, c).items():
                     samples[name][cmd].append(took)
     print(
-        f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; baseline "
-        f"{args.baseline}"
+        f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; "
+        f"baseline {args.baseline}"
     )
     print(f"  {'command':30s} {'baseline s':>10s} {'this tree s':>11s} {'ratio':>6s}")
     for cmd in COMMANDS:

@@ -14,7 +14,9 @@ posts of the 10,000-post one, and nothing depends on the clock.
 
 Layouts:
   feedtool  OUT_DIR/posts/post-00001.md ..., OUT_DIR/posts/images/fig-N.png
-  hugo      OUT_DIR/hugo.toml (home RSS only), OUT_DIR/content/posts/... (same files)
+  hugo      OUT_DIR/hugo.toml (home RSS only), OUT_DIR/content/posts/... (same files), and
+            OUT_DIR/hugo-tags.toml, to add on (`--config hugo.toml,hugo-tags.toml`) for an RSS
+            feed per tag too
 """
 
 from __future__ import annotations
@@ -274,8 +276,8 @@ CODE_SNIPPETS = (
     (
         "json",
         (
-            '{"role": "user", "content": '
-            '[{"type": "image"}, {"type": "text", "text": "描述这张图片"}]}',
+            '{"role": "user", "content": [{"type": "image"}, '
+            '{"type": "text", "text": "描述这张图片"}]}',
         ),
     ),
 )
@@ -315,6 +317,19 @@ limit = 50
   [cascade._build]
     render = "link"
     list = "always"
+"""
+
+# Added to hugo.toml for the "tag feeds on" runs: an RSS per tag (Hugo's term pages), and still
+# no taxonomy list page, HTML or sitemap. feedtool's tag_feeds have no list page either.
+HUGO_TAGS_TOML = """\
+ignoreErrors = ["error-disable-taxonomy"]  # disabling "taxonomy" but not "term" is meant
+disableKinds = ["taxonomy", "section", "sitemap", "robotsTXT", "404"]
+
+[taxonomies]
+tag = "tags"
+
+[outputs]
+term = ["RSS"]
 """
 
 
@@ -543,13 +558,14 @@ def generate(
         generated.append(dataclasses.replace(meta, path=path))
     if layout == "hugo":
         (folder / "hugo.toml").write_text(HUGO_TOML, encoding="utf-8")
+        (folder / "hugo-tags.toml").write_text(HUGO_TAGS_TOML, encoding="utf-8")
     return generated
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) for "
-        "benchmarks."
+        description="Write a deterministic synthetic Chinese tech blog (N posts of 2-4 KB) "
+        "for benchmarks."
     )
     parser.add_argument(
         "out_dir", metavar="OUT_DIR", type=Path, help="folder to write (created if missing)"

@@ -1,8 +1,9 @@
 """Tables, targets and BENCHMARKS.md for bench/run.py's measurements.
 
-Ratios divide a feedtool median by Hugo's median at the same N and in the same page-cache
-state. The issue's targets are judged at the largest N measured (10,000 by default) with the
-page cache warm, the state of the issue's own Hugo figure.
+Ratios divide a feedtool median by Hugo's median at the same N, in the same page-cache state and
+with tag feeds the same (off or on). The issue's targets are judged at 10,000 posts (TARGET_N, or
+the largest N below it when it was not measured) with the page cache warm, the state of the
+issue's own Hugo figure; growth with N is judged on the step to the largest N.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from common import (
     FEED_LIMIT,
     HUGO,
     HUGO_DATES,
+    LARGE_N,
     REPO,
+    TAGS_OFF,
+    TAGS_ON,
+    TARGET_N,
     WARM,
     Result,
     Run,
@@ -30,24 +35,27 @@ from common import (
     shown,
 )
 
-# (command, mode) -> the largest allowed ratio to Hugo's RSS build, on the largest N.
+# (command, mode, tag feeds) -> the largest allowed ratio to Hugo's RSS build, at TARGET_N.
 RATIO_TARGETS = {
-    ("build", COLD): 0.5,
-    ("build", WARM): 0.15,
-    ("validate", COLD): 1.0,
-    ("digest --latest", COLD): 0.5,
+    ("build", COLD, TAGS_OFF): 0.5,
+    ("build", WARM, TAGS_OFF): 0.15,
+    ("build", COLD, TAGS_ON): 0.5,
+    ("build", WARM, TAGS_ON): 0.15,
+    ("validate", COLD, TAGS_OFF): 1.0,
+    ("digest --latest", COLD, TAGS_OFF): 0.5,
 }
 MEMORY_TARGET_MB = 100.0
 HELP_TARGET_S = 0.150
-LINEAR_SLACK = (
-    1.25  # linear: time per 1,000 posts at the largest N at most 1.25x that at the smallest
-)
+# Linear: from one N to the next, time grows at most this much more than the posts do.
+LINEAR_SLACK = 1.15
 GROWTH_ROWS = (
-    ("build", COLD),
-    ("build", WARM),
-    ("validate", COLD),
-    ("digest --latest", COLD),
-    (HUGO, ""),
+    ("build", COLD, TAGS_OFF),
+    ("build", COLD, TAGS_ON),
+    ("build", WARM, TAGS_OFF),
+    ("validate", COLD, TAGS_OFF),
+    ("digest --latest", COLD, TAGS_OFF),
+    (HUGO, "", TAGS_OFF),
+    (HUGO, "", TAGS_ON),
 )
 
 
@@ -62,46 +70,56 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def hugo_median(report: SizeReport, page_cache: str = CACHED) -> float | None:
-    hugo = report.get(HUGO, "", page_cache)
+def hugo_median(report: SizeReport, page_cache: str = CACHED, tags: str = TAGS_OFF) -> float | None:
+    hugo = report.get(HUGO, "", page_cache, tags)
     return hugo.median if hugo and hugo.ok else None
 
 
 def ratio(result: Result | None, report: SizeReport) -> float | None:
-    """A feedtool median over Hugo's at the same N and page-cache state."""
+    """A feedtool median over Hugo's at the same N, page-cache state and tag feeds."""
     if result is None or not result.ok or not result.is_feedtool:
         return None
-    base = hugo_median(report, result.page_cache)
+    base = hugo_median(report, result.page_cache, result.tags)
     return result.median / base if base else None
 
 
-def ratio_target(result: Result, largest: int | None) -> float | None:
-    """The issue's ratio target for this row, if it has one (largest N, page cache warm)."""
-    if result.n != largest or result.page_cache != CACHED:
+def ratio_target(result: Result, judged: int | None) -> float | None:
+    """The issue's ratio target for this row, if it has one (N judged, page cache warm)."""
+    if result.n != judged or result.page_cache != CACHED:
         return None
-    return RATIO_TARGETS.get((result.command, result.mode))
+    return RATIO_TARGETS.get((result.command, result.mode, result.tags))
+
+
+def judged_report(reports: list[SizeReport]) -> SizeReport | None:
+    """The size the targets are judged at: TARGET_N, or the largest N below it, or the smallest."""
+    below = [r for r in reports if r.corpus.n <= TARGET_N]
+    return below[-1] if below else (reports[0] if reports else None)
 
 
 # ---------------------------------------------------------------- tables
 
 
 def results_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[str]]:
-    """The main table: one row per command, N and state; targets judged at the largest N."""
+    """The main table: one row per command, N and state; targets judged at TARGET_N."""
     rows = [
         [
             "command",
             "N",
+            "tag feeds",
             "page cache",
             "median s",
             "min s",
             "max s",
+            "spread",
+            "CPU s",
             "peak MB",
             "ratio to Hugo",
             "target",
             "result",
         ]
     ]
-    largest = reports[-1].corpus.n if reports else None
+    judged = judged_report(reports)
+    largest = judged.corpus.n if judged else None
     for report in reports:
         for r in report.results:
             limit = ratio_target(r, largest)
@@ -135,15 +153,20 @@ def combine(oks: list[bool | None]) -> str:
 
 
 def result_row(r: Result, n: str, x: float | None, target: str, result: str) -> list[str]:
+    tags = r.tags if r.n is not None else "—"
     if not r.ok:
-        return [r.label, n, r.page_cache, r.status, "", "", "", "", target, "n/a" if target else ""]
+        empty = [""] * 7
+        return [r.label, n, tags, r.page_cache, r.status, *empty, target, "n/a" if target else ""]
     return [
         r.label,
         n,
+        tags,
         r.page_cache,
         fmt(r.median),
         fmt(min(r.times)),
         fmt(max(r.times)),
+        f"{r.spread:.0%}",
+        fmt(r.cpu, 2),
         fmt(r.peak_mb, 1),
         fmt(x, 2, "×"),
         target,
@@ -151,25 +174,28 @@ def result_row(r: Result, n: str, x: float | None, target: str, result: str) -> 
     ]
 
 
+def hugo_name(tags: str) -> str:
+    return "Hugo's RSS build" if tags == TAGS_OFF else "Hugo's RSS and tag RSS build"
+
+
 def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[str]]:
     """The issue's targets, one line each, with what was measured."""
     rows = [["target", "measured", "result"]]
-    if not reports:
+    big = judged_report(reports)
+    if big is None:
         return rows
-    big = reports[-1]
     posts = f"{big.corpus.n:,} posts"
-    base = hugo_median(big)
-    for (command, mode), limit in RATIO_TARGETS.items():
-        r = big.get(command, mode)
+    for (command, mode, tags), limit in RATIO_TARGETS.items():
+        r = big.get(command, mode, tags=tags)
         x = ratio(r, big)
-        measured = (
-            f"{x:.2f}× ({r.median:.3f} s vs Hugo {base:.3f} s)"
-            if x is not None and r is not None
-            else (r.status if r and r.status != "ok" else "no Hugo figure")
-        )
+        base = hugo_median(big, tags=tags)
+        if x is not None and r is not None:
+            measured = f"{x:.2f}× ({r.median:.3f} s vs Hugo {base:.3f} s)"
+        else:
+            measured = r.status if r and r.status != "ok" else "no Hugo figure"
         rows.append(
             [
-                f"{command} ({mode}) on {posts} ≤ {limit:.2f}× Hugo's RSS build",
+                f"{command} ({mode}), tag feeds {tags}, {posts} ≤ {limit:.2f}× {hugo_name(tags)}",
                 measured,
                 verdict(None if x is None else x <= limit),
             ]
@@ -180,15 +206,23 @@ def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[s
         rows.append(
             [
                 f"peak memory of every feedtool command on {posts} ≤ {MEMORY_TARGET_MB:.0f} MB",
-                f"{worst.peak_mb:.1f} MB (largest: {worst.label})",
+                f"{worst.peak_mb:.1f} MB (largest: {worst.label}, tag feeds {worst.tags})",
                 verdict(worst.peak_mb <= MEMORY_TARGET_MB),
             ]
         )
-    for line in growth_rows(reports)[1:]:
-        if line[-1] != "(reference)":
-            rows.append(
-                [f"{line[0]}: time grows linearly with N", f"{line[-2]} per 1,000 posts", line[-1]]
-            )
+    growth = growth_rows(reports)
+    if len(reports) > 1:
+        step = f"{reports[-2].corpus.n:,} to {reports[-1].corpus.n:,} posts"
+        for line in growth[1:]:
+            if line[-1] != "(reference)":
+                rows.append(
+                    [
+                        f"{line[0]}, tag feeds {line[1]}: linear from {step} "
+                        f"(time × / posts × ≤ {LINEAR_SLACK})",
+                        line[-3],
+                        line[-1],
+                    ]
+                )
     helped = next((r for r in startup if r.command == "feedtool --help" and r.ok), None)
     python = next((r for r in startup if r.command == "python -c pass" and r.ok), None)
     if helped:
@@ -203,26 +237,54 @@ def target_rows(reports: list[SizeReport], startup: list[Result]) -> list[list[s
     return rows
 
 
+def growth(
+    reports: list[SizeReport], command: str, mode: str, tags: str, cpu: bool = False
+) -> list[float | None]:
+    """For each step from one N to the next: time × over posts × (1.0: linear)."""
+    times = []
+    for report in reports:
+        r = report.get(command, mode, tags=tags)
+        times.append((r.cpu if cpu else r.median) if r and r.ok else None)
+    factors = []
+    for (a, b), (ta, tb) in zip(
+        zip(reports, reports[1:], strict=False), zip(times, times[1:], strict=False), strict=True
+    ):
+        posts = b.corpus.n / a.corpus.n
+        factors.append(tb / ta / posts if ta and tb else None)
+    return factors
+
+
 def growth_rows(reports: list[SizeReport]) -> list[list[str]]:
-    """Seconds per 1,000 posts at each N (page cache warm); growth = largest N over smallest."""
+    """Median seconds at each N (page cache warm), and how much faster than the posts the time
+    grows from each N to the next: wall time for each step, CPU time for the last."""
+    steps = [f"{a.corpus.n:,}→{b.corpus.n:,}" for a, b in zip(reports, reports[1:], strict=False)]
     rows = [
-        ["command", *[f"s per 1,000 posts, N={r.corpus.n:,}" for r in reports], "growth", "linear"]
+        [
+            "command",
+            "tag feeds",
+            *[f"s at N={r.corpus.n:,}" for r in reports],
+            *[f"time × / posts ×, {step}" for step in steps],
+            f"same, CPU s, {steps[-1]}" if steps else "CPU",
+            "linear",
+        ]
     ]
     if len(reports) < 2:
         return rows
-    for command, mode in GROWTH_ROWS:
-        per = []
+    for command, mode, tags in GROWTH_ROWS:
+        medians = []
         for report in reports:
-            r = report.get(command, mode)
-            per.append(r.median / (report.corpus.n / 1000) if r and r.ok else None)
-        growth = per[-1] / per[0] if per[0] and per[-1] else None
-        label = f"{command} ({mode})" if mode else command
-        judged = verdict(None if growth is None else growth <= LINEAR_SLACK)
+            r = report.get(command, mode, tags=tags)
+            medians.append(r.median if r and r.ok else None)
+        wall = growth(reports, command, mode, tags)
+        cpu = growth(reports, command, mode, tags, cpu=True)
+        judged = verdict(None if wall[-1] is None else wall[-1] <= LINEAR_SLACK)
         rows.append(
             [
-                label,
-                *[fmt(p) for p in per],
-                fmt(growth, 2, "×"),
+                f"{command} ({mode})" if mode else command,
+                tags,
+                *map(fmt, medians),
+                *[fmt(f, 2) for f in wall],
+                fmt(cpu[-1], 2),
                 "(reference)" if command == HUGO else judged,
             ]
         )
@@ -249,27 +311,33 @@ def markdown_table(rows: list[list[str]]) -> str:
 
 
 def headline(run: Run) -> str:
-    """feedtool/Hugo ratios at the largest N, one line."""
-    if not run.reports:
+    """feedtool/Hugo ratios at the judged N, and the growth to the largest N, one line."""
+    big = judged_report(run.reports)
+    if big is None:
         return "No sizes were measured."
-    big = run.reports[-1]
     base = hugo_median(big)
     if base is None:
         return f"Hugo {run.hugo_note}: absolute figures only, no ratios."
     parts = []
-    for command, mode in RATIO_TARGETS:
-        r = big.get(command, mode)
+    for command, mode, tags in RATIO_TARGETS:
+        r = big.get(command, mode, tags=tags)
         x = ratio(r, big)
-        parts.append(
-            f"{command} ({mode}) {x:.2f}×"
-            if x is not None
-            else f"{command} ({mode}) {r.status if r else 'not run'}"
-        )
-    return (
+        name = f"{command} ({mode}{', tag feeds on' if tags == TAGS_ON else ''})"
+        parts.append(f"{name} {x:.2f}×" if x is not None else f"{name} {r.status if r else '-'}")
+    line = (
         f"feedtool / Hugo on {big.corpus.n:,} posts (Hugo's RSS build {base:.3f} s): "
         + "; ".join(parts)
         + "."
     )
+    if len(run.reports) > 1 and run.reports[-1] is not big:
+        a, b = run.reports[-2], run.reports[-1]
+        ours = growth(run.reports, "build", COLD, TAGS_OFF)[-1]
+        hugo = growth(run.reports, HUGO, "", TAGS_OFF)[-1]
+        line += (
+            f" From {a.corpus.n:,} to {b.corpus.n:,} posts, build (cold) time grows "
+            f"{fmt(ours, 2)}× as fast as the posts (Hugo {fmt(hugo, 2)}×)."
+        )
+    return line
 
 
 def machine() -> dict[str, str]:
@@ -319,42 +387,54 @@ def date_forms(run: Run) -> str:
 
 
 def hugo_dates_note(run: Run) -> str:
-    """What the untimed all-posts Hugo build found at the largest N."""
-    found = run.reports[-1].checks.get(HUGO_DATES) if run.reports else None
-    if not found:
+    """What the untimed all-posts Hugo build found at the largest N it was made at."""
+    surveyed = [r for r in run.reports if r.checks.get(HUGO_DATES)]
+    if not surveyed:
         return "not surveyed (no Hugo)."
     return (
         "an extra, untimed Hugo build listing every post (RSS limit -1) at "
-        f"N={run.reports[-1].corpus.n:,} dated these published posts 0001-01-01, by the form of "
-        f"their date: {found}."
+        f"N={surveyed[-1].corpus.n:,} dated these published posts 0001-01-01, by the form of "
+        f"their date: {surveyed[-1].checks[HUGO_DATES]}."
     )
 
 
 def commands(run: Run) -> list[str]:
     sizes = ",".join(str(r.corpus.n) for r in run.reports)
+    cold = f"rm -rf public {' '.join(CACHE_DIRS)};"
+    hugo = "hugo --quiet -s bench/.work/hugo-N -d bench/.work/hugo-N/public"
     return [
         f"python bench/corpus.py bench/.work/feedtool-N --posts N --seed {run.args.seed}",
         f"python bench/corpus.py bench/.work/hugo-N --posts N --seed {run.args.seed} --layout hugo",
-        f'# in bench/.work/feedtool-N; feedtool.toml: feed_limit = {FEED_LIMIT}, posts = "posts", '
-        'out = "public"',
-        f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool build      # cold",
+        "# in bench/.work/feedtool-N; feedtool.toml: "
+        f'feed_limit = {FEED_LIMIT}, posts = "posts", out = "public",',
+        "# [tag_feeds] enabled = false; feedtool-tags.toml: the same with "
+        f"[tag_feeds] enabled = true, limit = {FEED_LIMIT}",
+        f"{cold} feedtool build      # cold",
         "echo '...' >> posts/NEWEST.md; feedtool build      # warm, 1 post edited",
-        f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool validate   # and warm as above",
-        f"rm -rf public {' '.join(CACHE_DIRS)}; feedtool digest --latest",
-        "rm -rf bench/.work/hugo-N/public; hugo --quiet -s bench/.work/hugo-N -d "
-        "bench/.work/hugo-N/public",
+        f"{cold} feedtool build --config feedtool-tags.toml   # cold, tag feeds on (then warm)",
+        f"{cold} feedtool validate   # and warm as above",
+        f"{cold} feedtool digest --latest",
+        f"rm -rf bench/.work/hugo-N/public; {hugo}",
+        f"rm -rf bench/.work/hugo-N/public; {hugo} --config hugo.toml,hugo-tags.toml   # tag RSS",
         "sync; echo 3 > /proc/sys/vm/drop_caches   # before each 'page cache: dropped' run",
         "feedtool --help; python -c pass",
-        f"# all of it, timed: .venv/bin/python bench/run.py --sizes {sizes} --runs {run.args.runs} "
-        "  (make bench)",
+        f"# all of it, timed: .venv/bin/python bench/run.py --sizes {sizes} --runs {run.args.runs}"
+        f" --large-runs {run.args.large_runs}",
+        f"# (make bench SIZES={sizes})",
     ]
+
+
+def rounds(run: Run) -> str:
+    """How many rounds each size ran."""
+    counts = {r.corpus.n: max((len(x.samples) for x in r.results), default=0) for r in run.reports}
+    return ", ".join(f"{count} at N={n:,}" for n, count in counts.items())
 
 
 def notes(run: Run) -> list[str]:
     """What a reader needs to interpret the figures."""
     page_cache = (
-        "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the other "
-        "runs find it warm"
+        "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every 'dropped' run; the "
+        f"other runs find it warm. From {LARGE_N:,} posts, only warm runs are made"
         if run.cache.can_drop
         else f"warm in every run (could not drop: {run.cache.failure})"
     )
@@ -362,30 +442,43 @@ def notes(run: Run) -> list[str]:
         f"Page cache: {page_cache}. Ratios compare rows in the same page-cache state; the targets "
         "use the warm rows, the state of the issue's Hugo figure (1.16 s on 10,000 posts).",
         "Cold: the first run with no output folder and no feedtool cache "
-        f"({', '.join(CACHE_DIRS)}). Warm: a second run after appending one sentence to the newest "
-        "post (so the edit must reach the feeds), for every command. Then `build` twice more: "
-        "after appending a sentence to the oldest post (no feed shows it; the last build's choice "
-        "holds), and after adding a post dated after all others (the choice cannot hold: every "
-        "post is checked again). The added post is removed afterwards.",
+        f"({', '.join(CACHE_DIRS)}). Warm: a second run after appending one sentence to the "
+        "newest post (so the edit must reach the feeds), for every command. Then `build` twice "
+        "more: after appending a sentence to the oldest post (no feed shows it; the last build's "
+        "choice holds), and after adding a post dated after all others (the choice cannot hold: "
+        "every post is checked again). The added post is removed afterwards.",
+        "Tag feeds: 'off' is feedtool.toml (`[tag_feeds] enabled = false`) beside Hugo with no "
+        "taxonomies; 'on' is feedtool with `[tag_feeds] enabled = true, limit = "
+        f"{FEED_LIMIT}` (Atom, RSS and JSON Feed per tag, under tags/) beside Hugo with "
+        '`[taxonomies] tag = "tags"` and `[outputs] term = ["RSS"]` (one RSS per tag, of '
+        f"{FEED_LIMIT} items: Hugo has one RSS limit). The corpus has "
+        f"{len(corpus.TOPICS) + 6} distinct tags and no categories. Only `build` makes tag "
+        "feeds, so validate and digest run with them off only.",
         f"Hugo's dates: {hugo_dates_note(run)} A date Hugo cannot read does not stop its build: "
         "the post is silently dated 0001-01-01 and sorts last, so Hugo's RSS lists the newest of "
         "the posts it could date (see Checks). Nothing had to be done to make Hugo build: the "
         "corpus quotes the Chinese and slash dates (YAML strings), as feedtool's sample posts do, "
-        "and leaves the ISO ones unquoted (YAML timestamps).",
+        "and leaves the ISO ones unquoted (YAML timestamps). The survey is skipped from "
+        f"{LARGE_N:,} posts.",
         f"Date forms in the largest corpus: {date_forms(run)}.",
-        "The Hugo site (`bench/corpus.py --layout hugo`) renders only the home page's RSS, with "
-        "Hugo's embedded template: "
-        '`[outputs] home = ["RSS"]`; taxonomy, term, section, sitemap, robotsTXT and 404 disabled;'
-        ' posts cascaded to `_build.render = "link"` (listed with '
-        "permalinks, no HTML pages of their own); "
+        "The Hugo site (`bench/corpus.py --layout hugo`) renders only the home page's RSS (and "
+        "with tags on, the tags' RSS), with Hugo's embedded template: "
+        '`[outputs] home = ["RSS"]`; '
+        "taxonomy, term, section, sitemap, robotsTXT and 404 disabled; posts cascaded to "
+        '`_build.render = "link"` (listed with permalinks, no HTML pages of their own); '
         f"`hasCJKLanguage`; `[services.rss] limit = {FEED_LIMIT}` (`rssLimit` for older Hugo). "
         f"feedtool writes three feeds (Atom, RSS, JSON Feed) of the same {FEED_LIMIT} posts with "
         "full, sanitized HTML content; Hugo one RSS with summaries.",
-        f"Peak memory, in MiB: {run.memory}.",
-        f"Linear growth: seconds per 1,000 posts at the largest N at most {LINEAR_SLACK}× that at "
-        "the smallest (start-up makes the small N look slower per post, never faster).",
+        f"Peak memory, in MiB: {run.memory}. CPU s: user + system seconds of the process and "
+        "the helpers it waited for (the median of the runs); on a busy machine it moves less "
+        "than wall time, so the growth table gives it too.",
+        f"Linear growth: from the second largest N to the largest, the time grows at most "
+        f"{LINEAR_SLACK}× as fast as the number of posts (time ratio / posts ratio). Between "
+        "small sizes start-up makes the ratio look better than linear.",
         "Timings: wall clock from spawning the process to reaping it, stdout discarded; median, "
-        f"min and max of {run.args.runs} runs ({run.args.startup_runs} for start-up).",
+        f"min and max of the rounds ({rounds(run)}; {run.args.startup_runs} runs for start-up). "
+        "Spread: (max - min) / median, the noise of the machine (2 shared cores; other work ran "
+        f"beside: load average {run.load}).",
     ]
 
 
@@ -424,7 +517,8 @@ def markdown_report(run: Run) -> str:
             "",
             f"A synthetic Chinese tech blog from `bench/corpus.py` (seed {run.args.seed}): posts "
             "of 2-4 KB with YAML front matter, paragraphs, lists, links, images, code, "
-            f"`<!--more-->` in about half, ~1% drafts, dates over 15 years in five forms. {sizes}.",
+            "`<!--more-->` in about half, ~1% drafts, dates over 15 years in five forms. "
+            f"{sizes}.",
             "",
             "## Commands",
             "",
@@ -434,8 +528,8 @@ def markdown_report(run: Run) -> str:
             "",
             "## Results",
             "",
-            f"Medians of {run.args.runs} rounds; each round runs Hugo and every feedtool command "
-            "once, so that a ratio compares runs made in the same minutes.",
+            f"Medians of the rounds ({rounds(run)}); each round runs Hugo and every feedtool "
+            "command once, so that a ratio compares runs made in the same minutes.",
             "",
             markdown_table(results_rows(run.reports, run.startup)),
             "",

@@ -1,6 +1,7 @@
 """Benchmark feedtool against Hugo on synthetic Chinese blogs; print a table, write BENCHMARKS.md.
 
-    .venv/bin/python bench/run.py                     # what `make bench` runs: N = 1,000 and 10,000
+    .venv/bin/python bench/run.py                     # `make bench`: N = 1,000 and 10,000
+    make bench SIZES=1000,10000,100000                # and 100,000 (about 20 minutes more)
     .venv/bin/python bench/run.py --sizes 1000 --runs 3 --no-write   # a quick look
 
 For each N it generates the same corpus twice (bench/corpus.py: a feedtool site, and a Hugo
@@ -12,12 +13,19 @@ round running Hugo and every command once (so every ratio compares runs of the s
     cold                  no output folder and no feedtool cache (the first run)
     warm, 1 post edited   a second run after appending a sentence to the newest post
     build, also:          after appending a sentence to the oldest post; after adding a newest post
+  tag feeds on            Hugo with an RSS per tag, and `build` cold and warm with [tag_feeds] on
+                          (feedtool.toml has them off, as Hugo's hugo.toml has no taxonomies)
+
+From LARGE_N posts (100,000, say) a size runs --large-runs rounds, with the page cache warm only,
+and its corpus is removed afterwards (800 MB for 100,000 posts); SIZES in the environment (which
+`make bench SIZES=...` sets) replaces the default sizes.
 
 Cold runs and Hugo runs are made twice when the page cache can be dropped (root, writable
 /proc): once right after dropping it, once with it warm. Ratios compare rows with the same
 page-cache state; the targets are judged with the page cache warm, as the issue's Hugo figure.
 
-Peak memory is each child's own ru_maxrss (os.wait4). It also times `feedtool --help` beside
+Peak memory is each child's own ru_maxrss (GNU time, else os.wait4), CPU time its user + system
+seconds (with the helpers it waited for). It also times `feedtool --help` beside
 `python -c pass`, checks the feeds (a rebuild without cache is byte-identical to the warm
 build, the edit shows, the feed holds the true newest posts) and writes BENCHMARKS.md.
 Only local processes; the one network use is `apt-get install hugo` when Hugo is missing.
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -50,10 +59,13 @@ from common import (
     FEEDTOOL_COMMANDS,
     HUGO,
     HUGO_DATES,
+    LARGE_N,
     REPO,
+    TAGS_OFF,
+    TAGS_ON,
     WARM,
     WARM_NEW,
-    WARM_OLD,  # noqa: E402
+    WARM_OLD,
     Result,
     Run,
     Sample,
@@ -78,6 +90,13 @@ out = "public"
 [tag_feeds]
 enabled = false
 """
+# The same with a feed per tag, of as many posts as Hugo's term RSS (its one RSS limit).
+TAGS_CONFIG = "feedtool-tags.toml"
+TAGS_TABLE = """
+[tag_feeds]
+enabled = true
+limit = {limit}
+"""
 
 
 # ---------------------------------------------------------------- measuring one command
@@ -88,9 +107,10 @@ GNU_TIME: str | None = None
 
 
 def run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run `cmd` once, stdout discarded: wall-clock time, and peak RSS from GNU time or os.wait4."""
+    """Run `cmd` once, stdout discarded: wall-clock time, and peak RSS and CPU seconds from GNU
+    time or os.wait4."""
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as peak:
-        argv = [GNU_TIME, "-f", "%M", "-o", peak.name, "--", *cmd] if GNU_TIME else cmd
+        argv = [GNU_TIME, "-f", "%M %U %S", "-o", peak.name, "--", *cmd] if GNU_TIME else cmd
         start = time.perf_counter()
         proc = subprocess.Popen(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
@@ -100,11 +120,12 @@ def run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-        peak_kib = usage.ru_maxrss
-        if GNU_TIME:  # "Command exited with non-zero status N" may come before the figure
-            figures = re.findall(r"^(\d+)$", peak.read(), re.M)
-            peak_kib = int(figures[-1]) if figures else peak_kib
-    return Sample(seconds, peak_kib, proc.returncode, stderr)
+        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+        if GNU_TIME:  # "Command exited with non-zero status N" may come before the figures
+            figures = re.findall(r"^(\d+) ([\d.]+) ([\d.]+)$", peak.read(), re.M)
+            if figures:
+                peak_kib, cpu = int(figures[-1][0]), float(figures[-1][1]) + float(figures[-1][2])
+    return Sample(seconds, peak_kib, proc.returncode, stderr, cpu)
 
 
 def record(result: Result, once: Callable[[], Sample]) -> None:
@@ -144,8 +165,10 @@ class Feedtool:
     def cmd(self, *args: str) -> list[str]:
         return [*self.argv, *args]
 
-    def run(self, *args: str, cwd: Path = REPO) -> Sample:
-        return run_once(self.cmd(*args), cwd, self.env)
+    def run(self, *args: str, cwd: Path = REPO, tags: str = TAGS_OFF) -> Sample:
+        """`feedtool ARGS` in `cwd`; with tags on, with the config that turns tag feeds on."""
+        extra = ("--config", TAGS_CONFIG) if tags == TAGS_ON else ()
+        return run_once(self.cmd(*args, *extra), cwd, self.env)
 
 
 def find_feedtool() -> Feedtool:
@@ -257,6 +280,7 @@ class Corpus:
     hugo_site: Path  # hugo.toml + content/posts/ (generated unless prepare(..., hugo=False))
     posts: list[corpus.GeneratedPost]
     edits: int = 0
+    generated_bytes: int = 0
 
     @property
     def newest(self) -> list[corpus.GeneratedPost]:
@@ -266,7 +290,10 @@ class Corpus:
         )
 
     def size_bytes(self) -> int:
-        return sum(p.path.stat().st_size for p in self.posts)
+        """The posts' bytes as generated (the corpus may be removed by now)."""
+        if not self.generated_bytes:
+            self.generated_bytes = sum(p.path.stat().st_size for p in self.posts)
+        return self.generated_bytes
 
     def edit(self, post: corpus.GeneratedPost | None = None) -> None:
         """Append one sentence to the newest post's body (or to `post`'s): what 'one post edited'
@@ -277,9 +304,8 @@ class Corpus:
 
     def add(self) -> Path:
         """A new post, dated after every other: the file, for the caller to remove."""
-        day = self.newest[0].date.date() + dt.timedelta(
-            days=1
-        )  # the corpus's dates are in the past
+        # The corpus's dates are in the past.
+        day = self.newest[0].date.date() + dt.timedelta(days=1)
         path = self.site / "posts" / "bench-added.md"
         path.write_text(
             f"---\ntitle: 基准测试新文章\ndate: {day.isoformat()}\n---\n\n新的一篇。\n",
@@ -293,18 +319,26 @@ def edit_marker(number: int) -> str:
 
 
 def prepare(work: Path, n: int, seed: int, *, hugo: bool = True) -> Corpus:
-    """Generate a fresh feedtool site of N posts under `work`, and the Hugo site unless
-    hugo=False."""
+    """Generate a fresh feedtool site of N posts under `work` (feedtool.toml with tag feeds off,
+    TAGS_CONFIG with them on), and the Hugo site unless hugo=False."""
     site, hugo_site = work / f"feedtool-{n}", work / f"hugo-{n}"
     for folder in (site, hugo_site) if hugo else (site,):
         shutil.rmtree(folder, ignore_errors=True)
     posts = corpus.generate(site, n, seed=seed, layout="feedtool")
     if hugo:
         corpus.generate(hugo_site, n, seed=seed, layout="hugo")
-    (site / "feedtool.toml").write_text(
-        CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT), encoding="utf-8"
-    )
+    config = CONFIG.format(base_url=BASE_URL, limit=FEED_LIMIT)
+    (site / "feedtool.toml").write_text(config, encoding="utf-8")
+    tags = config.split("[tag_feeds]")[0] + TAGS_TABLE.format(limit=FEED_LIMIT)
+    (site / TAGS_CONFIG).write_text(tags, encoding="utf-8")
     return Corpus(n, site, hugo_site, posts)
+
+
+def remove(c: Corpus) -> None:
+    """Delete both sites of a corpus (its size measured first, for the report)."""
+    c.size_bytes()
+    for folder in (c.site, c.hugo_site):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def feed_slugs(rss: Path) -> list[str]:
@@ -335,36 +369,42 @@ def bench_size(
     In rounds: each round runs Hugo and every command once, so that a ratio compares runs made in
     the same minutes (on a shared machine, a minute can be 30% slower than the next)."""
     report = SizeReport(c)
-    if hugo:
+    if hugo and c.n < LARGE_N:  # a build listing every post: minutes at 100,000
         report.checks[HUGO_DATES] = hugo_dates(c, hugo)
-    commands = [name for name in FEEDTOOL_COMMANDS if digest or name != "digest --latest"]
+    states = page_cache_states(cache, c.n)
+    commands = [
+        (name, TAGS_OFF) for name in FEEDTOOL_COMMANDS if digest or name != "digest --latest"
+    ]
+    commands.insert(1, ("build", TAGS_ON))
     hugo_results = {
-        state: Result(HUGO, "", state, c.n, status="ok" if hugo else "n/a (Hugo unavailable)")
-        for state in page_cache_states(cache)
+        (state, tags): Result(
+            HUGO, "", state, c.n, status="ok" if hugo else "n/a (Hugo unavailable)", tags=tags
+        )
+        for tags in (TAGS_OFF, TAGS_ON)
+        for state in states
     }
     timed = {
-        name: (
-            {state: Result(name, COLD, state, c.n) for state in page_cache_states(cache)},
-            Result(name, WARM, CACHED, c.n),
+        (name, tags): (
+            {state: Result(name, COLD, state, c.n, tags=tags) for state in states},
+            Result(name, WARM, CACHED, c.n, tags=tags),
         )
-        for name in commands
+        for name, tags in commands
     }
     other_warm = {mode: Result("build", mode, CACHED, c.n) for mode in (WARM_OLD, WARM_NEW)}
     for round_number in range(1, runs + 1):
         if hugo:
             hugo_round(c, hugo, cache, hugo_results)
-        for name in commands:
-            colds, warm = timed[name]
-            feedtool_round(c, tool, cache, name.split(), colds, warm)
-            if (
-                name == "build" and round_number == runs
-            ):  # its outputs, before the next command clears them
+        for (name, tags), (colds, warm) in timed.items():
+            feedtool_round(c, tool, cache, name.split(), colds, warm, tags)
+            if (name, tags) != ("build", TAGS_OFF):
+                continue
+            if round_number == runs:  # its outputs, before the next command clears them
                 report.checks.update(check_build(c, tool, warm))
-            if name == "build":
-                other_warm_builds(c, tool, other_warm)
+            other_warm_builds(c, tool, other_warm)
     report.results += hugo_results.values()
-    for name, (colds, warm) in timed.items():
-        report.results += [*colds.values(), warm, *(other_warm.values() if name == "build" else ())]
+    for (name, tags), (colds, warm) in timed.items():
+        extra = other_warm.values() if (name, tags) == ("build", TAGS_OFF) else ()
+        report.results += [*colds.values(), warm, *extra]
     if not digest:
         report.results += [
             Result("digest --latest", mode, CACHED, c.n, status="n/a (not implemented)")
@@ -373,20 +413,26 @@ def bench_size(
     return report
 
 
-def page_cache_states(cache: PageCache) -> tuple[str, ...]:
-    return (DROPPED, CACHED) if cache.can_drop else (CACHED,)
+def page_cache_states(cache: PageCache, n: int) -> tuple[str, ...]:
+    """Both states when the page cache can be dropped, except for a large corpus (whose dropped
+    runs would double the time it takes): warm only."""
+    return (DROPPED, CACHED) if cache.can_drop and n < LARGE_N else (CACHED,)
 
 
-def hugo_round(c: Corpus, hugo: str, cache: PageCache, results: dict[str, Result]) -> None:
-    """Hugo's home-RSS build of the same posts once per page-cache state, output removed first."""
+def hugo_round(
+    c: Corpus, hugo: str, cache: PageCache, results: dict[tuple[str, str], Result]
+) -> None:
+    """Hugo's RSS build of the same posts once per page-cache state and with its term feeds off
+    and on, output removed first."""
     out = c.hugo_site / "public"
-    cmd = [hugo, "--quiet", "-s", str(c.hugo_site), "-d", str(out)]
-    for state, result in results.items():
+    for (state, tags), result in results.items():
+        configs = "hugo.toml,hugo-tags.toml" if tags == TAGS_ON else "hugo.toml"
+        cmd = [hugo, "--quiet", "-s", str(c.hugo_site), "--config", configs, "-d", str(out)]
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(c.hugo_site / "resources", ignore_errors=True)
         if state == DROPPED:
             cache.drop()
-        record(result, lambda: run_once(cmd, c.hugo_site))
+        record(result, functools.partial(run_once, cmd, c.hugo_site))
 
 
 def feedtool_round(
@@ -396,15 +442,16 @@ def feedtool_round(
     args: list[str],
     colds: dict[str, Result],
     warm: Result,
+    tags: str = TAGS_OFF,
 ) -> None:
     """A feedtool command cold (per page-cache state), then warm after editing one post."""
     for state, cold in colds.items():
         make_cold(c.site)
         if state == DROPPED:
             cache.drop()
-        record(cold, lambda: tool.run(*args, cwd=c.site))
+        record(cold, lambda: tool.run(*args, cwd=c.site, tags=tags))
     c.edit()
-    record(warm, lambda: tool.run(*args, cwd=c.site))
+    record(warm, lambda: tool.run(*args, cwd=c.site, tags=tags))
 
 
 def other_warm_builds(c: Corpus, tool: Feedtool, results: dict[str, Result]) -> None:
@@ -419,8 +466,8 @@ def other_warm_builds(c: Corpus, tool: Feedtool, results: dict[str, Result]) -> 
 
 
 def check_build(c: Corpus, tool: Feedtool, warm: Result) -> dict[str, str]:
-    """Check the last warm build: same bytes as a rebuild without cache, the edit shown, the right
-    posts."""
+    """Check the last warm build: same bytes as a rebuild without cache, the edit shown, the
+    right posts."""
     public, again = c.site / "public", c.site / "public-check"
     if not (warm.ok and (public / "rss.xml").exists()):
         return {"rebuild without cache identical to the warm build": "not checked (build failed)"}
@@ -537,9 +584,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sizes",
         type=parse_sizes,
-        default=[1000, 10000],
+        default=parse_sizes(os.environ.get("SIZES") or "1000,10000"),
         metavar="N,N",
-        help="numbers of posts, comma-separated (default 1000,10000)",
+        help="numbers of posts, comma-separated (default: $SIZES, else 1000,10000; "
+        "`make bench SIZES=1000,10000,100000` sets it)",
     )
     parser.add_argument(
         "--runs",
@@ -547,6 +595,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=5,
         help="rounds, each running Hugo and every command once in each state, for the medians "
         "(default 5)",
+    )
+    parser.add_argument(
+        "--large-runs",
+        type=positive,
+        default=3,
+        help=f"rounds at {LARGE_N:,} posts or more (default 3; at most --runs)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"keep the corpora of {LARGE_N:,} posts or more in the scratch folder",
     )
     parser.add_argument(
         "--startup-runs",
@@ -605,15 +664,18 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         print(f"N={n:,}: generating ...", flush=True)
         c = prepare(args.work, n, args.seed)
-        print(f"N={n:,}: timing, {args.runs} rounds ...", flush=True)
-        reports.append(bench_size(c, tool, hugo, args.runs, cache, digest))
+        runs = min(args.runs, args.large_runs) if n >= LARGE_N else args.runs
+        print(f"N={n:,}: timing, {runs} rounds ...", flush=True)
+        reports.append(bench_size(c, tool, hugo, runs, cache, digest))
+        if n >= LARGE_N and not args.keep:
+            remove(c)
     print("start-up ...", flush=True)
     startup = bench_startup(tool, args.startup_runs)
     memory = (
         "GNU time's %M (the child's own maximum resident set size)"
         if GNU_TIME
-        else f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS as a "
-        "floor)"
+        else f"os.wait4's ru_maxrss (GNU time {time_note}: figures include this runner's RSS "
+        "as a floor)"
     )
     run = Run(
         args,
