@@ -135,7 +135,7 @@ def _plural(count: int, word: str) -> str:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What `build_site` did: with errors in `report`, nothing was written."""
+    """What `build_site` did: with errors in `report`, or `refused`, nothing was written."""
 
     report: Report
     out: Path
@@ -146,10 +146,12 @@ class BuildResult:
     stale: list[str] = field(default_factory=list)  # feeds of tags no post has any more: deleted
     pinged: list[str] = field(default_factory=list)  # feed URLs the hub was told about
     notes: list[str] = field(default_factory=list)  # warnings
+    refused: str = ""  # why nothing was written though the posts are fine (feeds would empty)
+    ping_error: FeedtoolError | None = None  # the feeds were written, the hub not told
 
     @property
     def ok(self) -> bool:
-        return self.report.ok
+        return self.report.ok and not self.refused
 
 
 def build_site(
@@ -167,7 +169,8 @@ def build_site(
     feed_limit) into the site's feeds (and each tag's and category's, when enabled; their
     bodies checked first) and write them to `out`, unless a post has an error. A feed whose
     posts and settings are as when it was written is neither rendered nor written again.
-    No post to publish while `out` has feeds that show some: InputError, unless `allow_empty`."""
+    No post to publish while `out` has feeds that show some: nothing is written and `refused`
+    says why, unless `allow_empty`. A hub that cannot be told: `ping_error`."""
     if ping and not site.hub:
         raise FeedtoolError('--ping needs a hub: set hub = "https://..." in feedtool.toml')
     folder, out = posts or site.posts, out or site.out
@@ -212,8 +215,8 @@ def build_site(
         result = BuildResult(
             report, out, channels[0][1], future, files, len(channels) - 1, stale, notes=job.notes
         )
-        if not result.published:
-            _refuse_to_empty(result, allow_empty)
+        if not result.published and (refused := _refuse_to_empty(result, allow_empty)):
+            return dataclasses.replace(result, files={}, stale=[], refused=refused)
         write_files(out, files, stale, staging=_staging(site))
     if ping:
         from .websub import ping as ping_hub
@@ -224,24 +227,27 @@ def build_site(
             for name in files
             if name.rsplit("/", 1)[-1] in feeds.FEED_FILES
         ]
-        ping_hub(site.hub, changed)
+        try:
+            ping_hub(site.hub, changed)
+        except FeedtoolError as exc:  # the feeds are written: the caller says both
+            return dataclasses.replace(result, ping_error=exc)
         result = dataclasses.replace(result, pinged=changed)
     return result
 
 
-def _refuse_to_empty(result: BuildResult, allow_empty: bool) -> None:
+def _refuse_to_empty(result: BuildResult, allow_empty: bool) -> str:
     """No post to publish (an empty or wrong folder, every post a draft): a note, or, rather than
-    emptying feeds that show posts, InputError, unless `allow_empty`."""
+    emptying feeds that show posts, why not (unless `allow_empty`)."""
     total = result.report.checked
     why = (
         f"{_plural(total, 'file')}: drafts, future-dated or expired" if total else "no posts found"
     )
     if allow_empty or not feeds.shows_entries(result.out):
         result.notes.append(f"no posts to publish ({why}): the feeds are empty")
-        return
+        return ""
     stale = len({name.rsplit("/", 1)[0] for name in result.stale})
     deleted = f" and {_plural(stale, 'tag and category feed')} deleted" if stale else ""
-    raise InputError(
+    return (
         f"no posts to publish ({why}): the feeds in {display_path(result.out)}/ show entries, and "
         f"would be emptied{deleted}; nothing was written "
         "(pass --allow-empty to publish empty feeds)"
@@ -327,15 +333,36 @@ def make_digest(
     before_writing: Callable[[], None] | None = None,
 ) -> DigestResult:
     """Write the digest of the request's window: OUT/digest/<week>.html, .txt and .eml, and the
-    archive index. A post with an error: InputError after its findings are in the result's
-    report (raised as `DigestError` with the report). `before_writing`: called once the posts
-    are chosen, before anything is written (to check what sending needs, say)."""
-    from . import digest as dg
-
+    archive index. A post with an error: `DigestFailed`. Any error raised once the posts are
+    read (a window that cannot be, what `before_writing` refuses) carries their findings as its
+    `report`. `before_writing`: called once the posts are chosen, before anything is written
+    (to check what sending needs, say)."""
     now = now or datetime.now(site.zone)
     out = out or site.out
+    read: list[Report] = []  # what the posts said, as far as they were read
+    try:
+        return _make_digest(site, request, posts, out, now, progress, before_writing, read)
+    except FeedtoolError as exc:
+        if read and getattr(exc, "report", None) is None:
+            exc.report = read[-1]  # type: ignore[attr-defined]
+        raise
+
+
+def _make_digest(
+    site: Site,
+    request: DigestRequest,
+    posts: Path | None,
+    out: Path,
+    now: datetime,
+    progress: Progress | None,
+    before_writing: Callable[[], None] | None,
+    read: list[Report],
+) -> DigestResult:
+    from . import digest as dg
+
     with engine.run(site, posts, prepare=dg.prepare_composer) as job:
         report = read_posts(site, now, job.listing(), job.read, progress)
+        read.append(report)
         if not report.ok:
             raise DigestFailed(report)
         window = _window(site, request, report.posts, now)
@@ -345,6 +372,7 @@ def make_digest(
         if not chosen:
             return DigestResult(report, window)
         report = report.adding(check_bodies(report, chosen, site, job.read))
+        read.append(report)
         if not report.ok:
             job.save()
             raise DigestFailed(report)
@@ -366,11 +394,12 @@ def make_digest(
 
 
 class RequestError(FeedtoolError):
-    """An option's value that cannot be used: `option` names it."""
+    """A request that cannot be met: `option` names what was asked, `reason` why; `usage`: the
+    request is incomplete rather than a value wrong."""
 
-    def __init__(self, option: str, reason: str) -> None:
-        super().__init__(f"{option}: {reason}")
-        self.option, self.reason = option, reason
+    def __init__(self, option: str, reason: str, *, usage: bool = False) -> None:
+        super().__init__(f"{option} {reason}" if usage else f"{option}: {reason}")
+        self.option, self.reason, self.usage = option, reason, usage
 
 
 class DigestFailed(InputError):
@@ -480,9 +509,11 @@ def plan_delivery(
         else:
             recipients = [s.address for s in store.all("confirmed")] if store else []
             if not recipients:
-                raise FeedtoolError(
-                    "--send needs --to ADDR or --to-file FILE, or confirmed subscribers in "
-                    f"{site.subscribe.database}"
+                raise RequestError(
+                    "--send",
+                    "needs --to ADDR or --to-file FILE, or confirmed subscribers in "
+                    f"{site.subscribe.database}",
+                    usage=True,
                 )
         gone = store.suppressed(recipients) if store else set()
         suppressed = [address for address in recipients if address.lower() in gone]

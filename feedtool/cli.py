@@ -226,22 +226,27 @@ def build(
         )
     finally:
         progress.close()
-    _print_notes(result.notes)
     for diagnostic in result.report.diagnostics:
         click.echo(diagnostic.text(), err=True)
-    if not result.ok:
+    _print_notes(result.notes)
+    if not result.report.ok:
         errors = sum(d.severity == "error" for d in result.report.diagnostics)
         click.echo(f"build failed: {_plural(errors, 'error')}; nothing was written.", err=True)
         sys.exit(1)
-    if quiet:
-        return
-    future = f" ({len(result.future)} future-dated left out)" if result.future else ""
-    extra = f" and {_plural(result.channels, 'tag and category feed')}" if result.channels else ""
-    click.echo(
-        f"Built {_plural(len(result.published), 'post')} into {display_path(result.out)}/: "
-        f"atom.xml, rss.xml, feed.json{extra}{future}"
-    )
-    if ping:
+    if result.refused:
+        raise InputError(result.refused)
+    if not quiet:
+        future = f" ({len(result.future)} future-dated left out)" if result.future else ""
+        extra = (
+            f" and {_plural(result.channels, 'tag and category feed')}" if result.channels else ""
+        )
+        click.echo(
+            f"Built {_plural(len(result.published), 'post')} into {display_path(result.out)}/: "
+            f"atom.xml, rss.xml, feed.json{extra}{future}"
+        )
+    if result.ping_error:
+        raise result.ping_error
+    if ping and not quiet:
         click.echo(f"Pinged {site.hub} for {_plural(len(result.pinged), 'changed feed')}.")
 
 
@@ -548,17 +553,23 @@ def digest(
             progress=progress,
             before_writing=check_sending,
         )
-    except api.DigestFailed as exc:
-        for d in exc.report.diagnostics:
+    except FeedtoolError as exc:
+        progress.close()
+        found = getattr(exc, "report", None)  # what the posts said before the error
+        for d in found.diagnostics if found is not None else ():
             click.echo(d.text(), err=True)
+        if isinstance(exc, api.RequestError):
+            if exc.usage:
+                raise click.UsageError(str(exc)) from None
+            raise click.BadParameter(exc.reason, param_hint=exc.option) from None
         raise
-    except api.RequestError as exc:
-        raise click.BadParameter(exc.reason, param_hint=exc.option) from None
     finally:
         progress.close()
     for d in result.report.diagnostics:
         click.echo(d.text(), err=True)
     _print_notes(result.notes)
+    for address in plan[0].suppressed if plan else ():
+        click.echo(f"not sent (unsubscribed, bounced or complained)\t{address}", err=True)
     letter, window = result.letter, result.window
     if letter is None:
         if window is None:
@@ -585,8 +596,6 @@ def digest(
     if not plan:
         return
     delivery = plan[0]
-    for address in delivery.suppressed:
-        click.echo(f"not sent (unsubscribed, bounced or complained)\t{address}", err=True)
     if test_address:
         api.send_test(site, letter, delivery)
         if not quiet:
