@@ -15,7 +15,7 @@ header naming it); `journal.pickle` holds the entries changed since (and which o
 made from what), so that editing one post rewrites a few kilobytes, not the whole cache;
 `html.pickle` holds rendered HTML, the most recently used first (and the journal what was
 rendered since, up to HTML_JOURNAL_MAX posts); `selection.pickle` what the last build chose
-(`build.Selection`: a build after an edit that changes no choice needs no other entry), and
+(`engine.Selection`: a build after an edit that changes no choice needs no other entry), and
 `listing.marshal` the posts it listed, with the stats of their folders, which prove it current.
 """
 
@@ -190,10 +190,10 @@ class Cache:
     def keep(
         self, inputs: str, files: list[str], listing: PostFiles | None, selection: Callable[[], Any]
     ) -> None:
-        """Keep what a build chose from `files` (a `build.Selection`, made by `selection()` when
+        """Keep what a build chose from `files` (a `engine.Selection`, made by `selection()` when
         `seal` or `to_write` pickles it: while the helper renders), for the next build with the
         same `inputs` (see `Kept`); and `listing`, unless None (kept already), for
-        `files.kept_listing`."""
+        `cache.kept_listing`."""
         self._to_keep = inputs, files, listing, selection
 
     def current(
@@ -426,7 +426,7 @@ def trusted(stat_identity: Identity, read_ns: int) -> Identity:
 
 
 class Kept(NamedTuple):
-    """What a build chose (a `build.Selection`, pickled apart), and what is compared before it is
+    """What a build chose (a `engine.Selection`, pickled apart), and what is compared before it is
     unpickled: the cache's key, the hash of the inputs it was chosen with (`inputs`), and the
     posts listed."""
 

@@ -13,7 +13,7 @@ from .files import PostFiles, find, post_files
 
 def list_posts(folder: Path) -> PostFiles:
     """The posts in `folder`, with its folders' stats (`files.post_files`); a folder that is
-    missing, or a file, as `validate.collect` says."""
+    missing, or a file, as `collect` says."""
     return post_files(folder, 0) if os.path.isdir(folder) else PostFiles(collect([folder]))
 
 

@@ -295,7 +295,7 @@ def _known(value: V | None) -> V:
 
 
 def _proven(listing: PostFiles) -> PostFiles | None:
-    """`listing` as the cache keeps it for `files.kept_listing`: its files, and its folders with
+    """`listing` as the cache keeps it for `cache.kept_listing`: its files, and its folders with
     their stats, each trusted as a file's stat is (`cache.trusted`). None for a listing read
     from the cache, which is kept there already."""
     if not listing.listed_ns:

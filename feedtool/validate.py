@@ -67,7 +67,7 @@ class Analysis(NamedTuple):
 class Report:
     """What `check` found: the posts that can be published and the sorted diagnostics."""
 
-    posts: list[Post]  # without bodies: rendering reads them again (`build.render_many`)
+    posts: list[Post]  # without bodies: rendering reads them again (`engine.render_many`)
     diagnostics: list[Diagnostic]
     checked: int  # number of files read
     failed: set[str]  # files with at least one error
