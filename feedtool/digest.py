@@ -1,7 +1,7 @@
 """The weekly digest: which posts (a window in the site zone), and the newsletter itself:
 HTML (Jinja2, CSS inlined), plain text from its own template, and the MIME message.
 
-Nothing here writes files or talks to a server: `cli.py` writes with `output.py`, and
+Nothing here writes files or talks to a server: `api.py` writes with `output.py`, and
 `send.py` delivers.
 """
 
