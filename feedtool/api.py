@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from . import engine, feeds
 from .catalog import collect, display_path
 from .config import Site
+from .diagnostics import plural
 from .errors import ConfigError, FeedtoolError, InputError
 from .output import lock, read_if_present, remove_temporaries, write_file, write_files
 from .posts import Post
@@ -73,13 +74,21 @@ def is_site_here(config: Path | None = None) -> bool:
 def init_site(
     folder: Path, *, title: str | None = None, base_url: str | None = None
 ) -> tuple[Site, list[str]]:
-    """Write a commented feedtool.toml for the blog in `folder` (never over one) and add the
-    cache and ledger folders to its .gitignore: (the settings it holds, the lines added)."""
+    """Write a commented feedtool.toml for the blog in `folder` (never over one; a plain folder
+    without `title` and `base_url` gets placeholders) and add the cache and ledger folders to its
+    .gitignore: (the settings it holds, the lines added)."""
     from . import config as config_module
     from .output import create_files, ignore_in_git
     from .sources import detect
 
-    text = config_module.template(folder, detect(folder), title=title, base_url=base_url)
+    if (folder / DEFAULT_CONFIG).exists():
+        raise FeedtoolError(
+            f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
+        )
+    kind = detect(folder)
+    if kind == "plain":  # placeholders to edit; a generator's site has its own
+        title, base_url = title or "我的博客", base_url or "https://example.com"
+    text = config_module.template(folder, kind, title=title, base_url=base_url)
     site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
     create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
     # The cache and the subscriber ledger are this machine's, never the repository's.
@@ -103,6 +112,16 @@ def import_posts(
     return report
 
 
+def service_url(site: Site) -> str:
+    """Where `feedtool serve` is reached ([subscribe] url), which its links and forms name."""
+    if not site.subscribe.url:
+        raise FeedtoolError(
+            "[subscribe] url is not set: give the address where `feedtool serve` is reached, "
+            'e.g. url = "https://news.example.com"'
+        )
+    return site.subscribe.url
+
+
 def serve_subscriptions(
     site: Site, host: str, port: int, started: Callable[[], None] | None = None
 ) -> None:
@@ -114,10 +133,11 @@ def serve_subscriptions(
     from . import tokens
     from .send import send_one
 
+    service_url(site)
     key = tokens.secret(site.subscribe.key_file)
     server = smtp_server(site)
     server.check()
-    store = _store(site)
+    store = subscriber_store(site)
     if started is not None:
         started()
     service.run(site, store, key, functools.partial(send_one, server), host, port)
@@ -127,10 +147,6 @@ def _staging(site: Site) -> Path:
     """Where outputs and fixed posts are written before they replace the old ones: in the cache
     folder, private, so that no temporary file is ever left where a deploy publishes it."""
     return site.cache / "staging"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -239,14 +255,12 @@ def _refuse_to_empty(result: BuildResult, allow_empty: bool) -> str:
     """No post to publish (an empty or wrong folder, every post a draft): a note, or, rather than
     emptying feeds that show posts, why not (unless `allow_empty`)."""
     total = result.report.checked
-    why = (
-        f"{_plural(total, 'file')}: drafts, future-dated or expired" if total else "no posts found"
-    )
+    why = f"{plural(total, 'file')}: drafts, future-dated or expired" if total else "no posts found"
     if allow_empty or not feeds.shows_entries(result.out):
         result.notes.append(f"no posts to publish ({why}): the feeds are empty")
         return ""
     stale = len({name.rsplit("/", 1)[0] for name in result.stale})
-    deleted = f" and {_plural(stale, 'tag and category feed')} deleted" if stale else ""
+    deleted = f" and {plural(stale, 'tag and category feed')} deleted" if stale else ""
     return (
         f"no posts to publish ({why}): the feeds in {display_path(result.out)}/ show entries, and "
         f"would be emptied{deleted}; nothing was written "
@@ -337,6 +351,8 @@ def make_digest(
     read (a window that cannot be, what `before_writing` refuses) carries their findings as its
     `report`. `before_writing`: called once the posts are chosen, before anything is written
     (to check what sending needs, say)."""
+    if bool(request.since) != bool(request.until):
+        raise RequestError("--since", "and --until go together", usage=True)
     now = now or datetime.now(site.zone)
     out = out or site.out
     read: list[Report] = []  # what the posts said, as far as they were read
@@ -418,9 +434,7 @@ def _window(site: Site, request: DigestRequest, posts: list[Post], now: datetime
         return dg.iso_week(request.week, site)
     if request.last_week:
         return dg.last_week(now, site)
-    if request.since or request.until:
-        if not (request.since and request.until):
-            raise FeedtoolError("--since and --until go together")
+    if request.since and request.until:
         try:
             start, end = (
                 parse_date(text, tz=site.timezone, now=now).astimezone(site.zone).date()
@@ -502,7 +516,7 @@ def plan_delivery(
             raise RequestError("--test", f"not an email address: {test!r}")
         recipients = [address]
     else:
-        store = _store(site, create=False)
+        store = subscriber_store(site, create=False)
         to, to_files = list(to), list(to_files)
         if to or to_files:
             recipients = read_recipients(to, to_files)
@@ -523,8 +537,9 @@ def plan_delivery(
     return Delivery(recipients, server, key, suppressed)
 
 
-def _store(site: Site, *, create: bool = True):  # -> Store | None
-    """The subscriber store of the site; None if it does not exist and `create` is False."""
+def subscriber_store(site: Site, *, create: bool = True):  # -> Store | None
+    """The site's subscriber store ([subscribe] database); None if it does not exist and
+    `create` is False."""
     from .subscribers import Store
 
     if not create and not site.subscribe.database.exists():
@@ -547,7 +562,7 @@ def send_test(site: Site, letter: Newsletter, delivery: Delivery) -> None:
     from .send import SendError, send_one
 
     address = delivery.recipients[0]
-    store = _store(site, create=False) if delivery.key else None
+    store = subscriber_store(site, create=False) if delivery.key else None
     known = store.get(address) if store else None
     test = dataclasses.replace(letter, subject=f"【测试】{letter.subject}")
     message = dg.message(
@@ -586,7 +601,7 @@ def send_digest(
     if delivery.key is not None:
         # An address from --to or --to-file that the store does not know is added as confirmed,
         # so that its link works and its unsubscribe holds for every later list.
-        refs = _store(site).refs(
+        refs = subscriber_store(site).refs(
             delivery.recipients, "digest --send --to", "sent a digest with --to or --to-file"
         )
         links = {

@@ -534,15 +534,17 @@ def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while many objects are made, none in a cycle (loading the
-    cache, reading 10,000 posts): it would walk them again and again. They are then moved out of
-    its sight, since they live as long as the run (reference counting still frees what is
-    dropped)."""
+    cache, reading 10,000 posts): it would walk them again and again. In a process that freezes
+    what lives as long as it does (the feedtool program, `__main__`), they are then frozen too
+    (reference counting still frees what is dropped); a library caller's process is left as it
+    was."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if gc.get_freeze_count():
+            gc.freeze()
         if enabled:
             gc.enable()
 

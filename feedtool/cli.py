@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .diagnostics import plural
 from .errors import FeedtoolError, InputError, PostError
 
 if TYPE_CHECKING:
@@ -25,17 +26,16 @@ if TYPE_CHECKING:
     from .config import Site
     from .digest import Newsletter
 
-DEFAULT_CONFIG = Path("feedtool.toml")
 
-
-def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Map outcomes to exit codes: feedtool's own errors print one line (exit 2, or 1 for a
-    post), a bug prints what to report (exit 2); only --debug shows a traceback."""
+def _reports_errors(command: Callable[..., int | None]) -> Callable[..., None]:
+    """The one place outcomes become exit codes: the code a command returns (its findings: 1,
+    3), feedtool's own errors, printed as one line (exit 2, or 1 when the posts are at fault),
+    and a bug, which prints what to report (exit 2); only --debug shows a traceback."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
-            return command(*args, **kwargs)
+            code = command(*args, **kwargs)
         except PostError as exc:
             from .catalog import display_path
 
@@ -67,6 +67,8 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 err=True,
             )
             sys.exit(2)
+        if code:
+            sys.exit(code)
 
     return wrapper
 
@@ -198,7 +200,7 @@ def build(
     ping: bool,
     allow_empty: bool,
     quiet: bool,
-) -> None:
+) -> int:
     """Build OUT/atom.xml, OUT/rss.xml and OUT/feed.json from the posts.
 
     Posts are newest first; drafts (draft: true) and posts dated in the future are left out.
@@ -231,27 +233,24 @@ def build(
     _print_notes(result.notes)
     if not result.report.ok:
         errors = sum(d.severity == "error" for d in result.report.diagnostics)
-        click.echo(f"build failed: {_plural(errors, 'error')}; nothing was written.", err=True)
-        sys.exit(1)
+        click.echo(f"build failed: {plural(errors, 'error')}; nothing was written.", err=True)
+        return 1
     if result.refused:
         raise InputError(result.refused)
     if not quiet:
         future = f" ({len(result.future)} future-dated left out)" if result.future else ""
         extra = (
-            f" and {_plural(result.channels, 'tag and category feed')}" if result.channels else ""
+            f" and {plural(result.channels, 'tag and category feed')}" if result.channels else ""
         )
         click.echo(
-            f"Built {_plural(len(result.published), 'post')} into {display_path(result.out)}/: "
+            f"Built {plural(len(result.published), 'post')} into {display_path(result.out)}/: "
             f"atom.xml, rss.xml, feed.json{extra}{future}"
         )
     if result.ping_error:
         raise result.ping_error
     if ping and not quiet:
-        click.echo(f"Pinged {site.hub} for {_plural(len(result.pinged), 'changed feed')}.")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+        click.echo(f"Pinged {site.hub} for {plural(len(result.pinged), 'changed feed')}.")
+    return 0
 
 
 def _print_notes(notes: list[str]) -> None:
@@ -272,7 +271,7 @@ def _print_notes(notes: list[str]) -> None:
     help="Reference time for relative dates and dates without a year (RFC 3339).  [default: now]",
 )
 @_reports_errors
-def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
+def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> int:
     """Parse dates with feedtool's date grammar and print them in RFC 3339.
 
     Reads each TEXT argument, or each line of stdin when there are none, and prints
@@ -311,7 +310,7 @@ def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> None:
         except DateError as exc:
             failed = True
             click.echo(f"{line}\terror: {exc}")
-    sys.exit(1 if failed else 0)
+    return 1 if failed else 0
 
 
 @cli.command()
@@ -342,7 +341,7 @@ def validate(
     strict: bool,
     quiet: bool,
     apply_fixes: bool,
-) -> None:
+) -> int:
     """Check posts and report every problem as path:line:col: severity CODE message.
 
     PATHS are post files or folders (default: the configured posts folder). Prints one line
@@ -377,7 +376,7 @@ def validate(
     if result.fixed:
         count = sum(len(f.fixes) for f in result.fixed)
         click.echo(
-            f"Fixed {_plural(count, 'problem')} in {_plural(len(result.fixed), 'file')}.", err=True
+            f"Fixed {plural(count, 'problem')} in {plural(len(result.fixed), 'file')}.", err=True
         )
     report = result.report
     if output_format == "json":
@@ -397,7 +396,7 @@ def validate(
                 diag.summary_line(report.diagnostics, report.checked), err=output_format == "github"
             )
     failing = not report.ok or (strict and report.diagnostics)
-    sys.exit(1 if failing else 0)
+    return 1 if failing else 0
 
 
 @cli.command()
@@ -482,7 +481,7 @@ def digest(
     allow_no_unsubscribe,
     test_address,
     quiet,
-) -> None:
+) -> int:
     """Write the weekly digest as OUT/digest/<week>.html, .txt and .eml, and optionally send it.
 
     The window is one of --week, --last-week, --latest (default) or --since/--until.
@@ -512,8 +511,6 @@ def digest(
     ]
     if len(chosen) > 1:
         raise click.UsageError(f"choose one of {', '.join(chosen)}")
-    if bool(since) != bool(until):
-        raise click.UsageError("--since and --until go together")
     if (to_addresses or to_files or dry_run or allow_no_unsubscribe) and not send:
         raise click.UsageError(
             "--to, --to-file, --dry-run and --allow-no-unsubscribe go with --send"
@@ -578,7 +575,7 @@ def digest(
             click.echo(
                 f"No posts in {window.name} ({window.label}); nothing written, nothing sent."
             )
-        return
+        return 0
     if letter.shortened_to:  # said even when quiet: the reader gets less than the posts hold
         from .digest import MAX_HTML_BYTES
 
@@ -591,10 +588,10 @@ def digest(
     if not quiet:
         click.echo(
             f"Wrote {display_path(result.out or site.out)}/digest/{letter.name}.html, .txt, "
-            f".eml and index.html ({_plural(len(letter.items), 'post')}: {letter.subject})"
+            f".eml and index.html ({plural(len(letter.items), 'post')}: {letter.subject})"
         )
     if not plan:
-        return
+        return 0
     delivery = plan[0]
     if test_address:
         api.send_test(site, letter, delivery)
@@ -604,10 +601,13 @@ def digest(
                 "ledger)."
             )
     else:
-        _send(site, letter, delivery, dry_run, quiet)
+        return _send(site, letter, delivery, dry_run, quiet)
+    return 0
 
 
-def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, quiet: bool) -> None:
+def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, quiet: bool) -> int:
+    """Send (or, with `dry_run`, list) and say how it went: 1 if an address failed, 3 if the
+    day's cap stopped the run, else 0."""
     from . import api
     from .catalog import display_path
 
@@ -621,7 +621,7 @@ def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, qui
             f"Dry run: {len(todo)} of {len(delivery.recipients)} would get {letter.name} via "
             f"{server.host}:{server.port or 'default'} ({server.security}); nothing sent."
         )
-        return
+        return 0
     step = max(1, min(100, len(delivery.recipients) // 20))
     bar = _Progress(f"Sending {letter.name}", quiet, speed=True)
 
@@ -638,7 +638,7 @@ def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, qui
         bar.close()
     if not quiet:
         click.echo(
-            f"Sent {letter.name} to {_plural(len(outcome.sent), 'recipient')}"
+            f"Sent {letter.name} to {plural(len(outcome.sent), 'recipient')}"
             + (f"; {len(outcome.skipped)} already had it" if outcome.skipped else "")
             + (
                 f"; {len(outcome.failed) + len(outcome.deferred)} not sent"
@@ -667,19 +667,13 @@ def _send(site: Site, letter: Newsletter, delivery: Delivery, dry_run: bool, qui
             f"{len(outcome.left)} left; the next run after 00:00 UTC goes on from the ledger.",
             err=True,
         )
-    if not outcome.ok:
-        sys.exit(1)
-    if outcome.left:
-        sys.exit(3)
+    return 1 if not outcome.ok else 3 if outcome.left else 0
 
 
-def _store(site, *, create: bool = True):
-    """The subscriber store of the site; None if it does not exist and `create` is False."""
-    from .subscribers import Store
+def _subscribers(site: Site, *, create: bool = True):  # -> Store | None
+    from . import api
 
-    if not create and not site.subscribe.database.exists():
-        return None
-    return Store(site.subscribe.database)
+    return api.subscriber_store(site, create=create)
 
 
 @cli.group()
@@ -718,7 +712,7 @@ def list_subscribers(config: Path | None, status: str | None, output_format: str
         raise click.BadParameter(
             f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status"
         )
-    store = _store(_load_site(config), create=False)
+    store = _subscribers(_load_site(config), create=False)
     found = store.all(status) if store else []
     counts = store.counts() if store else dict.fromkeys(STATUSES, 0)
     if output_format == "json":
@@ -747,7 +741,7 @@ def add_subscribers(addresses: tuple[str, ...], config: Path | None, source: str
     an unsubscribed address is never subscribed again but by its owner."""
     from .send import read_recipients
 
-    store = _store(_load_site(config))
+    store = _subscribers(_load_site(config))
     for address in read_recipients(addresses, ()):
         if store.add(address, "confirmed", source, "added with feedtool subscribers add"):
             click.echo(f"added\t{address}")
@@ -764,7 +758,7 @@ def remove_subscribers(addresses: tuple[str, ...], config: Path | None) -> None:
     (an unknown address is recorded as unsubscribed too)."""
     from .send import read_recipients
 
-    store = _store(_load_site(config))
+    store = _subscribers(_load_site(config))
     how = "removed with feedtool subscribers remove"
     for address in read_recipients(addresses, ()):
         store.add(address, "unsubscribed", "feedtool subscribers remove", how)
@@ -795,7 +789,7 @@ def import_subscribers(
             "(new sign-ups go through `feedtool serve`, which asks them to confirm)"
         )
     addresses = read_recipients((), (file,))  # all checked before any is added
-    store = _store(_load_site(config))
+    store = _subscribers(_load_site(config))
     how = f"imported from {file.name}"
     added = sum(store.add(address, "confirmed", source or str(file), how) for address in addresses)
     click.echo(
@@ -820,7 +814,7 @@ def export_subscribers(config: Path | None, output_format: str) -> None:
     import io
     import json
 
-    store = _store(_load_site(config), create=False)
+    store = _subscribers(_load_site(config), create=False)
     rows = [s.as_dict() for s in store.all()] if store else []
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -846,7 +840,7 @@ _EXPORT_FIELDS = ("address", "status", "source", "created_at", "changed_at", "ch
 @_reports_errors
 def bounces(
     paths: tuple[Path, ...], imap: bool, config: Path | None, dry_run: bool, output_format: str
-) -> None:
+) -> int:
     """Read bounces (RFC 3464 delivery reports) and complaints (ARF) and suppress the addresses.
 
     PATHS are .eml files, mbox files and maildir folders; other folders are searched for them.
@@ -865,7 +859,7 @@ def bounces(
     summary = run(
         site,
         paths,
-        _store(site, create=False),
+        _subscribers(site, create=False),
         imap_password=os.environ.get("FEEDTOOL_IMAP_PASSWORD", "") if imap else None,
         dry_run=dry_run,
     )
@@ -880,16 +874,7 @@ def bounces(
             fields = (o.result, o.address or "(no address)", o.status, o.diagnostic, o.source)
             click.echo("\t".join(printable(f) for f in fields))
         click.echo(summary.text())
-    sys.exit(1 if summary.problems else 0)
-
-
-def _service_url(site) -> str:
-    if not site.subscribe.url:
-        raise FeedtoolError(
-            "[subscribe] url is not set: give the address where `feedtool serve` is reached, "
-            'e.g. url = "https://news.example.com"'
-        )
-    return site.subscribe.url
+    return 1 if summary.problems else 0
 
 
 @cli.command()
@@ -913,7 +898,7 @@ def serve(host: str, port: int, config: Path | None) -> None:
     from . import api
 
     site = _load_site(config)
-    url = _service_url(site)
+    url = api.service_url(site)
 
     def started() -> None:
         click.echo(f"Serving {url} on http://{host}:{port}/subscribe (Ctrl-C stops)", err=True)
@@ -926,10 +911,11 @@ def serve(host: str, port: int, config: Path | None) -> None:
 @_reports_errors
 def snippet(config: Path | None) -> None:
     """Print an HTML sign-up form for the blog's pages; it posts to [subscribe] url."""
+    from . import api
     from .serve import snippet as form
 
     site = _load_site(config)
-    _service_url(site)
+    api.service_url(site)
     click.echo(form(site))
 
 
@@ -1010,9 +996,9 @@ def init(title: str | None, base_url: str | None) -> None:
     from . import api
     from .sources import detect
 
-    if DEFAULT_CONFIG.exists():
+    if api.DEFAULT_CONFIG.exists():  # before asking anything
         raise FeedtoolError(
-            f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
+            f"{api.DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
         )
     folder = Path.cwd()
     kind = detect(folder)
@@ -1027,7 +1013,7 @@ def init(title: str | None, base_url: str | None) -> None:
             else "https://example.com"
         )
     site, added = api.init_site(folder, title=title, base_url=base_url)
-    click.echo(f"Wrote {DEFAULT_CONFIG} for a {kind} blog:")
+    click.echo(f"Wrote {api.DEFAULT_CONFIG} for a {kind} blog:")
     for label, value in (
         ("title", site.title),
         ("base URL", site.base_url),

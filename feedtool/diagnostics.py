@@ -106,3 +106,8 @@ def summary_line(diagnostics: list[Diagnostic], post_count: int) -> str:
         f"Found {count(errors, 'error')} and {count(len(diagnostics) - errors, 'warning')} "
         f"in {files} of {count(post_count, 'post')}."
     )
+
+
+def plural(count: int, word: str) -> str:
+    """`count` and `word`, with an s unless there is one: "1 file", "3 files"."""
+    return f"{count} {word}{'s' if count != 1 else ''}"

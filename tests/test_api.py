@@ -15,7 +15,7 @@ from conftest import checkout_env, write_post
 
 import feedtool
 from feedtool import api
-from feedtool.errors import ConfigError
+from feedtool.errors import ConfigError, FeedtoolError
 
 WEEK = "2025-W34"
 
@@ -98,3 +98,12 @@ def test_the_digest_is_sent_from_python(blog: Path, smtp_server):
     assert sorted(recorder.recipients()) == ["a@example.com", "b@example.com"]
     received = email.message_from_bytes(recorder.messages[0][2], policy=email.policy.default)
     assert received["Subject"] == made.letter.subject
+
+
+def test_a_site_is_set_up_from_python(tmp_path: Path):
+    write_post(tmp_path / "posts", "a.md", "---\ntitle: A\ndate: 2025-08-24\n---\nText\n")
+    site, added = api.init_site(tmp_path)
+    assert (site.title, site.base_url) == ("我的博客", "https://example.com")
+    assert (tmp_path / "feedtool.toml").is_file() and added
+    with pytest.raises(FeedtoolError, match="already exists"):
+        api.init_site(tmp_path, title="Another")
