@@ -21,21 +21,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import engine, feeds
+from . import engine
 from .catalog import collect, display_path
-from .config import Site
 from .diagnostics import plural
 from .errors import ConfigError, FeedtoolError, InputError
 from .output import lock, read_if_present, remove_temporaries, write_file, write_files
-from .posts import Post
-from .selection import choose, each_once, feed_key, read_posts
-from .validate import Report, check, check_bodies
 
+# Feature modules (reading, checking, choosing, rendering) are imported once a job's run has
+# forked its helper (`engine.run`), so that both processes import at the same time.
 if TYPE_CHECKING:
+    from .config import Site
     from .digest import Newsletter, Window
     from .fix import Fixed
     from .importer import ImportReport
+    from .posts import Post
     from .send import Outcome, Server
+    from .validate import Report
 
 DEFAULT_CONFIG = Path("feedtool.toml")
 Progress = Callable[[int, int], None]
@@ -196,7 +197,10 @@ def build_site(
         )
     now = now or datetime.now(site.zone)
     limit = limit or site.feed_limit
-    with engine.run(site, folder, prepare=feeds.prepare_outputs, kept_listing=True) as job:
+    with engine.run(site, folder, prepare=_prepare_feeds, kept_listing=True) as job:
+        from . import feeds
+        from .selection import choose, each_once, feed_key
+
         chosen = job.choice(
             now, limit, lambda listing: choose(site, now, listing, limit, job.read, progress)
         )
@@ -251,12 +255,27 @@ def build_site(
     return result
 
 
+def _prepare_feeds() -> None:
+    """What the helper imports while this process reads the posts (feeds and rendering)."""
+    from .feeds import prepare_outputs
+
+    prepare_outputs()
+
+
+def _prepare_digest() -> None:
+    from .digest import prepare_composer
+
+    prepare_composer()
+
+
 def _refuse_to_empty(result: BuildResult, allow_empty: bool) -> str:
     """No post to publish (an empty or wrong folder, every post a draft): a note, or, rather than
     emptying feeds that show posts, why not (unless `allow_empty`)."""
+    from .feeds import shows_entries
+
     total = result.report.checked
     why = f"{plural(total, 'file')}: drafts, future-dated or expired" if total else "no posts found"
-    if allow_empty or not feeds.shows_entries(result.out):
+    if allow_empty or not shows_entries(result.out):
         result.notes.append(f"no posts to publish ({why}): the feeds are empty")
         return ""
     stale = len({name.rsplit("/", 1)[0] for name in result.stale})
@@ -293,6 +312,8 @@ def validate_posts(
     now = now or datetime.now(site.zone)
     fixed: list[Fixed] = []
     with engine.run(site, save=keep_cache) as job:
+        from .validate import check
+
         report = check(files, site, now=now, read=job.read, progress=progress)
         if fix:
             from .fix import fix_files
@@ -374,9 +395,11 @@ def _make_digest(
     before_writing: Callable[[], None] | None,
     read: list[Report],
 ) -> DigestResult:
-    from . import digest as dg
+    with engine.run(site, posts, prepare=_prepare_digest) as job:
+        from . import digest as dg
+        from .selection import read_posts
+        from .validate import check_bodies
 
-    with engine.run(site, posts, prepare=dg.prepare_composer) as job:
         report = read_posts(site, now, job.listing(), job.read, progress)
         read.append(report)
         if not report.ok:

@@ -23,10 +23,9 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import cache as cache_module
-from . import feeds, validate
 from .cache import (
     KEPT_LISTING,
     UNTRUSTED,
@@ -53,9 +52,14 @@ from .files import (
 )
 from .output import prepare_writes, read_if_present, write_files
 from .parallel import Helper, map_chunks
-from .posts import Post, loads, yaml_loader
-from .selection import Choice, cover_of, each_once, turns
-from .validate import Analysis, Report, as_named, what_choices_see
+
+# Feature modules are imported where they are used, not here: `run` forks the helper before
+# this process imports them, so that both processes import at the same time.
+if TYPE_CHECKING:
+    from . import feeds
+    from .posts import Post
+    from .selection import Choice
+    from .validate import Analysis
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -105,6 +109,8 @@ def _analyze_all(
 ) -> list[Analysis]:
     # Files the cache knows are looked up by their stat; the reader stats the rest itself (on a
     # cold run, in parallel) and reports what is not a readable regular file.
+    from .validate import as_named
+
     results: list[Analysis | None] = (
         cache.current(files, keys, stats) if cache is not None else [None] * len(files)
     )
@@ -150,6 +156,9 @@ def _read_all(
     it is in the cache already). With many files, a forked helper reads chunks of them beside
     this process, and sends the cache entries of each chunk pickled as the cache keeps them
     (`Cache.adopt`: a new cache then need not pickle them again)."""
+    from . import validate
+    from .posts import yaml_loader
+
     if len(todo) < PARALLEL_MIN:
         for number, item in enumerate(todo, start=1):
             yield *validate.read_one(item, site, complete), False
@@ -157,6 +166,7 @@ def _read_all(
                 progress(done + number, total)
     else:
         yaml_loader()  # imported once, before the fork, not in both processes
+        decode = _decoder()
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
         tick = (lambda n: progress(min(done + n * CHUNK, total), total)) if progress else None
         for chunk in map_chunks(
@@ -172,7 +182,7 @@ def _read_all(
             entries = cache.adopt(batch) if cache is not None else pickle.loads(batch)
             # Stored already (by adopt): their read time and stat are not needed again.
             yield from (
-                (n, 0, d, _analysis(a), s, cache is not None)
+                (n, 0, d, decode(a), s, cache is not None)
                 for n, (s, d, a) in zip(numbers, entries.values(), strict=True)
             )
             yield from ((n, t, d, a, s, False) for n, t, d, a, s in others)
@@ -183,6 +193,8 @@ def _read_all(
 def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identity]]:
     """Each file read and analyzed whole, without a cache, with the stat that proves it unchanged
     later (`cache.UNTRUSTED` when none can: the file had just changed, or is not a regular file)."""
+    from . import validate
+
     fresh = []
     for number, path in enumerate(files):
         _, read_ns, digest, analysis, stat = validate.read_one((number, path, None), site)
@@ -198,6 +210,8 @@ def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identit
 def _read_chunk(
     chunk: list[tuple[int, str, str | None]], site: Site, complete: bool
 ) -> list[tuple]:
+    from . import validate
+
     return [validate.read_one(item, site, complete) for item in chunk]
 
 
@@ -219,13 +233,17 @@ def _pack_chunk(read: list[tuple], keys: Sequence[str]) -> tuple[list[int], byte
 _stored = tuple
 
 
-_analysis = functools.partial(tuple.__new__, Analysis)
+def _decoder() -> Callable[[tuple], Analysis]:
+    """An Analysis made again from how the cache keeps it (one C call an entry)."""
+    from .validate import Analysis
+
+    return functools.partial(tuple.__new__, Analysis)
 
 
 def open_cache(site: Site, kept: bool = True) -> Cache:
     """The site's cache of analyses (only in memory, never saved, unless `kept`)."""
     return cache_module.open_cache(
-        site.cache if kept else None, site, encode=_stored, decode=_analysis
+        site.cache if kept else None, site, encode=_stored, decode=_decoder()
     )
 
 
@@ -253,6 +271,9 @@ class Selection(NamedTuple):
 def selection(chosen: Choice, now: datetime, listing: PostFiles, cache: Cache) -> Selection:
     """The `Selection` that keeps `chosen` (made by `choose` with `cache`, which has every file's
     entry)."""
+    from .selection import each_once, turns
+    from .validate import as_named
+
     report = chosen.report
     entries = list(
         map(
@@ -335,6 +356,9 @@ def kept_choice(
     """The choice `kept` (see `kept_selection`), if it still holds for these files (`listing`,
     with the stats of them all): if no file changed since in what the choice depends on. None
     otherwise. (The selection is renewed in the cache when files changed.)"""
+    from .selection import Choice, each_once
+    from .validate import Report, as_named, what_choices_see
+
     files = listing.files
     changed = [
         number
@@ -431,6 +455,8 @@ def cached_html(
     posts: list[Post], site: Site, digests: dict[str, str], cache: Cache
 ) -> tuple[dict[str, tuple[str, str, str | None]], list[ToRender]]:
     """(the HTML the cache has, by path; the posts it lacks, to give `render_many`)."""
+    from .selection import cover_of
+
     found: dict[str, tuple[str, str, str | None]] = {}
     to_render: list[ToRender] = []
     for post in posts:
@@ -486,6 +512,8 @@ def _render_one(item: tuple[Post, str, str | None, str], site: Site) -> tuple[st
 
 def _with_body(post: Post, site: Site, digest: str) -> Post:
     """The post read again, with its body: the same content that was checked, or an error."""
+    from .posts import loads
+
     try:
         data = read_regular_file(post.path)
     except OSError:
@@ -528,16 +556,15 @@ class Run:
     def read(
         self,
         files: Sequence[str],
-        keys: Sequence[str] | None = None,
         *,
         complete: bool = True,
-        stats: Sequence[Identity | None] | None = None,
         progress: Callable[[int, int], None] | None = None,
         whole: bool = False,
     ) -> list[Analysis]:
         """`validate.Reader`: each file's analysis, from the cache where it is provably current.
         `whole`: these are all the site's files (the cache forgets the others)."""
-        keys = keys if keys is not None else absolute_paths(files, os.getcwd())
+        keys = absolute_paths(files, os.getcwd())
+        stats = self._stats_of(files) if whole else None  # (a few files: stat'ed here)
         analyses = analyze_all(
             files, self.site, self.cache, progress, complete=complete, keys=keys, stats=stats
         )
@@ -545,6 +572,25 @@ class Run:
             self.cache.forget_missing(set(keys))
         _kept_until_exit.append(analyses)
         return analyses
+
+    def _stats_of(self, files: Sequence[str]) -> list[Identity | None] | None:
+        """The stats the listing took of the first of `files` (which are the listing's files, or
+        some of them in its order), so that those files are not stat'ed again."""
+        listing = self._listing
+        if listing is None or not listing.stats:
+            return None
+        if files is listing.files:
+            return listing.stats
+        listed, taken, found = listing.files, listing.stats, []
+        at = 0
+        for path in files:
+            while at < len(taken) and listed[at] != path:
+                at += 1
+            if at == len(taken):
+                break
+            found.append(taken[at])
+            at += 1
+        return found
 
     def choice(
         self, now: datetime, inputs: object, choose: Callable[[PostFiles], Choice]

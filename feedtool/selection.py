@@ -41,7 +41,6 @@ def read_posts(
         read=read,
         bodies=False,
         progress=progress,
-        stats=listing.stats,
     )
 
 

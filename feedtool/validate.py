@@ -22,12 +22,12 @@ from typing import NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 from . import sources, templating
-from .catalog import absolute_paths, display_path
+from .catalog import display_path
 from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic, place
 from .errors import FeedtoolError
-from .files import Identity, are_posts, content_hash, identity, read_regular_file
+from .files import are_posts, content_hash, identity, read_regular_file
 from .markdown_code import Code
 from .posts import (
     KNOWN_KEYS,
@@ -97,13 +97,13 @@ class Reader(Protocol):
     def __call__(
         self,
         files: Sequence[str],
-        keys: Sequence[str] | None = None,
         *,
         complete: bool = True,
-        stats: Sequence[Identity | None] | None = None,
         progress: Callable[[int, int], None] | None = None,
         whole: bool = False,
-    ) -> list[Analysis]: ...
+    ) -> list[Analysis]:
+        """Each file's analysis (`complete`: with its body's); `whole`: these are all the
+        site's files."""
 
 
 def plain_reader(site: Site) -> Reader:
@@ -111,10 +111,8 @@ def plain_reader(site: Site) -> Reader:
 
     def read(
         files: Sequence[str],
-        keys: Sequence[str] | None = None,
         *,
         complete: bool = True,
-        stats: Sequence[Identity | None] | None = None,
         progress: Callable[[int, int], None] | None = None,
         whole: bool = False,
     ) -> list[Analysis]:
@@ -137,7 +135,6 @@ def check(
     read: Reader | None = None,
     bodies: bool = True,
     progress: Callable[[int, int], None] | None = None,
-    stats: Sequence[Identity | None] | None = None,
 ) -> Report:
     """Read (with `read`) and check every file; `now` decides which dates are in the future.
 
@@ -149,11 +146,9 @@ def check(
     if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts
         kept = are_posts(site.source, site.posts, list(files))
         if not all(kept):
-            stats = stats and [stat for stat, keep in zip(stats, kept, strict=False) if keep]
             files = [file for file, keep in zip(files, kept, strict=True) if keep]
-    keys = absolute_paths(files, cwd)
     read = read or plain_reader(site)
-    analyses = read(files, keys, complete=bodies, stats=stats, progress=progress, whole=True)
+    analyses = read(files, complete=bodies, progress=progress, whole=True)
     listing = _Listing() if bodies else None
     # Most posts have no findings: each kind is gathered only from the posts that can have some.
     found = [(a.path, d) for a in analyses if a.diagnostics for d in a.diagnostics]
