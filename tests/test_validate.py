@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedtool import config, posts
-from feedtool.validate import absolute_paths
+from feedtool.catalog import absolute_paths
 
 GOOD = '---\ntitle: 好文章\ndate: "八月 24, 2025"\ntags: [a]\n---\n\n正文。\n'
 
