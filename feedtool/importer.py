@@ -61,7 +61,7 @@ from .catalog import collect
 from .dates import DateError, format_rfc3339, parse_date
 from .errors import FeedtoolError
 from .files import read_regular_file
-from .posts import MORE_MARKER, XML_FORBIDDEN
+from .posts import MORE_MARKER, VOID_TAGS, XML_FORBIDDEN
 
 __all__ = [
     "Entry",
@@ -835,21 +835,6 @@ _BREAKS = {
     "table",
     "tr",
 }
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
 _HEADINGS = {"h1", "h2", "h3"}
 
 
@@ -894,7 +879,7 @@ class _ListPage(HTMLParser):
                 card.link = attributes["href"]
         if tag in _BREAKS and self._collecting() == "content":
             card.content.append("\n\n")
-        if tag in _VOID:
+        if tag in VOID_TAGS:
             return
         self.stack.append((tag, self._role(tag, classes, card)))
 

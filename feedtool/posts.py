@@ -286,7 +286,7 @@ _INLINE_BLOCK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ 
 # The work of those parses grows with the square of each one's links: their sum is bounded too.
 MAX_BRACKET_WORK = 40 * MAX_BRACKETS_PER_PARAGRAPH**2
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^<>]*)>")
-_VOID_TAGS = {
+VOID_TAGS = {
     "area",
     "base",
     "br",
@@ -359,7 +359,7 @@ def _markdown_html_depth(text: str) -> int:
     for tag in _TAG.finditer(text):
         name = tag[2].lower()
         if not tag[1]:
-            if name not in _VOID_TAGS and not tag[3].endswith("/"):
+            if name not in VOID_TAGS and not tag[3].endswith("/"):
                 marked = "markdown" in tag[3]
                 open_tags.append((name, marked))
                 depth += marked
