@@ -12,6 +12,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# Set by `__main__`: this process is the feedtool program, which freezes what lives as long as it
+# does out of the garbage collector's sight (`cache.collector_paused`); a library caller's is not.
+program = False
+
 __all__ = [
     "DigestRequest",
     "build_site",

@@ -21,8 +21,10 @@ def main() -> None:
     normal exit.)
     """
     gc.disable()
-    from .cli import cli
+    import feedtool
+    from feedtool.cli import cli
 
+    feedtool.program = True
     gc.freeze()
     gc.enable()
     gc.set_threshold(100_000, 50, 100)

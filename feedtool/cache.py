@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import feedtool
+
 from . import __version__
 from .config import Site
 from .files import (
@@ -534,16 +536,15 @@ def _base_entries(path: Path, base_id: str) -> dict[str, Entry]:
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while many objects are made, none in a cycle (loading the
-    cache, reading 10,000 posts): it would walk them again and again. In a process that freezes
-    what lives as long as it does (the feedtool program, `__main__`), they are then frozen too
-    (reference counting still frees what is dropped); a library caller's process is left as it
-    was."""
+    cache, reading 10,000 posts): it would walk them again and again. In the feedtool program
+    (`__main__`), which freezes what lives as long as it does, they are then frozen too (reference
+    counting still frees what is dropped); a library caller's process is left as it was."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if gc.get_freeze_count():
+        if feedtool.program:
             gc.freeze()
         if enabled:
             gc.enable()
