@@ -259,28 +259,8 @@ def ascii_host(host: str) -> str:
         return ""
 
 
-_DATE_FIELDS = frozenset(
-    (
-        "year",
-        "month",
-        "day",
-        "i_month",
-        "i_day",
-        "short_year",
-        "hour",
-        "minute",
-        "second",
-        "y_day",
-        "monthname",
-        "short_month",
-        "long_month",
-        "w_year",
-        "week",
-        "w_day",
-        "short_day",
-        "long_day",
-    )
-)
+# The fields a post's date fills: all but its own and the site's (`base_url`, `categories`).
+_DATE_FIELDS = frozenset(PERMALINK_FIELDS) - OWN_FIELDS - {"base_url", "categories"}
 _MONTHS = (
     "January",
     "February",

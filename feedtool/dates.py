@@ -1322,20 +1322,7 @@ def _check_day(year: int | None, month: int, day: int) -> None:
 
 # The seed's form, Hugo's zh list page date `八月 24, 2025`, skips the tokenizer.
 _HUGO_ZH = re.compile(r"(十[一二]?|[一二三四五六七八九])月 ([0-9]{1,2}), ([0-9]{4})")
-_HUGO_MONTHS = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "十一": 11,
-    "十二": 12,
-}
+_HUGO_MONTHS = {**_CN_DIGITS, "十": 10, "十一": 11, "十二": 12}  # as `_HUGO_ZH` matches them
 
 
 def parse_date(
