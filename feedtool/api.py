@@ -104,10 +104,11 @@ def import_posts(
     """Posts from a local feed or saved list page, written into folder `into` (created if
     missing; never over a file) unless `dry_run`. Dates without a zone are read in `site`'s
     zone (without a site, the defaults': Asia/Shanghai), the zone they mean once imported."""
+    from .config import DEFAULT_TIMEZONE
     from .importer import plan_import
     from .output import create_files
 
-    report = plan_import(source, into, tz=(site or default_site()).timezone)
+    report = plan_import(source, into, tz=site.timezone if site else DEFAULT_TIMEZONE)
     if not dry_run and report.posts:
         create_files(into, report.files)  # never over a post, even one written meanwhile
     return report

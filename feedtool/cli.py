@@ -289,7 +289,9 @@ def dates(text: tuple[str, ...], tz: str | None, now_text: str | None) -> int:
         try:
             tz = _load_site(None).timezone
         except FeedtoolError:  # no site here: the usual zone of a Chinese blog
-            tz = "Asia/Shanghai"
+            from .config import DEFAULT_TIMEZONE
+
+            tz = DEFAULT_TIMEZONE
     try:
         parse_date("2000-01-01", tz=tz)  # only to try the zone
     except DateError as exc:

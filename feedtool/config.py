@@ -67,6 +67,7 @@ SUBJECT_FIELDS = ("title", "label", "year", "week", "count")
 # BCP 47 as feeds and HTML use it: zh-CN, en, zh-Hant-TW (not zh_CN).
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
 SECURITY = ("starttls", "ssl", "none")
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # where feedtool's first users write; a site may say otherwise
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class Site:
     source: str = "auto"  # plain, hugo, hexo or jekyll; auto: detected from the folder
     description: str = ""
     language: str = "zh-CN"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     author: str = ""
     permalink: str = DEFAULT_PERMALINK
     feed_limit: int = 20
