@@ -200,7 +200,7 @@ def build_site(
     limit = limit or site.feed_limit
     with engine.run(site, folder, prepare=_prepare_feeds, kept_listing=True) as job:
         from . import feeds
-        from .selection import choose, each_once, feed_key
+        from .selection import choose, each_once, feed_keys
 
         chosen = job.choice(
             now, limit, lambda listing: choose(site, now, listing, limit, job.read, progress)
@@ -210,8 +210,9 @@ def build_site(
             job.save()
             return BuildResult(report, out, notes=job.notes)
         todo = []
-        for channel, shown in channels:
-            key = feed_key(site, channel, shown, report.digests)
+        for (channel, shown), key in zip(
+            channels, feed_keys(site, channels, report.digests), strict=True
+        ):
             names = [channel.folder + name for name in feeds.FEED_FILES]
             if not job.unchanged(out, names, key):
                 todo.append((channel, shown, key, names))

@@ -87,12 +87,21 @@ def turns(posts: Iterable[Post], now: datetime) -> list[datetime]:
     return sorted(moment for moment in moments if not moment <= now)
 
 
-def feed_key(
-    site: Site, channel: feeds.Channel, chosen: list[Post], digests: dict[str, str]
-) -> str:
-    """What a channel's feeds are made from: the settings, and its posts' contents and covers."""
-    made_from = [(p.path, digests.get(p.path), cover_of(site, p)) for p in chosen]
-    return content_hash(repr((repr(site), channel, made_from)).encode())
+def feed_keys(
+    site: Site, channels: list[tuple[feeds.Channel, list[Post]]], digests: dict[str, str]
+) -> list[str]:
+    """What each channel's feeds are made from: the settings, and its posts' contents and covers
+    (each post's cover looked up once, however many feeds show it)."""
+    settings = repr(site)
+    covers = {p.path: cover_of(site, p) for p in each_once(chosen for _, chosen in channels)}
+    return [
+        content_hash(
+            repr(
+                (settings, channel, [(p.path, digests.get(p.path), covers[p.path]) for p in chosen])
+            ).encode()
+        )
+        for channel, chosen in channels
+    ]
 
 
 def each_once(post_lists: Iterable[list[Post]]) -> list[Post]:
