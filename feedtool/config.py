@@ -11,9 +11,10 @@ import dataclasses
 import re
 import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
@@ -373,7 +374,10 @@ def loads(text: str, *, source: str = "feedtool.toml", base_dir: Path | None = N
     from_blog = {k: v for k, v in blog.settings.items() if k not in data}
     if from_blog:  # checked first, so that an error names the blog's own config file, line and key
         where = _Locator(
-            sources.config_text(blog.config_file), str(blog.config_file or source), blog.names, ":="
+            partial(sources.config_text, blog.config_file),
+            str(blog.config_file or source),
+            blog.names,
+            ":=",
         )
         _build(Site, {"title": "t", "base_url": "https://x", **from_blog}, where, "")
     data = {**from_blog, **data}
@@ -453,9 +457,18 @@ class _Locator:
     generator's config, keys go by the generator's `names` (`url` for base_url), set with : or =."""
 
     def __init__(
-        self, text: str, source: str, names: dict[str, str] | None = None, separators: str = "="
+        self,
+        text: str | Callable[[], str],
+        source: str,
+        names: dict[str, str] | None = None,
+        separators: str = "=",
     ):
-        self.text, self.source, self.names, self.separators = text, source, names or {}, separators
+        self._text, self.source, self.names, self.separators = text, source, names or {}, separators
+
+    @cached_property
+    def text(self) -> str:
+        """The file's text, read only when an error needs a line (a callable: not yet read)."""
+        return self._text() if callable(self._text) else self._text
 
     def name(self, key: str) -> str:
         return self.names.get(key, key)
