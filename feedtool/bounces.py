@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import address_of
-from .diagnostics import escape_surrogates
+from .diagnostics import escape_surrogates, plural
 from .mailboxes import Mail
 
 BOUNCE, TRANSIENT, COMPLAINT, NOTICE = "bounce", "transient", "complaint", "notice"
@@ -241,7 +241,7 @@ class Summary:
 
     def text(self) -> str:
         counts = self.counts()
-        messages = f"{self.read} message{'s' if self.read != 1 else ''}"
+        messages = plural(self.read, "message")
         parts = [f"{counts[name]} {name}" for name in ("bounced", "complained")]
         parts += [
             f"{counts[name]} {label}"

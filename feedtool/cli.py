@@ -854,6 +854,7 @@ def bounces(
     import json
 
     from .bounces import printable, run
+    from .mailboxes import PASSWORD_VARIABLE
 
     if not paths and not imap:
         raise click.UsageError("give .eml, mbox or maildir paths, or --imap")
@@ -862,7 +863,7 @@ def bounces(
         site,
         paths,
         _subscribers(site, create=False),
-        imap_password=os.environ.get("FEEDTOOL_IMAP_PASSWORD", "") if imap else None,
+        imap_password=os.environ.get(PASSWORD_VARIABLE, "") if imap else None,
         dry_run=dry_run,
     )
     if output_format == "json":
@@ -972,9 +973,7 @@ def import_posts(source: str, into: Path, dry_run: bool, config: Path | None) ->
     for _, line in sorted(lines):  # in the source's order
         click.echo(line)
     count = len(report.posts)
-    summary = (
-        f"{count} post{'s' if count != 1 else ''} into {folder}/ ({len(report.skipped)} skipped)"
-    )
+    summary = f"{plural(count, 'post')} into {folder}/ ({len(report.skipped)} skipped)"
     click.echo(
         f"Dry run: would import {summary}; nothing written." if dry_run else f"Imported {summary}."
     )

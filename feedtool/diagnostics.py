@@ -95,16 +95,13 @@ def to_json(diagnostics: Iterable[Diagnostic]) -> str:
 def summary_line(diagnostics: list[Diagnostic], post_count: int) -> str:
     """`Found 3 errors and 1 warning in 2 of 41 posts.`, or `No problems in 41 posts.`"""
 
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     if not diagnostics:
-        return f"No problems in {count(post_count, 'post')}."
+        return f"No problems in {plural(post_count, 'post')}."
     errors = sum(d.severity == "error" for d in diagnostics)
     files = len({d.path for d in diagnostics})
     return (
-        f"Found {count(errors, 'error')} and {count(len(diagnostics) - errors, 'warning')} "
-        f"in {files} of {count(post_count, 'post')}."
+        f"Found {plural(errors, 'error')} and {plural(len(diagnostics) - errors, 'warning')} "
+        f"in {files} of {plural(post_count, 'post')}."
     )
 
 

@@ -201,7 +201,7 @@ def read_fresh(files: Sequence[str], site: Site) -> list[tuple[Analysis, Identit
         fresh.append(
             (
                 analysis,
-                cache_module.trusted(stat, read_ns) if stat and digest else cache_module.UNTRUSTED,
+                trusted(stat, read_ns) if stat and digest else UNTRUSTED,
             )
         )
     return fresh
@@ -367,10 +367,11 @@ def kept_choice(
     ]
     proofs, unproven, analyses = list(kept.proofs), dict(kept.unproven), dict(kept.analyses)
     shown = {path for _, paths in kept.channels for path in paths}
-    for number, (analysis, proof) in zip(
-        changed, read_fresh([files[number] for number in changed], site), strict=True
+    paths = [files[number] for number in changed]
+    for number, key, (analysis, proof) in zip(
+        changed, absolute_paths(paths, os.getcwd()), read_fresh(paths, site), strict=True
     ):
-        path, key = files[number], absolute_paths([files[number]], os.getcwd())[0]
+        path = files[number]
         # What the file said: kept for a post shown or future-dated; else in the cache's entries
         # (read now, once: still far less than checking every post), if the entry is still the
         # one the choice saw (a failed build since may have stored a later one).

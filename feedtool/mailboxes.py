@@ -15,7 +15,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISLNK
 from typing import TYPE_CHECKING
 
-from .config import Bounces
+from .config import Bounces, is_loopback
 from .errors import ConfigError, FeedtoolError
 from .files import MAX_FILE_BYTES, read_regular_file
 
@@ -70,9 +70,11 @@ def _folder(folder: Path) -> Iterator[Mail]:
         return
     for entry in entries:
         name = entry.name.lower()
-        if entry.is_dir(follow_symlinks=False) or name.endswith((".eml", *_MBOX_NAMES)):
-            yield from _from_path(Path(entry.path), named=False)
-        elif name == "mbox":
+        if (
+            entry.is_dir(follow_symlinks=False)
+            or name.endswith((".eml", *_MBOX_NAMES))
+            or name == "mbox"
+        ):
             yield from _from_path(Path(entry.path), named=False)
 
 
@@ -140,8 +142,6 @@ class Imap:
     them; `finish` flags (or moves) the ones read once the store holds what they say."""
 
     def __init__(self, settings: Bounces, password: str):
-        from .send import is_loopback
-
         if not settings.host or not settings.user:
             raise ConfigError(
                 "--imap needs [bounces] host and user in the config (and the password in "
@@ -156,7 +156,8 @@ class Imap:
             )
         self.settings = settings
         self.password = password
-        self.address = f"{settings.host}:{settings.port or DEFAULT_PORTS[settings.security]}"
+        self.port = settings.port or DEFAULT_PORTS[settings.security]
+        self.address = f"{settings.host}:{self.port}"
         self._client: IMAP4 | None = None
 
     @property
@@ -170,7 +171,7 @@ class Imap:
         import ssl
 
         settings = self.settings
-        port = settings.port or DEFAULT_PORTS[settings.security]
+        port = self.port
         context = ssl.create_default_context()
         try:
             if settings.security == "ssl":

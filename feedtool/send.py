@@ -791,8 +791,9 @@ def read_recipients(addresses: Iterable[str], files: Iterable[Path]) -> list[str
         if address is None:
             raise SendError(f"{where}: not an email address: {entry!r}")
         local, _, domain = address.rpartition("@")
-        if not ascii_host(domain):
+        host = ascii_host(domain)
+        if not host:
             raise SendError(f"{where}: the domain of {entry!r} has no ASCII form (IDNA)")
-        address = f"{local}@{ascii_host(domain)}"
+        address = f"{local}@{host}"
         found.setdefault(address.lower(), address)
     return list(found.values())
