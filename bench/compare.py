@@ -7,7 +7,8 @@ On a shared machine a command's time moves by 20% or more from minute to minute,
 runs made minutes apart cannot show a 10% change. Here each round runs every command once with
 the baseline and once with this tree, back to back, and the medians of the rounds are compared.
 Commands, as in `make bench` (bench/run.py): `build` cold (no output, no cache), `build` again
-after appending a sentence to the newest post, `validate` cold and `digest --latest` cold.
+after appending a sentence to the newest post, the same two with tag feeds on, `validate` cold
+and `digest --latest` cold.
 Each tree runs from its source folder on PYTHONPATH (bytecode compiled once, on a first run that
 is not timed) with this venv's libraries; the baseline is a temporary git worktree.
 """
@@ -21,18 +22,19 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import COLD, REPO, WARM, baseline_worktree  # noqa: E402  (bench/common.py, beside this file)
+from common import COLD, REPO, TAGS_OFF, TAGS_ON, WARM, baseline_worktree  # noqa: E402  (bench/common.py, beside this file)
 from run import DEFAULT_WORK, Corpus, Feedtool, make_cold, prepare  # noqa: E402
 
 BUILD_COLD, BUILD_WARM = f"build ({COLD})", f"build ({WARM})"
+TAGS_COLD, TAGS_WARM = f"{BUILD_COLD}, tag feeds", f"{BUILD_WARM}, tag feeds"
 VALIDATE_COLD, DIGEST_COLD = f"validate ({COLD})", f"digest --latest ({COLD})"
-COMMANDS = (BUILD_COLD, BUILD_WARM, VALIDATE_COLD, DIGEST_COLD)
+COMMANDS = (BUILD_COLD, BUILD_WARM, TAGS_COLD, TAGS_WARM, VALIDATE_COLD, DIGEST_COLD)
 
 
-def seconds(tool: Feedtool, site: Path, *args: str) -> float:
+def seconds(tool: Feedtool, site: Path, *args: str, tags: str = TAGS_OFF) -> float:
     """Seconds one feedtool command takes; a failure stops the comparison."""
     args = (*args, "--quiet")
-    sample = tool.run(*args, cwd=site)
+    sample = tool.run(*args, cwd=site, tags=tags)
     if sample.returncode:
         raise subprocess.CalledProcessError(
             sample.returncode, tool.cmd(*args), stderr=sample.stderr
@@ -47,6 +49,10 @@ def round_of(tool: Feedtool, c: Corpus) -> dict[str, float]:
     times[BUILD_COLD] = seconds(tool, c.site, "build")
     c.edit()
     times[BUILD_WARM] = seconds(tool, c.site, "build")
+    make_cold(c.site)
+    times[TAGS_COLD] = seconds(tool, c.site, "build", tags=TAGS_ON)
+    c.edit()
+    times[TAGS_WARM] = seconds(tool, c.site, "build", tags=TAGS_ON)
     make_cold(c.site)
     times[VALIDATE_COLD] = seconds(tool, c.site, "validate")
     make_cold(c.site)
@@ -84,10 +90,10 @@ def main() -> int:
         f"{args.posts:,} posts, medians of {args.rounds} interleaved rounds; "
         f"baseline {args.baseline}"
     )
-    print(f"  {'command':30s} {'baseline s':>10s} {'this tree s':>11s} {'ratio':>6s}")
+    print(f"  {'command':38s} {'baseline s':>10s} {'this tree s':>11s} {'ratio':>6s}")
     for cmd in COMMANDS:
         base, new = (statistics.median(samples[name][cmd]) for name in tools)
-        print(f"  {cmd:30s} {base:10.3f} {new:11.3f} {new / base:6.2f}")
+        print(f"  {cmd:38s} {base:10.3f} {new:11.3f} {new / base:6.2f}")
     return 0
 
 
