@@ -218,7 +218,7 @@ def build_site(
                 todo.append((channel, shown, key, names))
         files: dict[str, bytes] = {}
         if todo:  # each post rendered once, however many feeds show it
-            made = job.render(
+            made = job.render_each(
                 feeds.make_feeds,
                 each_once(shown for _, shown, _, _ in todo),
                 report.digests,

@@ -58,6 +58,7 @@ from .parallel import Helper, map_chunks
 if TYPE_CHECKING:
     from . import feeds
     from .posts import Post
+    from .render import Rendered
     from .selection import Choice
     from .validate import Analysis
 
@@ -503,6 +504,27 @@ def _rendered_then(
     return made, work(site, [Rendered(post, *found[post.path]) for post in posts], *args)
 
 
+# From this many items for `render_each`, a forked helper makes some of them: each (a feed's
+# three files of up to a few hundred entries) costs far more than the fork.
+EACH_PARALLEL_MIN = 4
+
+
+def _each_on_both_cores(
+    site: Site,
+    rendered: list[Rendered],
+    work: Callable[[Site, list[Rendered], list[V]], list[T]],
+    items: list[V],
+) -> list[T]:
+    """In the helper: work(site, rendered, items), one item at a time from a queue that this
+    process and a fork of it share."""
+    parts = map_chunks(
+        functools.partial(work, site, rendered),
+        [[item] for item in items],
+        minimum=EACH_PARALLEL_MIN,
+    )
+    return [result for part in parts for result in part]
+
+
 def _render_one(item: tuple[Post, str, str | None, str], site: Site) -> tuple[str, str, str | None]:
     from .render import render
 
@@ -640,6 +662,17 @@ class Run:
         cache has the HTML of most), on both cores when there are many."""
         assert self.helper is not None, "a run that renders is made with `prepare`"
         return rendered_by(self.helper, work, posts, self.site, digests, self.cache, *args)
+
+    def render_each(
+        self,
+        work: Callable[[Site, list[Rendered], list[V]], list[T]],
+        posts: list[Post],
+        digests: dict[str, str],
+        items: list[V],
+    ) -> list[T]:
+        """work(site, `posts` rendered, `items`), where `work` makes one result per item: as
+        `render`, and then the items shared out between both cores when there are many."""
+        return self.render(_each_on_both_cores, posts, digests, work, items)
 
     def save(self) -> None:
         """Write the cache if it changed; failing to is only a note (it is an optimization)."""

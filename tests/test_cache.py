@@ -24,9 +24,8 @@ from hypothesis import strategies as st
 
 from feedtool import api, catalog, config, engine, parallel, selection, validate
 from feedtool import cache as cache_module
-from feedtool import (
-    render as render_module,
-)
+from feedtool import feeds as feeds_module
+from feedtool import render as render_module
 from feedtool.cli import _Progress, cli
 from feedtool.errors import FeedtoolError
 from feedtool.files import _IDENTITY, changed_ns, identity
@@ -608,6 +607,41 @@ def test_rendering_with_a_helper_gives_the_same_feeds(blog: Path, run, monkeypat
             tmp_path / "serial" / name
         ).read_bytes()
     assert len(feedparser.parse((tmp_path / "parallel" / "atom.xml").read_bytes()).entries) == 17
+
+
+def test_feeds_made_on_both_cores_are_those_made_in_one(
+    blog: Path, run, monkeypatch, tmp_path: Path
+):
+    cores = parallel.cores
+    monkeypatch.setattr(parallel, "cores", lambda: 1)  # no helper: every feed made here
+    assert run("build", "--out", str(tmp_path / "serial")).exit_code == 0
+    shutil.rmtree(blog / ".feedtool-cache")
+    monkeypatch.setattr(parallel, "cores", cores)
+    monkeypatch.setattr(engine, "EACH_PARALLEL_MIN", 2)
+    makers = tmp_path / "makers"  # the process id that made each channel's Atom feed
+    real = feeds_module.atom
+
+    def noting(*args):
+        time.sleep(0.01)  # slow enough that the fork surely takes some channels
+        with open(makers, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(feeds_module, "atom", noting)
+    assert run("build", "--out", str(tmp_path / "parallel")).exit_code == 0
+    serial = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*.*"))
+    made = sorted(
+        p.relative_to(tmp_path / "parallel") for p in (tmp_path / "parallel").rglob("*.*")
+    )
+    assert made == serial and len(serial) > 9  # the site's feeds and those of its tags
+    for name in serial:
+        assert (tmp_path / "parallel" / name).read_bytes() == (
+            tmp_path / "serial" / name
+        ).read_bytes()
+    pids = makers.read_text().split()
+    assert len(pids) == sum(1 for name in serial if name.name == "atom.xml")
+    if cores() >= 2:  # the helper and the process it forked share the channels
+        assert len(set(pids)) == 2 and str(os.getpid()) not in pids
 
 
 def test_a_post_that_cannot_render_is_reported_from_the_helper_too(blog: Path, run, monkeypatch):
