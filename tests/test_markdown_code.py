@@ -28,6 +28,8 @@ _fence_lines = st.sampled_from(
         "",
         "<!--more-->",
         "   ```",
+        "a ```",
+        "```` ~~~",
     ]
 )
 
@@ -44,6 +46,7 @@ def test_fenced_blocks_are_found_as_markdown_finds_them(lines):
     assert ours == [
         block.span() for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(text)
     ]
+    assert without_blocks(text) == FencedBlockPreprocessor.FENCED_BLOCK_RE.sub("", text)
 
 
 @pytest.mark.parametrize(
