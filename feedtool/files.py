@@ -101,6 +101,13 @@ def read_regular_file(
     """The bytes of a regular file of at most `limit` bytes; else OSError with a clear strerror.
     A symbolic link is refused (ELOOP) unless `follow_symlinks`. A device (/dev/zero) or a named
     pipe is refused before any read: it could hang the run or fill the memory."""
+    return read_with_stat(path, follow_symlinks=follow_symlinks, limit=limit)[0]
+
+
+def read_with_stat(
+    path: str | Path, *, follow_symlinks: bool = False, limit: int = MAX_FILE_BYTES
+) -> tuple[bytes, os.stat_result]:
+    """`read_regular_file`, with the file's stat, taken when it was opened (before the read)."""
     fd, found = _open_regular(path, os.O_RDONLY, 0o644, follow_symlinks=follow_symlinks)
     try:
         size = found.st_size
@@ -118,7 +125,7 @@ def read_regular_file(
         raise OSError(
             errno.EFBIG, f"larger than {limit >> 20} MB, the most feedtool reads", os.fspath(path)
         )
-    return parts[0] if len(parts) == 2 else b"".join(parts)
+    return (parts[0] if len(parts) == 2 else b"".join(parts)), found
 
 
 # What a cache remembers of a file's stat: size, mtime_ns, ctime_ns and inode, packed into one

@@ -27,7 +27,7 @@ from .config import Site
 from .dates import format_rfc3339
 from .diagnostics import Diagnostic, place
 from .errors import FeedtoolError
-from .files import are_posts, content_hash, identity, read_regular_file
+from .files import are_posts, content_hash, identity, read_with_stat
 from .markdown_code import Code
 from .posts import (
     KNOWN_KEYS,
@@ -216,18 +216,18 @@ def read_one(item: tuple[int, str, str | None], site: Site, complete: bool = Tru
     """(index, read time, content hash, analysis or None when the hash is the expected one,
     the file's stat as the cache keeps it). Only regular files are read: no hash for the rest."""
     number, path, expected = item
-    try:
-        stat = os.lstat(path)
-    except OSError as exc:
-        return number, 0, "", _unreadable(path, exc), None
-    if S_ISDIR(stat.st_mode):  # a folder `find` could not list
-        return number, 0, "", _unreadable_folder(path), None
-    if not S_ISREG(stat.st_mode):
-        return number, 0, "", _not_a_file(path, stat), None
     read_ns = time.time_ns()
-    try:
-        data = read_regular_file(path)
+    try:  # the stat is the open file's: no lstat of every post (only of one that fails)
+        data, stat = read_with_stat(path)
     except OSError as exc:
+        try:
+            stat = os.lstat(path)
+        except OSError as missing:
+            return number, 0, "", _unreadable(path, missing), None
+        if S_ISDIR(stat.st_mode):  # a folder `find` could not list
+            return number, 0, "", _unreadable_folder(path), None
+        if not S_ISREG(stat.st_mode):
+            return number, 0, "", _not_a_file(path, stat), None
         return number, read_ns, "", _unreadable(path, exc), None
     digest = content_hash(data)
     if digest == expected:
