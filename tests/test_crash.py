@@ -6,6 +6,7 @@ checks every output (and every post, for --fix) against the complete versions.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import shutil
@@ -154,3 +155,29 @@ def test_a_folder_another_run_makes_meanwhile_is_used(
     )
     write_files(out, {"tags/x/atom.xml": b"<feed/>", "atom.xml": b"<feed/>"})
     assert (out / "tags" / "x" / "atom.xml").read_bytes() == b"<feed/>"
+
+
+def test_a_file_that_cannot_be_flushed_to_disk_replaces_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from feedtool.errors import OutputError
+    from feedtool.output import write_files
+
+    out, staging = tmp_path / "public", tmp_path / "staging"
+    names = [f"tags/t{number}/atom.xml" for number in range(20)]
+    write_files(out, {name: b"old" for name in names}, staging=staging)
+    real, calls = os.fsync, []
+
+    def fails_once(fd: int) -> None:
+        calls.append(fd)  # (list.append is atomic: the flushes run in threads)
+        if len(calls) == 7:
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fails_once)
+    with pytest.raises(OutputError, match="Input/output error"):
+        write_files(out, {name: b"new" for name in names}, staging=staging)
+    assert len(calls) >= 7
+    assert {(out / name).read_bytes() for name in names} == {b"old"}
+    assert [p.name for p in staging.iterdir()] == []  # the temporary files went again
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["atom.xml"] * 20
