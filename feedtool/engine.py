@@ -720,6 +720,10 @@ def run(
             cache.write_now = functools.partial(_write_now, cache.folder)
         if helper is not None and known is None:
             cache.read_entries()  # while the helper lists: no kept choice is likely to hold
+            if not with_stats:  # a first run reads every post: import YAML while it waits
+                from .posts import yaml_loader
+
+                yaml_loader()
         job = Run(site, folder, cache, helper)
         job._listing = known
         yield job
