@@ -59,7 +59,7 @@ def write_files(
                 (_stage(current, data, current.parent if beside else staging, sync=False), current)
             )
         current = None
-        _sync([temporary for temporary, _ in staged])
+        _sync(staged)
         for current in doomed:
             if not os.access(current.parent, os.W_OK | os.X_OK):
                 raise OutputError(f"cannot remove {current}: its folder is not writable")
@@ -244,12 +244,9 @@ def _stage(
     *,
     sync: bool = True,
 ) -> Path:
-    """Write `data` to a temporary file in `folder` (default: beside `target`), with `mode`,
-    else target's permissions; flushed to disk unless `sync` is false (then `_sync` it)."""
-    try:
-        mode = mode if mode is not None else target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
+    """Write `data` to a temporary file in `folder` (default: beside `target`), flushed to disk,
+    with `mode`, else target's permissions; with `sync` false, left unflushed and private
+    (0600) for `_sync` to finish."""
     # Here, not at the top: a render helper imports this module and never writes (prepare_writes).
     import tempfile
 
@@ -262,11 +259,22 @@ def _stage(
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
-        os.chmod(name, mode)
+        if sync:
+            os.chmod(name, _mode_of(target, mode))
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def _mode_of(target: Path, mode: int | None = None) -> int:
+    """The permissions a new file for `target` takes: `mode`, else target's, else 0644."""
+    if mode is not None:
+        return mode
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o644
 
 
 # Files flushed to disk at once: the disk then takes them in fewer rounds than one by one (a
@@ -274,26 +282,28 @@ def _stage(
 SYNC_THREADS = 8
 
 
-def _sync(paths: list[Path]) -> None:
-    """Flush `paths` to disk, up to SYNC_THREADS at a time; raises the first OSError."""
+def _sync(staged: list[tuple[Path, Path]]) -> None:
+    """Finish each (temporary file, target) that `_stage` left unsynced: flush it to disk, then
+    give it the target's permissions; up to SYNC_THREADS at a time. Raises the first OSError."""
     failures: list[OSError] = []
 
-    def sync_each(share: list[Path]) -> None:
+    def sync_each(share: list[tuple[Path, Path]]) -> None:
         try:
-            for path in share:
-                fd = os.open(path, os.O_RDONLY)
+            for temporary, target in share:
+                fd = os.open(temporary, os.O_RDONLY)  # (still 0600: readable, whatever the mode)
                 try:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+                os.chmod(temporary, _mode_of(target))
         except OSError as exc:
             failures.append(exc)
 
-    count = min(SYNC_THREADS, len(paths))
+    count = min(SYNC_THREADS, len(staged))
     if count < 2:
-        sync_each(paths)
+        sync_each(staged)
     else:
-        shares = [paths[i::count] for i in range(count)]
+        shares = [staged[i::count] for i in range(count)]
         threads = [threading.Thread(target=sync_each, args=(share,)) for share in shares]
         for thread in threads:
             thread.start()

@@ -181,3 +181,21 @@ def test_a_file_that_cannot_be_flushed_to_disk_replaces_nothing(
     assert {(out / name).read_bytes() for name in names} == {b"old"}
     assert [p.name for p in staging.iterdir()] == []  # the temporary files went again
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["atom.xml"] * 20
+
+
+def test_rewritten_files_keep_their_permissions(tmp_path: Path):
+    from feedtool.output import write_files
+
+    out = tmp_path / "public"
+    names = [f"tags/t{number}/atom.xml" for number in range(12)]  # flushed from several threads
+    write_files(out, {name: b"old" for name in names}, staging=tmp_path / "staging")
+    modes = {name: (0o600, 0o640, 0o444, 0o200)[number % 4] for number, name in enumerate(names)}
+    for name, mode in modes.items():
+        (out / name).chmod(mode)
+    write_files(out, {name: b"new" for name in names}, staging=tmp_path / "staging")
+    assert {name: (out / name).stat().st_mode & 0o7777 for name in names} == modes
+    for name in names:
+        (out / name).chmod(0o644)  # readable again, by any user the tests run as
+    assert {(out / name).read_bytes() for name in names} == {b"new"}
+    new = write_files(out, {"tags/new/atom.xml": b"x"}, staging=tmp_path / "staging")
+    assert [p.stat().st_mode & 0o7777 for p in new] == [0o644]
