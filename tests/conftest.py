@@ -42,6 +42,32 @@ def need(*commands: str) -> str:
     pytest.fail(f"{commands[0]} is not installed: run `make test-tools` (tests/install-tools.sh)")
 
 
+def browse(chromium: str, url: str, profile: Path, *options: str, timeout: float = 120) -> str:
+    """Run headless Chromium on `url` with `options` and a fresh `profile`; its standard output."""
+    done = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            *options,
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+        text=True,
+    )
+    return done.stdout
+
+
 @pytest.fixture
 def blog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the sample blog (feedtool.toml + posts/); the working folder is set to it."""

@@ -12,12 +12,11 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SmtpRecorder, need, subscriber_of
+from conftest import SmtpRecorder, browse, need, subscriber_of
 from techweek import write_tech_week
 from test_serve import serving
 
@@ -31,28 +30,7 @@ def chromium() -> str:
 
 def _browse(chromium: str, page: Path, profile: Path, *options: str, timeout: float = 120) -> str:
     """Run headless Chromium on `page` with `options`; its standard output."""
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            *options,
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=timeout,
-        text=True,
-    )
-    return done.stdout
+    return browse(chromium, page.as_uri(), profile, *options, timeout=timeout)
 
 
 def screenshot(

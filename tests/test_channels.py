@@ -6,7 +6,6 @@ import functools
 import http.server
 import json
 import shutil
-import subprocess
 import threading
 from datetime import UTC
 from pathlib import Path
@@ -16,7 +15,7 @@ from urllib.parse import parse_qs
 
 import feedparser
 import pytest
-from conftest import SCHEMAS, need, write_post
+from conftest import SCHEMAS, browse, need, write_post
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -163,31 +162,14 @@ def test_feed_page_renders_in_chromium(blog: Path, run, tmp_path: Path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/atom.xml"
-        flags = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-        ]
-        dom = subprocess.run(
-            [chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
-        ).stdout
-        subprocess.run(
-            [
-                chromium,
-                *flags,
-                f"--screenshot={tmp_path / 'feed.png'}",
-                "--window-size=800,1000",
-                url,
-            ],
-            capture_output=True,
-            timeout=120,
-            check=True,
+        profile = tmp_path / "profile"
+        dom = browse(chromium, url, profile, "--dump-dom")
+        browse(
+            chromium,
+            url,
+            profile,
+            f"--screenshot={tmp_path / 'feed.png'}",
+            "--window-size=800,1000",
         )
     finally:
         server.shutdown()
