@@ -211,10 +211,6 @@ def _aligned(rows: list[list[str]]) -> list[str]:
 _NO_LINE_START = set("，。、；：！？）》」』】〕…·,.;:!?)]}%")
 
 
-def _columns(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
 def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
     """Wrap to `width` display columns: CJK may break between any two characters, Latin words
     and URLs only at spaces; a line never starts with closing punctuation (the character before
@@ -227,18 +223,14 @@ def wrap_cjk(text: str, width: int = 72, indent: str = "") -> str:
             token = " "
             if not line:
                 continue
-        size = _width(token)
+        size = columns(token)
         if used + size > room and not token.isspace() and "".join(line).strip():
             while line[-1] == " ":
                 line.pop()
             carried = [line.pop()] if token[0] in _NO_LINE_START and len(line) > 1 else []
             lines.append(line)
-            line, used = carried, sum(map(_width, carried))
+            line, used = carried, sum(map(columns, carried))
         line.append(token)
         used += size
     lines.append(line)
     return "\n".join(indent + "".join(words).rstrip() for words in lines if "".join(words).strip())
-
-
-def _width(token: str) -> int:
-    return sum(_columns(c) for c in token)
