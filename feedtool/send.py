@@ -247,7 +247,8 @@ def deliver(
     they once `server.run_timeout` has passed. A message whose final dot went out without a
     reply is never sent again: it is recorded as uncertain, and the rest are deferred. Once
     the ledger holds `per_day` messages of this UTC day (0: no cap), the rest are `left`.
-    Raises SendError for what no retry can fix (TLS or login settings, a refused sender).
+    A given `pace` brings its own rate and backoff. Raises SendError for what no retry can fix
+    (TLS or login settings, a refused sender).
     """
     server.check()
     outcome = Outcome()
@@ -266,9 +267,8 @@ def deliver(
                 _defer(outcome, _out_of_time(server), recipient, pending[number:], server)
                 return outcome
             if per_day:
-                if day != _today():  # (again when a run goes on past midnight)
-                    day = _today()
-                    sent_today = ledger.sent_on(day)
+                if day != (today := _today()):  # (again when a run goes on past midnight)
+                    day, sent_today = today, ledger.sent_on(today)
                 if sent_today >= per_day:
                     outcome.left.extend(pending[number - 1 :])
                     return outcome
@@ -283,7 +283,7 @@ def deliver(
                 return outcome
             try:
                 connection, failure = _serve(
-                    connection, server, limits, message, recipient, retries, backoff, pace
+                    connection, server, limits, message, recipient, retries, pace
                 )
             except SendError:  # raised before any message went out
                 _forget(ledger, reservation)
@@ -340,7 +340,7 @@ def send_one(server: Server, message: EmailMessage, *, retries: int = 1) -> str 
     connection: _Client | None = None
     try:
         connection, failure = _serve(
-            None, server, limits, message, recipient, retries, 1.0, Pace(most=retries, sleep=_sleep)
+            None, server, limits, message, recipient, retries, Pace(most=retries, sleep=_sleep)
         )
     except SendError as exc:
         return server.redact(str(exc))
@@ -356,11 +356,11 @@ def _serve(
     message: EmailMessage,
     recipient: str,
     retries: int,
-    backoff: float,
     pace: Pace,
 ) -> tuple[_Client | None, _Failure | None]:
-    """Send one message, retrying temporary failures while there is time: (the connection, None
-    or the last failure). A 421 or 451 slows the `pace` and is not one of the `retries`."""
+    """Send one message, retrying temporary failures while there is time, after the pace's
+    backoff, twice that, ...: (the connection, None or the last failure). A 421 or 451 slows
+    the `pace` and is not one of the `retries`."""
     sender = server.return_path or parseaddr(str(message["From"]))[1]
     attempt = 0
     while True:
@@ -381,7 +381,8 @@ def _serve(
         if attempt == retries:
             return connection, failure
         attempt += 1
-        _sleep(min(backoff * 2 ** (attempt - 1), max(0.0, limits.run_deadline - time.monotonic())))
+        pause = pace.backoff * 2 ** (attempt - 1)
+        _sleep(min(pause, max(0.0, limits.run_deadline - time.monotonic())))
 
 
 def _today() -> str:
