@@ -346,7 +346,7 @@ def run(
     from .mailboxes import Imap, from_paths
 
     summary = Summary(dry_run=dry_run)
-    key = _signing_key(site)
+    key = _signing_key(site) if store is not None else None  # (no store: every address unknown)
     for _ in apply(from_paths(paths), summary, store, key):
         pass
     if imap_password is not None:
