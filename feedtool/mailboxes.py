@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .config import Bounces, is_loopback
 from .errors import ConfigError, FeedtoolError
-from .files import MAX_FILE_BYTES, read_regular_file
+from .files import read_regular_file
 
 if TYPE_CHECKING:
     from imaplib import IMAP4
@@ -45,6 +45,9 @@ def from_paths(paths: Iterable[Path]) -> Iterator[Mail]:
         yield from _from_path(path, named=True)
 
 
+_LINK_IN_FOLDER = "a symbolic link inside a folder: not followed"
+
+
 def _from_path(path: Path, *, named: bool) -> Iterator[Mail]:
     try:
         found = os.stat(path) if named else os.lstat(path)
@@ -52,7 +55,7 @@ def _from_path(path: Path, *, named: bool) -> Iterator[Mail]:
         yield Mail(str(path), problem=f"cannot read: {exc.strerror or exc}")
         return
     if S_ISLNK(found.st_mode):
-        yield Mail(str(path), problem="a symbolic link inside a folder: not followed")
+        yield Mail(str(path), problem=_LINK_IN_FOLDER)
     elif not S_ISDIR(found.st_mode):
         yield from _file(path, follow=named)
     elif (path / "cur").is_dir() and (path / "new").is_dir():
@@ -93,7 +96,7 @@ def _maildir(folder: Path) -> Iterator[Mail]:
 def _file(path: Path, *, follow: bool) -> Iterator[Mail]:
     """A file's message, or its messages if it is an mbox (it starts with a "From " line)."""
     try:
-        data = read_regular_file(path, follow_symlinks=follow, limit=MAX_FILE_BYTES)
+        data = read_regular_file(path, follow_symlinks=follow)
     except OSError as exc:
         yield Mail(str(path), problem=f"cannot read: {_reason(exc)}")
         return
@@ -122,7 +125,7 @@ def _reason(exc: OSError) -> str:
     import errno
 
     if exc.errno == errno.ELOOP:
-        return "a symbolic link inside a folder: not followed"
+        return _LINK_IN_FOLDER
     return str(exc.strerror or exc)
 
 
