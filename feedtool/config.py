@@ -205,6 +205,11 @@ class Site:
         host = ascii_host(urlsplit(self.base_url).hostname or "")
         return host if _DOMAIN.fullmatch(host) else "localhost"
 
+    @property
+    def noreply(self) -> str:
+        """The digest's From address when [digest] sender is not set."""
+        return f"noreply@{self.domain}"
+
     def permalink_for(
         self,
         slug: str,
@@ -443,7 +448,7 @@ def _check_dkim(site: Site, where: _Locator) -> None:
     for key in ("domain", "selector"):
         if not getattr(site.dkim, key):
             raise ConfigError(f"{where('dkim', '')}: [dkim] needs {key} (see docs/subscribers.md)")
-    sender = address_of(site.digest.sender) if site.digest.sender else f"noreply@{site.domain}"
+    sender = address_of(site.digest.sender) if site.digest.sender else site.noreply
     from_domain = ascii_host((sender or "").rpartition("@")[2]).lower()
     if from_domain != site.dkim.domain and not from_domain.endswith("." + site.dkim.domain):
         raise ConfigError(

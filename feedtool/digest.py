@@ -638,9 +638,7 @@ def sender(site: Site) -> Address:
     from email.utils import parseaddr
 
     name, address = (
-        parseaddr(site.digest.sender)
-        if site.digest.sender
-        else (site.title, f"noreply@{site.domain}")
+        parseaddr(site.digest.sender) if site.digest.sender else (site.title, site.noreply)
     )
     return Address(display_name=one_line(name), addr_spec=address)
 
