@@ -11,7 +11,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +123,7 @@ class _Progress:
     def close(self) -> None:
         if self.shown:  # blank the line so that what follows starts clean
             click.echo("\r" + " " * len(self.line) + "\r", nl=False, err=True)
+            self.shown = False
 
 
 def _load_site(config: Path | None) -> Site:
@@ -130,8 +131,7 @@ def _load_site(config: Path | None) -> Site:
     from . import api
 
     site = api.load_site(config)
-    for note in site.notes:
-        click.echo(f"warning: {note}", err=True)
+    _print_notes(site.notes)
     return site
 
 
@@ -253,7 +253,7 @@ def build(
     return 0
 
 
-def _print_notes(notes: list[str]) -> None:
+def _print_notes(notes: Iterable[str]) -> None:
     for note in notes:
         click.echo(f"warning: {note}", err=True)
 
@@ -588,8 +588,10 @@ def digest(
             err=True,
         )
     if not quiet:
+        from .digest import DIGEST_DIR
+
         click.echo(
-            f"Wrote {display_path(result.out or site.out)}/digest/{letter.name}.html, .txt, "
+            f"Wrote {display_path(result.out or site.out)}/{DIGEST_DIR}/{letter.name}.html, .txt, "
             f".eml and index.html ({plural(len(letter.items), 'post')}: {letter.subject})"
         )
     if not plan:
