@@ -45,15 +45,23 @@ Progress = Callable[[int, int], None]
 def load_site(config: Path | None = None) -> Site:
     """The settings in `config`, else in ./feedtool.toml, else those of the Hugo, Hexo or Jekyll
     site in the working folder. What feedtool had to choose (a zone) is in `site.notes`."""
+    site = find_site(config)
+    if site is None:
+        raise FeedtoolError(
+            f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with "
+            "`feedtool init`"
+        )
+    return site
+
+
+def find_site(config: Path | None = None) -> Site | None:
+    """`load_site`, or None where there is neither a config nor a generator's site."""
     from . import config as config_module
     from .sources import detect
 
     if config is None and not DEFAULT_CONFIG.exists():
         if detect(Path.cwd()) == "plain":  # a Hugo, Hexo or Jekyll site needs no feedtool.toml
-            raise FeedtoolError(
-                f"no {DEFAULT_CONFIG} in {Path.cwd()}; pass --config FILE or create one with "
-                "`feedtool init`"
-            )
+            return None
         return config_module.load(None, Path.cwd())
     return config_module.load(config or DEFAULT_CONFIG)
 
@@ -63,13 +71,6 @@ def default_site() -> Site:
     from .config import loads
 
     return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
-
-
-def is_site_here(config: Path | None = None) -> bool:
-    """Whether there is a config (`config`, ./feedtool.toml) or a generator's site here."""
-    from .sources import detect
-
-    return config is not None or DEFAULT_CONFIG.exists() or detect(Path.cwd()) != "plain"
 
 
 def init_site(

@@ -354,15 +354,19 @@ def validate(
     from . import api
     from . import diagnostics as diag
     from .catalog import display_path
+    from .config import DEFAULT_TIMEZONE
 
-    lint = not api.is_site_here(config)  # a linter needs no base URL: the defaults do
-    if lint:
+    found = api.find_site(config)
+    lint = found is None  # a linter needs no base URL: the defaults do
+    if found is None:
         click.echo(
             f"note: no {api.DEFAULT_CONFIG} and no Hugo, Hexo or Jekyll site in {Path.cwd()}: "
-            "checking the posts with the default settings (time zone Asia/Shanghai)",
+            f"checking the posts with the default settings (time zone {DEFAULT_TIMEZONE})",
             err=True,
         )
-    site = api.default_site() if lint else _load_site(config)
+    else:
+        _print_notes(found.notes)
+    site = found or api.default_site()
     progress = _Progress("Checking posts", quiet)
     try:
         result = api.validate_posts(
@@ -955,7 +959,9 @@ def import_posts(source: str, into: Path, dry_run: bool, config: Path | None) ->
     from . import api
     from .catalog import display_path
 
-    site = _load_site(config) if api.is_site_here(config) else None
+    site = api.find_site(config)
+    if site is not None:
+        _print_notes(site.notes)
     report = api.import_posts(source, into, dry_run=dry_run, site=site)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
