@@ -73,6 +73,18 @@ def default_site() -> Site:
     return loads('title = "-"\nbase_url = "https://example.invalid"', source="(defaults)")
 
 
+# What `init_site` writes for a plain folder when not told its title and address.
+PLACEHOLDER_TITLE, PLACEHOLDER_URL = "我的博客", "https://example.com"
+
+
+def refuse_existing_config(folder: Path) -> None:
+    """FeedtoolError if `folder` has a feedtool.toml already (`init_site` never writes over one)."""
+    if (folder / DEFAULT_CONFIG).exists():
+        raise FeedtoolError(
+            f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
+        )
+
+
 def init_site(
     folder: Path, *, title: str | None = None, base_url: str | None = None
 ) -> tuple[Site, list[str]]:
@@ -83,13 +95,10 @@ def init_site(
     from .output import create_files, ignore_in_git
     from .sources import detect
 
-    if (folder / DEFAULT_CONFIG).exists():
-        raise FeedtoolError(
-            f"{DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
-        )
+    refuse_existing_config(folder)
     kind = detect(folder)
     if kind == "plain":  # placeholders to edit; a generator's site has its own
-        title, base_url = title or "我的博客", base_url or "https://example.com"
+        title, base_url = title or PLACEHOLDER_TITLE, base_url or PLACEHOLDER_URL
     text = config_module.template(folder, kind, title=title, base_url=base_url)
     site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
     create_files(folder, {DEFAULT_CONFIG.name: text.encode()})

@@ -1005,22 +1005,12 @@ def init(title: str | None, base_url: str | None) -> None:
     from . import api
     from .sources import detect
 
-    if api.DEFAULT_CONFIG.exists():  # before asking anything
-        raise FeedtoolError(
-            f"{api.DEFAULT_CONFIG} already exists; edit it, or delete it to start again"
-        )
     folder = Path.cwd()
+    api.refuse_existing_config(folder)  # before asking anything
     kind = detect(folder)
-    if kind == "plain":
-        interactive = sys.stdin.isatty()
-        title = title or (
-            click.prompt("Site title", default="我的博客") if interactive else "我的博客"
-        )
-        base_url = base_url or (
-            click.prompt("Site address", default="https://example.com")
-            if interactive
-            else "https://example.com"
-        )
+    if kind == "plain" and sys.stdin.isatty():  # else init_site's placeholders
+        title = title or click.prompt("Site title", default=api.PLACEHOLDER_TITLE)
+        base_url = base_url or click.prompt("Site address", default=api.PLACEHOLDER_URL)
     site, added = api.init_site(folder, title=title, base_url=base_url)
     click.echo(f"Wrote {api.DEFAULT_CONFIG} for a {kind} blog:")
     for label, value in (
