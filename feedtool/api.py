@@ -99,8 +99,7 @@ def init_site(
     kind = detect(folder)
     if kind == "plain":  # placeholders to edit; a generator's site has its own
         title, base_url = title or PLACEHOLDER_TITLE, base_url or PLACEHOLDER_URL
-    text = config_module.template(folder, kind, title=title, base_url=base_url)
-    site = config_module.loads(text, source=DEFAULT_CONFIG.name, base_dir=folder)
+    text, site = config_module.template(folder, kind, title=title, base_url=base_url)
     create_files(folder, {DEFAULT_CONFIG.name: text.encode()})
     # The cache and the subscriber ledger are this machine's, never the repository's.
     private = [path for path in (site.cache, site.digest.ledger.parent) if folder in path.parents]

@@ -757,9 +757,9 @@ def address_of(value: str, *, utf8_local: bool = False) -> str | None:
 
 def template(
     folder: Path, kind: str, *, title: str | None = None, base_url: str | None = None
-) -> str:
-    """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes); it
-    loads."""
+) -> tuple[str, Site]:
+    """A commented feedtool.toml for the blog in `folder` (what `feedtool init` writes), and the
+    settings it loads to there."""
     import json
     import os
 
@@ -788,8 +788,7 @@ def template(
         if blog.settings.get("posts")
         else "posts",
     )
-    loads(text, source="feedtool.toml", base_dir=folder)  # what init writes must load
-    return text
+    return text, loads(text, source="feedtool.toml", base_dir=folder)  # (it must load)
 
 
 def is_loopback(host: str) -> bool:
