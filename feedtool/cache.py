@@ -116,7 +116,7 @@ def fingerprint(site: Site) -> str:
                         code.update(name.encode() + b"\0" + source.read())
     settings = dataclasses.replace(site, **dict.fromkeys(_UNREAD_SETTINGS, None))  # type: ignore[arg-type]
     key = (__version__, tuple(libraries), code.hexdigest(), repr(settings))
-    return blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return content_hash(repr(key).encode())
 
 
 @dataclass
