@@ -82,12 +82,12 @@ def analyze_all(
     progress: Callable[[int, int], None] | None = None,
     *,
     complete: bool = True,
-    keys: Sequence[str] | None = None,
+    keys: Sequence[str],
     stats: Sequence[Identity | None] | None = None,
 ) -> list[Analysis]:
     """The analysis of each file, from the cache where it is provably current; the rest are
     read on every core when there are many of them. `complete=False`: front matter only
-    (a cached complete analysis serves too). `keys`: the files' absolute paths, if known;
+    (a cached complete analysis serves too). `keys`: the files' absolute paths;
     `stats`: the stats of the first of them (or of all), if taken."""
     with collector_paused():
         return _analyze_all(
@@ -96,7 +96,7 @@ def analyze_all(
             cache,
             progress,
             complete,
-            keys if keys is not None else absolute_paths(files, os.getcwd()),
+            keys,
             stats,
         )
 
@@ -640,10 +640,10 @@ class Run:
             )
         return chosen
 
-    def unchanged(self, out: Path | None, names: Sequence[str], key: str) -> bool:
+    def unchanged(self, out: Path, names: Sequence[str], key: str) -> bool:
         """Whether the files `names` in `out` were made from `key` (and nobody changed them
         since)."""
-        return out is not None and all(
+        return all(
             self.cache.unchanged_output(
                 name,
                 key,

@@ -286,13 +286,13 @@ def shows_entries(out: Path) -> bool:
     return b"<entry>" in atom or b"<item>" in rss or b'"items": [\n' in json_feed
 
 
-def stale_feeds(out: Path | None, produced: set[str]) -> list[str]:
+def stale_feeds(out: Path, produced: set[str]) -> list[str]:
     """Tag and category feeds left from earlier builds (a tag was dropped, a post became a draft):
     they must not keep a draft public. Only feedtool's own files, recognized by their generator."""
     stale = []
     for kind in ("tags", "categories"):
-        folder = out / kind if out else None
-        if folder is None or not folder.is_dir():
+        folder = out / kind
+        if not folder.is_dir():
             continue
         for sub in sorted(folder.iterdir()):
             name = f"{kind}/{sub.name}/"
