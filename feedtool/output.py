@@ -55,9 +55,7 @@ def write_files(
             beside = staging is None or os.stat(current.parent).st_dev != device
             if not beside and not os.access(current.parent, os.W_OK | os.X_OK):
                 raise OutputError(f"cannot write {current}: its folder is not writable")
-            staged.append(
-                (_stage(current, data, current.parent if beside else staging, sync=False), current)
-            )
+            staged.append((_stage(current, data, current.parent if beside else staging), current))
         current = None
         _sync(staged)
         for current in doomed:
@@ -236,17 +234,9 @@ def ignore_in_git(folder: Path, entries: Iterable[str]) -> list[str]:
     return added
 
 
-def _stage(
-    target: Path,
-    data: bytes,
-    folder: Path | None = None,
-    mode: int | None = None,
-    *,
-    sync: bool = True,
-) -> Path:
-    """Write `data` to a temporary file in `folder` (default: beside `target`), flushed to disk,
-    with `mode`, else target's permissions; with `sync` false, left unflushed and private
-    (0600) for `_sync` to finish."""
+def _stage(target: Path, data: bytes, folder: Path | None = None) -> Path:
+    """Write `data` to a private (0600) temporary file in `folder` (default: beside `target`),
+    for `_sync` to flush to disk and give its permissions."""
     # Here, not at the top: a render helper imports this module and never writes (prepare_writes).
     import tempfile
 
@@ -256,11 +246,6 @@ def _stage(
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
-        if sync:
-            os.chmod(name, _mode_of(target, mode))
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -282,9 +267,10 @@ def _mode_of(target: Path, mode: int | None = None) -> int:
 SYNC_THREADS = 8
 
 
-def _sync(staged: list[tuple[Path, Path]]) -> None:
-    """Finish each (temporary file, target) that `_stage` left unsynced: flush it to disk, then
-    give it the target's permissions; up to SYNC_THREADS at a time. Raises the first OSError."""
+def _sync(staged: list[tuple[Path, Path]], mode: int | None = None) -> None:
+    """Finish each (temporary file, target) that `_stage` wrote: flush it to disk, then give it
+    `mode`, else the target's permissions; up to SYNC_THREADS at a time. Raises the first
+    OSError."""
     failures: list[OSError] = []
 
     def sync_each(share: list[tuple[Path, Path]]) -> None:
@@ -295,7 +281,7 @@ def _sync(staged: list[tuple[Path, Path]]) -> None:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-                os.chmod(temporary, _mode_of(target))
+                os.chmod(temporary, _mode_of(target, mode))
         except OSError as exc:
             failures.append(exc)
 
@@ -362,8 +348,9 @@ def create_files(out_dir: Path, files: Mapping[str, bytes], mode: int | None = N
         target = _inside(root, relative, out_dir)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = _stage(target, data, mode=mode)
+            temporary = _stage(target, data)
             try:
+                _sync([(temporary, target)], mode)
                 os.link(temporary, target)
             except FileExistsError:
                 raise
