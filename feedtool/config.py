@@ -517,6 +517,13 @@ def _build(cls: type, data: dict[str, Any], where: _Locator, section: str) -> An
     return cls(**values)
 
 
+# Settings that take an address alone, no name, and an example of one.
+_BARE_ADDRESSES = {
+    "digest.unsubscribe_mailto": "unsubscribe@example.com",
+    "smtp.return_path": "bounces@example.com",
+}
+
+
 def _check(key: str, expected: str, value: Any) -> Any:
     """Validate and normalize one config value; ValueError says what is wrong."""
     if expected == "bool":
@@ -569,7 +576,8 @@ def _check(key: str, expected: str, value: Any) -> Any:
         raise ValueError("must not be empty")
     if key in ("base_url", "digest.unsubscribe_url", "hub", "subscribe.url") and value:
         _check_url(key, value)
-        if key == "subscribe.url" and urlsplit(value).scheme != "https" and not _is_loopback(value):
+        host = urlsplit(value).hostname or ""
+        if key == "subscribe.url" and urlsplit(value).scheme != "https" and not is_loopback(host):
             raise ValueError(
                 f"expected an https URL (http only on 127.0.0.1 or localhost, to try it out), "
                 f"got {value!r}"
@@ -596,10 +604,9 @@ def _check(key: str, expected: str, value: Any) -> Any:
             raise ValueError(
                 f"expected an email address such as 'pan <news@example.com>', got {value!r}"
             )
-    if key == "digest.unsubscribe_mailto" and value and address_of(value) != value:
+    if key in _BARE_ADDRESSES and value and address_of(value) != value:
         raise ValueError(
-            "expected a bare address such as unsubscribe@example.com (no name or <>), got "
-            f"{value!r}"
+            f"expected a bare address such as {_BARE_ADDRESSES[key]} (no name or <>), got {value!r}"
         )
     if key in ("bounces.folder", "bounces.move_to") and (
         not value.isascii()
@@ -618,10 +625,6 @@ def _check(key: str, expected: str, value: Any) -> Any:
                 f"expected a domain name such as mail.example.com{literal}, got {value!r}"
             )
         return name if key != "smtp.helo" or _DOMAIN.fullmatch(name) else value
-    if key == "smtp.return_path" and value and address_of(value) != value:
-        raise ValueError(
-            f"expected a bare address such as bounces@example.com (no name or <>), got {value!r}"
-        )
     if key in ("smtp.security", "bounces.security") and value not in SECURITY:
         raise ValueError(f"expected one of {', '.join(SECURITY)}, got {value!r}")
     if expected == "Path":
@@ -629,11 +632,6 @@ def _check(key: str, expected: str, value: Any) -> Any:
             raise ValueError("must not be empty (a folder or file name)")
         return Path(value)
     return value
-
-
-def _is_loopback(url: str) -> bool:
-
-    return is_loopback(urlsplit(url).hostname or "")
 
 
 def _check_url(key: str, value: str) -> None:
