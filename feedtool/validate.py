@@ -139,8 +139,7 @@ def check(
     """Read (with `read`) and check every file; `now` decides which dates are in the future.
 
     `bodies=False` reads and checks only the front matter (what build and digest need of
-    every post); `check_bodies` then checks the bodies they render. `stats`: the stats of the
-    first files (or of all), if already taken (`files.PostFiles`).
+    every post); `check_bodies` then checks the bodies they render.
     """
     cwd = os.getcwd()
     if site.source in ("hugo", "jekyll"):  # the files their generator does not take for posts
